@@ -1,0 +1,105 @@
+package autograd
+
+// Arena recycles the buffers of a training step. Tensors created from an
+// arena (Arena.New, Arena.Zeros), and every op output that has such a tensor
+// among its inputs, take their Data and Grad from it; Reset hands all of
+// them back at once, so the next step, which has the same shapes, reuses
+// the same memory instead of allocating its working set afresh (llm.c's
+// "one allocation for all activations", made automatic).
+//
+// After Reset every tensor the arena produced has nil Data: keep nothing
+// from a step (copy out a loss value with Item first). An Arena is not
+// safe for concurrent use; use one per training goroutine. A nil *Arena is
+// valid and means "allocate from the Go heap".
+type Arena struct {
+	free  map[int][][]float32 // idle buffers by exact length
+	owned []*Tensor           // tensors whose buffers came from here
+	inUse int                 // float32s handed out and not yet returned
+	total int                 // float32s ever allocated by this arena
+}
+
+// NewArena returns an empty arena.
+func NewArena() *Arena { return &Arena{free: map[int][][]float32{}} }
+
+// New copies data into an arena buffer and returns it as a tensor.
+func (a *Arena) New(data []float32, shape ...int) *Tensor {
+	if n := numel(shape); n != len(data) {
+		panic("autograd: Arena.New: data length does not match shape")
+	}
+	t := &Tensor{Shape: cloneShape(shape), arena: a}
+	t.Data = a.get(len(data))
+	copy(t.Data, data)
+	a.own(t)
+	return t
+}
+
+// Zeros returns a tensor of zeros whose buffer belongs to the arena.
+func (a *Arena) Zeros(shape ...int) *Tensor {
+	checkShape("Arena.Zeros", shape)
+	t := &Tensor{Shape: cloneShape(shape), arena: a}
+	t.Data = a.zeros(numel(shape))
+	a.own(t)
+	return t
+}
+
+// Reset returns every buffer handed out since the last Reset to the arena
+// and clears the tensors that held them.
+func (a *Arena) Reset() {
+	for _, t := range a.owned {
+		if !t.view && t.Data != nil {
+			a.put(t.Data)
+		}
+		if t.Grad != nil {
+			a.put(t.Grad)
+		}
+		t.Data, t.Grad, t.backward, t.prev = nil, nil, nil, nil
+		t.released = true
+	}
+	clear(a.owned)
+	a.owned = a.owned[:0]
+}
+
+// Stats reports the float32s in use and allocated in total by the arena.
+func (a *Arena) Stats() (inUse, total int) { return a.inUse, a.total }
+
+// get returns a buffer of n elements with arbitrary contents.
+func (a *Arena) get(n int) []float32 {
+	if a == nil {
+		return make([]float32, n)
+	}
+	a.inUse += n
+	if l := a.free[n]; len(l) > 0 {
+		b := l[len(l)-1]
+		l[len(l)-1] = nil
+		a.free[n] = l[:len(l)-1]
+		return b
+	}
+	a.total += n
+	return make([]float32, n)
+}
+
+// zeros returns a zeroed buffer of n elements.
+func (a *Arena) zeros(n int) []float32 {
+	if a == nil {
+		return make([]float32, n)
+	}
+	b := a.get(n)
+	clear(b)
+	return b
+}
+
+// put hands a buffer back for reuse (a nil arena lets the GC have it).
+func (a *Arena) put(b []float32) {
+	if a == nil || b == nil {
+		return
+	}
+	a.inUse -= len(b)
+	a.free[len(b)] = append(a.free[len(b)], b)
+}
+
+// own records that t's buffers belong to the arena.
+func (a *Arena) own(t *Tensor) {
+	if a != nil {
+		a.owned = append(a.owned, t)
+	}
+}

@@ -1,0 +1,145 @@
+package autograd
+
+import (
+	"fmt"
+	"sync/atomic"
+)
+
+// The tape is implicit: each op's output remembers its inputs (prev) and a
+// closure (backward) that, given the output's gradient in Grad, adds the
+// inputs' gradients into their Grad. Backward sorts the graph
+// topologically and runs the closures from the output back to the leaves.
+
+var noGrad atomic.Int32
+
+// NoGrad runs fn with gradient recording off: ops inside build no graph and
+// keep nothing for a backward pass. Use it for inference, evaluation and
+// weight averaging. The switch is process-wide (like a global
+// torch.no_grad), so do not train in another goroutine meanwhile.
+func NoGrad(fn func()) {
+	noGrad.Add(1)
+	defer noGrad.Add(-1)
+	fn()
+}
+
+// GradEnabled reports whether ops currently record the graph.
+func GradEnabled() bool { return noGrad.Load() == 0 }
+
+// result makes the output tensor of an op. Its Data has numel(shape)
+// elements and is NOT zeroed when it comes from an arena: the op must write
+// every element (use resultZeros otherwise). When recording is on and an
+// input requires a gradient, the output does too and remembers its inputs;
+// the op then sets out.backward.
+func result(op string, shape []int, inputs ...*Tensor) *Tensor {
+	out := &Tensor{Shape: shape, op: op}
+	for _, in := range inputs {
+		if in.arena != nil {
+			out.arena = in.arena
+			break
+		}
+	}
+	out.Data = out.arena.get(numel(shape))
+	out.arena.own(out)
+	if GradEnabled() {
+		for _, in := range inputs {
+			if in.requiresGrad {
+				out.requiresGrad = true
+				break
+			}
+		}
+		if out.requiresGrad {
+			for _, in := range inputs {
+				if in.requiresGrad {
+					out.prev = append(out.prev, in)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// resultZeros is result with Data zeroed.
+func resultZeros(op string, shape []int, inputs ...*Tensor) *Tensor {
+	out := result(op, shape, inputs...)
+	clear(out.Data)
+	return out
+}
+
+// Backward computes the gradient of t with respect to every tensor that
+// requires one and that t depends on. t must have exactly one element; its
+// gradient is seeded with 1. Gradients accumulate (+=) into the leaves'
+// Grad, so call ZeroGrad on parameters between steps.
+func (t *Tensor) Backward() {
+	if len(t.Data) != 1 {
+		panic(fmt.Sprintf("autograd: Backward on a tensor of shape %v; reduce it to one element or use BackwardWith", t.Shape))
+	}
+	t.BackwardWith([]float32{1})
+}
+
+// BackwardWith runs the backward pass seeding t's gradient with grad (same
+// number of elements as t): the vector-Jacobian product grad·∂t/∂x.
+//
+// As it goes, Backward frees what it no longer needs: each node's closure
+// (and with it the activations it saved) and the gradient of every
+// non-leaf node once its closure has run, unless RetainGrad was called. A
+// graph can therefore be walked once; run the forward again for another
+// backward pass.
+func (t *Tensor) BackwardWith(grad []float32) {
+	if len(grad) != len(t.Data) {
+		panic(fmt.Sprintf("autograd: BackwardWith: gradient has %d elements, tensor %v has %d", len(grad), t.Shape, len(t.Data)))
+	}
+	if !t.requiresGrad {
+		panic(fmt.Sprintf("autograd: Backward on a tensor that does not require a gradient (op %q); is a parameter missing, or was the forward run under NoGrad?", t.op))
+	}
+	order := topoSort(t)
+	g := t.grad()
+	for i, v := range grad {
+		g[i] += v
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		if n.released {
+			panic(fmt.Sprintf("autograd: Backward through the output of %s a second time; its graph was freed by the first pass (run the forward again)", n.op))
+		}
+		if n.backward == nil {
+			continue // a leaf
+		}
+		if n.Grad != nil {
+			n.backward()
+		}
+		n.backward = nil
+		n.prev = nil
+		n.released = true
+		if !n.retainGrad && n.Grad != nil {
+			n.arena.put(n.Grad)
+			n.Grad = nil
+		}
+	}
+}
+
+// topoSort returns the nodes reachable from root through prev, each after
+// all of its inputs. It is iterative so very deep graphs do not recurse.
+func topoSort(root *Tensor) []*Tensor {
+	var order []*Tensor
+	seen := map[*Tensor]bool{root: true}
+	type frame struct {
+		t *Tensor
+		i int
+	}
+	stack := []frame{{root, 0}}
+	for len(stack) > 0 {
+		f := &stack[len(stack)-1]
+		if f.i < len(f.t.prev) {
+			p := f.t.prev[f.i]
+			f.i++
+			if !seen[p] {
+				seen[p] = true
+				stack = append(stack, frame{p, 0})
+			}
+			continue
+		}
+		order = append(order, f.t)
+		stack = stack[:len(stack)-1]
+	}
+	return order
+}

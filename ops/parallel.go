@@ -1,0 +1,109 @@
+package ops
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// A fixed pool of worker goroutines, started once, shared by every kernel.
+// Parallel splits a range into chunks and queues them; the calling goroutine
+// works too, so GOMAXPROCS-1 workers plus the caller keep every core busy
+// without oversubscription.
+
+type job struct {
+	fn     func(lo, hi int)
+	lo, hi int
+	g      *group
+}
+
+// group tracks one Parallel call: the last chunk to finish closes done.
+type group struct {
+	left atomic.Int32
+	done chan struct{}
+}
+
+func (j job) run() {
+	j.fn(j.lo, j.hi)
+	if j.g.left.Add(-1) == 0 {
+		close(j.g.done)
+	}
+}
+
+var (
+	poolOnce sync.Once
+	poolCh   chan job
+	nWorkers int
+)
+
+func startPool() {
+	nWorkers = runtime.GOMAXPROCS(0)
+	poolCh = make(chan job, 64*nWorkers)
+	for i := 1; i < nWorkers; i++ {
+		go func() {
+			for j := range poolCh {
+				j.run()
+			}
+		}()
+	}
+}
+
+// Threads returns the number of goroutines Parallel spreads work over
+// (GOMAXPROCS when the pool started).
+func Threads() int {
+	poolOnce.Do(startPool)
+	return nWorkers
+}
+
+// Parallel calls fn on disjoint sub-ranges [lo, hi) that together cover
+// [0, n), and returns when every call has returned. Ranges are at least
+// grain long (grain <= 0 means 1), so small loops run inline on the caller.
+// fn must be safe to call concurrently on disjoint ranges.
+//
+// Nested calls cannot deadlock: a caller waiting for its chunks runs queued
+// chunks (its own or anyone's) instead of sleeping while work is pending.
+func Parallel(n, grain int, fn func(lo, hi int)) {
+	ParallelN(n, grain, Threads(), fn)
+}
+
+// ParallelN is Parallel with at most maxChunks chunks (so at most that many
+// goroutines work on it). Tests use it to check that results do not depend
+// on the thread count.
+func ParallelN(n, grain, maxChunks int, fn func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	if grain <= 0 {
+		grain = 1
+	}
+	chunks := n / grain
+	if chunks > maxChunks {
+		chunks = maxChunks
+	}
+	if chunks <= 1 || Threads() == 1 {
+		fn(0, n)
+		return
+	}
+	step := (n + chunks - 1) / chunks
+	chunks = (n + step - 1) / step
+	g := &group{done: make(chan struct{})}
+	g.left.Store(int32(chunks - 1))
+	for c := 1; c < chunks; c++ {
+		lo := c * step
+		j := job{fn, lo, min(lo+step, n), g}
+		select {
+		case poolCh <- j:
+		default:
+			j.run() // queue full: do it here
+		}
+	}
+	fn(0, step)
+	for {
+		select {
+		case <-g.done:
+			return
+		case j := <-poolCh:
+			j.run()
+		}
+	}
+}
