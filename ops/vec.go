@@ -1,0 +1,73 @@
+package ops
+
+import "fmt"
+
+// Plain vector kernels on []float32. They are the reference versions: an
+// assembly twin may replace one later, and its test then runs against the
+// loop written here. Lengths are checked once, outside the loop, so the
+// compiler can drop the per-element bounds checks.
+
+// Axpy computes y += alpha·x over len(x) elements (BLAS saxpy); y must be
+// at least as long as x. Gradient accumulation (gx += g) is Axpy(1, g, gx).
+func Axpy(alpha float32, x, y []float32) {
+	if len(y) < len(x) {
+		panic(fmt.Sprintf("ops.Axpy: len(y) %d < len(x) %d", len(y), len(x)))
+	}
+	y = y[:len(x)]
+	if alpha == 1 {
+		for i, v := range x {
+			y[i] += v
+		}
+		return
+	}
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// Scale computes x *= alpha in place.
+func Scale(alpha float32, x []float32) {
+	for i := range x {
+		x[i] *= alpha
+	}
+}
+
+// Sum returns Σ x_i, accumulated in float64 so that long sums (a whole
+// feature map, a batch of losses) do not lose the small terms.
+func Sum(x []float32) float32 {
+	var s float64
+	for _, v := range x {
+		s += float64(v)
+	}
+	return float32(s)
+}
+
+// Dot returns Σ x_i·y_i over len(x) elements, accumulated in float64; y
+// must be at least as long as x.
+func Dot(x, y []float32) float32 {
+	if len(y) < len(x) {
+		panic(fmt.Sprintf("ops.Dot: len(y) %d < len(x) %d", len(y), len(x)))
+	}
+	y = y[:len(x)]
+	var s float64
+	for i, v := range x {
+		s += float64(v) * float64(y[i])
+	}
+	return float32(s)
+}
+
+// MaxIndex returns the index of the largest element of x (the first one
+// on ties) and its value; x must not be empty. NaNs are skipped unless x
+// is all NaN.
+func MaxIndex(x []float32) (int, float32) {
+	if len(x) == 0 {
+		panic("ops.MaxIndex: empty slice")
+	}
+	best, bv := 0, x[0]
+	for i, v := range x {
+		if v > bv || (bv != bv && v == v) {
+			best, bv = i, v
+		}
+	}
+	return best, bv
+}
