@@ -128,15 +128,15 @@ func Classes() []string {
 
 // object is one drawn instance.
 type object struct {
-	cls       int
-	cx, cy, r float64 // centre and radius in pixels
-	angle     float64
-	col       [3]float64
-	col2      [3]float64 // texture's second colour
-	period    float64    // texture period in pixels
+	cls                    int
+	cx, cy, r              float64 // centre and radius in pixels
+	angle                  float64
+	col                    [3]float64
+	col2                   [3]float64 // texture's second colour
+	period                 float64    // texture period in pixels
 	xmin, ymin, xmax, ymax int
-	visible   int // pixels not covered by later objects
-	area      int
+	visible                int // pixels not covered by later objects
+	area                   int
 }
 
 // Generate writes the data set under root as root/VOCdevkit/VOC2007 and

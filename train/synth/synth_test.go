@@ -1,8 +1,8 @@
 package synth
 
 import (
-	"fmt"
 	"encoding/xml"
+	"fmt"
 	"image/jpeg"
 	"os"
 	"path/filepath"
