@@ -1,0 +1,377 @@
+package autograd
+
+import (
+	"fmt"
+	"math/bits"
+	"sync"
+
+	"github.com/seed477ab429/multilabel/ops"
+)
+
+// Conv2dOpts configures Conv2d. Zero values mean stride 1, dilation 1,
+// groups 1 and no padding, so Conv2dOpts{} is a plain "valid" convolution.
+// Padding may differ per side (TF "SAME" puts the odd pixel bottom/right):
+// use WithPad with SymPad or SamePad, e.g.
+//
+//	o := Conv2dOpts{StrideH: 2, StrideW: 2}.WithPad(SamePad(h, w, 3, 3, 2, 2, 1, 1))
+type Conv2dOpts struct {
+	StrideH, StrideW                     int
+	PadTop, PadBottom, PadLeft, PadRight int
+	DilationH, DilationW                 int
+	Groups                               int
+}
+
+// WithPad returns o with the four paddings set.
+func (o Conv2dOpts) WithPad(top, bottom, left, right int) Conv2dOpts {
+	o.PadTop, o.PadBottom, o.PadLeft, o.PadRight = top, bottom, left, right
+	return o
+}
+
+// SymPad is p on every side (PyTorch's padding=p).
+func SymPad(p int) (top, bottom, left, right int) { return p, p, p, p }
+
+// SamePad is TensorFlow's "SAME" padding (timm's pad_same): the output is
+// ceil(in/stride) and the total padding along an axis is
+//
+//	pad = max((ceil(in/s) - 1)*s + (k-1)*d + 1 - in, 0)
+//
+// split as pad/2 before and the rest (one more when odd) after.
+func SamePad(inH, inW, kH, kW, strideH, strideW, dilH, dilW int) (top, bottom, left, right int) {
+	same := func(in, k, s, d int) (int, int) {
+		p := max(((in+s-1)/s-1)*s+(k-1)*d+1-in, 0)
+		return p / 2, p - p/2
+	}
+	top, bottom = same(inH, kH, strideH, dilH)
+	left, right = same(inW, kW, strideW, dilW)
+	return
+}
+
+func (o Conv2dOpts) withDefaults() Conv2dOpts {
+	one := func(v *int) {
+		if *v == 0 {
+			*v = 1
+		}
+	}
+	one(&o.StrideH)
+	one(&o.StrideW)
+	one(&o.DilationH)
+	one(&o.DilationW)
+	one(&o.Groups)
+	return o
+}
+
+// Conv2d is the 2-D cross-correlation of PyTorch's F.conv2d, with
+// asymmetric zero padding:
+//
+//	x [N,C,H,W], w [O, C/G, KH, KW], b [O] or nil  ->  out [N, O, OH, OW]
+//	OH = (H + PadTop + PadBottom - DilH*(KH-1) - 1)/StrideH + 1   (OW alike)
+//
+// Output channel o belongs to group g = o/(O/G) and sees input channels
+// g*C/G ... (g+1)*C/G-1:
+//
+//	out[n,o,oh,ow] = b[o] + Σ_{c,kh,kw} w[o,c,kh,kw] · x[n, g*C/G+c, oh*SH-PT+kh*DH, ow*SW-PL+kw*DW]
+//
+// Written with the column matrix col = im2col(x[n, group g]) [C/G*KH*KW, OH*OW]
+// (see ops/im2col.go) and the weight rows w_g [O/G, C/G*KH*KW], each image
+// and group is one GEMM, and so is each gradient (G = ∂L/∂out[n, group g]):
+//
+//	out_g = w_g · col           ∂L/∂w_g += G · colᵀ
+//	∂L/∂col = w_gᵀ · G          ∂L/∂x   += col2im(∂L/∂col)
+//	∂L/∂b[o] += Σ_{n,oh,ow} G[n,o,oh,ow]
+//
+// Three paths compute this:
+//   - 1x1 kernels with stride 1 and no padding: col is x itself ([C, H*W]
+//     in NCHW), so the GEMMs run on the input directly and col2im vanishes.
+//   - depthwise (G == C == O): a direct loop per channel plane
+//     (ops.DepthwiseConv2d); a GEMM with one row would waste its time.
+//   - otherwise im2col into a per-worker scratch of one image's columns,
+//     then GEMM. The backward rebuilds col instead of keeping it from the
+//     forward: memory stays one image's columns per worker.
+//
+// Images are spread over the worker pool; each worker owns its scratch
+// and its partial weight gradient, summed at the end.
+func Conv2d(x, w, b *Tensor, o Conv2dOpts) *Tensor {
+	o = o.withDefaults()
+	if len(x.Shape) != 4 || len(w.Shape) != 4 {
+		panic(fmt.Sprintf("autograd.Conv2d: input %v and weight %v must be 4-D (NCHW and OIHW)", x.Shape, w.Shape))
+	}
+	N, C, H, W := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	O, Cg, KH, KW := w.Shape[0], w.Shape[1], w.Shape[2], w.Shape[3]
+	G := o.Groups
+	if o.StrideH < 1 || o.StrideW < 1 || o.DilationH < 1 || o.DilationW < 1 || G < 1 ||
+		o.PadTop < 0 || o.PadBottom < 0 || o.PadLeft < 0 || o.PadRight < 0 {
+		panic(fmt.Sprintf("autograd.Conv2d: bad options %+v for input %v, weight %v", o, x.Shape, w.Shape))
+	}
+	if C%G != 0 || O%G != 0 {
+		panic(fmt.Sprintf("autograd.Conv2d: groups %d must divide the input channels of %v and the output channels of weight %v", G, x.Shape, w.Shape))
+	}
+	if Cg != C/G {
+		panic(fmt.Sprintf("autograd.Conv2d: input %v has %d channels but weight %v expects %d (x %d groups)", x.Shape, C, w.Shape, Cg, G))
+	}
+	if b != nil && (len(b.Shape) != 1 || b.Shape[0] != O) {
+		panic(fmt.Sprintf("autograd.Conv2d: bias %v does not match weight %v (need [%d])", b.Shape, w.Shape, O))
+	}
+	OH := (H+o.PadTop+o.PadBottom-o.DilationH*(KH-1)-1)/o.StrideH + 1
+	OW := (W+o.PadLeft+o.PadRight-o.DilationW*(KW-1)-1)/o.StrideW + 1
+	if KH < 1 || KW < 1 || OH < 1 || OW < 1 || H+o.PadTop+o.PadBottom < o.DilationH*(KH-1)+1 || W+o.PadLeft+o.PadRight < o.DilationW*(KW-1)+1 {
+		panic(fmt.Sprintf("autograd.Conv2d: input %v with padding %d/%d/%d/%d is smaller than the (dilated) kernel of weight %v",
+			x.Shape, o.PadTop, o.PadBottom, o.PadLeft, o.PadRight, w.Shape))
+	}
+	c := &convPlan{
+		n: N, groups: G, oc: O / G,
+		g: ops.ConvGeom{C: Cg, H: H, W: W, KH: KH, KW: KW, StrideH: o.StrideH, StrideW: o.StrideW,
+			PadT: o.PadTop, PadL: o.PadLeft, DilH: o.DilationH, DilW: o.DilationW, OH: OH, OW: OW},
+	}
+	c.depthwise = G == C && G == O
+	c.direct = KH == 1 && KW == 1 && o.StrideH == 1 && o.StrideW == 1 &&
+		o.PadTop == 0 && o.PadBottom == 0 && o.PadLeft == 0 && o.PadRight == 0
+
+	inputs := []*Tensor{x, w}
+	var bias []float32
+	if b != nil {
+		inputs = append(inputs, b)
+		bias = b.Data
+	}
+	out := result("Conv2d", []int{N, O, OH, OW}, inputs...)
+	if c.depthwise {
+		c.depthwiseForward(x.Data, w.Data, bias, out.Data)
+	} else {
+		c.gemmForward(x.Data, w.Data, bias, out.Data)
+	}
+	if out.requiresGrad {
+		out.backward = func() {
+			var gx, gw, gb []float32
+			if x.requiresGrad {
+				gx = x.grad()
+			}
+			if w.requiresGrad {
+				gw = w.grad()
+			}
+			if b != nil && b.requiresGrad {
+				gb = b.grad()
+			}
+			if c.depthwise {
+				c.depthwiseBackward(x.Data, w.Data, out.Grad, gx, gw, gb)
+			} else {
+				c.gemmBackward(x.Data, w.Data, out.Grad, gx, gw, gb)
+			}
+		}
+	}
+	return out
+}
+
+// convPlan is what the forward and backward of one Conv2d call share.
+type convPlan struct {
+	g         ops.ConvGeom // one image, one group
+	n, groups int
+	oc        int  // output channels per group
+	direct    bool // 1x1, stride 1, no padding: col is x itself
+	depthwise bool
+}
+
+// Sizes of one image / one group in the flat buffers.
+func (c *convPlan) inGroup() int  { return c.g.C * c.g.H * c.g.W }  // x[n, group]
+func (c *convPlan) outGroup() int { return c.oc * c.g.OH * c.g.OW } // out[n, group]
+func (c *convPlan) wGroup() int   { return c.oc * c.g.ColRows() }   // w[group]
+
+// chunks splits the batch over at most Threads() workers; chunk i gets
+// images [i*n/k, (i+1)*n/k).
+func (c *convPlan) chunks() int { return max(1, min(c.n, ops.Threads())) }
+
+// col returns the column matrix of image-group xg: xg itself on the
+// direct path, else im2col into scratch.
+func (c *convPlan) col(xg, scratch []float32) []float32 {
+	if c.direct {
+		return xg
+	}
+	ops.Im2col(c.g, xg, scratch)
+	return scratch
+}
+
+func (c *convPlan) gemmForward(x, w, bias, out []float32) {
+	k, m, p := c.g.ColRows(), c.oc, c.g.ColCols()
+	nc := c.chunks()
+	ops.Parallel(nc, 1, func(lo, hi int) {
+		var scratch *[]float32
+		if !c.direct {
+			scratch = getScratch(k * p)
+			defer putScratch(scratch)
+		}
+		for ch := lo; ch < hi; ch++ {
+			for n := ch * c.n / nc; n < (ch+1)*c.n/nc; n++ {
+				for g := 0; g < c.groups; g++ {
+					ng := n*c.groups + g
+					og := out[ng*c.outGroup() : (ng+1)*c.outGroup()]
+					beta := float32(0)
+					if bias != nil { // start from the bias and accumulate
+						for i := 0; i < m; i++ {
+							bv := bias[g*m+i]
+							row := og[i*p : (i+1)*p]
+							for j := range row {
+								row[j] = bv
+							}
+						}
+						beta = 1
+					}
+					col := c.col(x[ng*c.inGroup():(ng+1)*c.inGroup()], deref(scratch))
+					ops.Sgemm(false, false, m, p, k, 1, w[g*c.wGroup():], k, col, p, beta, og, p)
+				}
+			}
+		}
+	})
+}
+
+func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
+	k, m, p := c.g.ColRows(), c.oc, c.g.ColCols()
+	if gb != nil {
+		convBiasGrad(gout, gb, c.n, c.groups*m, p)
+	}
+	if gx == nil && gw == nil {
+		return
+	}
+	nc := c.chunks()
+	// Chunk 0 accumulates straight into gw; the others into zeroed
+	// partials that are added once all are done.
+	var partials []*[]float32
+	if gw != nil {
+		partials = make([]*[]float32, nc)
+		for i := 1; i < nc; i++ {
+			partials[i] = getScratch(len(gw))
+			clear(*partials[i])
+		}
+	}
+	ops.Parallel(nc, 1, func(lo, hi int) {
+		var colBuf, dcolBuf *[]float32
+		if !c.direct {
+			colBuf, dcolBuf = getScratch(k*p), getScratch(k*p)
+			defer putScratch(colBuf)
+			defer putScratch(dcolBuf)
+		}
+		for ch := lo; ch < hi; ch++ {
+			dw := gw
+			if ch > 0 && gw != nil {
+				dw = *partials[ch]
+			}
+			for n := ch * c.n / nc; n < (ch+1)*c.n/nc; n++ {
+				for g := 0; g < c.groups; g++ {
+					ng := n*c.groups + g
+					gg := gout[ng*c.outGroup() : (ng+1)*c.outGroup()]
+					wg := w[g*c.wGroup() : (g+1)*c.wGroup()]
+					if dw != nil { // ∂L/∂w_g += G · colᵀ
+						col := c.col(x[ng*c.inGroup():(ng+1)*c.inGroup()], deref(colBuf))
+						ops.Sgemm(false, true, m, k, p, 1, gg, p, col, p, 1, dw[g*c.wGroup():], k)
+					}
+					if gx != nil { // ∂L/∂x += col2im(w_gᵀ · G)
+						dxg := gx[ng*c.inGroup() : (ng+1)*c.inGroup()]
+						if c.direct {
+							ops.Sgemm(true, false, k, p, m, 1, wg, k, gg, p, 1, dxg, p)
+						} else {
+							dcol := *dcolBuf
+							ops.Sgemm(true, false, k, p, m, 1, wg, k, gg, p, 0, dcol, p)
+							ops.Col2im(c.g, dcol, dxg)
+						}
+					}
+				}
+			}
+		}
+	})
+	for i := 1; i < len(partials); i++ {
+		for j, v := range *partials[i] {
+			gw[j] += v
+		}
+		putScratch(partials[i])
+	}
+}
+
+// depthwiseForward runs ops.DepthwiseConv2d on every (n, c) plane,
+// workers taking whole channels.
+func (c *convPlan) depthwiseForward(x, w, bias, out []float32) {
+	C, hw, ohw, kk := c.groups, c.g.H*c.g.W, c.g.OH*c.g.OW, c.g.KH*c.g.KW
+	ops.Parallel(C, convGrain(c.n*ohw*kk), func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			var bv float32
+			if bias != nil {
+				bv = bias[ch]
+			}
+			for n := 0; n < c.n; n++ {
+				p := n*C + ch
+				ops.DepthwiseConv2d(c.g, x[p*hw:(p+1)*hw], w[ch*kk:(ch+1)*kk], bv, out[p*ohw:(p+1)*ohw])
+			}
+		}
+	})
+}
+
+// depthwiseBackward: a worker owns whole channels, so the kernel and bias
+// gradients of a channel are summed over the batch without races.
+func (c *convPlan) depthwiseBackward(x, w, gout, gx, gw, gb []float32) {
+	C, hw, ohw, kk := c.groups, c.g.H*c.g.W, c.g.OH*c.g.OW, c.g.KH*c.g.KW
+	if gb != nil {
+		convBiasGrad(gout, gb, c.n, C, ohw)
+	}
+	if gx == nil && gw == nil {
+		return
+	}
+	ops.Parallel(C, convGrain(c.n*ohw*kk), func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			var dw []float32
+			if gw != nil {
+				dw = gw[ch*kk : (ch+1)*kk]
+			}
+			for n := 0; n < c.n; n++ {
+				p := n*C + ch
+				var dx []float32
+				if gx != nil {
+					dx = gx[p*hw : (p+1)*hw]
+				}
+				ops.DepthwiseConv2dBackward(c.g, x[p*hw:(p+1)*hw], w[ch*kk:(ch+1)*kk], gout[p*ohw:(p+1)*ohw], dx, dw)
+			}
+		}
+	})
+}
+
+// convBiasGrad adds ∂L/∂b[o] = Σ_{n,p} G[n,o,p] for G [N, O, P] into gb.
+func convBiasGrad(gout, gb []float32, N, O, P int) {
+	ops.Parallel(O, convGrain(N*P), func(lo, hi int) {
+		for o := lo; o < hi; o++ {
+			var s float32
+			for n := 0; n < N; n++ {
+				for _, v := range gout[(n*O+o)*P : (n*O+o+1)*P] {
+					s += v
+				}
+			}
+			gb[o] += s
+		}
+	})
+}
+
+// convGrain is the number of items per parallel chunk so that a chunk
+// does about 32k multiply-adds or more (smaller work is not worth a
+// hand-off to another worker).
+func convGrain(workPerItem int) int { return max(1, (1<<15)/max(1, workPerItem)) }
+
+// Scratch buffers for the workers, pooled by power-of-two size class so
+// that a network with many layer sizes reuses them instead of allocating
+// im2col matrices on every call. Contents are arbitrary on return.
+var scratchPools [48]sync.Pool
+
+func getScratch(n int) *[]float32 {
+	cls := bits.Len(uint(max(n, 1) - 1))
+	if p, ok := scratchPools[cls].Get().(*[]float32); ok {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n, 1<<cls)
+	return &s
+}
+
+func putScratch(p *[]float32) {
+	cls := bits.Len(uint(cap(*p) - 1))
+	scratchPools[cls].Put(p)
+}
+
+func deref(p *[]float32) []float32 {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
