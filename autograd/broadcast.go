@@ -1,0 +1,189 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/seed477ab429/multilabel/ops"
+)
+
+// Broadcasting, NumPy/PyTorch rules: shapes are aligned at their trailing
+// dims (the shorter one is padded with leading 1s); along each dim the sizes
+// must be equal or one of them 1, and a size-1 dim is stretched to the
+// other's size without copying:
+//
+//	a [2,3,4] ⊙ b [3,1]  →  out [2,3,4],  out[i,j,k] = a[i,j,k] ⊙ b[j,0]
+//
+// Backward: an input element used by many output elements receives the sum
+// of their gradients, so an input's gradient is the output-shaped gradient
+// summed over the dims along which it was stretched (sumTo).
+//
+// The element loops do not walk a full n-dim index. The output's dims are
+// first coalesced: size-1 dims are dropped and adjacent dims merge when each
+// operand is either contiguous across both or stretched across both. Equal
+// shapes become one dim of numel elements (a flat loop); a per-channel
+// [1,C,1,1] operand against [N,C,H,W] becomes [N, C, H·W] with b's strides
+// (0, 1, 0). The loops then run along the innermost coalesced dim in "runs"
+// where each operand's stride is 0 (stretched) or 1 (contiguous).
+
+// broadcastShapes returns the shape of a ⊙ b, or panics naming op and both
+// shapes when the rules do not allow it.
+func broadcastShapes(op string, a, b []int) []int {
+	n := max(len(a), len(b))
+	out := make([]int, n)
+	for i := 1; i <= n; i++ {
+		da, db := 1, 1
+		if i <= len(a) {
+			da = a[len(a)-i]
+		}
+		if i <= len(b) {
+			db = b[len(b)-i]
+		}
+		switch {
+		case da == db || db == 1:
+			out[n-i] = da
+		case da == 1:
+			out[n-i] = db
+		default:
+			panic(fmt.Sprintf("autograd.%s: shapes %v and %v do not broadcast (dim %d from the end: %d vs %d)", op, a, b, i, da, db))
+		}
+	}
+	return out
+}
+
+// bcastPlan maps each element of out = broadcast(a, b) to its source
+// elements in a and b.
+type bcastPlan struct {
+	out    []int // output shape
+	n      int   // output elements
+	size   []int // coalesced output dims, outermost first (at least one)
+	sa, sb []int // element strides of a and b along each coalesced dim; 0 = stretched
+	ia, ib int   // strides along the innermost coalesced dim (0 or 1)
+}
+
+// newBcastPlan builds the plan for a ⊙ b (panics, naming op, if the shapes
+// do not broadcast).
+func newBcastPlan(op string, a, b []int) *bcastPlan {
+	out := broadcastShapes(op, a, b)
+	p := &bcastPlan{out: out, n: numel(out)}
+	// Strides of a and b in the output's index space (0 where stretched).
+	stridesOf := func(s []int) []int {
+		st := make([]int, len(out))
+		acc := 1
+		for i := 1; i <= len(s); i++ {
+			d := s[len(s)-i]
+			if d != 1 {
+				st[len(out)-i] = acc
+			}
+			acc *= d
+		}
+		return st
+	}
+	fa, fb := stridesOf(a), stridesOf(b)
+	for d, sz := range out {
+		if sz == 1 {
+			continue // contributes nothing to any index
+		}
+		if k := len(p.size) - 1; k >= 0 &&
+			mergeable(p.sa[k], fa[d], sz) && mergeable(p.sb[k], fb[d], sz) {
+			p.size[k] *= sz
+			p.sa[k], p.sb[k] = fa[d], fb[d]
+			continue
+		}
+		p.size = append(p.size, sz)
+		p.sa = append(p.sa, fa[d])
+		p.sb = append(p.sb, fb[d])
+	}
+	if len(p.size) == 0 { // every dim is 1: a single element
+		p.size, p.sa, p.sb = []int{1}, []int{0}, []int{0}
+	}
+	p.ia, p.ib = p.sa[len(p.sa)-1], p.sb[len(p.sb)-1]
+	return p
+}
+
+// mergeable reports whether an outer dim with stride outer can absorb the
+// next dim (stride inner, size sz): both stretched, or contiguous across.
+// The merged dim takes the inner stride.
+func mergeable(outer, inner, sz int) bool {
+	return (outer == 0 && inner == 0) || (inner != 0 && outer == inner*sz)
+}
+
+// runs calls fn for the output elements [lo, hi), split into runs along the
+// innermost coalesced dim: fn(o, ia, ib, l) covers out[o : o+l], reading a
+// from offset ia with stride p.ia and b from ib with stride p.ib.
+func (p *bcastPlan) runs(lo, hi int, fn func(o, ia, ib, l int)) {
+	if lo >= hi {
+		return
+	}
+	m := len(p.size)
+	inner := p.size[m-1]
+	o := lo
+	for o < hi {
+		// Decompose o into its coalesced index (a few dims: cheap per run).
+		r, j := o/inner, o%inner
+		ia, ib := j*p.ia, j*p.ib
+		for d := m - 2; d >= 0; d-- {
+			k := r % p.size[d]
+			r /= p.size[d]
+			ia += k * p.sa[d]
+			ib += k * p.sb[d]
+		}
+		l := min(inner-j, hi-o)
+		fn(o, ia, ib, l)
+		o += l
+	}
+}
+
+// bcastGrain is the number of output elements below which a loop runs on
+// the calling goroutine alone.
+const bcastGrain = 1 << 14
+
+// parallel runs fn over every output run, spread over the worker pool.
+// Different calls of fn touch disjoint output ranges.
+func (p *bcastPlan) parallel(fn func(o, ia, ib, l int)) {
+	ops.Parallel(p.n, bcastGrain, func(lo, hi int) { p.runs(lo, hi, fn) })
+}
+
+// bcastGrad adds an input's share of the gradient into x.Grad. term fills
+// dst[0:l] (zeroed or holding x's gradient, so it must add) with the
+// per-output-element gradient of the run (o, ia, ib, l). When x has the
+// output's shape, dst is x's own gradient; when x was stretched, the terms
+// go to a scratch buffer that is then summed down to x's shape.
+func bcastGrad(x, out *Tensor, p *bcastPlan, term func(dst []float32, o, ia, ib, l int)) {
+	if len(x.Data) == p.n {
+		gx := x.grad()
+		p.parallel(func(o, ia, ib, l int) { term(gx[o:o+l], o, ia, ib, l) })
+		return
+	}
+	tmp := out.arena.zeros(p.n)
+	p.parallel(func(o, ia, ib, l int) { term(tmp[o:o+l], o, ia, ib, l) })
+	sumTo(x.grad(), tmp, p.out, x.Shape)
+	out.arena.put(tmp)
+}
+
+// sumTo adds src (shape from) summed down to shape to into dst: the
+// reverse of broadcasting to into from. to must broadcast to from.
+func sumTo(dst, src []float32, from, to []int) {
+	red := make([]bool, len(from))
+	off := len(from) - len(to)
+	for d := range from {
+		red[d] = from[d] != 1 && (d < off || to[d-off] == 1)
+	}
+	sumKernel(dst, src, from, red)
+}
+
+// expandAdd adds src (shape small, which broadcasts to shape big) into dst
+// (shape big): dst[i] += src[the element i was stretched from]. It is the
+// backward of a sum over the stretched dims.
+func expandAdd(dst, src []float32, big, small []int) {
+	p := newBcastPlan("expandAdd", big, small)
+	p.parallel(func(o, _, ib, l int) {
+		if p.ib == 1 {
+			ops.Axpy(1, src[ib:ib+l], dst[o:o+l])
+			return
+		}
+		v := src[ib]
+		for j := o; j < o+l; j++ {
+			dst[j] += v
+		}
+	})
+}

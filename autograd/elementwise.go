@@ -1,0 +1,440 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+)
+
+// Element-wise arithmetic. Binary ops broadcast (see broadcast.go); unary
+// and scalar ops are entries of the f/df table of activation.go.
+
+// binaryKernel is a broadcasting binary op out = f(a, b). Each function
+// works on one run of the plan (broadcast.go): j < len(out) (or len(g))
+// indexes the run, a is read at a[j·sa] and b at b[j·sb], with sa and sb
+// 0 (stretched) or 1.
+type binaryKernel struct {
+	name string
+	f    func(out, a []float32, sa int, b []float32, sb int)
+	// da and db add g[j]·∂f/∂a (∂f/∂b) into dst[j]; y is the forward output.
+	da, db func(dst, g, y, a []float32, sa int, b []float32, sb int)
+}
+
+// binary runs k over a ⊙ b with broadcasting. When the shapes are equal
+// the plan is a single flat run; a per-channel [1,C,1,1] operand gives runs
+// of H·W with stride 0 for it.
+func binary(k *binaryKernel, a, b *Tensor) *Tensor {
+	p := newBcastPlan(k.name, a.Shape, b.Shape)
+	out := result(k.name, p.out, a, b)
+	ad, bd, y := a.Data, b.Data, out.Data
+	p.parallel(func(o, ia, ib, l int) { k.f(y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib) })
+	if out.requiresGrad {
+		out.backward = func() {
+			g := out.Grad
+			if a.requiresGrad {
+				bcastGrad(a, out, p, func(dst []float32, o, ia, ib, l int) {
+					k.da(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
+				})
+			}
+			if b.requiresGrad {
+				bcastGrad(b, out, p, func(dst []float32, o, ia, ib, l int) {
+					k.db(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
+				})
+			}
+		}
+	}
+	return out
+}
+
+// Add: out = a + b (broadcasting); ∂out/∂a = ∂out/∂b = 1.
+func Add(a, b *Tensor) *Tensor { return binary(&addK, a, b) }
+
+// Sub: out = a - b (broadcasting); ∂out/∂a = 1, ∂out/∂b = -1.
+func Sub(a, b *Tensor) *Tensor { return binary(&subK, a, b) }
+
+// Mul: out = a·b (broadcasting); ∂out/∂a = b, ∂out/∂b = a.
+func Mul(a, b *Tensor) *Tensor { return binary(&mulK, a, b) }
+
+// Div: out = a/b (broadcasting); ∂out/∂a = 1/b, ∂out/∂b = -a/b² = -out/b.
+func Div(a, b *Tensor) *Tensor { return binary(&divK, a, b) }
+
+// Maximum: out = max(a, b) element-wise (broadcasting). The gradient goes
+// to the larger input; on a tie a == b each gets half of it (PyTorch's
+// rule, which keeps max(a, a) = a with gradient 1).
+func Maximum(a, b *Tensor) *Tensor { return binary(&maximumK, a, b) }
+
+// Minimum: out = min(a, b), gradient rules as Maximum.
+func Minimum(a, b *Tensor) *Tensor { return binary(&minimumK, a, b) }
+
+// tieShare is the gradient share of an input that is the winner (1), the
+// loser (0) or tied (½) in Maximum/Minimum; win reports "this input wins".
+func tieShare(win, tie bool) float32 {
+	switch {
+	case tie:
+		return 0.5
+	case win:
+		return 1
+	}
+	return 0
+}
+
+var (
+	addK = binaryKernel{"Add",
+		func(out, a []float32, sa int, b []float32, sb int) {
+			for j := range out {
+				out[j] = a[j*sa] + b[j*sb]
+			}
+		},
+		func(dst, g, _, _ []float32, _ int, _ []float32, _ int) {
+			for j, v := range g {
+				dst[j] += v
+			}
+		},
+		func(dst, g, _, _ []float32, _ int, _ []float32, _ int) {
+			for j, v := range g {
+				dst[j] += v
+			}
+		}}
+
+	subK = binaryKernel{"Sub",
+		func(out, a []float32, sa int, b []float32, sb int) {
+			for j := range out {
+				out[j] = a[j*sa] - b[j*sb]
+			}
+		},
+		func(dst, g, _, _ []float32, _ int, _ []float32, _ int) {
+			for j, v := range g {
+				dst[j] += v
+			}
+		},
+		func(dst, g, _, _ []float32, _ int, _ []float32, _ int) {
+			for j, v := range g {
+				dst[j] -= v
+			}
+		}}
+
+	mulK = binaryKernel{"Mul",
+		func(out, a []float32, sa int, b []float32, sb int) {
+			for j := range out {
+				out[j] = a[j*sa] * b[j*sb]
+			}
+		},
+		func(dst, g, _, _ []float32, _ int, b []float32, sb int) {
+			for j, v := range g {
+				dst[j] += v * b[j*sb]
+			}
+		},
+		func(dst, g, _, a []float32, sa int, _ []float32, _ int) {
+			for j, v := range g {
+				dst[j] += v * a[j*sa]
+			}
+		}}
+
+	divK = binaryKernel{"Div",
+		func(out, a []float32, sa int, b []float32, sb int) {
+			for j := range out {
+				out[j] = a[j*sa] / b[j*sb]
+			}
+		},
+		func(dst, g, _, _ []float32, _ int, b []float32, sb int) {
+			for j, v := range g {
+				dst[j] += v / b[j*sb]
+			}
+		},
+		func(dst, g, y, _ []float32, _ int, b []float32, sb int) {
+			for j, v := range g {
+				dst[j] -= v * y[j] / b[j*sb]
+			}
+		}}
+
+	maximumK = binaryKernel{"Maximum",
+		func(out, a []float32, sa int, b []float32, sb int) {
+			for j := range out {
+				out[j] = max(a[j*sa], b[j*sb])
+			}
+		},
+		func(dst, g, _, a []float32, sa int, b []float32, sb int) {
+			for j, v := range g {
+				x, o := a[j*sa], b[j*sb]
+				dst[j] += v * tieShare(x > o, x == o)
+			}
+		},
+		func(dst, g, _, a []float32, sa int, b []float32, sb int) {
+			for j, v := range g {
+				x, o := b[j*sb], a[j*sa]
+				dst[j] += v * tieShare(x > o, x == o)
+			}
+		}}
+
+	minimumK = binaryKernel{"Minimum",
+		func(out, a []float32, sa int, b []float32, sb int) {
+			for j := range out {
+				out[j] = min(a[j*sa], b[j*sb])
+			}
+		},
+		func(dst, g, _, a []float32, sa int, b []float32, sb int) {
+			for j, v := range g {
+				x, o := a[j*sa], b[j*sb]
+				dst[j] += v * tieShare(x < o, x == o)
+			}
+		},
+		func(dst, g, _, a []float32, sa int, b []float32, sb int) {
+			for j, v := range g {
+				x, o := b[j*sb], a[j*sa]
+				dst[j] += v * tieShare(x < o, x == o)
+			}
+		}}
+)
+
+// Where picks out[i] = a[i] where cond[i], else b[i]; a and b broadcast
+// against each other and cond has one entry per element of the broadcast
+// result (row-major), i.e. len(cond) == numel(out). Gradient: ∂L/∂out goes
+// to a where cond holds and to b elsewhere (summed over stretched dims).
+func Where(cond []bool, a, b *Tensor) *Tensor {
+	p := newBcastPlan("Where", a.Shape, b.Shape)
+	if len(cond) != p.n {
+		panic(fmt.Sprintf("autograd.Where: %d conditions for shapes %v and %v (broadcast %v, %d elements)", len(cond), a.Shape, b.Shape, p.out, p.n))
+	}
+	out := result("Where", p.out, a, b)
+	ad, bd, y := a.Data, b.Data, out.Data
+	p.parallel(func(o, ia, ib, l int) {
+		for j, c := range cond[o : o+l] {
+			if c {
+				y[o+j] = ad[ia+j*p.ia]
+			} else {
+				y[o+j] = bd[ib+j*p.ib]
+			}
+		}
+	})
+	if out.requiresGrad {
+		out.backward = func() {
+			g := out.Grad
+			for _, side := range []struct {
+				x    *Tensor
+				pick bool
+			}{{a, true}, {b, false}} {
+				if !side.x.requiresGrad {
+					continue
+				}
+				bcastGrad(side.x, out, p, func(dst []float32, o, _, _, l int) {
+					for j, c := range cond[o : o+l] {
+						if c == side.pick {
+							dst[j] += g[o+j]
+						}
+					}
+				})
+			}
+		}
+	}
+	return out
+}
+
+// MaskedFill returns x with the elements where mask holds set to v
+// (len(mask) == numel(x), row-major). Gradient: ∂L/∂out passes to x where
+// mask is false and is 0 where the value was replaced.
+func MaskedFill(x *Tensor, mask []bool, v float32) *Tensor {
+	if len(mask) != len(x.Data) {
+		panic(fmt.Sprintf("autograd.MaskedFill: %d mask entries for shape %v (%d elements)", len(mask), x.Shape, len(x.Data)))
+	}
+	out := result("MaskedFill", cloneShape(x.Shape), x)
+	for i, m := range mask {
+		if m {
+			out.Data[i] = v
+		} else {
+			out.Data[i] = x.Data[i]
+		}
+	}
+	if out.requiresGrad {
+		out.backward = func() {
+			gx := x.grad()
+			for i, m := range mask {
+				if !m {
+					gx[i] += out.Grad[i]
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Scalar and unary math ops: entries of the f/df table (activation.go).
+
+// AddScalar: y = x + s; y' = 1.
+func AddScalar(x *Tensor, s float32) *Tensor { return unary(&addScalarK, x, unaryParams{a: s}) }
+
+// MulScalar: y = s·x; y' = s.
+func MulScalar(x *Tensor, s float32) *Tensor { return unary(&mulScalarK, x, unaryParams{a: s}) }
+
+// ScalarSub: y = s - x (PyTorch's rsub); y' = -1.
+func ScalarSub(s float32, x *Tensor) *Tensor { return unary(&scalarSubK, x, unaryParams{a: s}) }
+
+// Neg: y = -x; y' = -1.
+func Neg(x *Tensor) *Tensor { return unary(&negK, x, unaryParams{}) }
+
+// Square: y = x²; y' = 2x.
+func Square(x *Tensor) *Tensor { return unary(&squareK, x, unaryParams{}) }
+
+// Pow: y = x^p; y' = p·x^(p-1). As in PyTorch, a negative x with a
+// non-integer p gives NaN.
+func Pow(x *Tensor, p float32) *Tensor { return unary(&powK, x, unaryParams{a: p}) }
+
+// Sqrt: y = √x; y' = 1/(2y).
+func Sqrt(x *Tensor) *Tensor { return unary(&sqrtK, x, unaryParams{}) }
+
+// Exp: y = e^x; y' = y.
+func Exp(x *Tensor) *Tensor { return unary(&expK, x, unaryParams{}) }
+
+// Log: y = ln x; y' = 1/x.
+func Log(x *Tensor) *Tensor { return unary(&logK, x, unaryParams{}) }
+
+// Abs: y = |x|; y' = sign(x), 0 at x = 0 (as PyTorch).
+func Abs(x *Tensor) *Tensor { return unary(&absK, x, unaryParams{}) }
+
+// Clamp: y = min(max(x, lo), hi); y' = 1 for lo <= x <= hi, else 0 (the
+// bounds themselves pass the gradient, as in PyTorch).
+func Clamp(x *Tensor, lo, hi float32) *Tensor {
+	if lo > hi {
+		panic(fmt.Sprintf("autograd.Clamp: lo %v > hi %v for shape %v", lo, hi, x.Shape))
+	}
+	return unary(&clampK, x, unaryParams{a: lo, b: hi})
+}
+
+var (
+	addScalarK = unaryKernel{"AddScalar",
+		func(y, x []float32, p unaryParams) {
+			for i, v := range x {
+				y[i] = v + p.a
+			}
+		},
+		func(gx, g, _, _ []float32, _ unaryParams) {
+			for i, v := range g {
+				gx[i] += v
+			}
+		}}
+
+	mulScalarK = unaryKernel{"MulScalar",
+		func(y, x []float32, p unaryParams) {
+			for i, v := range x {
+				y[i] = v * p.a
+			}
+		},
+		func(gx, g, _, _ []float32, p unaryParams) {
+			for i, v := range g {
+				gx[i] += v * p.a
+			}
+		}}
+
+	scalarSubK = unaryKernel{"ScalarSub",
+		func(y, x []float32, p unaryParams) {
+			for i, v := range x {
+				y[i] = p.a - v
+			}
+		},
+		func(gx, g, _, _ []float32, _ unaryParams) {
+			for i, v := range g {
+				gx[i] -= v
+			}
+		}}
+
+	negK = unaryKernel{"Neg",
+		func(y, x []float32, _ unaryParams) {
+			for i, v := range x {
+				y[i] = -v
+			}
+		},
+		func(gx, g, _, _ []float32, _ unaryParams) {
+			for i, v := range g {
+				gx[i] -= v
+			}
+		}}
+
+	squareK = unaryKernel{"Square",
+		func(y, x []float32, _ unaryParams) {
+			for i, v := range x {
+				y[i] = v * v
+			}
+		},
+		func(gx, g, x, _ []float32, _ unaryParams) {
+			for i, v := range x {
+				gx[i] += 2 * v * g[i]
+			}
+		}}
+
+	powK = unaryKernel{"Pow",
+		func(y, x []float32, p unaryParams) {
+			for i, v := range x {
+				y[i] = float32(math.Pow(float64(v), float64(p.a)))
+			}
+		},
+		func(gx, g, x, _ []float32, p unaryParams) {
+			for i, v := range x {
+				gx[i] += g[i] * p.a * float32(math.Pow(float64(v), float64(p.a)-1))
+			}
+		}}
+
+	sqrtK = unaryKernel{"Sqrt",
+		func(y, x []float32, _ unaryParams) {
+			for i, v := range x {
+				y[i] = float32(math.Sqrt(float64(v)))
+			}
+		},
+		func(gx, g, _, y []float32, _ unaryParams) {
+			for i, s := range y {
+				gx[i] += g[i] / (2 * s)
+			}
+		}}
+
+	expK = unaryKernel{"Exp",
+		func(y, x []float32, _ unaryParams) {
+			for i, v := range x {
+				y[i] = float32(math.Exp(float64(v)))
+			}
+		},
+		func(gx, g, _, y []float32, _ unaryParams) {
+			for i, e := range y {
+				gx[i] += g[i] * e
+			}
+		}}
+
+	logK = unaryKernel{"Log",
+		func(y, x []float32, _ unaryParams) {
+			for i, v := range x {
+				y[i] = float32(math.Log(float64(v)))
+			}
+		},
+		func(gx, g, x, _ []float32, _ unaryParams) {
+			for i, v := range x {
+				gx[i] += g[i] / v
+			}
+		}}
+
+	absK = unaryKernel{"Abs",
+		func(y, x []float32, _ unaryParams) {
+			for i, v := range x {
+				y[i] = float32(math.Abs(float64(v)))
+			}
+		},
+		func(gx, g, x, _ []float32, _ unaryParams) {
+			for i, v := range x {
+				switch {
+				case v > 0:
+					gx[i] += g[i]
+				case v < 0:
+					gx[i] -= g[i]
+				}
+			}
+		}}
+
+	clampK = unaryKernel{"Clamp",
+		func(y, x []float32, p unaryParams) {
+			for i, v := range x {
+				y[i] = min(max(v, p.a), p.b)
+			}
+		},
+		func(gx, g, x, _ []float32, p unaryParams) {
+			for i, v := range x {
+				if v >= p.a && v <= p.b {
+					gx[i] += g[i]
+				}
+			}
+		}}
+)
