@@ -1,64 +1,213 @@
 package ops
 
-// sgemm is the portable blocked implementation: it packs op(B) into a
-// contiguous k x n panel once, then each worker computes a band of rows of C
-// with an i-p-j loop (the inner loop is a saxpy over a contiguous row of the
-// packed B, which the compiler keeps in registers and the cache streams).
+import "sync"
+
+// The BLIS/Goto loop nest around a micro-kernel (gemm_kernel_go.go):
 //
-// It is correct and cache-friendly; the fast assembly path lives elsewhere
-// and plugs in behind Sgemm.
+//	for jc := 0; jc < n; jc += NC            // B block: KC x NC, in L2
+//	  for pc := 0; pc < k; pc += KC          // one rank-KC update of C
+//	    pack opB[pc:pc+KC, jc:jc+NC] into NR-column micro-panels (parallel)
+//	    for each MR x NR tile (ir, jr) of C[:, jc:jc+NC], ir-major (parallel):
+//	      when ir changes: pack opA[ir:ir+MR, pc:pc+KC] into an MR-row
+//	                       micro-panel (L1-resident while jr runs)
+//	      kernel(KC, Apanel, Bpanel[jr], C[ir:ir+MR, jc+jr:jc+jr+NR])
+//
+// Packing copies op(A) and op(B) into the exact order the kernel reads
+// them, so all four transpose combinations are settled here and the kernel
+// only ever sees unit-stride panels. Panels are zero-padded to MR rows and
+// NR columns, so the kernel never branches on the shape; an edge tile is
+// computed into a scratch tile and the valid part merged into C.
+//
+// beta is applied by the first rank-KC update only (later ones accumulate
+// with beta = 1), so beta == 0 never reads C.
+//
+// Threads: the tiles of one (jc, pc) block are split into contiguous,
+// ir-major ranges handed to the worker pool. Each element of C is computed
+// by exactly the same sequence of operations whatever the split, so the
+// result does not depend on the thread count (bit for bit).
+
+// sgemm runs the active kernel over all pool threads.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	// Scale or clear C first so the accumulation below is uniform.
+	sgemmPlanned(&activeGemm, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmPlanned is sgemm with an explicit plan (kernel + blocking) and
+// thread count, so tests can run every kernel variant and thread count.
+func sgemmPlanned(pl *gemmPlan, threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	if m == 1 || n == 1 {
+		sgemmThin(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	kern := pl.kern
+	mr, nr := kern.mr, kern.nr
+	mPan := (m + mr - 1) / mr
+	bb := getBuf(pl.kc * min(pl.nc, roundUp(n, nr)))
+	defer putBuf(bb)
+	bbuf := *bb
+	for jc := 0; jc < n; jc += pl.nc {
+		nb := min(pl.nc, n-jc)
+		nPan := (nb + nr - 1) / nr
+		for pc := 0; pc < k; pc += pl.kc {
+			kb := min(pl.kc, k-pc)
+			bet := beta
+			if pc > 0 {
+				bet = 1
+			}
+			// Pack the B block, one NR-column micro-panel per step.
+			panel := kb * nr
+			ParallelN(nPan, max(1, 16384/panel), threads, func(lo, hi int) {
+				for q := lo; q < hi; q++ {
+					packB(transB, b, ldb, pc, kb, jc+q*nr, min(nr, nb-q*nr), nr, bbuf[q*panel:(q+1)*panel])
+				}
+			})
+			// Compute the tiles, ir-major so a packed A panel serves a row of tiles.
+			tiles := mPan * nPan
+			grain := tileGrain(pl, threads, tiles, nPan, kb)
+			chunks := threads
+			if threads > 1 {
+				chunks = 4 * threads // more chunks than threads: the pool balances load
+			}
+			ParallelN(tiles, grain, chunks, func(lo, hi int) {
+				ab := getBuf(mr * kb)
+				apan := (*ab)[:mr*kb]
+				var scratch [16 * 64]float32 // one tile, for the edges
+				lastIR := -1
+				for t := lo; t < hi; t++ {
+					ir, q := t/nPan, t%nPan
+					i := ir * mr
+					rows := min(mr, m-i)
+					if ir != lastIR {
+						packA(transA, a, lda, i, rows, pc, kb, mr, apan)
+						lastIR = ir
+					}
+					j := jc + q*nr
+					cols := min(nr, nb-q*nr)
+					bpan := bbuf[q*panel : (q+1)*panel]
+					if rows == mr && cols == nr {
+						kern.fn(kb, apan, bpan, c[i*ldc+j:(i+mr-1)*ldc+j+nr], ldc, alpha, bet)
+						continue
+					}
+					tile := scratch[:mr*nr]
+					kern.fn(kb, apan, bpan, tile, nr, alpha, 0)
+					for r := 0; r < rows; r++ {
+						crow := c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
+						trow := tile[r*nr : r*nr+cols]
+						if bet == 0 {
+							copy(crow, trow)
+						} else {
+							for x, v := range trow {
+								crow[x] = v + bet*crow[x]
+							}
+						}
+					}
+				}
+				putBuf(ab)
+			})
+		}
+	}
+}
+
+// tileGrain picks the smallest number of tiles per parallel chunk: at most
+// an MC-row slab of the block, small enough that every thread gets several
+// chunks, and at least ~256 kFLOP so the pool's overhead stays negligible.
+func tileGrain(pl *gemmPlan, threads, tiles, nPan, kb int) int {
+	tileFlops := 2 * pl.kern.mr * pl.kern.nr * kb
+	g := max(1, (pl.mc/pl.kern.mr)*nPan)
+	if threads > 1 {
+		g = min(g, max(1, tiles/(4*threads)))
+	}
+	return max(g, (256<<10)/tileFlops)
+}
+
+// packA copies opA[i0:i0+rows, p0:p0+kb] into an MR-row micro-panel:
+// dst[p*MR + r] = opA[i0+r, p0+p], rows rows..MR zero.
+// opA[i,p] is a[i*lda+p], or a[p*lda+i] when transA.
+func packA(transA bool, a []float32, lda, i0, rows, p0, kb, mr int, dst []float32) {
+	dst = dst[:kb*mr]
+	if transA {
+		for p := 0; p < kb; p++ {
+			d := dst[p*mr : p*mr+mr]
+			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+rows]
+			copy(d, src)
+			clear(d[rows:])
+		}
+		return
+	}
+	for r := 0; r < rows; r++ {
+		src := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kb]
+		for p, v := range src {
+			dst[p*mr+r] = v
+		}
+	}
+	for r := rows; r < mr; r++ {
+		for p := 0; p < kb; p++ {
+			dst[p*mr+r] = 0
+		}
+	}
+}
+
+// packB copies opB[p0:p0+kb, j0:j0+cols] into an NR-column micro-panel:
+// dst[p*NR + j] = opB[p0+p, j0+j], columns cols..NR zero.
+// opB[p,j] is b[p*ldb+j], or b[j*ldb+p] when transB.
+func packB(transB bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []float32) {
+	dst = dst[:kb*nr]
+	if !transB {
+		for p := 0; p < kb; p++ {
+			d := dst[p*nr : p*nr+nr]
+			src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+cols]
+			copy(d, src)
+			clear(d[cols:])
+		}
+		return
+	}
+	for j := 0; j < cols; j++ {
+		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
+		for p, v := range src {
+			dst[p*nr+j] = v
+		}
+	}
+	for j := cols; j < nr; j++ {
+		for p := 0; p < kb; p++ {
+			dst[p*nr+j] = 0
+		}
+	}
+}
+
+// scaleC sets C = beta*C (C = 0 when beta == 0, without reading C).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]
-		if beta == 0 {
+		switch beta {
+		case 0:
 			clear(row)
-		} else if beta != 1 {
+		case 1:
+		default:
 			for j := range row {
 				row[j] *= beta
 			}
 		}
 	}
-	if k == 0 || alpha == 0 {
-		return
-	}
-	// Pack op(B) as k x n row-major.
-	var bp []float32
-	if !transB && ldb == n {
-		bp = b[:k*n]
-	} else {
-		bp = make([]float32, k*n)
-		for p := 0; p < k; p++ {
-			for j := 0; j < n; j++ {
-				if transB {
-					bp[p*n+j] = b[j*ldb+p]
-				} else {
-					bp[p*n+j] = b[p*ldb+j]
-				}
-			}
-		}
-	}
-	const kc = 256 // k-block so a band of B rows stays in L2
-	grain := max(1, 4096/(n*k+1))
-	Parallel(m, grain, func(lo, hi int) {
-		for p0 := 0; p0 < k; p0 += kc {
-			p1 := min(p0+kc, k)
-			for i := lo; i < hi; i++ {
-				crow := c[i*ldc : i*ldc+n]
-				for p := p0; p < p1; p++ {
-					var av float32
-					if transA {
-						av = a[p*lda+i]
-					} else {
-						av = a[i*lda+p]
-					}
-					av *= alpha
-					brow := bp[p*n : p*n+n]
-					for j, bv := range brow {
-						crow[j] += av * bv
-					}
-				}
-			}
-		}
-	})
 }
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }
+
+// Packing buffers are recycled, so a steady-state Sgemm allocates nothing.
+var bufPool sync.Pool
+
+func getBuf(n int) *[]float32 {
+	if p, ok := bufPool.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n)
+	return &s
+}
+
+func putBuf(p *[]float32) { bufPool.Put(p) }

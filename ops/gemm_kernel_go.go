@@ -1,0 +1,113 @@
+package ops
+
+// Micro-kernels: the innermost piece of the BLIS/Goto loop nest (see
+// gemm_blocked.go). A micro-kernel computes one MR x NR tile of C from a
+// packed A micro-panel and a packed B micro-panel:
+//
+//	a: k x MR, stored p-major: a[p*MR + r] = opA[i0+r, p0+p]
+//	b: k x NR, stored p-major: b[p*NR + j] = opB[p0+p, j0+j]
+//	c: the tile, row r at c[r*ldc : r*ldc+NR]
+//
+//	for r, j: C[r,j] = alpha * sum_p a[p*MR+r]*b[p*NR+j] + beta*C[r,j]
+//
+// beta == 0 must not read C (it may hold NaN). The loop nest only hands
+// full tiles to a kernel (edge tiles go through a scratch tile), and the
+// panels are zero-padded, so kernels never branch on the shape.
+//
+// Every assembly kernel has a pure-Go twin: microGeneric with the same MR
+// and NR computes the identical sums (the tests compare them), and
+// kernel4x4Go is the fast pure-Go kernel used when no assembly is allowed.
+
+// gemmKernel describes one micro-kernel and the tile it computes.
+type gemmKernel struct {
+	name   string
+	mr, nr int
+	fn     func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+}
+
+// microGeneric is the plain Go loop every micro-kernel computes, for any
+// tile shape. It accumulates in float32 in p order, like the kernels.
+func microGeneric(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	var acc [16 * 64]float32 // largest tile of any kernel here
+	t := acc[:mr*nr]
+	for p := 0; p < k; p++ {
+		ap := a[p*mr : p*mr+mr]
+		bp := b[p*nr : p*nr+nr]
+		for r, av := range ap {
+			row := t[r*nr : r*nr+nr]
+			for j, bv := range bp {
+				row[j] += av * bv
+			}
+		}
+	}
+	for r := 0; r < mr; r++ {
+		crow := c[r*ldc : r*ldc+nr]
+		row := t[r*nr : r*nr+nr]
+		for j := range crow {
+			if beta == 0 {
+				crow[j] = alpha * row[j]
+			} else {
+				crow[j] = alpha*row[j] + beta*crow[j]
+			}
+		}
+	}
+}
+
+// goKernel is the pure-Go micro-kernel (build tag purego, MULTILABEL_NOASM=1,
+// or a CPU without AVX2+FMA).
+var goKernel = gemmKernel{name: "go4x4", mr: 4, nr: 4, fn: kernel4x4Go}
+
+// kernel4x4Go is the pure-Go 4x4 micro-kernel: microGeneric(4, 4, ...)
+// with the 16 accumulators held in local variables, so the compiler keeps
+// most of them in registers and each loaded a or b value is used 4 times.
+func kernel4x4Go(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	var c00, c01, c02, c03 float32
+	var c10, c11, c12, c13 float32
+	var c20, c21, c22, c23 float32
+	var c30, c31, c32, c33 float32
+	a = a[:4*k]
+	b = b[:4*k]
+	for p := 0; p+4 <= len(a); p += 4 {
+		ap := a[p : p+4 : p+4]
+		bp := b[p : p+4 : p+4]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		a0 := ap[0]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 := ap[1]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		a2 := ap[2]
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		a3 := ap[3]
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	store4(c[0*ldc:0*ldc+4], c00, c01, c02, c03, alpha, beta)
+	store4(c[1*ldc:1*ldc+4], c10, c11, c12, c13, alpha, beta)
+	store4(c[2*ldc:2*ldc+4], c20, c21, c22, c23, alpha, beta)
+	store4(c[3*ldc:3*ldc+4], c30, c31, c32, c33, alpha, beta)
+}
+
+// store4 writes one row of a 4-wide tile: c = alpha*acc + beta*c, without
+// reading c when beta == 0.
+func store4(c []float32, x0, x1, x2, x3, alpha, beta float32) {
+	c = c[:4]
+	if beta == 0 {
+		c[0], c[1], c[2], c[3] = alpha*x0, alpha*x1, alpha*x2, alpha*x3
+		return
+	}
+	c[0] = alpha*x0 + beta*c[0]
+	c[1] = alpha*x1 + beta*c[1]
+	c[2] = alpha*x2 + beta*c[2]
+	c[3] = alpha*x3 + beta*c[3]
+}

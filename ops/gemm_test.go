@@ -1,0 +1,267 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The SGEMM tests compare every kernel variant available on this machine
+// (each assembly micro-kernel the CPU supports, and the pure-Go one) with a
+// float64 triple loop, over shapes around every block size, all transpose
+// and alpha/beta combinations, padded leading dimensions, and guard bands
+// around C that must survive untouched.
+
+// guard is the value written around and between the rows of C; any change
+// means an out-of-bounds write.
+const guard = float32(-7777.25)
+
+// gemmVariants returns a plan per kernel: the real cache blocking, and a
+// tiny one (KC=16, NC=2*NR) whose block edges small shapes cross many times.
+func gemmVariants() []gemmPlan {
+	kerns := append(asmGemmKernels(), goKernel)
+	var out []gemmPlan
+	for _, k := range kerns {
+		out = append(out, newGemmPlan(k))
+		out = append(out, gemmPlan{kern: k, kc: 16, mc: 2 * k.mr, nc: 2 * k.nr})
+	}
+	return out
+}
+
+func (pl gemmPlan) String() string {
+	return fmt.Sprintf("%s/kc%d_mc%d_nc%d", pl.kern.name, pl.kc, pl.mc, pl.nc)
+}
+
+type gemmCase struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	padA, padB     int // extra leading-dimension elements
+	padC           int
+}
+
+func (tc gemmCase) String() string {
+	return fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d alpha=%g beta=%g pads=%d,%d,%d",
+		tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, tc.beta, tc.padA, tc.padB, tc.padC)
+}
+
+// gemmCases builds the shape list for one plan: sizes 1, primes, and one
+// below/at/above MR, NR, KC and NC.
+func gemmCases(pl gemmPlan, rng *rand.Rand) []gemmCase {
+	mr, nr := pl.kern.mr, pl.kern.nr
+	ms := []int{1, 2, 3, mr - 1, mr, mr + 1, 2*mr + 1, 13, 37, 61}
+	ns := []int{1, 2, 5, nr - 1, nr, nr + 1, 2*nr + 3, 17, 31, pl.nc - 1, pl.nc + 1}
+	ks := []int{1, 2, 7, 29, pl.kc - 1, pl.kc, pl.kc + 1, 2*pl.kc + 3}
+	alphas := []float32{1, -0.75, 0}
+	betas := []float32{0, 1, 0.5}
+	var cases []gemmCase
+	// Every transpose/alpha/beta combination on a shape crossing the edges.
+	for _, tA := range []bool{false, true} {
+		for _, tB := range []bool{false, true} {
+			for _, al := range alphas {
+				for _, be := range betas {
+					cases = append(cases, gemmCase{tA, tB, mr + 3, nr + 5, pl.kc + 2, al, be, 3, 1, 2})
+				}
+			}
+		}
+	}
+	// Random combinations of the interesting sizes.
+	for range 60 {
+		pick := func(s []int) int { return max(1, s[rng.IntN(len(s))]) }
+		tc := gemmCase{
+			transA: rng.IntN(2) == 0, transB: rng.IntN(2) == 0,
+			m: pick(ms), n: pick(ns), k: pick(ks),
+			alpha: alphas[rng.IntN(2)], beta: betas[rng.IntN(3)],
+			padA: rng.IntN(3) * 5, padB: rng.IntN(3) * 3, padC: rng.IntN(2) * 7,
+		}
+		cases = append(cases, tc)
+	}
+	return cases
+}
+
+// runGemmCase fills A, B and a guarded C, runs gemm, and checks C against
+// a float64 reference and the guards.
+func runGemmCase(t *testing.T, label string, tc gemmCase, rng *rand.Rand,
+	gemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)) {
+	t.Helper()
+	ar, ac := tc.m, tc.k
+	if tc.transA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.transB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := ac+tc.padA, bc+tc.padB, tc.n+tc.padC
+	a := randSlice(rng, ar*lda)
+	b := randSlice(rng, br*ldb)
+	const band = 40 // guard elements before and after C
+	buf := make([]float32, band+tc.m*ldc+band)
+	for i := range buf {
+		buf[i] = guard
+	}
+	c := buf[band : band+tc.m*ldc]
+	c0 := make([]float32, len(c))
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			if tc.beta == 0 {
+				c[i*ldc+j] = float32(math.NaN()) // beta == 0 must not read C
+			} else {
+				c[i*ldc+j] = float32(rng.NormFloat64())
+			}
+			c0[i*ldc+j] = c[i*ldc+j]
+		}
+	}
+	gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, a, lda, b, ldb, tc.beta, c, ldc)
+
+	opA := func(i, p int) float64 {
+		if tc.transA {
+			return float64(a[p*lda+i])
+		}
+		return float64(a[i*lda+p])
+	}
+	opB := func(p, j int) float64 {
+		if tc.transB {
+			return float64(b[j*ldb+p])
+		}
+		return float64(b[p*ldb+j])
+	}
+	for i := 0; i < tc.m; i++ {
+		for j := 0; j < tc.n; j++ {
+			var s, sabs float64
+			for p := 0; p < tc.k; p++ {
+				s += opA(i, p) * opB(p, j)
+				sabs += math.Abs(opA(i, p) * opB(p, j))
+			}
+			want := float64(tc.alpha) * s
+			scale := math.Abs(float64(tc.alpha)) * sabs
+			if tc.beta != 0 {
+				want += float64(tc.beta) * float64(c0[i*ldc+j])
+				scale += math.Abs(float64(tc.beta) * float64(c0[i*ldc+j]))
+			}
+			// Rounding bound of a float32 sum of k products: about
+			// k * 2^-24 relative to sum |terms|, plus the alpha/beta step.
+			tol := float64(tc.k+4)*6e-8*scale + 1e-30
+			got := float64(c[i*ldc+j])
+			if !(math.Abs(got-want) <= tol) {
+				t.Fatalf("%s: %v: C[%d,%d] = %g, want %g (tol %.3g)", label, tc, i, j, got, want, tol)
+			}
+		}
+	}
+	for i, v := range buf {
+		inC := i >= band && i < band+len(c) && (i-band)%ldc < tc.n
+		if !inC && v != guard {
+			t.Fatalf("%s: %v: guard element %d (offset %d from C) overwritten with %g", label, tc, i, i-band, v)
+		}
+	}
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+// TestSgemmVariants runs the full shape list through every kernel variant
+// with 1 and with all threads.
+func TestSgemmVariants(t *testing.T) {
+	for _, pl := range gemmVariants() {
+		rng := rand.New(rand.NewPCG(1, uint64(pl.kern.mr*100+pl.kern.nr)))
+		for _, tc := range gemmCases(pl, rng) {
+			for _, threads := range []int{1, Threads()} {
+				label := fmt.Sprintf("%v threads=%d", pl, threads)
+				runGemmCase(t, label, tc, rng, func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+					sgemmPlanned(&pl, threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+				})
+			}
+		}
+	}
+}
+
+// TestSgemmPublic checks the exported entry point and the reference with
+// the dispatched kernel.
+func TestSgemmPublic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 3))
+	for _, tc := range gemmCases(activeGemm, rng)[:40] {
+		runGemmCase(t, "Sgemm", tc, rng, Sgemm)
+		runGemmCase(t, "SgemmRef", tc, rng, SgemmRef)
+	}
+	if noasm && GemmKernel() != goKernel.name {
+		t.Fatalf("MULTILABEL_NOASM=1 but Sgemm dispatches to %s", GemmKernel())
+	}
+	t.Logf("dispatched kernel: %s (plan %v)", GemmKernel(), activeGemm)
+}
+
+// TestSgemmThreadIndependence: every element of C is computed by the same
+// sequence of float32 operations whatever the split, so 1 and 2 chunks
+// must agree exactly (tolerance: zero, bit for bit).
+func TestSgemmThreadIndependence(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 5))
+	for _, pl := range gemmVariants() {
+		for _, sh := range [][3]int{{97, 83, 301}, {1, 300, 50}, {300, 1, 50}, {203, 24, 27}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+			c1, c2 := make([]float32, m*n), make([]float32, m*n)
+			sgemmPlanned(&pl, 1, false, true, m, n, k, 1, a, k, b, k, 0, c1, n)
+			sgemmPlanned(&pl, 2, false, true, m, n, k, 1, a, k, b, k, 0, c2, n)
+			for i := range c1 {
+				if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) {
+					t.Fatalf("%v m=%d n=%d k=%d: C[%d] = %g with 1 chunk, %g with 2", pl, m, n, k, i, c1[i], c2[i])
+				}
+			}
+		}
+	}
+}
+
+// TestGemmKernelsMatchTwin calls each micro-kernel directly on random
+// panels and compares it with its pure-Go twin (microGeneric of the same
+// tile), including k = 0, beta = 0 over NaN, and guard bands around the tile.
+func TestGemmKernelsMatchTwin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 7))
+	for _, kern := range append(asmGemmKernels(), goKernel) {
+		mr, nr := kern.mr, kern.nr
+		for _, k := range []int{0, 1, 2, 3, 8, 33, 200} {
+			for _, beta := range []float32{0, 1, -0.5} {
+				a, b := randSlice(rng, k*mr), randSlice(rng, k*nr)
+				ldc := nr + 5
+				const band = 64
+				buf := make([]float32, 2*band+(mr-1)*ldc+nr)
+				for i := range buf {
+					buf[i] = guard
+				}
+				c := buf[band : band+(mr-1)*ldc+nr]
+				want := make([]float32, len(c))
+				for r := 0; r < mr; r++ {
+					for j := 0; j < nr; j++ {
+						if beta == 0 {
+							c[r*ldc+j] = float32(math.NaN())
+						} else {
+							c[r*ldc+j] = float32(rng.NormFloat64())
+						}
+						want[r*ldc+j] = c[r*ldc+j]
+					}
+				}
+				kern.fn(k, a, b, c, ldc, 1.5, beta)
+				microGeneric(mr, nr, k, a, b, want, ldc, 1.5, beta)
+				for r := 0; r < mr; r++ {
+					for j := 0; j < nr; j++ {
+						got, w := c[r*ldc+j], want[r*ldc+j]
+						if !(math.Abs(float64(got-w)) <= 1e-5*float64(k+1)*(1+math.Abs(float64(w)))) {
+							t.Fatalf("%s k=%d beta=%g: C[%d,%d] = %g, twin %g", kern.name, k, beta, r, j, got, w)
+						}
+					}
+				}
+				for i, v := range buf {
+					off := i - band
+					inTile := off >= 0 && off < len(c) && off%ldc < nr
+					if !inTile && v != guard {
+						t.Fatalf("%s k=%d: guard %d overwritten with %g", kern.name, k, off, v)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package ops
+
+// The thin path: when op(A) is one row (m == 1) or op(B) one column
+// (n == 1), Sgemm is a matrix-vector product. Each element of the matrix is
+// used once, so packing would cost as much as the product itself; instead
+// the vector is gathered into a contiguous buffer and the matrix is read in
+// place, either as rows (dot products) or as columns (axpy sweeps), whichever
+// is unit-stride.
+//
+//	n == 1:  y[i] = sum_p opA[i,p] * x[p],  x[p] = opB[p,0],  C[i,0]
+//	m == 1:  y[j] = sum_p x[p] * opB[p,j],  x[p] = opA[0,p],  C[0,j]
+//	then     C = alpha*y + beta*C   (beta == 0 does not read C)
+
+func sgemmThin(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	xb := getBuf(k)
+	defer putBuf(xb)
+	x := *xb
+	var mat []float32
+	var ld, outs, cstride int
+	var rowsAreOutputs bool // mat row o is the o-th output's dot-product row
+	if n == 1 {
+		for p := range x { // x = opB[:,0]
+			if transB {
+				x[p] = b[p]
+			} else {
+				x[p] = b[p*ldb]
+			}
+		}
+		mat, ld, outs, cstride, rowsAreOutputs = a, lda, m, ldc, !transA
+	} else {
+		for p := range x { // x = opA[0,:]
+			if transA {
+				x[p] = a[p*lda]
+			} else {
+				x[p] = a[p]
+			}
+		}
+		mat, ld, outs, cstride, rowsAreOutputs = b, ldb, n, 1, transB
+	}
+	grain := max(64, (64<<10)/(k+1))
+	ParallelN(outs, grain, threads, func(lo, hi int) {
+		var y [256]float32
+		for o0 := lo; o0 < hi; o0 += len(y) {
+			o1 := min(hi, o0+len(y))
+			yy := y[:o1-o0]
+			if rowsAreOutputs {
+				for o := o0; o < o1; o++ {
+					yy[o-o0] = dotGo(mat[o*ld:o*ld+k], x)
+				}
+			} else {
+				clear(yy)
+				for p, xv := range x {
+					axpyGo(xv, mat[p*ld+o0:p*ld+o1], yy)
+				}
+			}
+			for o, v := range yy {
+				ci := (o0 + o) * cstride
+				if beta == 0 {
+					c[ci] = alpha * v
+				} else {
+					c[ci] = alpha*v + beta*c[ci]
+				}
+			}
+		}
+	})
+}
+
+// dotGo returns sum_i x[i]*y[i] with four independent partial sums (so the
+// adds pipeline), combined as (s0+s1)+(s2+s3) plus the tail.
+func dotGo(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float32
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		xs, ys := x[i:i+4:i+4], y[i:i+4:i+4]
+		s0 += xs[0] * ys[0]
+		s1 += xs[1] * ys[1]
+		s2 += xs[2] * ys[2]
+		s3 += xs[3] * ys[3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// axpyGo computes y += alpha*x.
+func axpyGo(alpha float32, x, y []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
