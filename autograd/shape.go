@@ -263,6 +263,10 @@ func shapeStrides(shape []int) []int {
 func stridedGather(dst, src []float32, shape, strides []int, lo, hi int) {
 	stridedWalk(shape, strides, lo, hi, func(i, off, n, st int) {
 		d := dst[i : i+n]
+		if st == 1 { // the innermost dim stays innermost: a plain copy
+			copy(d, src[off:off+n])
+			return
+		}
 		for j := range d {
 			d[j] = src[off+j*st]
 		}

@@ -51,7 +51,7 @@ func shapeExpectPanic(t *testing.T, f func(), parts ...string) {
 func TestPermuteForward(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x := ag.RandU(rng, -1, 1, 2, 3, 4, 5)
-	for _, dims := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}, {0, 2, 3, 1}, {1, 0, 3, 2}, {2, 3, 0, 1}} {
+	for _, dims := range [][]int{{0, 1, 2, 3}, {2, 1, 0, 3}, {3, 2, 1, 0}, {0, 2, 3, 1}, {1, 0, 3, 2}, {2, 3, 0, 1}} {
 		got := ag.Permute(x, dims...)
 		for i, v := range got.Data {
 			oi := shapeUnravel(i, got.Shape)
@@ -85,6 +85,7 @@ func TestPermuteGrad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 3))
 	x := gradcheck.Rand(rng, 2, 3, 4)
 	gradcheck.Check(t, func(in []*ag.Tensor) *ag.Tensor { return ag.Permute(in[0], 2, 0, 1) }, []*ag.Tensor{x}, gradcheck.Options{})
+	gradcheck.Check(t, func(in []*ag.Tensor) *ag.Tensor { return ag.Permute(in[0], 1, 0, 2) }, []*ag.Tensor{x}, gradcheck.Options{})
 }
 
 func TestTransposeForwardAndGrad(t *testing.T) {
