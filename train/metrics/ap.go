@@ -102,10 +102,11 @@ func perClass(d *Set, fn func(j int, col []entry, st *steps)) {
 		grain = max(1, (1<<16)/d.N)
 	}
 	ops.Parallel(d.C, grain, func(lo, hi int) {
+		keys := make([]uint64, 0, d.N)
 		buf := make([]entry, 0, d.N)
 		var st steps
 		for j := lo; j < hi; j++ {
-			buf = d.column(j, buf)
+			keys, buf = d.column(j, keys, buf)
 			st.build(buf)
 			fn(j, buf, &st)
 		}

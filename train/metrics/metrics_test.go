@@ -63,6 +63,28 @@ func TestAPByHand(t *testing.T) {
 	}
 }
 
+func TestSignedZerosAndInfinitiesTie(t *testing.T) {
+	// -0 and +0 are one score (one PR point); ±Inf sort at the ends.
+	inf := float32(math.Inf(1))
+	negZero := float32(math.Copysign(0, -1))
+	d := column1(t, []float32{0, negZero, inf, -inf, 1, 0}, []int8{1, 0, 1, 0, 0, 1})
+	c := PRCurves(d)[0]
+	if want := []float32{-inf, 0, 1, inf}; !slices.Equal(c.Thresholds, want) {
+		t.Fatalf("thresholds %v, want %v", c.Thresholds, want)
+	}
+	// Steps from the top: Inf(+) 1(-) {0,-0,0}(+,-,+) -Inf(-):
+	// AP = 1/3·1 + 2/3·3/5.
+	ap, _ := APs(d)
+	close64(t, "AP", ap[0], 1.0/3+2.0/3*3/5, 1e-15)
+	vals := []float32{-inf, -3, -1e-30, negZero, 0, 1e-30, 2, inf}
+	for k := 1; k < len(vals); k++ {
+		a, b := orderedBits(vals[k-1]), orderedBits(vals[k])
+		if (vals[k-1] < vals[k]) != (a < b) || (vals[k-1] == vals[k]) != (a == b) {
+			t.Errorf("orderedBits(%v) = %x, orderedBits(%v) = %x: order not kept", vals[k-1], a, vals[k], b)
+		}
+	}
+}
+
 // The hand example for the threshold family: 3 images x 3 classes.
 //
 //	scores          targets        predicted at 0.5 (p > 0.5)
@@ -277,6 +299,12 @@ func TestResultString(t *testing.T) {
 		"1 of 2 classes have no positive"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("String() lacks %q:\n%s", want, s)
+		}
+	}
+	tab := r.PerClassTable([]string{"cat", "dog"})
+	for _, want := range []string{"cat              100.00 100.00 100.00 100.00      1", "dog                0.00   0.00   0.00   0.00      0"} {
+		if !strings.Contains(tab, want) {
+			t.Errorf("PerClassTable lacks %q:\n%s", want, tab)
 		}
 	}
 	r, _ = Evaluate(d, Options{Thresholds: []float64{0.5, 0.5}, Averaging: PerImage})

@@ -73,3 +73,20 @@ func (r Result) String() string {
 	}
 	return b.String()
 }
+
+// PerClassTable renders AP, precision, recall and F1 (percent, at the
+// result's thresholds) and the number of positives for each class, one line
+// per class; names ([C]) label the lines, nil means class indices.
+func (r Result) PerClassTable(names []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-16s %6s %6s %6s %6s %6s", "class", "AP", "P", "R", "F1", "pos")
+	for j, c := range r.PerClass {
+		name := fmt.Sprint(j)
+		if j < len(names) {
+			name = names[j]
+		}
+		fmt.Fprintf(&b, "\n%-16s %6.2f %6.2f %6.2f %6.2f %6d",
+			name, 100*r.AP[j], 100*c.Precision(), 100*c.Recall(), 100*c.F1(), c.TP+c.FN)
+	}
+	return b.String()
+}

@@ -1,7 +1,6 @@
 package metrics
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -28,6 +27,9 @@ type Set struct {
 func New(n, c int, scores []float32, targets []int8) (*Set, error) {
 	if n < 0 || c <= 0 {
 		return nil, fmt.Errorf("metrics: bad size %d images x %d classes", n, c)
+	}
+	if n >= 1<<31 {
+		return nil, fmt.Errorf("metrics: %d images, at most 2^31-1 supported", n)
 	}
 	if len(scores) != n*c {
 		return nil, fmt.Errorf("metrics: %d scores for %d images x %d classes, want %d", len(scores), n, c, n*c)
@@ -123,22 +125,39 @@ type entry struct {
 // sorts them by descending score. Ties are broken by descending image index:
 // the tie-aware metrics do not depend on it, and RankedAP gets the order
 // numpy's stable argsort()[::-1] gives, so its value is reproducible.
-func (d *Set) column(j int, buf []entry) []entry {
-	buf = buf[:0]
+//
+// The sort runs on one uint64 key per entry, (ordered score bits << 32 |
+// image index), complemented so that ascending keys mean descending
+// (score, index): a plain slices.Sort, no comparison callback per element.
+func (d *Set) column(j int, keys []uint64, buf []entry) ([]uint64, []entry) {
+	keys = keys[:0]
 	for i := range d.N {
-		y := d.Targets[i*d.C+j]
-		if y < 0 {
+		if d.Targets[i*d.C+j] < 0 {
 			continue
 		}
-		buf = append(buf, entry{s: d.Scores[i*d.C+j], i: int32(i), pos: y == 1})
+		keys = append(keys, ^(uint64(orderedBits(d.Scores[i*d.C+j]))<<32 | uint64(i)))
 	}
-	slices.SortFunc(buf, func(a, b entry) int {
-		if c := cmp.Compare(b.s, a.s); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.i, a.i)
-	})
-	return buf
+	slices.Sort(keys)
+	buf = buf[:0]
+	for _, k := range keys {
+		i := int(uint32(^k))
+		buf = append(buf, entry{s: d.Scores[i*d.C+j], i: int32(i), pos: d.Targets[i*d.C+j] == 1})
+	}
+	return keys, buf
+}
+
+// orderedBits maps a float32 to a uint32 with the same order (NaN excluded):
+// negative floats have their bits flipped, positive ones the sign bit set.
+// -0 is folded onto +0 so the two tie as they compare equal.
+func orderedBits(f float32) uint32 {
+	if f == 0 {
+		f = 0
+	}
+	b := math.Float32bits(f)
+	if b>>31 == 1 {
+		return ^b
+	}
+	return b | 1<<31
 }
 
 // steps is the tie-aware ranking of one class: walking the sorted column

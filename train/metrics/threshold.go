@@ -31,7 +31,9 @@ import (
 //	p_i = TP_i/(TP_i+FP_i), r_i = TP_i/(TP_i+FN_i), f_i = 2 p_i r_i/(p_i+r_i)
 //	(each 0 when TP_i = 0),  CP = mean_i p_i, CR = mean_i r_i, CF1 = mean_i f_i
 //
-// (scikit-learn's average="samples"). OP/OR/OF1 are the same either way.
+// averaged over all N images, an image without any positive or prediction
+// counting 0 (scikit-learn's average="samples" with zero_division=0).
+// OP/OR/OF1 are the same either way.
 // One reference quirk is not reproduced: it counts an ignored (-1) target
 // predicted negative as a false positive; here ignored entries count nowhere.
 
