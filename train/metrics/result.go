@@ -10,7 +10,8 @@ type Options struct {
 	// Thresholds per class ([C], applied as p > t); nil means the fixed
 	// Threshold for every class.
 	Thresholds []float64
-	// Threshold is the fixed threshold when Thresholds is nil; 0 means 0.5.
+	// Threshold is the fixed threshold when Thresholds is nil; 0 means 0.5
+	// (for a threshold of exactly 0, pass Thresholds: Uniform(C, 0)).
 	Threshold float64
 	// Averaging of CP/CR/CF1: PerClass (standard) or PerImage (reference).
 	Averaging Averaging
