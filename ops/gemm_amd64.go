@@ -15,14 +15,24 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func sgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
 
+// sgemmKernel12x32AVX512 computes microGeneric(12, 32, k, a, b, c, ldc, alpha, beta)
+// with 24 zmm accumulators.
+//
+//go:noescape
+func sgemmKernel12x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
 var (
-	avx2Kernel = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
+	avx2Kernel   = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
+	avx512Kernel = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512}
 )
 
 // asmGemmKernels lists the assembly micro-kernels this CPU (and OS: the
 // flags include the XSAVE state checks) supports, best first.
 func asmGemmKernels() []gemmKernel {
 	var ks []gemmKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, avx512Kernel)
+	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, avx2Kernel)
 	}
