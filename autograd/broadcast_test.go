@@ -55,3 +55,38 @@ func TestElementwiseArenaReuse(t *testing.T) {
 		t.Fatal("the ops did not take their buffers from the arena")
 	}
 }
+
+// Benchmarks on a ResNet-stage-sized activation [8,64,56,56] (1.6M
+// elements): go test ./autograd -run XXX -bench Elementwise -benchtime 20x
+func BenchmarkElementwise(b *testing.B) {
+	rng := rand.New(rand.NewPCG(53, 54))
+	x := ag.RandN(rng, 8, 64, 56, 56).SetRequiresGrad(true)
+	y := ag.RandN(rng, 8, 64, 56, 56)
+	w := ag.RandN(rng, 1, 64, 1, 1).AsParam()
+	g := make([]float32, x.Numel())
+	for _, c := range []struct {
+		name string
+		f    func() *ag.Tensor
+	}{
+		{"AddEqual", func() *ag.Tensor { return ag.Add(x, y) }},
+		{"MulPerChannel", func() *ag.Tensor { return ag.Mul(x, w) }},
+		{"ReLU", func() *ag.Tensor { return ag.ReLU(x) }},
+		{"GELU", func() *ag.Tensor { return ag.GELU(x) }},
+		{"SumHW", func() *ag.Tensor { return ag.Sum(x, []int{2, 3}, false) }},
+		{"SumNHW", func() *ag.Tensor { return ag.Sum(x, []int{0, 2, 3}, false) }},
+		{"Softmax1", func() *ag.Tensor { return ag.Softmax(x, 1) }},
+	} {
+		b.Run(c.name+"/fwd", func(b *testing.B) {
+			for b.Loop() {
+				ag.NoGrad(func() { c.f() })
+			}
+		})
+		b.Run(c.name+"/fwd+bwd", func(b *testing.B) {
+			for b.Loop() {
+				x.Grad, w.Grad = nil, nil
+				out := c.f()
+				out.BackwardWith(g[:out.Numel()])
+			}
+		})
+	}
+}
