@@ -1,0 +1,352 @@
+package nn
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/seed477ab429/multilabel/autograd"
+)
+
+// safetensors (huggingface/safetensors) is the simplest safe weight format:
+//
+//	[8 bytes]  N, the header length, unsigned little-endian
+//	[N bytes]  JSON object, UTF-8, maybe padded with spaces:
+//	             {"name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]},
+//	              ..., "__metadata__": {"key": "value"}}
+//	[rest]     the data region; a tensor's bytes are data[begin:end],
+//	           row-major, little-endian
+//
+// The reader validates the whole header before it reads or allocates any
+// tensor data: a corrupt or hostile file costs at most its own size.
+
+// maxHeaderBytes caps the JSON header (the reference implementation uses
+// 100 MB too): a model with 100k tensors needs about 10 MB.
+const maxHeaderBytes = 100 << 20
+
+// stEntry is one validated header entry.
+type stEntry struct {
+	name       string
+	dtype      DType
+	shape      []int
+	begin, end int64 // byte range in the data region
+}
+
+// parseSafetensorsHeader validates a header (the JSON bytes) against a data
+// region of dataSize bytes and returns the entries sorted by name plus the
+// metadata. It checks: the header is one JSON object; every entry has a
+// known dtype, a shape with non-negative dims and two offsets; end - begin
+// equals numel * dtype size; and, sorted by offset, the tensors tile the
+// data region exactly (no overlap, no gap, nothing past the end).
+func parseSafetensorsHeader(hdr []byte, dataSize int64) ([]stEntry, map[string]string, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(hdr, &raw); err != nil {
+		return nil, nil, fmt.Errorf("header is not valid JSON: %w", err)
+	}
+	if raw == nil {
+		return nil, nil, errors.New("header is not a JSON object")
+	}
+	meta := map[string]string{}
+	entries := make([]stEntry, 0, len(raw))
+	for name, msg := range raw {
+		if name == "__metadata__" {
+			if err := json.Unmarshal(msg, &meta); err != nil || meta == nil {
+				return nil, nil, fmt.Errorf("__metadata__ is not an object of strings: %s", clip(msg))
+			}
+			continue
+		}
+		e, err := parseEntry(name, msg, dataSize)
+		if err != nil {
+			return nil, nil, fmt.Errorf("tensor %q: %w", name, err)
+		}
+		entries = append(entries, e)
+	}
+
+	// Sorted by (begin, end), each tensor must start where the last ended.
+	sort.Slice(entries, func(i, j int) bool {
+		a, b := entries[i], entries[j]
+		if a.begin != b.begin {
+			return a.begin < b.begin
+		}
+		if a.end != b.end {
+			return a.end < b.end
+		}
+		return a.name < b.name
+	})
+	var at int64
+	for i, e := range entries {
+		switch {
+		case e.begin < at:
+			return nil, nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] overlap tensor %q",
+				e.name, e.begin, e.end, entries[i-1].name)
+		case e.begin > at:
+			return nil, nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] leave bytes [%d, %d) unused",
+				e.name, e.begin, e.end, at, e.begin)
+		}
+		at = e.end
+	}
+	if at != dataSize {
+		return nil, nil, fmt.Errorf("tensors cover %d bytes but the data region holds %d", at, dataSize)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
+	return entries, meta, nil
+}
+
+// parseEntry decodes and checks one {"dtype", "shape", "data_offsets"}.
+func parseEntry(name string, msg []byte, dataSize int64) (stEntry, error) {
+	var v struct {
+		DType   *string  `json:"dtype"`
+		Shape   []int64  `json:"shape"`
+		Offsets []uint64 `json:"data_offsets"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(msg))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return stEntry{}, fmt.Errorf("bad entry %s: %w", clip(msg), err)
+	}
+	switch {
+	case v.DType == nil:
+		return stEntry{}, errors.New("no dtype")
+	case v.Shape == nil:
+		return stEntry{}, errors.New("no shape")
+	case len(v.Offsets) != 2:
+		return stEntry{}, fmt.Errorf("data_offsets must be [begin, end], got %v", v.Offsets)
+	}
+	d := DType(*v.DType)
+	if d.Size() == 0 {
+		return stEntry{}, fmt.Errorf("unsupported dtype %q (want F32, F16, BF16, F64, I64, I32, I16, I8, U8 or BOOL)", d)
+	}
+	begin, end := v.Offsets[0], v.Offsets[1]
+	if begin > end || end > uint64(dataSize) {
+		return stEntry{}, fmt.Errorf("data_offsets [%d, %d] out of range: data region holds %d bytes", begin, end, dataSize)
+	}
+	// numel, computed without overflow: it may not exceed the bytes present.
+	shape := make([]int, len(v.Shape))
+	numel, zero := int64(1), false
+	for i, dim := range v.Shape {
+		if dim < 0 || dim > math.MaxInt32 {
+			return stEntry{}, fmt.Errorf("shape %v: dim %d out of range", v.Shape, dim)
+		}
+		shape[i] = int(dim)
+		if dim == 0 {
+			zero = true
+		} else if !zero {
+			if numel > dataSize/dim {
+				return stEntry{}, fmt.Errorf("shape %v needs more bytes than the file holds", v.Shape)
+			}
+			numel *= dim
+		}
+	}
+	if zero {
+		numel = 0
+	}
+	if want := numel * int64(d.Size()); int64(end-begin) != want {
+		return stEntry{}, fmt.Errorf("%s %v needs %d bytes but data_offsets [%d, %d] hold %d",
+			d, v.Shape, want, begin, end, end-begin)
+	}
+	return stEntry{name: name, dtype: d, shape: shape, begin: int64(begin), end: int64(end)}, nil
+}
+
+// readFullAt fills b from r at off. io.ReaderAt may report io.EOF along
+// with a full read that ends at the end of the input; that is success.
+func readFullAt(r io.ReaderAt, b []byte, off int64) error {
+	n, err := r.ReadAt(b, off)
+	if n == len(b) {
+		return nil
+	}
+	if err == nil || err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// clip shortens a JSON snippet for an error message.
+func clip(b []byte) string {
+	if len(b) > 80 {
+		return string(b[:80]) + "..."
+	}
+	return string(b)
+}
+
+// LoadSafetensors reads a safetensors file; names come back sorted.
+func LoadSafetensors(path string) (*StateDict, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("nn: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("nn: %s: %w", path, err)
+	}
+	return readSafetensors(f, st.Size(), path)
+}
+
+// readSafetensors reads size bytes of safetensors from r; path names the
+// file in errors.
+func readSafetensors(r io.ReaderAt, size int64, path string) (*StateDict, error) {
+	fail := func(format string, a ...any) error {
+		return fmt.Errorf("nn: %s: safetensors: %s", path, fmt.Sprintf(format, a...))
+	}
+	if size < 8 {
+		return nil, fail("file too short (%d bytes) to hold the header length", size)
+	}
+	var lenBuf [8]byte
+	if err := readFullAt(r, lenBuf[:], 0); err != nil {
+		return nil, fail("reading header length: %v", err)
+	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if n > uint64(size-8) {
+		return nil, fail("header length %d exceeds the file size %d (truncated file?)", n, size)
+	}
+	if n > maxHeaderBytes {
+		return nil, fail("header length %d exceeds the %d-byte limit", n, maxHeaderBytes)
+	}
+	if n == 0 {
+		return nil, fail("header length is 0")
+	}
+	hdr := make([]byte, n)
+	if err := readFullAt(r, hdr, 8); err != nil {
+		return nil, fail("reading header: %v", err)
+	}
+	dataStart := 8 + int64(n)
+	entries, meta, err := parseSafetensorsHeader(hdr, size-dataStart)
+	if err != nil {
+		return nil, fail("%v", err)
+	}
+
+	sd := NewStateDict()
+	sd.Metadata = meta
+	buf := make([]byte, 0, 1<<20) // chunk of raw bytes, reused
+	for _, e := range entries {
+		t := autograd.Zeros(e.shape...)
+		es := int64(e.dtype.Size())
+		chunk := int64(cap(buf)) / es // elements per read
+		for i := int64(0); i < int64(len(t.Data)); i += chunk {
+			m := min(chunk, int64(len(t.Data))-i)
+			b := buf[:m*es]
+			if err := readFullAt(r, b, dataStart+e.begin+i*es); err != nil {
+				return nil, fail("tensor %q: reading data: %v", e.name, err)
+			}
+			decodeElements(t.Data[i:i+m], b, e.dtype, false)
+		}
+		sd.set(e.name, t, e.dtype)
+	}
+	return sd, nil
+}
+
+// SaveSafetensors writes sd to path as safetensors, every tensor as F32,
+// names sorted, with sd.Metadata as "__metadata__". The write is atomic: a
+// temporary file in the same directory is synced and renamed over path,
+// so a crash leaves either the old file or the new one, never half of one.
+func SaveSafetensors(path string, sd *StateDict) error {
+	names := sd.Names()
+	sort.Strings(names)
+	type entry struct {
+		DType   string   `json:"dtype"`
+		Shape   []int    `json:"shape"`
+		Offsets [2]int64 `json:"data_offsets"`
+	}
+	header := make(map[string]any, len(names)+1)
+	if len(sd.Metadata) > 0 {
+		header["__metadata__"] = sd.Metadata
+	}
+	var off int64
+	for _, name := range names {
+		if name == "__metadata__" {
+			return fmt.Errorf("nn: %s: tensor name %q is reserved by safetensors", path, name)
+		}
+		t := sd.Get(name)
+		n := int64(len(t.Data)) * 4
+		header[name] = entry{DType: string(F32), Shape: append([]int{}, t.Shape...), Offsets: [2]int64{off, off + n}}
+		off += n
+	}
+	hdr, err := json.Marshal(header) // map keys come out sorted
+	if err != nil {
+		return fmt.Errorf("nn: %s: %w", path, err)
+	}
+	// Pad with spaces so the data region starts 8-byte aligned, as the
+	// reference writer does (readers may then map it as float arrays).
+	for len(hdr)%8 != 0 {
+		hdr = append(hdr, ' ')
+	}
+	return writeFileAtomic(path, func(w io.Writer) error {
+		var lenBuf [8]byte
+		binary.LittleEndian.PutUint64(lenBuf[:], uint64(len(hdr)))
+		if _, err := w.Write(lenBuf[:]); err != nil {
+			return err
+		}
+		if _, err := w.Write(hdr); err != nil {
+			return err
+		}
+		buf := make([]byte, 1<<16)
+		for _, name := range names {
+			data := sd.Get(name).Data
+			for len(data) > 0 {
+				m := min(len(data), len(buf)/4)
+				for i, v := range data[:m] {
+					binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+				}
+				if _, err := w.Write(buf[:4*m]); err != nil {
+					return err
+				}
+				data = data[m:]
+			}
+		}
+		return nil
+	})
+}
+
+// writeFileAtomic writes path through a temporary file in the same
+// directory: write, fsync, close, rename over path, fsync the directory
+// (so the rename itself survives a crash). On error the temporary file is
+// removed and path is untouched.
+func writeFileAtomic(path string, write func(w io.Writer) error) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("nn: %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			err = fmt.Errorf("nn: %s: %w", path, err)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	// The file is in place; a failing directory sync is reported but the
+	// data is already there, so do not remove anything now.
+	if d, derr := os.Open(dir); derr == nil {
+		derr = d.Sync()
+		d.Close()
+		if derr != nil {
+			return fmt.Errorf("syncing directory: %w", derr)
+		}
+	}
+	return nil
+}
