@@ -349,24 +349,42 @@ func convBiasGrad(gout, gb []float32, N, O, P int) {
 // hand-off to another worker).
 func convGrain(workPerItem int) int { return max(1, (1<<15)/max(1, workPerItem)) }
 
-// Scratch buffers for the workers, pooled by power-of-two size class so
-// that a network with many layer sizes reuses them instead of allocating
-// im2col matrices on every call. Contents are arbitrary on return.
-var scratchPools [48]sync.Pool
+// Scratch buffers for the workers (im2col matrices, partial weight
+// gradients), kept on free lists by power-of-two size class so that the
+// layers of a network reuse them from step to step instead of allocating
+// megabytes per call. Unlike a sync.Pool the lists survive garbage
+// collections; each class keeps at most a few buffers per worker, so what
+// stays held is bounded by the peak concurrent use. Contents are arbitrary
+// on return.
+var scratch struct {
+	mu   sync.Mutex
+	free [64][]*[]float32
+}
 
 func getScratch(n int) *[]float32 {
 	cls := bits.Len(uint(max(n, 1) - 1))
-	if p, ok := scratchPools[cls].Get().(*[]float32); ok {
+	scratch.mu.Lock()
+	l := scratch.free[cls]
+	if len(l) > 0 {
+		p := l[len(l)-1]
+		l[len(l)-1] = nil
+		scratch.free[cls] = l[:len(l)-1]
+		scratch.mu.Unlock()
 		*p = (*p)[:n]
 		return p
 	}
+	scratch.mu.Unlock()
 	s := make([]float32, n, 1<<cls)
 	return &s
 }
 
 func putScratch(p *[]float32) {
 	cls := bits.Len(uint(cap(*p) - 1))
-	scratchPools[cls].Put(p)
+	scratch.mu.Lock()
+	if len(scratch.free[cls]) < 2*ops.Threads()+2 {
+		scratch.free[cls] = append(scratch.free[cls], p)
+	}
+	scratch.mu.Unlock()
 }
 
 func deref(p *[]float32) []float32 {
