@@ -1,0 +1,264 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/nn"
+)
+
+// Group is a set of parameters sharing a learning-rate multiplier and a
+// weight decay, like a PyTorch param group.
+type Group struct {
+	Names       []string
+	Params      []*ag.Tensor
+	LRScale     float64 // group lr = schedule lr · LRScale (2 for biases under nbd)
+	WeightDecay float64
+}
+
+// NoBiasDecayGroups splits trainable parameters as the reference's
+// "no bias decay" (train.nbd, METHOD.md §5.2):
+//
+//	name ends with "bias"                               2× lr, no decay
+//	1-D parameter (norm weights, ...)                   lr, no decay
+//	"…weight" containing "norm" or "query_embed"        lr, no decay
+//	everything else                                     lr, decay wd
+//
+// Empty groups are dropped.
+func NoBiasDecayGroups(params []nn.NamedTensor, wd float64) []Group {
+	bias := Group{LRScale: 2}
+	noDecay := Group{LRScale: 1}
+	decay := Group{LRScale: 1, WeightDecay: wd}
+	for _, p := range params {
+		g := &decay
+		switch {
+		case strings.HasSuffix(p.Name, "bias"):
+			g = &bias
+		case p.Tensor.Dims() <= 1:
+			g = &noDecay
+		case strings.HasSuffix(p.Name, "weight") && (strings.Contains(p.Name, "norm") || strings.Contains(p.Name, "query_embed")):
+			g = &noDecay
+		}
+		g.Names = append(g.Names, p.Name)
+		g.Params = append(g.Params, p.Tensor)
+	}
+	var out []Group
+	for _, g := range []Group{decay, noDecay, bias} {
+		if len(g.Params) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// SingleGroup puts all parameters in one group with the given decay (no
+// nbd: the reference's LR search uses it).
+func SingleGroup(params []nn.NamedTensor, wd float64) []Group {
+	g := Group{LRScale: 1, WeightDecay: wd}
+	for _, p := range params {
+		g.Names = append(g.Names, p.Name)
+		g.Params = append(g.Params, p.Tensor)
+	}
+	return []Group{g}
+}
+
+// Optimizer updates parameters from their gradients.
+type Optimizer interface {
+	// Step applies one update with learning rate lr (times each group's
+	// LRScale) and, for optimizers that have one, momentum / β₁ momentum.
+	Step(lr, momentum float64)
+	Groups() []Group
+	// State returns the optimizer's buffers by parameter name, for
+	// checkpoints; SetState restores them.
+	State() map[string][]float32
+	SetState(map[string][]float32) error
+}
+
+// ZeroGrad zeroes the gradients of every parameter of the groups.
+func ZeroGrad(groups []Group) {
+	for _, g := range groups {
+		for _, p := range g.Params {
+			p.ZeroGrad()
+		}
+	}
+}
+
+// SGD is torch.optim.SGD with coupled L2 weight decay, dampening 0:
+//
+//	g ← ∇ + wd·p
+//	buf ← g (first step), else μ·buf + g
+//	g ← g + μ·buf (Nesterov) or buf
+//	p ← p − lr·g
+type SGD struct {
+	groups   []Group
+	Nesterov bool
+	buf      map[*ag.Tensor][]float32
+}
+
+// NewSGD returns SGD over the groups.
+func NewSGD(groups []Group, nesterov bool) *SGD {
+	return &SGD{groups: groups, Nesterov: nesterov, buf: map[*ag.Tensor][]float32{}}
+}
+
+// Groups returns the parameter groups.
+func (o *SGD) Groups() []Group { return o.groups }
+
+// Step applies one SGD update; momentum 0 disables the buffer.
+func (o *SGD) Step(lr, momentum float64) {
+	for _, g := range o.groups {
+		glr := float32(lr * g.LRScale)
+		wd := float32(g.WeightDecay)
+		mu := float32(momentum)
+		for _, p := range g.Params {
+			if p.Grad == nil {
+				continue
+			}
+			if momentum == 0 {
+				for i, gr := range p.Grad {
+					p.Data[i] -= glr * (gr + wd*p.Data[i])
+				}
+				continue
+			}
+			b, seen := o.buf[p]
+			if !seen {
+				b = make([]float32, len(p.Data))
+				o.buf[p] = b
+			}
+			for i, gr := range p.Grad {
+				d := gr + wd*p.Data[i]
+				if seen {
+					b[i] = mu*b[i] + d
+				} else {
+					b[i] = d
+				}
+				if o.Nesterov {
+					d += mu * b[i]
+				} else {
+					d = b[i]
+				}
+				p.Data[i] -= glr * d
+			}
+		}
+	}
+}
+
+// State returns the momentum buffers by parameter name.
+func (o *SGD) State() map[string][]float32 {
+	st := map[string][]float32{}
+	for _, g := range o.groups {
+		for i, p := range g.Params {
+			if b, ok := o.buf[p]; ok {
+				st["momentum_buffer."+g.Names[i]] = b
+			}
+		}
+	}
+	return st
+}
+
+// SetState restores momentum buffers saved by State.
+func (o *SGD) SetState(st map[string][]float32) error {
+	return restoreBuffers(o.groups, st, map[string]map[*ag.Tensor][]float32{"momentum_buffer.": o.buf})
+}
+
+// AdamW is torch.optim.AdamW (decoupled weight decay):
+//
+//	p ← p·(1 − lr·wd)
+//	m ← β₁m + (1−β₁)g      v ← β₂v + (1−β₂)g²
+//	p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)
+//
+// A momentum passed to Step replaces β₁ (OneCycle's cycling), unless it
+// is 0.
+type AdamW struct {
+	groups       []Group
+	Beta1, Beta2 float64
+	Eps          float64
+	t            int
+	m, v         map[*ag.Tensor][]float32
+}
+
+// NewAdamW returns AdamW with β = (0.9, 0.999), ε = 1e-8.
+func NewAdamW(groups []Group) *AdamW {
+	return &AdamW{groups: groups, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, m: map[*ag.Tensor][]float32{}, v: map[*ag.Tensor][]float32{}}
+}
+
+// Groups returns the parameter groups.
+func (o *AdamW) Groups() []Group { return o.groups }
+
+// Step applies one AdamW update.
+func (o *AdamW) Step(lr, momentum float64) {
+	o.t++
+	b1, b2 := o.Beta1, o.Beta2
+	if momentum > 0 {
+		b1 = momentum
+	}
+	bc1 := 1 - math.Pow(b1, float64(o.t))
+	bc2 := math.Sqrt(1 - math.Pow(b2, float64(o.t)))
+	for _, g := range o.groups {
+		glr := lr * g.LRScale
+		decay := float32(1 - glr*g.WeightDecay)
+		step := float32(glr / bc1)
+		for _, p := range g.Params {
+			if p.Grad == nil {
+				continue
+			}
+			m, ok := o.m[p]
+			if !ok {
+				m = make([]float32, len(p.Data))
+				o.m[p] = m
+				o.v[p] = make([]float32, len(p.Data))
+			}
+			v := o.v[p]
+			for i, gr := range p.Grad {
+				p.Data[i] *= decay
+				m[i] = float32(b1)*m[i] + float32(1-b1)*gr
+				v[i] = float32(b2)*v[i] + float32(1-b2)*gr*gr
+				den := float32(math.Sqrt(float64(v[i])))/float32(bc2) + float32(o.Eps)
+				p.Data[i] -= step * m[i] / den
+			}
+		}
+	}
+}
+
+// State returns the moments and the step count.
+func (o *AdamW) State() map[string][]float32 {
+	st := map[string][]float32{"step": {float32(o.t)}}
+	for _, g := range o.groups {
+		for i, p := range g.Params {
+			if m, ok := o.m[p]; ok {
+				st["exp_avg."+g.Names[i]] = m
+				st["exp_avg_sq."+g.Names[i]] = o.v[p]
+			}
+		}
+	}
+	return st
+}
+
+// SetState restores what State saved.
+func (o *AdamW) SetState(st map[string][]float32) error {
+	if s, ok := st["step"]; ok && len(s) == 1 {
+		o.t = int(s[0])
+	}
+	return restoreBuffers(o.groups, st, map[string]map[*ag.Tensor][]float32{"exp_avg.": o.m, "exp_avg_sq.": o.v})
+}
+
+// restoreBuffers copies saved per-parameter buffers (keyed prefix+name)
+// into the optimizer's maps, checking lengths.
+func restoreBuffers(groups []Group, st map[string][]float32, dst map[string]map[*ag.Tensor][]float32) error {
+	for _, g := range groups {
+		for i, p := range g.Params {
+			for prefix, m := range dst {
+				b, ok := st[prefix+g.Names[i]]
+				if !ok {
+					continue
+				}
+				if len(b) != len(p.Data) {
+					return fmt.Errorf("optimizer state %s%s: %d values for a parameter of %d", prefix, g.Names[i], len(b), len(p.Data))
+				}
+				m[p] = append([]float32(nil), b...)
+			}
+		}
+	}
+	return nil
+}
