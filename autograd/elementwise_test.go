@@ -295,3 +295,19 @@ func TestClampAbsGradAtBounds(t *testing.T) {
 	ag.SumAll(ag.Abs(y)).Backward()
 	assertClose(t, "Abs grad", y.Grad, []float32{-1, 0, 1}, 0)
 }
+
+func TestMaskedFillClampErrors(t *testing.T) {
+	for name, f := range map[string]func(){
+		"MaskedFill": func() { ag.MaskedFill(ag.Zeros(2, 3), make([]bool, 5), 0) },
+		"Clamp":      func() { ag.Clamp(ag.Zeros(2, 3), 1, -1) },
+	} {
+		func() {
+			defer func() {
+				if msg, _ := recover().(string); !strings.Contains(msg, name) || !strings.Contains(msg, "[2 3]") {
+					t.Errorf("%s: panic %q does not name the op and the shape", name, msg)
+				}
+			}()
+			f()
+		}()
+	}
+}

@@ -223,3 +223,23 @@ func TestMaxTiesGoToFirst(t *testing.T) {
 		t.Fatalf("Argmax %v, want [1 0]", got)
 	}
 }
+
+// Enough outer blocks to be split over the worker pool.
+func TestMaxLargeParallel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(39, 40))
+	x := ag.RandN(rng, 64, 10, 64)
+	for _, isMin := range []bool{false, true} {
+		op := ag.Max
+		if isMin {
+			op = ag.Min
+		}
+		wantV, _ := maxRef(x, 1, isMin)
+		ewClose(t, "Max/Min", op(x, 1, false).Data, wantV, 0)
+	}
+	_, wantI := maxRef(x, 1, false)
+	for i, a := range ag.Argmax(x, 1) {
+		if a != wantI[i] {
+			t.Fatalf("Argmax[%d] = %d, want %d", i, a, wantI[i])
+		}
+	}
+}

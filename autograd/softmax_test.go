@@ -93,3 +93,11 @@ func TestSoftmaxLargeValues(t *testing.T) {
 		}
 	}
 }
+
+// Enough rows to be split over the worker pool, with a strided axis.
+func TestSoftmaxLargeParallel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	x := ag.RandU(rng, -5, 5, 4, 8, 40, 40)
+	ewClose(t, "Softmax", ag.Softmax(x, 1).Data, softmaxRef(x, 1, false), 1e-6)
+	ewClose(t, "LogSoftmax", ag.LogSoftmax(x, -1).Data, softmaxRef(x, -1, true), 1e-6)
+}
