@@ -5,8 +5,10 @@ import (
 	"math"
 )
 
-// Element-wise arithmetic. Binary ops broadcast (see broadcast.go); unary
-// and scalar ops are entries of the f/df table of activation.go.
+// Element-wise arithmetic. Binary ops broadcast (see broadcast.go) and,
+// like the unary table, pair each forward loop with its derivative loops.
+// The scalar and unary math ops at the end of this file are entries of the
+// f/df table whose shared loop, unary, lives in activation.go.
 
 // binaryKernel is a broadcasting binary op out = f(a, b). Each function
 // works on one run of the plan (broadcast.go): j < len(out) (or len(g))
