@@ -1,0 +1,167 @@
+package data
+
+import (
+	"bufio"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	_ "image/gif"  // register GIF
+	_ "image/jpeg" // register JPEG (baseline and progressive)
+	_ "image/png"  // register PNG
+	"os"
+
+	_ "golang.org/x/image/bmp"  // register BMP
+	_ "golang.org/x/image/tiff" // register TIFF
+	_ "golang.org/x/image/webp" // register WebP (lossy and lossless)
+)
+
+// DecodeFile reads an image file (any registered format) as opaque RGB in
+// an *image.RGBA (alpha 255), like cv2.imread(path, IMREAD_COLOR) then
+// BGR->RGB. Errors name the file.
+//
+// Known differences from OpenCV's decoder: Go's JPEG decoder upsamples
+// chroma by replication where libjpeg interpolates ("fancy upsampling"), and
+// its YCbCr->RGB rounding differs by at most 1; the EXIF orientation tag,
+// which cv2.imread applies, is not applied.
+func DecodeFile(path string) (*image.RGBA, error) {
+	return DecodeFileInto(nil, path)
+}
+
+// DecodeFileInto is DecodeFile that reuses dst's pixel buffer when it is
+// large enough (dst may be nil).
+func DecodeFileInto(dst *image.RGBA, path string) (*image.RGBA, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	defer f.Close()
+	img, format, err := image.Decode(bufio.NewReaderSize(f, 1<<16))
+	if err != nil {
+		return nil, fmt.Errorf("image: %s: %w", path, err)
+	}
+	b := img.Bounds()
+	if b.Empty() {
+		return nil, fmt.Errorf("image: %s: empty %s image", path, format)
+	}
+	return ToRGBAInto(dst, img), nil
+}
+
+// ToRGBA converts any image to an opaque *image.RGBA with origin (0,0).
+func ToRGBA(img image.Image) *image.RGBA { return ToRGBAInto(nil, img) }
+
+// ToRGBAInto converts img to an opaque RGBA image with origin (0,0), reusing
+// dst's buffer when its capacity suffices. Alpha is dropped, not composited:
+// cv2.imread(IMREAD_COLOR) keeps the stored colour of a transparent pixel
+// (straight, non-premultiplied RGB). The common decoder outputs (YCbCr, Gray,
+// RGBA, NRGBA, Paletted) take direct loops over the pixel slices; others go
+// through image/draw.
+func ToRGBAInto(dst *image.RGBA, img image.Image) *image.RGBA {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	dst = reuseRGBA(dst, w, h)
+	switch src := img.(type) {
+	case *image.YCbCr:
+		ycbcrToRGBA(dst, src)
+	case *image.Gray:
+		for y := 0; y < h; y++ {
+			s := src.Pix[y*src.Stride : y*src.Stride+w]
+			d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+			for x, v := range s {
+				d[4*x], d[4*x+1], d[4*x+2], d[4*x+3] = v, v, v, 255
+			}
+		}
+	case *image.RGBA:
+		// Premultiplied: un-premultiply to the stored straight colour is not
+		// possible exactly; decoders only produce opaque RGBA, so copy.
+		copyRGB(dst, src.Pix, src.Stride, w, h)
+	case *image.NRGBA:
+		copyRGB(dst, src.Pix, src.Stride, w, h)
+	case *image.Paletted:
+		var pal [256][4]uint8
+		for i, c := range src.Palette {
+			n := color.NRGBAModel.Convert(c).(color.NRGBA)
+			pal[i] = [4]uint8{n.R, n.G, n.B, 255}
+		}
+		for y := 0; y < h; y++ {
+			s := src.Pix[y*src.Stride : y*src.Stride+w]
+			d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+			for x, v := range s {
+				copy(d[4*x:4*x+4], pal[v][:])
+			}
+		}
+	default:
+		// Rare formats (CMYK JPEG, 16-bit PNG, ...): the generic path.
+		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Src)
+		for i := 3; i < len(dst.Pix); i += 4 {
+			dst.Pix[i] = 255
+		}
+	}
+	return dst
+}
+
+func reuseRGBA(dst *image.RGBA, w, h int) *image.RGBA {
+	n := 4 * w * h
+	if dst != nil && cap(dst.Pix) >= n {
+		return &image.RGBA{Pix: dst.Pix[:n], Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
+	}
+	return image.NewRGBA(image.Rect(0, 0, w, h))
+}
+
+// copyRGB copies 4-byte pixels and sets alpha to 255.
+func copyRGB(dst *image.RGBA, pix []uint8, stride, w, h int) {
+	for y := 0; y < h; y++ {
+		d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+		copy(d, pix[y*stride:y*stride+4*w])
+		for x := 3; x < len(d); x += 4 {
+			d[x] = 255
+		}
+	}
+}
+
+// ycbcrToRGBA converts JFIF YCbCr (any subsampling) to RGB with the
+// integer arithmetic of color.YCbCrToRGB, without a call per pixel:
+//
+//	R = Y + 1.40200 (Cr-128)
+//	G = Y - 0.34414 (Cb-128) - 0.71414 (Cr-128)
+//	B = Y + 1.77200 (Cb-128)
+//
+// in 16.16 fixed point (Y scaled by 0x10101 so that grey stays exact),
+// results clamped to [0, 255]. The chroma sample of pixel x is at
+// x/hs - x0/hs from the row's first one (hs = horizontal subsampling).
+func ycbcrToRGBA(dst *image.RGBA, src *image.YCbCr) {
+	b := src.Rect
+	w, h := b.Dx(), b.Dy()
+	hs := 1
+	switch src.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+		hs = 2
+	case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+		hs = 4
+	}
+	x0 := b.Min.X
+	for y := 0; y < h; y++ {
+		d := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
+		yrow := src.Y[src.YOffset(x0, b.Min.Y+y):]
+		crow := src.COffset(x0, b.Min.Y+y) - x0/hs
+		for x := 0; x < w; x++ {
+			ci := crow + (x0+x)/hs
+			yy1 := int32(yrow[x]) * 0x10101
+			cb1 := int32(src.Cb[ci]) - 128
+			cr1 := int32(src.Cr[ci]) - 128
+			d[4*x] = clampFix(yy1 + 91881*cr1)
+			d[4*x+1] = clampFix(yy1 - 22554*cb1 - 46802*cr1)
+			d[4*x+2] = clampFix(yy1 + 116130*cb1)
+			d[4*x+3] = 255
+		}
+	}
+}
+
+// clampFix maps a 16.16 fixed-point value to a byte, clamping, as
+// color.YCbCrToRGB does.
+func clampFix(v int32) uint8 {
+	if uint32(v)&0xff000000 == 0 {
+		return uint8(v >> 16)
+	}
+	return uint8(^(v >> 31))
+}
