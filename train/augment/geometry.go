@@ -228,48 +228,65 @@ func rotateMatrix(deg float64, w, h int) [6]float64 {
 // stepping the position by the fixed-point coefficients; otherwise running
 // float64 positions. Both are reproduced.
 func AffineNearest(img *image.RGBA, a [6]float64, fill color.RGBA) *image.RGBA {
-	src, w, h := pixels(img)
-	out := newLike(img)
-	dst := out.Pix
-	fillRGB(dst, fill)
-	put := func(o, xi, yi int) {
-		s := src[4*(yi*w+xi):]
-		dst[o], dst[o+1], dst[o+2], dst[o+3] = s[0], s[1], s[2], 255
-	}
+	w, h := img.Rect.Dx(), img.Rect.Dy()
 	inside := func(x, y int) bool {
 		fx, fy := float64(x), float64(y)
 		return math.Abs(float64(float64(fx*a[0])+float64(fy*a[1]))+a[2]) < 32768 &&
 			math.Abs(float64(float64(fx*a[3])+float64(fy*a[4]))+a[5]) < 32768
 	}
 	if inside(0, 0) && inside(w, h) && inside(0, h) && inside(w, 0) {
-		fix := func(v float64) int { return pyFloor(float64(v*65536) + 0.5) }
-		a0, a1, a3, a4 := fix(a[0]), fix(a[1]), fix(a[3]), fix(a[4])
-		a2 := fix(float64(a[2]+float64(a[0]*0.5)) + float64(a[1]*0.5))
-		a5 := fix(float64(a[5]+float64(a[3]*0.5)) + float64(a[4]*0.5))
-		for y := 0; y < h; y++ {
-			xx, yy := a2, a5
-			for x := 0; x < w; x++ {
-				if xi := xx >> 16; xi >= 0 && xi < w {
-					if yi := yy >> 16; yi >= 0 && yi < h {
-						put(4*(y*w+x), xi, yi)
-					}
-				}
-				xx += a0
-				yy += a3
-			}
-			a2 += a1
-			a5 += a4
-		}
-		return out
+		return affineNearestFixed(img, a, fill)
 	}
+	return affineNearestFloat(img, a, fill)
+}
+
+// affineNearestFixed is Pillow's affine_fixed: 16.16 fixed-point positions.
+func affineNearestFixed(img *image.RGBA, a [6]float64, fill color.RGBA) *image.RGBA {
+	src, w, h := pixels(img)
+	out := newLike(img)
+	dst := out.Pix
+	fillRGB(dst, fill)
+	fix := func(v float64) int { return pyFloor(float64(v*65536) + 0.5) }
+	a0, a1, a3, a4 := fix(a[0]), fix(a[1]), fix(a[3]), fix(a[4])
+	a2 := fix(float64(a[2]+float64(a[0]*0.5)) + float64(a[1]*0.5))
+	a5 := fix(float64(a[5]+float64(a[3]*0.5)) + float64(a[4]*0.5))
+	for y := 0; y < h; y++ {
+		xx, yy := a2, a5
+		drow := dst[4*w*y:]
+		for x := 0; x < w; x++ {
+			if xi := xx >> 16; xi >= 0 && xi < w {
+				if yi := yy >> 16; yi >= 0 && yi < h {
+					s, d := src[4*(yi*w+xi):], drow[4*x:]
+					d[0], d[1], d[2], d[3] = s[0], s[1], s[2], 255
+				}
+			}
+			xx += a0
+			yy += a3
+		}
+		a2 += a1
+		a5 += a4
+	}
+	return out
+}
+
+// affineNearestFloat is Pillow's float64 fallback of ImagingTransformAffine:
+// positions start at a2 + a1/2 + a0/2 and are accumulated by repeated
+// additions, then truncated (COORD).
+func affineNearestFloat(img *image.RGBA, a [6]float64, fill color.RGBA) *image.RGBA {
+	src, w, h := pixels(img)
+	out := newLike(img)
+	dst := out.Pix
+	fillRGB(dst, fill)
 	xo := float64(a[2]+float64(a[1]*0.5)) + float64(a[0]*0.5)
 	yo := float64(a[5]+float64(a[4]*0.5)) + float64(a[3]*0.5)
 	for y := 0; y < h; y++ {
 		xx, yy := xo, yo
+		drow := dst[4*w*y:]
 		for x := 0; x < w; x++ {
 			if xi := coord(xx); xi >= 0 && xi < w {
 				if yi := coord(yy); yi >= 0 && yi < h {
-					put(4*(y*w+x), xi, yi)
+					s, d := src[4*(yi*w+xi):], drow[4*x:]
+					d[0], d[1], d[2], d[3] = s[0], s[1], s[2], 255
 				}
 			}
 			xx += a[0]

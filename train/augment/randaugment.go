@@ -192,9 +192,15 @@ func SamplePolicy(rng *rand.Rand) [2]Step {
 // each of its two steps in order draw u ~ U[0, 1) and apply the step when
 // u < 0.5. It is a Transform.
 func RandAugment(img *image.RGBA, rng *rand.Rand) *image.RGBA {
+	return runPolicy(img, rng, ApplyOp)
+}
+
+// runPolicy is RandAugment with the op application passed in, so that tests
+// can count which steps fire.
+func runPolicy(img *image.RGBA, rng *rand.Rand, apply func(*image.RGBA, Op, int, *rand.Rand) *image.RGBA) *image.RGBA {
 	for _, s := range SamplePolicy(rng) {
 		if rng.Float64() < RandAugmentProb {
-			img = ApplyOp(img, s.Op, s.Level, rng)
+			img = apply(img, s.Op, s.Level, rng)
 		}
 	}
 	return img
