@@ -22,8 +22,9 @@ import (
 //
 // The transcendental math runs in float64 (the standard library's Exp,
 // Log1p, Erf, Tanh) and rounds once to float32: accurate to float32's last
-// bit, at some speed (GELU ≈ 15 ns/element on one core); a float32
-// polynomial version could replace a kernel later, tested against this one.
+// bit, at some speed (GELU forward: about 25 ms for 1.6M elements on two
+// busy cores, 15× ReLU); a float32 polynomial kernel could replace one
+// later, tested against this one.
 
 // unaryParams carries an op's constants (meaning given per op).
 type unaryParams struct{ a, b float32 }

@@ -160,6 +160,25 @@ func bcastGrad(x, out *Tensor, p *bcastPlan, term func(dst []float32, o, ia, ib,
 	out.arena.put(tmp)
 }
 
+// bcastGradLinear adds c·g, summed down to x's shape, into x.Grad: the
+// backward of an input that enters the output linearly (Add, Sub), where
+// no per-element product has to be formed first.
+func bcastGradLinear(x, out *Tensor, p *bcastPlan, g []float32, c float32) {
+	if len(x.Data) == p.n {
+		gx := x.grad()
+		ops.Parallel(p.n, bcastGrain, func(lo, hi int) { ops.Axpy(c, g[lo:hi], gx[lo:hi]) })
+		return
+	}
+	if c == 1 {
+		sumTo(x.grad(), g, p.out, x.Shape)
+		return
+	}
+	tmp := out.arena.zeros(len(x.Data))
+	sumTo(tmp, g, p.out, x.Shape)
+	ops.Axpy(c, tmp, x.grad())
+	out.arena.put(tmp)
+}
+
 // sumTo adds src (shape from) summed down to shape to into dst: the
 // reverse of broadcasting to into from. to must broadcast to from.
 func sumTo(dst, src []float32, from, to []int) {

@@ -19,6 +19,9 @@ type binaryKernel struct {
 	f    func(out, a []float32, sa int, b []float32, sb int)
 	// da and db add g[j]·∂f/∂a (∂f/∂b) into dst[j]; y is the forward output.
 	da, db func(dst, g, y, a []float32, sa int, b []float32, sb int)
+	// ca, cb, when not 0, say that ∂f/∂a (∂f/∂b) is that constant (Add,
+	// Sub): the gradient is then c·g summed down, with no da/db pass.
+	ca, cb float32
 }
 
 // binary runs k over a ⊙ b with broadcasting. When the shapes are equal
@@ -32,12 +35,16 @@ func binary(k *binaryKernel, a, b *Tensor) *Tensor {
 	if out.requiresGrad {
 		out.backward = func() {
 			g := out.Grad
-			if a.requiresGrad {
+			if a.requiresGrad && k.ca != 0 {
+				bcastGradLinear(a, out, p, g, k.ca)
+			} else if a.requiresGrad {
 				bcastGrad(a, out, p, func(dst []float32, o, ia, ib, l int) {
 					k.da(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
 				})
 			}
-			if b.requiresGrad {
+			if b.requiresGrad && k.cb != 0 {
+				bcastGradLinear(b, out, p, g, k.cb)
+			} else if b.requiresGrad {
 				bcastGrad(b, out, p, func(dst []float32, o, ia, ib, l int) {
 					k.db(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
 				})
@@ -80,106 +87,86 @@ func tieShare(win, tie bool) float32 {
 }
 
 var (
-	addK = binaryKernel{"Add",
-		func(out, a []float32, sa int, b []float32, sb int) {
+	addK = binaryKernel{name: "Add", ca: 1, cb: 1,
+		f: func(out, a []float32, sa int, b []float32, sb int) {
 			for j := range out {
 				out[j] = a[j*sa] + b[j*sb]
 			}
-		},
-		func(dst, g, _, _ []float32, _ int, _ []float32, _ int) {
-			for j, v := range g {
-				dst[j] += v
-			}
-		},
-		func(dst, g, _, _ []float32, _ int, _ []float32, _ int) {
-			for j, v := range g {
-				dst[j] += v
-			}
 		}}
 
-	subK = binaryKernel{"Sub",
-		func(out, a []float32, sa int, b []float32, sb int) {
+	subK = binaryKernel{name: "Sub", ca: 1, cb: -1,
+		f: func(out, a []float32, sa int, b []float32, sb int) {
 			for j := range out {
 				out[j] = a[j*sa] - b[j*sb]
 			}
-		},
-		func(dst, g, _, _ []float32, _ int, _ []float32, _ int) {
-			for j, v := range g {
-				dst[j] += v
-			}
-		},
-		func(dst, g, _, _ []float32, _ int, _ []float32, _ int) {
-			for j, v := range g {
-				dst[j] -= v
-			}
 		}}
 
-	mulK = binaryKernel{"Mul",
-		func(out, a []float32, sa int, b []float32, sb int) {
+	mulK = binaryKernel{name: "Mul",
+		f: func(out, a []float32, sa int, b []float32, sb int) {
 			for j := range out {
 				out[j] = a[j*sa] * b[j*sb]
 			}
 		},
-		func(dst, g, _, _ []float32, _ int, b []float32, sb int) {
+		da: func(dst, g, _, _ []float32, _ int, b []float32, sb int) {
 			for j, v := range g {
 				dst[j] += v * b[j*sb]
 			}
 		},
-		func(dst, g, _, a []float32, sa int, _ []float32, _ int) {
+		db: func(dst, g, _, a []float32, sa int, _ []float32, _ int) {
 			for j, v := range g {
 				dst[j] += v * a[j*sa]
 			}
 		}}
 
-	divK = binaryKernel{"Div",
-		func(out, a []float32, sa int, b []float32, sb int) {
+	divK = binaryKernel{name: "Div",
+		f: func(out, a []float32, sa int, b []float32, sb int) {
 			for j := range out {
 				out[j] = a[j*sa] / b[j*sb]
 			}
 		},
-		func(dst, g, _, _ []float32, _ int, b []float32, sb int) {
+		da: func(dst, g, _, _ []float32, _ int, b []float32, sb int) {
 			for j, v := range g {
 				dst[j] += v / b[j*sb]
 			}
 		},
-		func(dst, g, y, _ []float32, _ int, b []float32, sb int) {
+		db: func(dst, g, y, _ []float32, _ int, b []float32, sb int) {
 			for j, v := range g {
 				dst[j] -= v * y[j] / b[j*sb]
 			}
 		}}
 
-	maximumK = binaryKernel{"Maximum",
-		func(out, a []float32, sa int, b []float32, sb int) {
+	maximumK = binaryKernel{name: "Maximum",
+		f: func(out, a []float32, sa int, b []float32, sb int) {
 			for j := range out {
 				out[j] = max(a[j*sa], b[j*sb])
 			}
 		},
-		func(dst, g, _, a []float32, sa int, b []float32, sb int) {
+		da: func(dst, g, _, a []float32, sa int, b []float32, sb int) {
 			for j, v := range g {
 				x, o := a[j*sa], b[j*sb]
 				dst[j] += v * tieShare(x > o, x == o)
 			}
 		},
-		func(dst, g, _, a []float32, sa int, b []float32, sb int) {
+		db: func(dst, g, _, a []float32, sa int, b []float32, sb int) {
 			for j, v := range g {
 				x, o := b[j*sb], a[j*sa]
 				dst[j] += v * tieShare(x > o, x == o)
 			}
 		}}
 
-	minimumK = binaryKernel{"Minimum",
-		func(out, a []float32, sa int, b []float32, sb int) {
+	minimumK = binaryKernel{name: "Minimum",
+		f: func(out, a []float32, sa int, b []float32, sb int) {
 			for j := range out {
 				out[j] = min(a[j*sa], b[j*sb])
 			}
 		},
-		func(dst, g, _, a []float32, sa int, b []float32, sb int) {
+		da: func(dst, g, _, a []float32, sa int, b []float32, sb int) {
 			for j, v := range g {
 				x, o := a[j*sa], b[j*sb]
 				dst[j] += v * tieShare(x < o, x == o)
 			}
 		},
-		func(dst, g, _, a []float32, sa int, b []float32, sb int) {
+		db: func(dst, g, _, a []float32, sa int, b []float32, sb int) {
 			for j, v := range g {
 				x, o := b[j*sb], a[j*sa]
 				dst[j] += v * tieShare(x < o, x == o)
