@@ -7,6 +7,8 @@ run Python):
                       F32, F16, BF16, F64 and int64 tensors, a Parameter, a
                       transposed (non-contiguous) view and a slice with a
                       storage offset that share storage with another tensor.
+  tiny_p4.pth         tiny.pth pickled with protocol 4 (FRAME, MEMOIZE,
+                      SHORT_BINUNICODE, STACK_GLOBAL).
   tiny_ckpt.pth       a training checkpoint {"epoch", "arch", "state_dict", ...}
                       as timm and MIIL write them (the tensor dict is nested).
   tiny.safetensors    the same tensors in safetensors, written by hand below
@@ -112,6 +114,7 @@ class Evil:
 def main():
     sd = state_dict()
     torch.save(sd, "tiny.pth")
+    torch.save(sd, "tiny_p4.pth", pickle_protocol=4)
     torch.save({"epoch": 3, "arch": "tiny", "state_dict": sd, "lr": 0.1,
                 "flags": [True, False, None], "best": -1.5e300,
                 "big": 2 ** 70}, "tiny_ckpt.pth")
