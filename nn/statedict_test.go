@@ -63,7 +63,9 @@ func TestApplyRenames(t *testing.T) {
 		out.Metadata["k"] != "v" {
 		t.Error("dtype, data or metadata lost in the rename")
 	}
-	_, err = ApplyRenames(sd, func(n string) (string, bool) { return strings.TrimSuffix(strings.TrimSuffix(n, ".weight"), ".bias"), true })
+	_, err = ApplyRenames(sd, func(n string) (string, bool) {
+		return strings.TrimSuffix(strings.TrimSuffix(n, ".weight"), ".bias"), true
+	})
 	if err == nil || !strings.Contains(err.Error(), `"conv.weight" and "conv.bias" both map to "conv"`) {
 		t.Errorf("collision: %v", err)
 	}
