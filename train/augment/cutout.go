@@ -59,7 +59,7 @@ func CutoutSquare(img *image.RGBA, cx, cy, size int) *image.RGBA {
 // [0, W] x [0, H] and both corners included.
 func CutoutBox(img *image.RGBA, cx, cy int, factor float64, c color.RGBA) *image.RGBA {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	sw, sh := int(factor*float64(w)+0.5), int(factor*float64(h)+0.5)
+	sw, sh := int(float64(factor*float64(w))+0.5), int(float64(factor*float64(h))+0.5)
 	x1, x2 := min(max(cx-sw/2, 0), w), min(max(cx+sw/2, 0), w)
 	y1, y2 := min(max(cy-sh/2, 0), h), min(max(cy+sh/2, 0), h)
 	return fillRect(img, x1, y1, x2+1, y2+1, c)

@@ -13,6 +13,11 @@
 // a = -1), and the tests compare every op at every level and sign with
 // fixtures written by Pillow 9.4 (testdata/gen_augment.py).
 //
+// Exactness needs Pillow's rounding: products that C rounds on their own are
+// wrapped in explicit float64(...)/float32(...) conversions, which forbid the
+// fused multiply-adds Go may otherwise emit (arm64, GOAMD64=v3); the PIL
+// fixture tests pass with GOAMD64=v3 too.
+//
 // A Transform is func(img, rng) -> img. Every op and transform leaves its
 // input untouched and returns a new image (or the input itself when nothing
 // fires); randomness comes only from the *rand.Rand passed in, so a loader

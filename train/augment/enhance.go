@@ -17,9 +17,29 @@ import "image"
 //
 // The package draws factor = 1 ± m, m in {0.1, ..., 0.9}.
 
-// blend is PIL's ImagingBlend(deg, img, alpha): alpha is a C float and the
-// arithmetic is float32, truncated to uint8 (clipped when extrapolating).
-// deg and img are tight RGBA buffers of equal size; alpha of out is 255.
+// blendValue is one byte of PIL's ImagingBlend(deg, img, alpha): alpha is
+// a C float and the arithmetic is float32,
+//
+//	v = deg + alpha*(img - deg),
+//
+// truncated to uint8, and clipped to 0..255 when alpha is outside [0, 1].
+func blendValue(a float32, deg, img byte) byte {
+	// float32(...) around the product forbids a fused multiply-add.
+	v := float32(deg) + float32(a*float32(int(img)-int(deg)))
+	switch {
+	case v <= 0:
+		return 0
+	case v >= 255:
+		return 255
+	}
+	return uint8(v)
+}
+
+// blend writes out = blend(deg, img, factor) for tight RGBA buffers of
+// equal size, alpha 255. The result depends only on the byte pair
+// (deg, img), so it is tabulated once (65536 entries, or 256 when deg is a
+// constant) and looked up per byte; the table holds blendValue exactly.
+// PIL's shortcuts: factor 0 copies deg, factor 1 copies img.
 func blend(out, deg, img []byte, factor float64) {
 	a := float32(factor)
 	switch {
@@ -27,23 +47,40 @@ func blend(out, deg, img []byte, factor float64) {
 		copy(out, deg)
 	case a == 1:
 		copy(out, img)
-	case a >= 0 && a <= 1:
-		for i := range out {
-			// float32(...) around the product forbids a fused multiply-add.
-			out[i] = uint8(float32(deg[i]) + float32(a*float32(int(img[i])-int(deg[i]))))
-		}
 	default:
-		for i := range out {
-			v := float32(deg[i]) + float32(a*float32(int(img[i])-int(deg[i])))
-			switch {
-			case v <= 0:
-				out[i] = 0
-			case v >= 255:
-				out[i] = 255
-			default:
-				out[i] = uint8(v)
+		var table [256 * 256]byte
+		for d := 0; d < 256; d++ {
+			row := table[d<<8 : d<<8+256]
+			for v := range row {
+				row[v] = blendValue(a, byte(d), byte(v))
 			}
 		}
+		for i := range out {
+			out[i] = table[int(deg[i])<<8|int(img[i])]
+		}
+	}
+	for i := 3; i < len(out); i += 4 {
+		out[i] = 255
+	}
+}
+
+// blendConst is blend with a constant degenerate value deg (Brightness: 0,
+// Contrast: the mean grey): a 256-entry table.
+func blendConst(out []byte, deg byte, img []byte, factor float64) {
+	a := float32(factor)
+	var table [256]byte
+	for v := range table {
+		switch {
+		case a == 0:
+			table[v] = deg
+		case a == 1:
+			table[v] = byte(v)
+		default:
+			table[v] = blendValue(a, deg, byte(v))
+		}
+	}
+	for i, v := range img {
+		out[i] = table[v]
 	}
 	for i := 3; i < len(out); i += 4 {
 		out[i] = 255
@@ -91,12 +128,8 @@ func EnhanceContrast(img *image.RGBA, factor float64) *image.RGBA {
 	if n > 0 {
 		mean = byte(int(float64(sum)/float64(n) + 0.5))
 	}
-	deg := make([]byte, len(src))
-	for i := range deg {
-		deg[i] = mean
-	}
 	out := newLike(img)
-	blend(out.Pix, deg, src, factor)
+	blendConst(out.Pix, mean, src, factor)
 	return out
 }
 
@@ -105,7 +138,7 @@ func EnhanceContrast(img *image.RGBA, factor float64) *image.RGBA {
 func EnhanceBrightness(img *image.RGBA, factor float64) *image.RGBA {
 	src, _, _ := pixels(img)
 	out := newLike(img)
-	blend(out.Pix, make([]byte, len(src)), src, factor)
+	blendConst(out.Pix, 0, src, factor)
 	return out
 }
 
@@ -141,31 +174,38 @@ func Smooth(img *image.RGBA) *image.RGBA {
 	if w < 3 || h < 3 {
 		return out
 	}
+	// The products float32(v)*k are tabulated (the same float32 values, so
+	// the sums round exactly as Pillow's).
 	k1 := float32(1) / float32(13)
 	k5 := float32(5) / float32(13)
+	var p1, p5 [256]float32
+	for v := range p1 {
+		p1[v] = float32(v) * k1
+		p5[v] = float32(v) * k5
+	}
 	stride := 4 * w
 	for y := 1; y < h-1; y++ {
 		up := src[(y-1)*stride : y*stride]
 		mid := src[y*stride : (y+1)*stride]
 		down := src[(y+1)*stride : (y+2)*stride]
 		row := dst[y*stride : (y+1)*stride]
-		for x := 1; x < w-1; x++ {
-			for c := 0; c < 3; c++ {
-				i := 4*x + c
-				// Pillow: ss = offset + 0.5; ss += row(y+1); ss += row(y); ss += row(y-1),
-				// each row ((in[x-1]*k0 + in[x]*k1) + in[x+1]*k2).
-				ss := float32(0.5)
-				ss += float32(float32(float32(float32(down[i-4])*k1)+float32(float32(down[i])*k1)) + float32(float32(down[i+4])*k1))
-				ss += float32(float32(float32(float32(mid[i-4])*k1)+float32(float32(mid[i])*k5)) + float32(float32(mid[i+4])*k1))
-				ss += float32(float32(float32(float32(up[i-4])*k1)+float32(float32(up[i])*k1)) + float32(float32(up[i+4])*k1))
-				switch {
-				case ss <= 0:
-					row[i] = 0
-				case ss >= 255:
-					row[i] = 255
-				default:
-					row[i] = uint8(ss)
-				}
+		for i := 4; i < stride-4; i++ {
+			if i&3 == 3 {
+				continue // alpha
+			}
+			// Pillow: ss = offset + 0.5; ss += row(y+1); ss += row(y); ss += row(y-1),
+			// each row ((in[x-1]*k0 + in[x]*k1) + in[x+1]*k2).
+			ss := float32(0.5)
+			ss += (p1[down[i-4]] + p1[down[i]]) + p1[down[i+4]]
+			ss += (p1[mid[i-4]] + p5[mid[i]]) + p1[mid[i+4]]
+			ss += (p1[up[i-4]] + p1[up[i]]) + p1[up[i+4]]
+			switch {
+			case ss <= 0:
+				row[i] = 0
+			case ss >= 255:
+				row[i] = 255
+			default:
+				row[i] = uint8(ss)
 			}
 		}
 	}

@@ -97,37 +97,68 @@ func AffineBicubic(img *image.RGBA, a [6]float64, fill color.RGBA) *image.RGBA {
 			iy--
 			x0, x1, x2, x3 := 4*clampX(ix), 4*clampX(ix+1), 4*clampX(ix+2), 4*clampX(ix+3)
 			o := 4 * (y*w + x)
+			if dy == 0 {
+				// Shortcut, exact: cubic(v1, v2, v3, v4, 0) = v2 + 0*(...) = v2, and
+				// dy == 0 means row iy+1 is inside the image. ShearX always lands here.
+				row := src[(iy+1)*stride:]
+				for c := 0; c < 3; c++ {
+					dst[o+c] = clip8(cubicRow(row[x0+c], row[x1+c], row[x2+c], row[x3+c], dx))
+				}
+				continue
+			}
 			for c := 0; c < 3; c++ {
-				row := src[min(max(iy, 0), h-1)*stride+c:]
-				v1 := cubicRow(row[x0], row[x1], row[x2], row[x3], dx)
-				v2, v3, v4 := v1, v1, v1
-				if iy+1 >= 0 && iy+1 < h {
-					row = src[(iy+1)*stride+c:]
-					v2 = cubicRow(row[x0], row[x1], row[x2], row[x3], dx)
+				var v1, v2, v3, v4 float64
+				if dx == 0 {
+					// Shortcut, exact: cubicRow(a, b, c, e, 0) = b (ShearY lands here).
+					v1 = float64(src[min(max(iy, 0), h-1)*stride+x1+c])
+					v2, v3, v4 = v1, v1, v1
+					if iy+1 >= 0 && iy+1 < h {
+						v2 = float64(src[(iy+1)*stride+x1+c])
+					}
+					v3 = v2
+					if iy+2 >= 0 && iy+2 < h {
+						v3 = float64(src[(iy+2)*stride+x1+c])
+					}
+					v4 = v3
+					if iy+3 >= 0 && iy+3 < h {
+						v4 = float64(src[(iy+3)*stride+x1+c])
+					}
+				} else {
+					row := src[min(max(iy, 0), h-1)*stride+c:]
+					v1 = cubicRow(row[x0], row[x1], row[x2], row[x3], dx)
+					v2 = v1
+					if iy+1 >= 0 && iy+1 < h {
+						row = src[(iy+1)*stride+c:]
+						v2 = cubicRow(row[x0], row[x1], row[x2], row[x3], dx)
+					}
+					v3 = v2
+					if iy+2 >= 0 && iy+2 < h {
+						row = src[(iy+2)*stride+c:]
+						v3 = cubicRow(row[x0], row[x1], row[x2], row[x3], dx)
+					}
+					v4 = v3
+					if iy+3 >= 0 && iy+3 < h {
+						row = src[(iy+3)*stride+c:]
+						v4 = cubicRow(row[x0], row[x1], row[x2], row[x3], dx)
+					}
 				}
-				v3 = v2
-				if iy+2 >= 0 && iy+2 < h {
-					row = src[(iy+2)*stride+c:]
-					v3 = cubicRow(row[x0], row[x1], row[x2], row[x3], dx)
-				}
-				v4 = v3
-				if iy+3 >= 0 && iy+3 < h {
-					row = src[(iy+3)*stride+c:]
-					v4 = cubicRow(row[x0], row[x1], row[x2], row[x3], dx)
-				}
-				v := cubic(v1, v2, v3, v4, dy)
-				switch {
-				case v <= 0:
-					dst[o+c] = 0
-				case v >= 255:
-					dst[o+c] = 255
-				default:
-					dst[o+c] = uint8(v)
-				}
+				dst[o+c] = clip8(cubic(v1, v2, v3, v4, dy))
 			}
 		}
 	}
 	return out
+}
+
+// clip8 is Pillow's conversion of a bicubic result: 0 at or below 0, 255 at
+// or above 255, else truncation.
+func clip8(v float64) byte {
+	switch {
+	case v <= 0:
+		return 0
+	case v >= 255:
+		return 255
+	}
+	return byte(v)
 }
 
 // ShearX shears horizontally: output (x, y) samples input (x + s*y, y) (in

@@ -47,6 +47,12 @@ type fixtures struct {
 		Deg   float64 `json:"deg"`
 		Out   string  `json:"out"`
 	} `json:"rotations"`
+	Affines []struct {
+		Image string     `json:"image"`
+		A     [6]float64 `json:"a"`
+		Fill  [3]uint8   `json:"fill"`
+		Out   string     `json:"out"`
+	} `json:"affines"`
 	Flips []struct {
 		Image string `json:"image"`
 		Out   string `json:"out"`
@@ -208,6 +214,19 @@ func TestRotationsMatchPIL(t *testing.T) {
 	for _, c := range f.Rotations {
 		if d := diffRGB(Rotate(imgs[c.Image], c.Deg, Grey), decodeB64(t, c.Out)); d != "" {
 			t.Errorf("rotate %v on %s: %s", c.Deg, c.Image, d)
+		}
+	}
+}
+
+func TestAffineBicubicMatchesPIL(t *testing.T) {
+	f, imgs := loadFixtures(t)
+	if len(f.Affines) == 0 {
+		t.Fatal("no affine fixtures")
+	}
+	for _, c := range f.Affines {
+		fill := color.RGBA{c.Fill[0], c.Fill[1], c.Fill[2], 255}
+		if d := diffRGB(AffineBicubic(imgs[c.Image], c.A, fill), decodeB64(t, c.Out)); d != "" {
+			t.Errorf("affine %v on %s: %s", c.A, c.Image, d)
 		}
 	}
 }

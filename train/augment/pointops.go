@@ -113,9 +113,9 @@ func AutoContrast(img *image.RGBA) *image.RGBA {
 			continue
 		}
 		scale := 255.0 / float64(hi-lo)
-		offset := -float64(lo) * scale
+		offset := float64(-float64(lo) * scale)
 		for i := range t[c] {
-			// float64(...) around the product forbids a fused multiply-add,
+			// float64(...) around each product forbids a fused multiply-add,
 			// which Python does not do.
 			v := int(float64(float64(i)*scale) + offset)
 			t[c][i] = uint8(min(max(v, 0), 255))

@@ -126,13 +126,13 @@ func ApplyOpSigned(img *image.RGBA, op Op, level, sign, cx, cy int) *image.RGBA 
 	case OpRotate:
 		return Rotate(img, m, Grey)
 	case OpColor:
-		return EnhanceColor(img, 1+m*s)
+		return EnhanceColor(img, 1+float64(m*s))
 	case OpContrast:
-		return EnhanceContrast(img, 1+m*s)
+		return EnhanceContrast(img, 1+float64(m*s))
 	case OpSharpness:
-		return EnhanceSharpness(img, 1+m*s)
+		return EnhanceSharpness(img, 1+float64(m*s))
 	case OpBrightness:
-		return EnhanceBrightness(img, 1+m*s)
+		return EnhanceBrightness(img, 1+float64(m*s))
 	case OpPosterize:
 		return Posterize(img, posterizeMag[level])
 	case OpSolarize:

@@ -197,6 +197,17 @@ def main():
         for deg in (90.0, 180.0, 270.0, 45.0, 359.5, 123.25):
             rotations.append(dict(image=name, deg=deg, out=b64(rotate_with_fill(imgs[name], deg))))
 
+    # General bicubic affine maps (the shears only ever hit dx == 0 or dy == 0):
+    # both fractional parts non-zero, scaling up and down, rows and columns
+    # beyond the edges.
+    affines = []
+    mats = [(0.9, 0.2, 0.3, -0.15, 1.1, 0.7), (1.3, -0.4, -1.2, 0.25, 0.8, 2.1),
+            (0.5, 0.1, 3.3, 0.1, 0.45, 2.9), (1.0, 0.0, 0.37, 0.0, 1.0, -0.61)]
+    for name in ("r8x8", "grad16x12", "r5x4"):
+        for a in mats:
+            out = imgs[name].transform(imgs[name].size, Image.AFFINE, a, Image.BICUBIC, fillcolor=(9, 99, 199))
+            affines.append(dict(image=name, a=list(a), fill=[9, 99, 199], out=b64(out)))
+
     flips = [dict(image=n, out=b64(im.transpose(Image.FLIP_LEFT_RIGHT))) for n, im in imgs.items()]
     gray = [dict(image=n, out=base64.b64encode(im.convert("L").tobytes()).decode("ascii")) for n, im in imgs.items()]
 
@@ -209,6 +220,7 @@ def main():
         cases=cases,
         cutouts=cutouts,
         rotations=rotations,
+        affines=affines,
         flips=flips,
         gray=gray,
     )
