@@ -237,6 +237,10 @@ func (l *Loader) Epoch(ctx context.Context, epoch int) iter.Seq2[*Batch, error] 
 		}()
 
 		for p := range queue {
+			if err := ctx.Err(); err != nil { // prefer stopping over ready batches
+				yield(nil, err)
+				return
+			}
 			select {
 			case <-p.done:
 			case <-ctx.Done():
