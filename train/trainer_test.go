@@ -1,0 +1,179 @@
+package train
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/losses"
+	"github.com/seed477ab429/multilabel/nn"
+	"github.com/seed477ab429/multilabel/train/data"
+	"github.com/seed477ab429/multilabel/train/synth"
+)
+
+// tinyNet: conv(3→8, s2) → BN → SiLU → conv(8→8, s2) → BN → SiLU → GAP
+// → dropout → linear(8→C). Small enough to train in a test.
+type tinyNet struct {
+	body nn.Sequential
+	fc   *nn.Linear
+}
+
+func newTinyNet(seed uint64, classes int) *tinyNet {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	return &tinyNet{
+		body: nn.Sequential{
+			nn.NewConv2d(rng, 3, 8, 3, 2, 1, 1, false), nn.NewBatchNorm2d(8, 1e-5, 0.1), nn.Func(ag.SiLU),
+			nn.NewConv2d(rng, 8, 8, 3, 2, 1, 1, false), nn.NewBatchNorm2d(8, 1e-5, 0.1), nn.Func(ag.SiLU),
+		},
+		fc: nn.NewLinear(rng, 8, classes, true),
+	}
+}
+
+func (m *tinyNet) Forward(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
+	h := ag.GlobalAvgPool2d(m.body.Forward(c, x))
+	return m.fc.Forward(c, nn.Dropout{P: 0.1}.Forward(c, h))
+}
+
+func (m *tinyNet) Visit(prefix string, fn func(string, *ag.Tensor, nn.Kind)) {
+	m.body.Visit(nn.Join(prefix, "body"), fn)
+	m.fc.Visit(nn.Join(prefix, "fc"), fn)
+}
+
+var (
+	synthOnce sync.Once
+	synthDir  string
+	synthErr  error
+)
+
+// tinyVOC generates (once per test binary) a small synthetic VOC set.
+func tinyVOC(t *testing.T) (train, val *data.Dataset) {
+	t.Helper()
+	synthOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "multilabel-train-test-")
+		if err != nil {
+			synthErr = err
+			return
+		}
+		synthDir, synthErr = synth.Generate(dir, synth.Config{Seed: 1, Size: 32, Train: 48, Val: 16, Test: 8}, nil)
+	})
+	if synthErr != nil {
+		t.Fatal(synthErr)
+	}
+	opt := data.VOCOptions{Options: data.Options{Classes: synth.Classes()}}
+	tr, err := data.LoadVOC(synthDir, "train", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	va, err := data.LoadVOC(synthDir, "val", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr, va
+}
+
+func newTestTrainer(t *testing.T, dir string, epochs int) *Trainer {
+	tr, va := tinyVOC(t)
+	tl, err := data.NewLoader(tr, data.LoaderConfig{Size: 32, BatchSize: 8, Shuffle: true, DropLast: true, Seed: 3, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vl, err := data.NewLoader(va, data.LoaderConfig{Size: 32, BatchSize: 8, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Epochs, cfg.LR, cfg.EMADecay, cfg.EMAWarmup, cfg.LogEvery = epochs, 0.05, 0.99, true, 1
+	return &Trainer{
+		Model: newTinyNet(7, len(tr.Classes)), Loss: losses.NewAM(10), Train: tl, Val: vl,
+		Classes: tr.Classes, Config: cfg, RunDir: dir,
+	}
+}
+
+// A short run writes the checkpoints and the log, and the loss goes down.
+func TestTrainerRun(t *testing.T) {
+	dir := t.TempDir()
+	tr := newTestTrainer(t, dir, 3)
+	st, err := tr.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.History) != 3 || st.Step != 3*6 {
+		t.Fatalf("history %d epochs, %d steps", len(st.History), st.Step)
+	}
+	if h := st.History; !(h[2].TrainLoss < h[0].TrainLoss) {
+		t.Fatalf("loss did not decrease: %v then %v", h[0].TrainLoss, h[2].TrainLoss)
+	}
+	for _, f := range []string{"last.safetensors", "best.safetensors", "log.jsonl"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st.BestEpoch == 0 || st.History[0].MAP < 0 || st.History[0].MAPEMA < 0 {
+		t.Fatalf("evaluation missing: %+v", st.History[0])
+	}
+}
+
+// Interrupting mid-epoch and resuming reproduces the uninterrupted run's
+// losses exactly (same thread count).
+func TestTrainerResumeIsExact(t *testing.T) {
+	ref := newTestTrainer(t, t.TempDir(), 2)
+	var want []float64
+	ref.OnStep = func(s StepStats) { want = append(want, s.Loss) }
+	if _, err := ref.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	first := newTestTrainer(t, dir, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	var got []float64
+	first.OnStep = func(s StepStats) {
+		got = append(got, s.Loss)
+		if s.Step == 8 { // in the middle of epoch 2
+			cancel()
+		}
+	}
+	if _, err := first.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run returned %v", err)
+	}
+	second := newTestTrainer(t, dir, 2)
+	if err := second.Resume(filepath.Join(dir, "last.safetensors")); err != nil {
+		t.Fatal(err)
+	}
+	second.OnStep = func(s StepStats) { got = append(got, s.Loss) }
+	if _, err := second.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d steps after resume, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("step %d: loss %v after resume, %v uninterrupted", i+1, got[i], want[i])
+		}
+	}
+}
+
+// A NaN loss stops training with an error naming the step, and the last
+// checkpoint stays as it was.
+func TestTrainerNonFinite(t *testing.T) {
+	dir := t.TempDir()
+	tr := newTestTrainer(t, dir, 2)
+	tr.OnEpoch = func(EpochStats) {
+		m := tr.Model.(*tinyNet)
+		m.fc.Bias.Data[0] = float32(math.NaN())
+	}
+	_, err := tr.Run(context.Background())
+	if !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("got %v, want a non-finite loss error", err)
+	}
+	if _, err := LoadCheckpoint(filepath.Join(dir, "last.safetensors"), newTinyNet(1, 20), nil, nil); err != nil {
+		t.Fatalf("last good checkpoint unreadable: %v", err)
+	}
+}
