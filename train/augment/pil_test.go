@@ -1,7 +1,9 @@
 package augment
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -53,6 +55,12 @@ type fixtures struct {
 		Fill  [3]uint8   `json:"fill"`
 		Out   string     `json:"out"`
 	} `json:"affines"`
+	Full448 []struct {
+		Op     string `json:"op"`
+		Level  int    `json:"level"`
+		Sign   int    `json:"sign"`
+		SHA256 string `json:"sha256"`
+	} `json:"full448"`
 	Flips []struct {
 		Image string `json:"image"`
 		Out   string `json:"out"`
@@ -214,6 +222,33 @@ func TestRotationsMatchPIL(t *testing.T) {
 	for _, c := range f.Rotations {
 		if d := diffRGB(Rotate(imgs[c.Image], c.Deg, Grey), decodeB64(t, c.Out)); d != "" {
 			t.Errorf("rotate %v on %s: %s", c.Deg, c.Image, d)
+		}
+	}
+}
+
+// At the training size 448 x 448 the outputs hash to PIL's. The image is
+// rebuilt from the generator's formula.
+func TestOpsMatchPIL448(t *testing.T) {
+	if testing.Short() {
+		t.Skip("448 x 448 op hashes: skipped in -short mode")
+	}
+	f, _ := loadFixtures(t)
+	if len(f.Full448) == 0 {
+		t.Fatal("no 448 fixtures")
+	}
+	const n = 448
+	big := image.NewRGBA(image.Rect(0, 0, n, n))
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			p := big.Pix[4*(y*n+x):]
+			p[0], p[1], p[2], p[3] = byte(x*x+3*y+x*y), byte(5*x+7*y+17), byte(x*11+y*y), 255
+		}
+	}
+	for _, c := range f.Full448 {
+		got := ApplyOpSigned(big, fixtureOps[c.Op], c.Level, c.Sign, 0, 0)
+		sum := sha256.Sum256(rgbOf(got))
+		if hex.EncodeToString(sum[:]) != c.SHA256 {
+			t.Errorf("%s level %d sign %+d at 448x448: output differs from PIL's", c.Op, c.Level, c.Sign)
 		}
 	}
 }

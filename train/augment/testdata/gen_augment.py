@@ -18,6 +18,7 @@ Images are stored as base64 of the raw RGB bytes, row-major.
 """
 
 import base64
+import hashlib
 import json
 import os
 
@@ -208,6 +209,22 @@ def main():
             out = imgs[name].transform(imgs[name].size, Image.AFFINE, a, Image.BICUBIC, fillcolor=(9, 99, 199))
             affines.append(dict(image=name, a=list(a), fill=[9, 99, 199], out=b64(out)))
 
+    # Full training size: SHA-256 of PIL's output at 448 x 448 on an image
+    # given by a formula the Go test rebuilds, so that large-image rounding
+    # (fixed-point rotation, accumulated translation positions) is checked.
+    yy, xx = np.mgrid[0:448, 0:448]
+    big = np.stack([(xx * xx + 3 * yy + xx * yy) % 256, (5 * xx + 7 * yy + 17) % 256,
+                    (xx * 11 + yy * yy) % 256], axis=-1).astype(np.uint8)
+    big = Image.fromarray(big, "RGB")
+    full = []
+    for op in PLAIN + LEVELED + SIGNED:
+        levels = [0] if op in PLAIN else [1, 4, 7, 9]
+        signs = (-1, 1) if op in SIGNED else (0,)
+        for level in levels:
+            for sign in signs:
+                out = apply(op, big, rg[op][level] if level else 0, sign)
+                full.append(dict(op=op, level=level, sign=sign, sha256=hashlib.sha256(out.tobytes()).hexdigest()))
+
     flips = [dict(image=n, out=b64(im.transpose(Image.FLIP_LEFT_RIGHT))) for n, im in imgs.items()]
     gray = [dict(image=n, out=base64.b64encode(im.convert("L").tobytes()).decode("ascii")) for n, im in imgs.items()]
 
@@ -221,6 +238,7 @@ def main():
         cutouts=cutouts,
         rotations=rotations,
         affines=affines,
+        full448=full,
         flips=flips,
         gray=gray,
     )
