@@ -71,7 +71,10 @@ func cubicRow(a, b, c, e byte, d float64) float64 {
 // through a; a source point outside [0, W) x [0, H) leaves the fill; else
 // Pillow's bicubic filter samples the 4x4 neighbourhood (columns clamped to
 // the image, rows beyond the edge repeat the previous row's result) and
-// truncates to 0..255.
+// truncates to 0..255. Two exact shortcuts skip work Pillow does: with
+// dy == 0 (every ShearX pixel) only row iy+1 counts, and with dx == 0 (every
+// ShearY pixel) each row's value is its pixel. affineBicubicRef in
+// reference_test.go is the plain version the tests compare against.
 func AffineBicubic(img *image.RGBA, a [6]float64, fill color.RGBA) *image.RGBA {
 	src, w, h := pixels(img)
 	out := newLike(img)

@@ -225,8 +225,7 @@ func TestFlipByHand(t *testing.T) {
 // Ops accept sub-images (non-zero origin, padded stride) and give the same
 // pixels as on a tight copy.
 func TestSubImage(t *testing.T) {
-	f, imgs := loadFixtures(t)
-	_ = f
+	_, imgs := loadFixtures(t)
 	base := imgs["r13x11"]
 	sub := base.SubImage(image.Rect(2, 3, 10, 9)).(*image.RGBA)
 	tight := Clone(sub)
