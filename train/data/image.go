@@ -1,7 +1,7 @@
 package data
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -20,10 +20,10 @@ import (
 // an *image.RGBA (alpha 255), like cv2.imread(path, IMREAD_COLOR) then
 // BGR->RGB. Errors name the file.
 //
-// Known differences from OpenCV's decoder: Go's JPEG decoder upsamples
-// chroma by replication where libjpeg interpolates ("fancy upsampling"), and
-// its YCbCr->RGB rounding differs by at most 1; the EXIF orientation tag,
-// which cv2.imread applies, is not applied.
+// A JPEG's EXIF orientation is applied, as cv2.imread does. Known
+// differences from OpenCV's decoder (libjpeg-turbo): Go's JPEG decoder
+// upsamples chroma by replication where libjpeg interpolates ("fancy
+// upsampling"), and its IDCT and YCbCr->RGB rounding differ by a few levels.
 func DecodeFile(path string) (*image.RGBA, error) {
 	return DecodeFileInto(nil, path)
 }
@@ -31,20 +31,22 @@ func DecodeFile(path string) (*image.RGBA, error) {
 // DecodeFileInto is DecodeFile that reuses dst's pixel buffer when it is
 // large enough (dst may be nil).
 func DecodeFileInto(dst *image.RGBA, path string) (*image.RGBA, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("image: %w", err)
 	}
-	defer f.Close()
-	img, format, err := image.Decode(bufio.NewReaderSize(f, 1<<16))
+	img, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("image: %s: %w", path, err)
 	}
-	b := img.Bounds()
-	if b.Empty() {
+	if img.Bounds().Empty() {
 		return nil, fmt.Errorf("image: %s: empty %s image", path, format)
 	}
-	return ToRGBAInto(dst, img), nil
+	rgba := ToRGBAInto(dst, img)
+	if format == "jpeg" {
+		rgba = orient(rgba, jpegOrientation(data))
+	}
+	return rgba, nil
 }
 
 // ToRGBA converts any image to an opaque *image.RGBA with origin (0,0).

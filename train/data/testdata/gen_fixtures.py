@@ -9,6 +9,8 @@ img/q444*.jpg     a smooth 16x12 picture as 4:4:4 JPEG, baseline and
                   levels (the IDCTs differ in rounding)
 img/gray8x6.png   greyscale, must decode to R = G = B
 img/alpha8x6.png  RGBA with transparency: the decode keeps the stored RGB
+img/exif6.jpg     16x8 quadrants (red, green / blue, white) tagged EXIF
+                  orientation 6: cv2.imread turns it to 8x16 (blue, red / white, green)
 voc/VOC2007/JPEGImages/*.jpg   8x8 stand-ins for the hand-written VOC fixture
 """
 import os
@@ -54,6 +56,13 @@ smooth.save("img/q444_progressive.jpg", quality=95, subsampling=0, progressive=T
 dec = Image.open("img/q444.jpg").convert("RGB")
 with open("img/q444.raw", "wb") as f:
     f.write(dec.tobytes())
+
+quad = Image.new("RGB", (16, 8))
+quad.putdata([((255, 0, 0) if x < 8 else (0, 255, 0)) if y < 4 else ((0, 0, 255) if x < 8 else (255, 255, 255))
+              for y in range(8) for x in range(16)])
+exif = Image.Exif()
+exif[0x0112] = 6
+quad.save("img/exif6.jpg", quality=95, subsampling=0, exif=exif.tobytes())
 
 os.makedirs("voc/VOC2007/JPEGImages", exist_ok=True)
 for i, name in enumerate(["v1", "v2", "v3", "v4"]):
