@@ -33,48 +33,68 @@ func GemmKernel() string { return activeGemm.kern.name }
 
 // gemmPlan is a micro-kernel together with its cache blocking:
 //
-//	KC: depth of one rank-KC update; an MR x KC micro-panel of A (what one
-//	    kernel call broadcasts from) fits in half of L1d.
-//	NC: columns of the packed B block; a KC x NC block of B (what the kernel
-//	    streams across one A micro-panel) fits in half of L2.
-//	MC: rows of A in one parallel work unit; an MC x KC slab of packed A
-//	    fits in a quarter of L2. The loop nest packs A one MR micro-panel at
-//	    a time (so the panel is hot in L1 when the kernel reads it), and MC
-//	    only sets how much work a worker takes at once.
+//	KC: depth of one rank-KC update; the MR x KC micro-panel of A that one
+//	    kernel call broadcasts from stays in L1d (70% of it) while the
+//	    kernel sweeps across the B block.
+//	NC: columns of the packed B block (KC x NC). It is streamed once per A
+//	    micro-panel, from L2 or L3: it takes at most an eighth of L3, and is
+//	    large so that A, packed once per (jc, pc) block, is packed rarely.
+//	MC: rows of A in one parallel work unit, an MC x KC slab of packed A
+//	    per quarter of L2. A is packed one MR micro-panel at a time, right
+//	    before use (so it is hot in L1), so MC only sets how much work a
+//	    worker takes at once.
 //
-// KC, MC and NC are multiples of 8, MR and NR respectively. Our loop order
+// KC, MC and NC are multiples of 16, MR and NR respectively. Our loop order
 // (ir outside jr) is BLIS's with the roles of A and B swapped, because our
-// kernels broadcast from A and load vectors from B; so our NC plays the part
-// of BLIS's MC (the L2-resident block) and our A micro-panel that of BLIS's
-// B micro-panel (the L1-resident one).
+// kernels broadcast from A and load vectors from B; so our A micro-panel
+// plays the part of BLIS's B micro-panel (the L1-resident one).
 type gemmPlan struct {
 	kern       gemmKernel
 	kc, mc, nc int
+	narrow     *gemmPlan // plan of kern.narrow, if any
+}
+
+// forN returns the plan to use for a product with n columns: the narrow
+// companion when it pads n to fewer columns than the main kernel.
+func (pl *gemmPlan) forN(n int) *gemmPlan {
+	if pl.narrow != nil && roundUp(n, pl.narrow.kern.nr) < roundUp(n, pl.kern.nr) {
+		return pl.narrow
+	}
+	return pl
 }
 
 // Cache sizes assumed when cpuid cannot tell (typical of x86 cores today).
 const (
 	defaultL1D = 32 << 10
 	defaultL2  = 1 << 20
+	defaultL3  = 8 << 20
 )
 
 func newGemmPlan(k gemmKernel) gemmPlan {
-	l1, l2 := cpuid.CPU.Cache.L1D, cpuid.CPU.Cache.L2
+	l1, l2, l3 := cpuid.CPU.Cache.L1D, cpuid.CPU.Cache.L2, cpuid.CPU.Cache.L3
 	if l1 <= 0 {
 		l1 = defaultL1D
 	}
 	if l2 <= 0 {
 		l2 = defaultL2
 	}
-	return planFor(k, l1, l2)
+	if l3 <= 0 {
+		l3 = defaultL3
+	}
+	pl := planFor(k, l1, l2, l3)
+	if k.narrow != nil {
+		np := planFor(*k.narrow, l1, l2, l3)
+		pl.narrow = &np
+	}
+	return pl
 }
 
 // planFor derives the blocking from the cache sizes in bytes, clamped to
 // ranges where the kernels stay efficient even if cpuid reports odd sizes.
-func planFor(k gemmKernel, l1, l2 int) gemmPlan {
+func planFor(k gemmKernel, l1, l2, l3 int) gemmPlan {
 	const f = 4 // bytes per float32
-	kc := clampInt(l1/2/(f*k.mr), 64, 512) &^ 7
-	nc := clampInt(l2/2/(f*kc), 4*k.nr, 4096)
+	kc := clampInt(l1*7/10/(f*k.mr), 64, 640) &^ 15
+	nc := clampInt(l3/8/(f*kc), 4*k.nr, 4096)
 	nc -= nc % k.nr
 	mc := clampInt(l2/4/(f*kc), 4*k.mr, 2048)
 	mc -= mc % k.mr

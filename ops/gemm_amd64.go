@@ -21,16 +21,44 @@ func sgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
 //go:noescape
 func sgemmKernel12x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
 
+// sgemmKernel12x24AVX512 computes microGeneric(12, 24, k, a, b, c, ldc, alpha, beta)
+// with a zmm and a ymm accumulator per row (ymm registers 16-31 need
+// AVX-512VL). On Zen 4 a ymm FMA costs half a zmm one, so a 24-wide tile runs
+// at the 32-wide tile's FLOP rate: it serves products with n = 24 or 48
+// (convolutions with 24 output channels) without padding them to 32.
+//
+//go:noescape
+func sgemmKernel12x24AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+// sgemmKernel12x32AVX512Direct computes
+// microGenericDirect(12, 32, k, a, lda, b, c, ldc, alpha, beta): the 12x32
+// kernel broadcasting A from 12 rows of a row-major matrix, unpacked.
+//
+//go:noescape
+func sgemmKernel12x32AVX512Direct(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+
+// sgemmKernel12x24AVX512Direct computes
+// microGenericDirect(12, 24, k, a, lda, b, c, ldc, alpha, beta).
+//
+//go:noescape
+func sgemmKernel12x24AVX512Direct(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+
 var (
-	avx2Kernel   = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
-	avx512Kernel = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512}
+	avx2Kernel      = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
+	avx512Kernel    = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512, direct: sgemmKernel12x32AVX512Direct}
+	avx512x24Kernel = gemmKernel{name: "avx512_12x24", mr: 12, nr: 24, fn: sgemmKernel12x24AVX512, direct: sgemmKernel12x24AVX512Direct}
 )
 
 // asmGemmKernels lists the assembly micro-kernels this CPU (and OS: the
-// flags include the XSAVE state checks) supports, best first.
+// flags include the XSAVE state checks) supports, best first. A kernel's
+// narrow companion, if any, is used for the products its width fits better.
 func asmGemmKernels() []gemmKernel {
 	var ks []gemmKernel
-	if cpu.X86.HasAVX512F {
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
+		k := avx512Kernel
+		k.narrow = &avx512x24Kernel
+		ks = append(ks, k, avx512x24Kernel)
+	} else if cpu.X86.HasAVX512F {
 		ks = append(ks, avx512Kernel)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {

@@ -28,7 +28,7 @@ import "sync"
 
 // sgemm runs the active kernel over all pool threads.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmPlanned(&activeGemm, Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmPlanned(activeGemm.forN(n), Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // sgemmPlanned is sgemm with an explicit plan (kernel + blocking) and
@@ -67,6 +67,9 @@ func sgemmPlanned(pl *gemmPlan, threads int, transA, transB bool, m, n, k int, a
 					packB(transB, b, ldb, pc, kb, jc+q*nr, min(nr, nb-q*nr), nr, bbuf[q*panel:(q+1)*panel])
 				}
 			})
+			// An A micro-panel serves nPan tiles; when they are few, packing
+			// it costs as much as computing them, so read A in place.
+			useDirect := !transA && kern.direct != nil && nPan < directMaxPanels
 			// Compute the tiles, ir-major so a packed A panel serves a row of tiles.
 			tiles := mPan * nPan
 			grain := tileGrain(pl, threads, tiles, nPan, kb)
@@ -83,19 +86,33 @@ func sgemmPlanned(pl *gemmPlan, threads int, transA, transB bool, m, n, k int, a
 					ir, q := t/nPan, t%nPan
 					i := ir * mr
 					rows := min(mr, m-i)
-					if ir != lastIR {
+					direct := useDirect && rows == mr
+					if ir != lastIR && !direct {
 						packA(transA, a, lda, i, rows, pc, kb, mr, apan)
-						lastIR = ir
 					}
+					lastIR = ir
 					j := jc + q*nr
 					cols := min(nr, nb-q*nr)
 					bpan := bbuf[q*panel : (q+1)*panel]
+					var arows []float32
+					if direct {
+						arows = a[i*lda+pc : (i+mr-1)*lda+pc+kb]
+					}
 					if rows == mr && cols == nr {
-						kern.fn(kb, apan, bpan, c[i*ldc+j:(i+mr-1)*ldc+j+nr], ldc, alpha, bet)
+						cdst := c[i*ldc+j : (i+mr-1)*ldc+j+nr]
+						if direct {
+							kern.direct(kb, arows, lda, bpan, cdst, ldc, alpha, bet)
+						} else {
+							kern.fn(kb, apan, bpan, cdst, ldc, alpha, bet)
+						}
 						continue
 					}
 					tile := scratch[:mr*nr]
-					kern.fn(kb, apan, bpan, tile, nr, alpha, 0)
+					if direct {
+						kern.direct(kb, arows, lda, bpan, tile, nr, alpha, 0)
+					} else {
+						kern.fn(kb, apan, bpan, tile, nr, alpha, 0)
+					}
 					for r := 0; r < rows; r++ {
 						crow := c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
 						trow := tile[r*nr : r*nr+cols]
@@ -113,6 +130,10 @@ func sgemmPlanned(pl *gemmPlan, threads int, transA, transB bool, m, n, k int, a
 		}
 	}
 }
+
+// directMaxPanels: below this many B micro-panels per block, A is read
+// unpacked (when the kernel has a direct variant and op(A) = A).
+const directMaxPanels = 8
 
 // tileGrain picks the smallest number of tiles per parallel chunk: at most
 // an MC-row slab of the block, small enough that every thread gets several
@@ -132,6 +153,12 @@ func tileGrain(pl *gemmPlan, threads, tiles, nPan, kb int) int {
 func packA(transA bool, a []float32, lda, i0, rows, p0, kb, mr int, dst []float32) {
 	dst = dst[:kb*mr]
 	if transA {
+		if rows == 12 && mr == 12 { // full AVX-512 panel: fixed-size copies
+			for p := 0; p < kb; p++ {
+				*(*[12]float32)(dst[p*12:]) = *(*[12]float32)(a[(p0+p)*lda+i0:])
+			}
+			return
+		}
 		for p := 0; p < kb; p++ {
 			d := dst[p*mr : p*mr+mr]
 			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+rows]
@@ -140,7 +167,19 @@ func packA(transA bool, a []float32, lda, i0, rows, p0, kb, mr int, dst []float3
 		}
 		return
 	}
-	for r := 0; r < rows; r++ {
+	r := 0
+	// Four rows at a time: four read streams, one bounds check per 4 writes.
+	for ; r+4 <= rows; r += 4 {
+		s0 := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kb]
+		s1 := a[(i0+r+1)*lda+p0 : (i0+r+1)*lda+p0+kb]
+		s2 := a[(i0+r+2)*lda+p0 : (i0+r+2)*lda+p0+kb]
+		s3 := a[(i0+r+3)*lda+p0 : (i0+r+3)*lda+p0+kb]
+		for p := range s0 {
+			d := dst[p*mr+r : p*mr+r+4 : p*mr+r+4]
+			d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+		}
+	}
+	for ; r < rows; r++ {
 		src := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kb]
 		for p, v := range src {
 			dst[p*mr+r] = v
@@ -159,6 +198,18 @@ func packA(transA bool, a []float32, lda, i0, rows, p0, kb, mr int, dst []float3
 func packB(transB bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []float32) {
 	dst = dst[:kb*nr]
 	if !transB {
+		if cols == 32 && nr == 32 { // full AVX-512 panel: fixed-size copies, no memmove calls
+			for p := 0; p < kb; p++ {
+				*(*[32]float32)(dst[p*32:]) = *(*[32]float32)(b[(p0+p)*ldb+j0:])
+			}
+			return
+		}
+		if cols == 16 && nr == 16 {
+			for p := 0; p < kb; p++ {
+				*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[(p0+p)*ldb+j0:])
+			}
+			return
+		}
 		for p := 0; p < kb; p++ {
 			d := dst[p*nr : p*nr+nr]
 			src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+cols]

@@ -23,6 +23,14 @@ type gemmKernel struct {
 	name   string
 	mr, nr int
 	fn     func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+	// direct, if set, is the same kernel reading A unpacked from a row-major
+	// op(A) = A (no transpose): a[r*lda+p] instead of a[p*MR+r]. The loop
+	// nest uses it when an A micro-panel would serve only a few tiles, so
+	// packing it would cost about as much as the tiles themselves.
+	direct func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+	// narrow, if set, is a kernel with a smaller NR that Sgemm uses instead
+	// when it pads n to fewer columns (n = 24 with NR 24 rather than 32).
+	narrow *gemmKernel
 }
 
 // microGeneric is the plain Go loop every micro-kernel computes, for any
@@ -51,6 +59,18 @@ func microGeneric(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta float32
 			}
 		}
 	}
+}
+
+// microGenericDirect is microGeneric reading A in place, row-major with
+// stride lda: the twin of the assembly kernels' direct variants.
+func microGenericDirect(mr, nr, k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32) {
+	var ap [16 * 1024]float32
+	for r := 0; r < mr; r++ {
+		for p := 0; p < k; p++ {
+			ap[p*mr+r] = a[r*lda+p]
+		}
+	}
+	microGeneric(mr, nr, k, ap[:k*mr], b, c, ldc, alpha, beta)
 }
 
 // goKernel is the pure-Go micro-kernel (build tag purego, MULTILABEL_NOASM=1,
