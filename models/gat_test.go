@@ -161,7 +161,7 @@ func TestGATHeadGrad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			x := ag.RandN(rng, 2, c, 2, 3).SetRequiresGrad(true)
+			x := headSpaced(rng, 2, c, 2, 3)
 			inputs := append([]*ag.Tensor{x}, headParamInputs(h)...)
 			gradcheck.Check(t, func(in []*ag.Tensor) *ag.Tensor {
 				return h.Forward(nn.Train(11), in[0])

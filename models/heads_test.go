@@ -130,3 +130,15 @@ func headParamInputs(m nn.Module) []*ag.Tensor {
 	}
 	return out
 }
+
+// headSpaced returns a tensor that requires a gradient, holding a random
+// permutation of values 0.1 apart, centred on 0: max pooling then has no
+// near-ties for the finite differences (step 1e-3) to cross.
+func headSpaced(rng *rand.Rand, shape ...int) *ag.Tensor {
+	x := ag.Zeros(shape...)
+	n := len(x.Data)
+	for i, p := range rng.Perm(n) {
+		x.Data[i] = 0.1 * (float32(p) - float32(n-1)/2) / float32(max(1, n/20))
+	}
+	return x.SetRequiresGrad(true)
+}
