@@ -137,14 +137,20 @@ const directMaxPanels = 8
 
 // tileGrain picks the smallest number of tiles per parallel chunk: at most
 // an MC-row slab of the block, small enough that every thread gets several
-// chunks, and at least ~256 kFLOP so the pool's overhead stays negligible.
+// chunks, and at least ~256 kFLOP so the pool's overhead stays negligible;
+// whole rows of tiles when there are enough rows to go round.
 func tileGrain(pl *gemmPlan, threads, tiles, nPan, kb int) int {
 	tileFlops := 2 * pl.kern.mr * pl.kern.nr * kb
 	g := max(1, (pl.mc/pl.kern.mr)*nPan)
 	if threads > 1 {
 		g = min(g, max(1, tiles/(4*threads)))
 	}
-	return max(g, (256<<10)/tileFlops)
+	g = max(g, (256<<10)/tileFlops)
+	if mPan := tiles / nPan; mPan >= 2*threads {
+		// Whole rows of tiles per chunk, so no A panel is packed twice.
+		g = roundUp(g, nPan)
+	}
+	return g
 }
 
 // packA copies opA[i0:i0+rows, p0:p0+kb] into an MR-row micro-panel:
