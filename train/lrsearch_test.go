@@ -326,3 +326,25 @@ func TestLRGrids(t *testing.T) {
 		t.Fatalf("LinearGrid %v", l)
 	}
 }
+
+// A snapshot restores in place, and refuses a model of another layout.
+func TestSnapshot(t *testing.T) {
+	m := newTinyNet(1, 3)
+	before := stateBits(m)
+	s := TakeSnapshot(m)
+	for _, nt := range nn.Tensors(m) {
+		nt.Tensor.Data[0] += 1
+	}
+	if sameBits(before, stateBits(m)) {
+		t.Fatal("test did not change the model")
+	}
+	if err := s.Restore(m); err != nil {
+		t.Fatal(err)
+	}
+	if !sameBits(before, stateBits(m)) {
+		t.Fatal("restore is not bit-identical")
+	}
+	if err := s.Restore(newTinyNet(1, 4)); err == nil || !strings.Contains(err.Error(), "fc.weight") {
+		t.Fatalf("restoring into another layout: %v", err)
+	}
+}
