@@ -233,11 +233,33 @@ func gatherStrided(dst, src []float32, size, stride []int) {
 // is missing).
 type storageLoader struct {
 	byKey map[string]*torchStorage
-	order []*torchStorage // first appearance
 	size  func(key string) (int64, error)
 }
 
 func (l *storageLoader) load(pid any) (any, error) {
+	p, err := parseStoragePID(pid)
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := l.byKey[p.key]; ok {
+		if s.dtype != p.dtype || s.numel != p.numel {
+			return nil, fmt.Errorf("storage %q is used as %s[%d] and %s[%d]", p.key, s.dtype, s.numel, p.dtype, p.numel)
+		}
+		return s, nil
+	}
+	n, err := l.size(p.key)
+	if err != nil {
+		return nil, fmt.Errorf("storage %q: %w", p.key, err)
+	}
+	if want := p.numel * int64(p.dtype.Size()); n != want {
+		return nil, fmt.Errorf("storage %q: %s[%d] needs %d bytes, the archive entry holds %d", p.key, p.dtype, p.numel, want, n)
+	}
+	l.byKey[p.key] = p
+	return p, nil
+}
+
+// parseStoragePID checks a persistent id's form and bounds.
+func parseStoragePID(pid any) (*torchStorage, error) {
 	t, ok := pid.(pyTuple)
 	if !ok || len(t) != 5 || t[0] != "storage" {
 		return nil, errors.New("persistent id is not ('storage', type, key, location, numel)")
@@ -249,23 +271,7 @@ func (l *storageLoader) load(pid any) (any, error) {
 	if !ok1 || !ok2 || !ok3 || !ok4 || numel < 0 || numel > maxStorageNumel {
 		return nil, errors.New("persistent id is not ('storage', torch.<X>Storage, str, str, int)")
 	}
-	if s, ok := l.byKey[key]; ok {
-		if s.dtype != st.dtype || s.numel != numel {
-			return nil, fmt.Errorf("storage %q is used as %s[%d] and %s[%d]", key, s.dtype, s.numel, st.dtype, numel)
-		}
-		return s, nil
-	}
-	n, err := l.size(key)
-	if err != nil {
-		return nil, fmt.Errorf("storage %q: %w", key, err)
-	}
-	if want := numel * int64(st.dtype.Size()); n != want {
-		return nil, fmt.Errorf("storage %q: %s[%d] needs %d bytes, the archive entry holds %d", key, st.dtype, numel, want, n)
-	}
-	s := &torchStorage{key: key, dtype: st.dtype, numel: numel}
-	l.byKey[key] = s
-	l.order = append(l.order, s)
-	return s, nil
+	return &torchStorage{key: key, dtype: st.dtype, numel: numel}, nil
 }
 
 // stateDictKeys are where training checkpoints keep the weights, tried in

@@ -1,0 +1,175 @@
+package nn
+
+import (
+	"archive/zip"
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Fuzz targets for the parsers that read untrusted bytes. `go test` runs
+// only the seeds; explore with, e.g.,
+//
+//	go test ./nn/ -run '^$' -fuzz '^FuzzSafetensors$' -fuzztime 30s
+//
+// Properties: no panic, no allocation beyond what the input can back, and
+// every accepted file is internally consistent.
+
+// fuzzSeeds adds a file and some truncations of it.
+func fuzzSeeds(f *testing.F, data []byte) {
+	f.Add(data)
+	for _, n := range []int{0, 1, 8, 9, len(data) / 3, len(data) / 2, len(data) - 1} {
+		if n >= 0 && n < len(data) {
+			f.Add(data[:n])
+		}
+	}
+}
+
+func fuzzReadFile(f *testing.F, name string) []byte {
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}
+
+func FuzzSafetensors(f *testing.F) {
+	fuzzSeeds(f, fuzzReadFile(f, "tiny.safetensors"))
+	f.Add(stBytes(`{"a": {"dtype": "F16", "shape": [1], "data_offsets": [0, 2]}, "__metadata__": {"k": "v"}}`, []byte{0, 0x3c}))
+	f.Add(stBytes(`{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+		"b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}`, make([]byte, 12)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sd, err := readSafetensors(bytes.NewReader(data), int64(len(data)), "fuzz.safetensors")
+		if err != nil {
+			return
+		}
+		var bytesUsed int
+		for _, name := range sd.Names() {
+			bytesUsed += sd.Get(name).Numel() * sd.DType(name).Size()
+		}
+		if bytesUsed > len(data) {
+			t.Fatalf("accepted tensors of %d bytes from a %d-byte file", bytesUsed, len(data))
+		}
+	})
+}
+
+// FuzzSafetensorsHeader drives the header validator alone, so the fuzzer
+// need not keep the 8-byte length in step with the JSON.
+func FuzzSafetensorsHeader(f *testing.F) {
+	raw := fuzzReadFile(f, "tiny.safetensors")
+	n := int(raw[0]) | int(raw[1])<<8
+	f.Add(raw[8:8+n], int64(len(raw)-8-n))
+	f.Add([]byte(`{"w": {"dtype": "I64", "shape": [], "data_offsets": [0, 8]}}`), int64(8))
+	f.Add([]byte(`{"w": {"dtype": "F32", "shape": [0, 3], "data_offsets": [0, 0]}}`), int64(0))
+	f.Fuzz(func(t *testing.T, hdr []byte, dataSize int64) {
+		if dataSize < 0 {
+			dataSize = -dataSize
+		}
+		entries, _, err := parseSafetensorsHeader(hdr, dataSize)
+		if err != nil {
+			return
+		}
+		// Accepted entries tile the data region exactly.
+		var covered int64
+		for _, e := range entries {
+			numel := int64(1)
+			for _, d := range e.shape {
+				numel *= int64(d)
+			}
+			if e.end-e.begin != numel*int64(e.dtype.Size()) || e.begin < 0 || e.end > dataSize {
+				t.Fatalf("entry %+v inconsistent with data size %d", e, dataSize)
+			}
+			covered += e.end - e.begin
+		}
+		if covered != dataSize {
+			t.Fatalf("entries cover %d of %d bytes", covered, dataSize)
+		}
+	})
+}
+
+// pklOf returns the data.pkl of a fixture checkpoint.
+func pklOf(f *testing.F, name string) []byte {
+	raw := fuzzReadFile(f, name)
+	z, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range z.File {
+		if filepath.Base(e.Name) == "data.pkl" {
+			b, err := readZipEntry(e, int64(len(raw)))
+			if err != nil {
+				f.Fatal(err)
+			}
+			return b
+		}
+	}
+	f.Fatalf("%s has no data.pkl", name)
+	return nil
+}
+
+// FuzzPickle runs the restricted unpickler with the torch whitelist on
+// arbitrary bytes, then finds and checks the tensor dict as readPth does,
+// with storages that exist for any key (their bytes are zeros).
+func FuzzPickle(f *testing.F) {
+	for _, name := range []string{"tiny.pth", "tiny_p4.pth", "tiny_ckpt.pth", "malicious.pth"} {
+		fuzzSeeds(f, pklOf(f, name))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		storages := map[string]*torchStorage{}
+		load := func(pid any) (any, error) {
+			s, err := parseStoragePID(pid)
+			if err != nil {
+				return nil, err
+			}
+			if old, ok := storages[s.key]; ok {
+				return old, nil
+			}
+			storages[s.key] = s
+			return s, nil
+		}
+		obj, err := unpickle(data, torchFind, load)
+		if err != nil {
+			return
+		}
+		d, err := findTensorDict(obj, "")
+		if err != nil {
+			return
+		}
+		var storageBytes int64
+		for _, s := range storages {
+			storageBytes += s.numel * int64(s.dtype.Size())
+		}
+		if storageBytes > 1<<20 { // would need that much memory to back them
+			return
+		}
+		read := func(s *torchStorage) ([]byte, error) { return make([]byte, s.numel*int64(s.dtype.Size())), nil }
+		sd, err := materialize(d, 1<<20, read, false)
+		if err != nil {
+			return
+		}
+		if sd.Len() != len(d.keys) {
+			t.Fatalf("%d tensors from a dict of %d", sd.Len(), len(d.keys))
+		}
+	})
+}
+
+// FuzzPth reads whole checkpoint files: zip, pickle and storages.
+func FuzzPth(f *testing.F) {
+	for _, name := range []string{"tiny.pth", "tiny_p4.pth", "malicious.pth"} {
+		fuzzSeeds(f, fuzzReadFile(f, name))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sd, err := readPth(bytes.NewReader(data), int64(len(data)), "fuzz.pth", "")
+		if err != nil {
+			return
+		}
+		total := 0
+		for _, name := range sd.Names() {
+			total += sd.Get(name).Numel()
+		}
+		if int64(total) > 4*int64(len(data))+1<<20 {
+			t.Fatalf("%d elements from a %d-byte file", total, len(data))
+		}
+	})
+}
