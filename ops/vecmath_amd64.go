@@ -4,6 +4,50 @@ package ops
 
 import "golang.org/x/sys/cpu"
 
-func asmVecKernels() []vecKernels { return nil }
+// Assembly twins of the dispatched element-wise kernels (vecmath_amd64.s).
+// Each takes slices of one common length n (the Go wrapper in vecmath.go
+// has checked it) and covers all n elements, the tail with masked loads
+// and stores; the stub's doc comment in the .s file is the Go loop it
+// computes.
 
-var _ = cpu.X86
+//go:noescape
+func expAVX2(y, x []float32)
+
+//go:noescape
+func sigmoidAVX2(y, x []float32)
+
+//go:noescape
+func siluAVX2(y, x []float32)
+
+//go:noescape
+func sigmoidGradAVX2(gx, g, y []float32)
+
+//go:noescape
+func siluGradAVX2(gx, g, x []float32)
+
+//go:noescape
+func mulAddAVX2(z, x, y []float32)
+
+//go:noescape
+func scaleShiftAVX2(y, x []float32, a, b float32)
+
+var avx2Vec = vecKernels{
+	name:        "avx2",
+	exp:         expAVX2,
+	sigmoid:     sigmoidAVX2,
+	silu:        siluAVX2,
+	sigmoidGrad: sigmoidGradAVX2,
+	siluGrad:    siluGradAVX2,
+	mulAdd:      mulAddAVX2,
+	scaleShift:  scaleShiftAVX2,
+}
+
+// asmVecKernels lists the assembly implementations this CPU and OS support
+// (x/sys/cpu checks the XSAVE state too), best first.
+func asmVecKernels() []vecKernels {
+	var ks []vecKernels
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, avx2Vec)
+	}
+	return ks
+}
