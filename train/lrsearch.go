@@ -388,7 +388,11 @@ func (s *LRSearch) GridSearch(ctx context.Context, g GridSearch) (res *GridResul
 			if tr.Diverged {
 				line = fmt.Sprintf("lr search %d/%d: lr %.2e  diverged after %d epochs", k+1, len(cands), lr, len(tr.MAP))
 			}
-			fmt.Fprintf(s.Out, "%s  (best so far lr %.2e, %.2f)  %.0fs  ETA %s\n", line, res.Best, 100*res.BestMAP, tr.Seconds, eta)
+			best := "no finished trial yet"
+			if res.BestIndex >= 0 {
+				best = fmt.Sprintf("best so far lr %.2e, %.2f", res.Best, 100*res.BestMAP)
+			}
+			fmt.Fprintf(s.Out, "%s  (%s)  %.0fs  ETA %s\n", line, best, tr.Seconds, eta)
 		}
 	}
 	if res.BestIndex < 0 {
