@@ -211,8 +211,18 @@ const (
 	rndMag float32 = 12582912 // 1.5·2^23: v + rndMag − rndMag rounds v to an integer (ties to even)
 )
 
-// exp32 is e^x for any float32 x.
-func exp32(x float32) float32 { return expCore(min(max(x, expLo), expHi)) }
+// exp32 is e^x for any float32 x. (The clamps are comparisons rather than
+// the min/max builtins, whose NaN and ±0 rules cost branches; a NaN fails
+// both comparisons and passes through.)
+func exp32(x float32) float32 {
+	if x > expHi {
+		x = expHi
+	}
+	if x < expLo {
+		x = expLo
+	}
+	return expCore(x)
+}
 
 // expCore is e^x for x in [expLo, expHi] or NaN.
 func expCore(x float32) float32 {
@@ -238,17 +248,27 @@ func expCore(x float32) float32 {
 // r and σ(-x) = e·r for x >= 0, and the other way round for x < 0. Neither
 // overflows and both keep their relative accuracy in the tails.
 func sigmoidParts(x float32) (e, r float32) {
-	e = expCore(max(-abs32(x), expLo))
+	a := -abs32(x)
+	if a < expLo {
+		a = expLo
+	}
+	e = expCore(a)
 	return e, 1 / (1 + e)
 }
 
 // sigmoid32 is σ(x) = 1/(1+e^-x).
 func sigmoid32(x float32) float32 {
 	e, r := sigmoidParts(x)
-	if x >= 0 {
-		return r
-	}
-	return e * r
+	return pickNeg(x, r, e*r)
+}
+
+// pickNeg returns neg if x's sign bit is set, else pos: a select on bits,
+// without a branch (the sign of activations is a coin flip, and
+// mispredictions would cost more than the arithmetic). At −0 the callers'
+// two choices are equal.
+func pickNeg(x, pos, neg float32) float32 {
+	m := uint32(int32(math.Float32bits(x)) >> 31) // all ones if x < 0
+	return math.Float32frombits(math.Float32bits(pos)&^m | math.Float32bits(neg)&m)
 }
 
 func abs32(x float32) float32 {
@@ -289,10 +309,8 @@ func siluGradGo(gx, g, x []float32) {
 	gx, g = gx[:len(x)], g[:len(x)]
 	for i, v := range x {
 		e, r := sigmoidParts(v)
-		s, c := r, e*r // σ(x), 1 − σ(x) = σ(−x)
-		if v < 0 {
-			s, c = c, s
-		}
+		er := e * r
+		s, c := pickNeg(v, r, er), pickNeg(v, er, r) // σ(x), 1 − σ(x) = σ(−x)
 		gx[i] += g[i] * (s * (1 + v*c))
 	}
 }

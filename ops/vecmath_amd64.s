@@ -201,10 +201,8 @@ silu_done:
 //
 //	for i, v := range x {
 //		e, r := sigmoidParts(v)
-//		s, c := r, e*r
-//		if v < 0 {
-//			s, c = c, s
-//		}
+//		er := e * r
+//		s, c := pickNeg(v, r, er), pickNeg(v, er, r)
 //		gx[i] += g[i] * (s * (1 + v*c))
 //	}
 TEXT ·siluGradAVX2(SB), NOSPLIT, $0-72
