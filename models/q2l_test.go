@@ -73,3 +73,15 @@ func TestSinePositionEncoding(t *testing.T) {
 		}
 	}
 }
+
+// Query2Label matches a PyTorch implementation of the reference
+// transformer (testdata/gen_heads.py, nn.MultiheadAttention, DETR's sine
+// positions) to 1e-5 relative.
+func TestQuery2LabelMatchesPyTorch(t *testing.T) {
+	fc := headFixture(t, "q2l")
+	cfg := Q2LConfig{Classes: fc.Classes, Features: fc.FeaturesDim, Hidden: fc.Embed, FFN: fc.FFN,
+		Heads: fc.Heads, EncoderLayers: 1, DecoderLayers: 2, Dropout: 0.1}
+	q := NewQuery2Label(headRNG(1), cfg)
+	headLoadState(t, q, fc.State)
+	headClose(t, "output", q.Forward(nn.Eval, fc.Features.tensor()), fc.Out, 1e-5)
+}

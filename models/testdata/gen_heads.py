@@ -1,4 +1,4 @@
-"""Reference forwards of the GAT head and ML-Decoder, written from
+"""Reference forwards of the GAT head, ML-Decoder and Query2Label, written from
 METHOD.md §3-§4 and ARCHITECTURES.md §5-§6 in PyTorch (eval mode).
 
 Run with Debian's python3 (torch 1.13): /usr/bin/python3 models/testdata/gen_heads.py
@@ -183,11 +183,81 @@ def mldecoder_case(metric, classes, groups):
             "features": dump(feats), "out": dump(out)}
 
 
+# ---------------------------------------------------------------- Query2Label
+def sine_pos(h, w, d):
+    """DETR PositionEmbeddingSine(d/2, normalize=True) on an h×w grid, float32."""
+    npf = d // 2
+    eyes = torch.ones((1, h, w))
+    y = eyes.cumsum(1, dtype=torch.float32)
+    x = eyes.cumsum(2, dtype=torch.float32)
+    y = y / (y[:, -1:, :] + 1e-6) * 2 * math.pi
+    x = x / (x[:, :, -1:] + 1e-6) * 2 * math.pi
+    dim_t = torch.arange(npf, dtype=torch.float32)
+    dim_t = 10000 ** (2 * (dim_t // 2) / npf)
+    px, py = x[:, :, :, None] / dim_t, y[:, :, :, None] / dim_t
+    px = torch.stack((px[:, :, :, 0::2].sin(), px[:, :, :, 1::2].cos()), dim=4).flatten(3)
+    py = torch.stack((py[:, :, :, 0::2].sin(), py[:, :, :, 1::2].cos()), dim=4).flatten(3)
+    return torch.cat((py, px), dim=3).permute(0, 3, 1, 2)  # [1, d, h, w]
+
+
+def q2l_case():
+    Fc, d, heads, N, B, H, W = 5, 8, 2, 3, 2, 2, 3
+    ffn = d
+    mk_ln = lambda: nn.LayerNorm(d).double()
+    enc = {"self_attn": nn.MultiheadAttention(d, heads).double(), "linear1": nn.Linear(d, ffn).double(),
+           "linear2": nn.Linear(ffn, d).double(), "norm1": mk_ln(), "norm2": mk_ln()}
+    dec0 = {"multihead_attn": nn.MultiheadAttention(d, heads).double(), "linear1": nn.Linear(d, ffn).double(),
+            "linear2": nn.Linear(ffn, d).double(), "norm2": mk_ln(), "norm3": mk_ln()}
+    dec1 = dict(dec0, self_attn=nn.MultiheadAttention(d, heads).double(), multihead_attn=nn.MultiheadAttention(d, heads).double(),
+                linear1=nn.Linear(d, ffn).double(), linear2=nn.Linear(ffn, d).double(), norm1=mk_ln(), norm2=mk_ln(), norm3=mk_ln())
+    dnorm = mk_ln()
+    proj = nn.Conv2d(Fc, d, 1).double()
+    query = torch.randn(N, d, dtype=DT)
+    fcw, fcb = torch.randn(1, N, d, dtype=DT) * 0.3, torch.randn(1, N, dtype=DT) * 0.1
+    sd = {}
+    groups = {"transformer.encoder.layers.0": enc, "transformer.decoder.layers.0": dec0,
+              "transformer.decoder.layers.1": dec1, "transformer.decoder.norm": {"": dnorm}, "input_proj": {"": proj}}
+    for prefix, mods in groups.items():
+        for mname, m in mods.items():
+            for k, v in m.named_parameters():
+                if isinstance(m, nn.LayerNorm):
+                    v.data = v.data + 0.2 * torch.randn_like(v.data)
+                if k.endswith("bias") and not isinstance(m, nn.LayerNorm):
+                    v.data = 0.1 * torch.randn_like(v.data)
+                v.data = r32(v.data)
+                sd[".".join(p for p in (prefix, mname, k) if p)] = v.data
+    query, fcw, fcb = r32(query), r32(fcw), r32(fcb)
+    sd["query_embed.weight"], sd["fc.weight"], sd["fc.bias"] = query, fcw, fcb
+    feats = r32(torch.randn(B, Fc, H, W, dtype=DT))
+    for mods in (enc, dec0, dec1):
+        for m in mods.values():
+            m.eval()
+    with torch.no_grad():
+        pos = sine_pos(H, W, d).double().flatten(2).permute(2, 0, 1)  # [hw, 1, d]
+        src = proj(feats).flatten(2).permute(2, 0, 1)  # [hw, B, d]
+        q = k = src + pos
+        src = enc["norm1"](src + enc["self_attn"](q, k, value=src)[0])
+        src = enc["norm2"](src + enc["linear2"](F.relu(enc["linear1"](src))))
+        qpos = query.unsqueeze(1).repeat(1, B, 1)
+        tgt = torch.zeros_like(qpos)
+        for i, L in enumerate((dec0, dec1)):
+            if i > 0:
+                q = k = tgt + qpos
+                tgt = L["norm1"](tgt + L["self_attn"](q, k, value=tgt)[0])
+            tgt = L["norm2"](tgt + L["multihead_attn"](tgt + qpos, src + pos, value=src)[0])
+            tgt = L["norm3"](tgt + L["linear2"](F.relu(L["linear1"](tgt))))
+        hs = dnorm(tgt).transpose(0, 1)  # [B, N, d]
+        out = (fcw * hs).sum(-1) + fcb
+    return {"classes": N, "features_dim": Fc, "embed": d, "heads": heads, "ffn": ffn,
+            "state": {k: dump(v) for k, v in sd.items()}, "features": dump(feats), "out": dump(out)}
+
+
 cases = {
     "gat_paper": gat_head_case("gat", "avg+max", True),
     "gcn_released": gat_head_case("gcn", "avg", False),
     "mld_plain": mldecoder_case(False, 5, -1),
     "mld_metric_groups": mldecoder_case(True, 5, 2),
+    "q2l": q2l_case(),
 }
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "heads.json")
 with open(path, "w") as f:
