@@ -42,3 +42,22 @@ type Backbone interface {
 	// reproduces torchvision's published GFLOPS.
 	MACs(h, w int) int64
 }
+
+// FeatureSizer is optionally implemented by a backbone that can tell its
+// feature-map size from the input size by convolution arithmetic alone.
+type FeatureSizer interface {
+	FeatureSize(h, w int) (fh, fw int)
+}
+
+// FeatureShape returns the feature map's [C, h, w] for one h×w image: by
+// arithmetic when b is a FeatureSizer, otherwise by running one zero image
+// through Features in eval mode without recording gradients.
+func FeatureShape(b Backbone, h, w int) [3]int {
+	if s, ok := b.(FeatureSizer); ok {
+		fh, fw := s.FeatureSize(h, w)
+		return [3]int{b.FeatureChannels(), fh, fw}
+	}
+	var out []int
+	ag.NoGrad(func() { out = b.Features(nn.Eval, ag.Zeros(1, 3, h, w)).Shape })
+	return [3]int{out[1], out[2], out[3]}
+}

@@ -280,3 +280,15 @@ func (m *EfficientNetV2) visitTorchvision(prefix string, fn func(string, *ag.Ten
 		m.Classifier.Visit(nn.Join(prefix, "classifier.1"), fn)
 	}
 }
+
+// FeatureSize is the spatial size of Features for an h×w input (ceil(h/32)
+// for both symmetric and SAME padding with 3x3 stride-2 convs).
+func (m *EfficientNetV2) FeatureSize(h, w int) (int, int) {
+	_, h, w = m.Stem.macs(h, w)
+	for _, st := range m.Stages {
+		for _, b := range st {
+			_, h, w = b.macs(h, w)
+		}
+	}
+	return h, w
+}

@@ -234,3 +234,19 @@ func TestNewBackboneErrors(t *testing.T) {
 		t.Error("size xl accepted")
 	}
 }
+
+// FeatureShape by arithmetic (FeatureSize) agrees with a forward pass
+// (the fallback, reached through a wrapper that hides FeatureSize), for
+// symmetric and SAME padding at odd and even sizes.
+func TestEfficientNetV2FeatureShape(t *testing.T) {
+	for _, tf := range []bool{false, true} {
+		m := newTinyEffNet(t, tinyConfig(tf), 1)
+		for _, hw := range [][2]int{{64, 64}, {65, 47}, {33, 96}} {
+			got := FeatureShape(m, hw[0], hw[1])
+			want := FeatureShape(struct{ Backbone }{m}, hw[0], hw[1])
+			if got != want || got[0] != 48 {
+				t.Errorf("tf %v, %v: FeatureSize %v, forward %v", tf, hw, got, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,115 @@
+// Command multilabel is the command line of the project: one subcommand
+// per file (info.go, ...), dispatched by name.
+//
+//	multilabel info -model efficientnetv2_s -size 224 [-classes 1000] [-json]
+//
+// Usage errors (unknown subcommand, bad flags, unknown model) print one
+// line to stderr and exit with status 2; failures while running exit 1.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand: run parses args (without the subcommand
+// name) and writes its results to stdout.
+type command struct {
+	summary string
+	run     func(args []string, stdout io.Writer) error
+}
+
+// commands maps names to subcommands. Each subcommand's file adds itself
+// from an init function, so adding one touches no other file.
+var commands = map[string]command{}
+
+// usageError marks an error as the user's (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches args and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "multilabel: unknown command %q (commands: %s)\n", args[0], strings.Join(commandNames(), ", "))
+		return 2
+	}
+	err := cmd.run(args[1:], stdout)
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "multilabel %s: %v\n", args[0], err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "multilabel %s: %v\n", args[0], err)
+	return 1
+}
+
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: multilabel <command> [flags]   (multilabel <command> -h for its flags)")
+	for _, n := range commandNames() {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+}
+
+// newFlags makes a flag set for a subcommand that reports errors as
+// values (never exits) and prints its usage only on -h.
+func newFlags(name string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("multilabel "+name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into usage errors (the flag
+// package has already printed nothing, since output goes to io.Discard
+// except for -h).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(out)
+			fs.Usage()
+			return flag.ErrHelp
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
