@@ -37,6 +37,9 @@ type TResNetConfig struct {
 	Layers [4]int  // blocks per layer
 	Width  float64 // width factor: P = int(64·Width)
 	V2     bool    // Bottleneck in layer1/2 and P rounded down to a multiple of 8 (tresnet_v2_l)
+	// Planes, when positive, sets P directly, overriding Width (reduced
+	// test models with P = 3 or 4).
+	Planes int
 	// SEMin is the floor of the SE reduction width, max(·, SEMin): 64 in
 	// TResNet. Only reduced test models change it (a width-8 model with a
 	// 64-wide SE would be mostly SE).
@@ -66,8 +69,11 @@ func TResNetVariant(name string) (TResNetConfig, error) {
 	return c, nil
 }
 
-// Planes is P, the width of layer1's convs.
-func (cfg *TResNetConfig) Planes() int {
+// BasePlanes is P, the width of layer1's convs.
+func (cfg *TResNetConfig) BasePlanes() int {
+	if cfg.Planes > 0 {
+		return cfg.Planes
+	}
 	p := int(64 * cfg.Width)
 	if cfg.V2 {
 		p = p / 8 * 8
@@ -84,8 +90,8 @@ func (cfg *TResNetConfig) validate() error {
 			return bad("layer%d has %d blocks; need at least 1", i+1, n)
 		}
 	}
-	if cfg.Planes() < 1 || cfg.SEMin < 1 {
-		return bad("width %v (planes %d) and SE floor %d must give positive widths", cfg.Width, cfg.Planes(), cfg.SEMin)
+	if cfg.BasePlanes() < 1 || cfg.SEMin < 1 {
+		return bad("width %v (planes %d) and SE floor %d must give positive widths", cfg.Width, cfg.BasePlanes(), cfg.SEMin)
 	}
 	if cfg.NumClasses < 0 || cfg.Dropout < 0 || cfg.Dropout >= 1 || cfg.DropPath < 0 || cfg.DropPath >= 1 {
 		return bad("classes %d, dropout %v, drop path %v out of range", cfg.NumClasses, cfg.Dropout, cfg.DropPath)
@@ -122,7 +128,7 @@ func NewTResNetFromConfig(cfg TResNetConfig) (*TResNet, error) {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7e5))
-	p := cfg.Planes()
+	p := cfg.BasePlanes()
 	m := &TResNet{Config: cfg, Conv1: newTResConvBN(rng, 3*16, p, 3, true, tresStemSlope, false)}
 
 	total := cfg.Layers[0] + cfg.Layers[1] + cfg.Layers[2] + cfg.Layers[3]
