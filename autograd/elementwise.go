@@ -3,10 +3,16 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/seed477ab429/multilabel/ops"
 )
 
 // Element-wise arithmetic. Binary ops broadcast (see broadcast.go) and,
 // like the unary table, pair each forward loop with its derivative loops.
+// Add, Sub and Mul hand their runs to the vector kernels of ops: within a
+// run each operand is contiguous (stride 1) or one repeated value (stride
+// 0, a per-channel or scalar operand), so a run is ops.Add/Sub/Mul, or
+// ops.ScaleShift/ScaleTo with that value as the constant.
 // The scalar and unary math ops at the end of this file are entries of the
 // f/df table whose shared loop, unary, lives in activation.go.
 
@@ -74,6 +80,23 @@ func Maximum(a, b *Tensor) *Tensor { return binary(&maximumK, a, b) }
 // Minimum: out = min(a, b), gradient rules as Maximum.
 func Minimum(a, b *Tensor) *Tensor { return binary(&minimumK, a, b) }
 
+// fillConst sets every out[j] = v (a run where both operands are stretched).
+func fillConst(out []float32, v float32) {
+	for j := range out {
+		out[j] = v
+	}
+}
+
+// mulGrad adds dst[j] += g[j]·o[j·so], the gradient of one factor of a
+// product (o is the other factor, contiguous or stretched).
+func mulGrad(dst, g, o []float32, so int) {
+	if so == 1 {
+		ops.MulAdd(dst, g, o[:len(g)])
+	} else {
+		ops.Axpy(o[0], g, dst)
+	}
+}
+
 // tieShare is the gradient share of an input that is the winner (1), the
 // loser (0) or tied (½) in Maximum/Minimum; win reports "this input wins".
 func tieShare(win, tie bool) float32 {
@@ -87,36 +110,54 @@ func tieShare(win, tie bool) float32 {
 }
 
 var (
+	// a + b = 1·a + b (exact), so a stretched operand is ScaleShift's shift.
 	addK = binaryKernel{name: "Add", ca: 1, cb: 1,
 		f: func(out, a []float32, sa int, b []float32, sb int) {
-			for j := range out {
-				out[j] = a[j*sa] + b[j*sb]
+			l := len(out)
+			switch {
+			case sa == 1 && sb == 1:
+				ops.Add(out, a[:l], b[:l])
+			case sa == 1:
+				ops.ScaleShift(out, a[:l], 1, b[0])
+			case sb == 1:
+				ops.ScaleShift(out, b[:l], 1, a[0])
+			default:
+				fillConst(out, a[0]+b[0])
 			}
 		}}
 
+	// a − b = a + (−b) and (−1)·b + a, both exact.
 	subK = binaryKernel{name: "Sub", ca: 1, cb: -1,
 		f: func(out, a []float32, sa int, b []float32, sb int) {
-			for j := range out {
-				out[j] = a[j*sa] - b[j*sb]
+			l := len(out)
+			switch {
+			case sa == 1 && sb == 1:
+				ops.Sub(out, a[:l], b[:l])
+			case sa == 1:
+				ops.ScaleShift(out, a[:l], 1, -b[0])
+			case sb == 1:
+				ops.ScaleShift(out, b[:l], -1, a[0])
+			default:
+				fillConst(out, a[0]-b[0])
 			}
 		}}
 
 	mulK = binaryKernel{name: "Mul",
 		f: func(out, a []float32, sa int, b []float32, sb int) {
-			for j := range out {
-				out[j] = a[j*sa] * b[j*sb]
+			l := len(out)
+			switch {
+			case sa == 1 && sb == 1:
+				ops.Mul(out, a[:l], b[:l])
+			case sa == 1:
+				ops.ScaleTo(out, a[:l], b[0])
+			case sb == 1:
+				ops.ScaleTo(out, b[:l], a[0])
+			default:
+				fillConst(out, a[0]*b[0])
 			}
 		},
-		da: func(dst, g, _, _ []float32, _ int, b []float32, sb int) {
-			for j, v := range g {
-				dst[j] += v * b[j*sb]
-			}
-		},
-		db: func(dst, g, _, a []float32, sa int, _ []float32, _ int) {
-			for j, v := range g {
-				dst[j] += v * a[j*sa]
-			}
-		}}
+		da: func(dst, g, _, _ []float32, _ int, b []float32, sb int) { mulGrad(dst, g, b, sb) },
+		db: func(dst, g, _, a []float32, sa int, _ []float32, _ int) { mulGrad(dst, g, a, sa) }}
 
 	divK = binaryKernel{name: "Div",
 		f: func(out, a []float32, sa int, b []float32, sb int) {
@@ -289,28 +330,12 @@ func Clamp(x *Tensor, lo, hi float32) *Tensor {
 
 var (
 	addScalarK = unaryKernel{"AddScalar",
-		func(y, x []float32, p unaryParams) {
-			for i, v := range x {
-				y[i] = v + p.a
-			}
-		},
-		func(gx, g, _, _ []float32, _ unaryParams) {
-			for i, v := range g {
-				gx[i] += v
-			}
-		}}
+		func(y, x []float32, p unaryParams) { ops.ScaleShift(y, x, 1, p.a) },
+		func(gx, g, _, _ []float32, _ unaryParams) { ops.Axpy(1, g, gx) }}
 
 	mulScalarK = unaryKernel{"MulScalar",
-		func(y, x []float32, p unaryParams) {
-			for i, v := range x {
-				y[i] = v * p.a
-			}
-		},
-		func(gx, g, _, _ []float32, p unaryParams) {
-			for i, v := range g {
-				gx[i] += v * p.a
-			}
-		}}
+		func(y, x []float32, p unaryParams) { ops.ScaleTo(y, x, p.a) },
+		func(gx, g, _, _ []float32, p unaryParams) { ops.Axpy(p.a, g, gx) }}
 
 	scalarSubK = unaryKernel{"ScalarSub",
 		func(y, x []float32, p unaryParams) {
@@ -373,16 +398,8 @@ var (
 		}}
 
 	expK = unaryKernel{"Exp",
-		func(y, x []float32, _ unaryParams) {
-			for i, v := range x {
-				y[i] = float32(math.Exp(float64(v)))
-			}
-		},
-		func(gx, g, _, y []float32, _ unaryParams) {
-			for i, e := range y {
-				gx[i] += g[i] * e
-			}
-		}}
+		func(y, x []float32, _ unaryParams) { ops.Exp(y, x) },
+		func(gx, g, _, y []float32, _ unaryParams) { ops.MulAdd(gx, g, y) }} // g·e^x
 
 	logK = unaryKernel{"Log",
 		func(y, x []float32, _ unaryParams) {
