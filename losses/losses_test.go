@@ -160,3 +160,13 @@ func TestShapeError(t *testing.T) {
 	}()
 	BCE{}.Loss(ag.Zeros(2, 3), make([]float32, 5))
 }
+
+// The worked example of docs/losses.md.
+func TestDocsWorkedExample(t *testing.T) {
+	c := ag.New([]float32{0.3, -0.2}, 1, 2).SetRequiresGrad(true)
+	l := AAM{S: 10, K: 0.7}.Loss(c, []float32{1, 0})
+	l.Backward()
+	if math.Abs(float64(l.Item())-0.00721) > 5e-6 || math.Abs(float64(c.Grad[0])+0.0332) > 5e-5 || math.Abs(float64(c.Grad[1])-0.0358) > 5e-5 {
+		t.Fatalf("loss %v grad %v", l.Item(), c.Grad)
+	}
+}
