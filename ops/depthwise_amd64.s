@@ -1,0 +1,403 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Depthwise tap kernels (AVX-512F + BMI2). Both read a zero-padded input
+// plane (see depthwise_plan.go), so they never test bounds: a tap t is just
+// an element offset offs[t] into the padded plane, and row tails of fewer
+// than 16 (or 32) columns are handled with AVX-512 masks (masked loads do
+// not fault on the lanes they skip).
+
+// MASKS sets K1 to the lanes [i, i+16) and K2 to [i+16, i+32) that lie
+// below n, for i in CX and n in R14 (clobbers AX, BX, DX).
+#define MASKS \
+	MOVQ R14, AX; \
+	SUBQ CX, AX; \
+	MOVQ $32, DX; \
+	CMPQ AX, DX; \
+	CMOVQGT DX, AX; \
+	MOVL $0xFFFF, DX; \
+	BZHIL AX, DX, BX; \
+	KMOVW BX, K1; \
+	XORQ BX, BX; \
+	SUBQ $16, AX; \
+	CMOVQLT BX, AX; \
+	BZHIL AX, DX, BX; \
+	KMOVW BX, K2
+
+// func dwTapsAVX512(dst []float32, dstStride, rows, n int, src []float32, srcStride int, offs []int, w []float32, bias float32, acc int)
+//
+// It computes this Go loop (dwTapsGo), with FMAs:
+//
+//	for r := 0; r < rows; r++ {
+//		for i := 0; i < n; i++ {
+//			s := bias
+//			if acc != 0 {
+//				s += dst[r*dstStride+i]
+//			}
+//			for t, o := range offs {
+//				s += w[t] * src[r*srcStride+o+i]
+//			}
+//			dst[r*dstStride+i] = s
+//		}
+//	}
+//
+// Blocking: 4 rows x 32 columns (8 zmm accumulators) when n > 16, 8 rows x
+// 16 columns when n <= 16 (narrow planes such as 14x14 or 7x7), then single
+// rows; one broadcast of w[t] serves all accumulators of a tap.
+TEXT ·dwTapsAVX512(SB), NOSPLIT, $0-144
+	MOVQ dst_base+0(FP), DI
+	MOVQ dstStride+24(FP), R11
+	SHLQ $2, R11
+	MOVQ rows+32(FP), R13
+	MOVQ n+40(FP), R14
+	MOVQ src_base+48(FP), SI
+	MOVQ srcStride+72(FP), R12
+	SHLQ $2, R12
+	MOVQ offs_base+80(FP), R8
+	MOVQ offs_len+88(FP), R10
+	MOVQ w_base+104(FP), R9
+	VBROADCASTSS bias+128(FP), Z31
+	LEAQ (R12)(R12*2), R15
+	TESTQ R14, R14
+	JLE  tdone
+	CMPQ R14, $16
+	JLE  trows8
+
+trows4:
+	CMPQ R13, $4
+	JLT  trows1
+	XORQ CX, CX
+
+tcols4:
+	MASKS
+	VMOVAPS Z31, Z0
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
+	VMOVAPS Z31, Z5
+	VMOVAPS Z31, Z6
+	VMOVAPS Z31, Z7
+	CMPQ acc+136(FP), $0
+	JEQ  ttaps4
+	LEAQ (DI)(CX*4), AX
+	VADDPS (AX), Z0, K1, Z0
+	VADDPS 64(AX), Z1, K2, Z1
+	VADDPS (AX)(R11*1), Z2, K1, Z2
+	VADDPS 64(AX)(R11*1), Z3, K2, Z3
+	VADDPS (AX)(R11*2), Z4, K1, Z4
+	VADDPS 64(AX)(R11*2), Z5, K2, Z5
+	LEAQ (AX)(R11*2), AX
+	VADDPS (AX)(R11*1), Z6, K1, Z6
+	VADDPS 64(AX)(R11*1), Z7, K2, Z7
+
+ttaps4:
+	XORQ BX, BX
+	CMPQ BX, R10
+	JGE  tstore4
+
+ttap4:
+	MOVQ (R8)(BX*8), AX
+	ADDQ CX, AX
+	LEAQ (SI)(AX*4), DX
+	VBROADCASTSS (R9)(BX*4), Z30
+	VFMADD231PS (DX), Z30, K1, Z0
+	VFMADD231PS 64(DX), Z30, K2, Z1
+	VFMADD231PS (DX)(R12*1), Z30, K1, Z2
+	VFMADD231PS 64(DX)(R12*1), Z30, K2, Z3
+	VFMADD231PS (DX)(R12*2), Z30, K1, Z4
+	VFMADD231PS 64(DX)(R12*2), Z30, K2, Z5
+	VFMADD231PS (DX)(R15*1), Z30, K1, Z6
+	VFMADD231PS 64(DX)(R15*1), Z30, K2, Z7
+	INCQ BX
+	CMPQ BX, R10
+	JLT  ttap4
+
+tstore4:
+	LEAQ (DI)(CX*4), AX
+	VMOVUPS Z0, K1, (AX)
+	VMOVUPS Z1, K2, 64(AX)
+	VMOVUPS Z2, K1, (AX)(R11*1)
+	VMOVUPS Z3, K2, 64(AX)(R11*1)
+	VMOVUPS Z4, K1, (AX)(R11*2)
+	VMOVUPS Z5, K2, 64(AX)(R11*2)
+	LEAQ (AX)(R11*2), AX
+	VMOVUPS Z6, K1, (AX)(R11*1)
+	VMOVUPS Z7, K2, 64(AX)(R11*1)
+	ADDQ $32, CX
+	CMPQ CX, R14
+	JLT  tcols4
+	LEAQ (DI)(R11*4), DI
+	LEAQ (SI)(R12*4), SI
+	SUBQ $4, R13
+	JMP  trows4
+
+// Narrow planes: 8 rows x one masked vector.
+trows8:
+	XORQ CX, CX
+	MASKS
+
+trows8loop:
+	CMPQ R13, $8
+	JLT  trows1
+	VMOVAPS Z31, Z0
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
+	VMOVAPS Z31, Z5
+	VMOVAPS Z31, Z6
+	VMOVAPS Z31, Z7
+	CMPQ acc+136(FP), $0
+	JEQ  ttaps8
+	MOVQ DI, AX
+	VADDPS (AX), Z0, K1, Z0
+	VADDPS (AX)(R11*1), Z1, K1, Z1
+	VADDPS (AX)(R11*2), Z2, K1, Z2
+	LEAQ (AX)(R11*2), AX
+	VADDPS (AX)(R11*1), Z3, K1, Z3
+	VADDPS (AX)(R11*2), Z4, K1, Z4
+	LEAQ (AX)(R11*2), AX
+	VADDPS (AX)(R11*1), Z5, K1, Z5
+	VADDPS (AX)(R11*2), Z6, K1, Z6
+	LEAQ (AX)(R11*2), AX
+	VADDPS (AX)(R11*1), Z7, K1, Z7
+
+ttaps8:
+	XORQ BX, BX
+	CMPQ BX, R10
+	JGE  tstore8
+
+ttap8:
+	MOVQ (R8)(BX*8), AX
+	LEAQ (SI)(AX*4), DX
+	LEAQ (DX)(R12*4), AX
+	VBROADCASTSS (R9)(BX*4), Z30
+	VFMADD231PS (DX), Z30, K1, Z0
+	VFMADD231PS (DX)(R12*1), Z30, K1, Z1
+	VFMADD231PS (DX)(R12*2), Z30, K1, Z2
+	VFMADD231PS (DX)(R15*1), Z30, K1, Z3
+	VFMADD231PS (AX), Z30, K1, Z4
+	VFMADD231PS (AX)(R12*1), Z30, K1, Z5
+	VFMADD231PS (AX)(R12*2), Z30, K1, Z6
+	VFMADD231PS (AX)(R15*1), Z30, K1, Z7
+	INCQ BX
+	CMPQ BX, R10
+	JLT  ttap8
+
+tstore8:
+	MOVQ DI, AX
+	VMOVUPS Z0, K1, (AX)
+	VMOVUPS Z1, K1, (AX)(R11*1)
+	VMOVUPS Z2, K1, (AX)(R11*2)
+	LEAQ (AX)(R11*2), AX
+	VMOVUPS Z3, K1, (AX)(R11*1)
+	VMOVUPS Z4, K1, (AX)(R11*2)
+	LEAQ (AX)(R11*2), AX
+	VMOVUPS Z5, K1, (AX)(R11*1)
+	VMOVUPS Z6, K1, (AX)(R11*2)
+	LEAQ (AX)(R11*2), AX
+	VMOVUPS Z7, K1, (AX)(R11*1)
+	LEAQ (DI)(R11*8), DI
+	LEAQ (SI)(R12*8), SI
+	SUBQ $8, R13
+	JMP  trows8loop
+
+// Remaining rows one at a time, 32 columns per step.
+trows1:
+	TESTQ R13, R13
+	JLE   tdone
+	XORQ  CX, CX
+
+tcols1:
+	MASKS
+	VMOVAPS Z31, Z0
+	VMOVAPS Z31, Z1
+	CMPQ acc+136(FP), $0
+	JEQ  ttaps1
+	VADDPS (DI)(CX*4), Z0, K1, Z0
+	VADDPS 64(DI)(CX*4), Z1, K2, Z1
+
+ttaps1:
+	XORQ BX, BX
+	CMPQ BX, R10
+	JGE  tstore1
+
+ttap1:
+	MOVQ (R8)(BX*8), AX
+	ADDQ CX, AX
+	LEAQ (SI)(AX*4), DX
+	VBROADCASTSS (R9)(BX*4), Z30
+	VFMADD231PS (DX), Z30, K1, Z0
+	VFMADD231PS 64(DX), Z30, K2, Z1
+	INCQ BX
+	CMPQ BX, R10
+	JLT  ttap1
+
+tstore1:
+	VMOVUPS Z0, K1, (DI)(CX*4)
+	VMOVUPS Z1, K2, 64(DI)(CX*4)
+	ADDQ $32, CX
+	CMPQ CX, R14
+	JLT  tcols1
+	ADDQ R11, DI
+	ADDQ R12, SI
+	DECQ R13
+	JMP  trows1
+
+tdone:
+	VZEROUPPER
+	RET
+
+// HSUM adds the lanes of Z0+Z1 into the float32 at (AX) (clobbers Z0, Z1).
+#define HSUM \
+	VADDPS Z1, Z0, Z0; \
+	VEXTRACTF64X4 $1, Z0, Y1; \
+	VADDPS Y1, Y0, Y0; \
+	VEXTRACTF128 $1, Y0, X1; \
+	VADDPS X1, X0, X0; \
+	VPERMILPS $0x4E, X0, X1; \
+	VADDPS X1, X0, X0; \
+	VPERMILPS $0xB1, X0, X1; \
+	VADDPS X1, X0, X0; \
+	VADDSS (AX), X0, X0; \
+	VMOVSS X0, (AX)
+
+// func dwDotAVX512(acc []float32, g []float32, gStride, rows, n int, src []float32, srcStride int, offs []int)
+//
+// It computes this Go loop (dwDotGo), in a different summation order:
+//
+//	for t, o := range offs {
+//		var s float32
+//		for r := 0; r < rows; r++ {
+//			for i := 0; i < n; i++ {
+//				s += g[r*gStride+i] * src[r*srcStride+o+i]
+//			}
+//		}
+//		acc[t] += s
+//	}
+//
+// For each 32-column strip, taps go four at a time (8 accumulators, one
+// load of g serving four FMAs), then one at a time.
+TEXT ·dwDotAVX512(SB), NOSPLIT, $0-128
+	MOVQ g_base+24(FP), DX
+	MOVQ gStride+48(FP), R13
+	SHLQ $2, R13
+	MOVQ n+64(FP), R14
+	MOVQ src_base+72(FP), DI
+	MOVQ srcStride+96(FP), R12
+	SHLQ $2, R12
+	MOVQ offs_base+104(FP), R10
+	TESTQ R14, R14
+	JLE  ddone
+	CMPQ rows+56(FP), $0
+	JLE  ddone
+	XORQ CX, CX
+
+dstrip:
+	MASKS
+	MOVQ g_base+24(FP), DX
+	MOVQ CX, SI
+	XORQ BX, BX
+
+dgroup4:
+	MOVQ offs_len+112(FP), AX
+	SUBQ BX, AX
+	CMPQ AX, $4
+	JLT  dgroup1
+	// P0..P3 = &src[offs[t+j] + i], R15 = &g[i]
+	MOVQ (R10)(BX*8), AX
+	ADDQ SI, AX
+	LEAQ (DI)(AX*4), AX
+	MOVQ 8(R10)(BX*8), CX
+	ADDQ SI, CX
+	LEAQ (DI)(CX*4), CX
+	MOVQ 16(R10)(BX*8), R8
+	ADDQ SI, R8
+	LEAQ (DI)(R8*4), R8
+	MOVQ 24(R10)(BX*8), R9
+	ADDQ SI, R9
+	LEAQ (DI)(R9*4), R9
+	LEAQ (DX)(SI*4), R15
+	MOVQ rows+56(FP), R11
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+
+drow4:
+	VMOVUPS.Z (R15), K1, Z8
+	VMOVUPS.Z 64(R15), K2, Z9
+	VFMADD231PS (AX), Z8, K1, Z0
+	VFMADD231PS 64(AX), Z9, K2, Z1
+	VFMADD231PS (CX), Z8, K1, Z2
+	VFMADD231PS 64(CX), Z9, K2, Z3
+	VFMADD231PS (R8), Z8, K1, Z4
+	VFMADD231PS 64(R8), Z9, K2, Z5
+	VFMADD231PS (R9), Z8, K1, Z6
+	VFMADD231PS 64(R9), Z9, K2, Z7
+	ADDQ R12, AX
+	ADDQ R12, CX
+	ADDQ R12, R8
+	ADDQ R12, R9
+	ADDQ R13, R15
+	DECQ R11
+	JNZ  drow4
+	MOVQ acc_base+0(FP), AX
+	LEAQ (AX)(BX*4), AX
+	HSUM
+	VMOVAPS Z2, Z0
+	VMOVAPS Z3, Z1
+	ADDQ $4, AX
+	HSUM
+	VMOVAPS Z4, Z0
+	VMOVAPS Z5, Z1
+	ADDQ $4, AX
+	HSUM
+	VMOVAPS Z6, Z0
+	VMOVAPS Z7, Z1
+	ADDQ $4, AX
+	HSUM
+	ADDQ $4, BX
+	JMP  dgroup4
+
+dgroup1:
+	CMPQ BX, offs_len+112(FP)
+	JGE  dnext
+	MOVQ (R10)(BX*8), AX
+	ADDQ SI, AX
+	LEAQ (DI)(AX*4), AX
+	LEAQ (DX)(SI*4), R15
+	MOVQ rows+56(FP), R11
+	VXORPS Z0, Z0, Z0
+	VXORPS Z1, Z1, Z1
+
+drow1:
+	VMOVUPS.Z (R15), K1, Z8
+	VMOVUPS.Z 64(R15), K2, Z9
+	VFMADD231PS (AX), Z8, K1, Z0
+	VFMADD231PS 64(AX), Z9, K2, Z1
+	ADDQ R12, AX
+	ADDQ R13, R15
+	DECQ R11
+	JNZ  drow1
+	MOVQ acc_base+0(FP), AX
+	LEAQ (AX)(BX*4), AX
+	HSUM
+	INCQ BX
+	JMP  dgroup1
+
+dnext:
+	MOVQ SI, CX
+	ADDQ $32, CX
+	CMPQ CX, R14
+	JLT  dstrip
+
+ddone:
+	VZEROUPPER
+	RET

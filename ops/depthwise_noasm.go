@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package ops
+
+// Without assembly the depthwise ops use the pure-Go kernels.
+func asmDWKernels() *dwKernels { return nil }

@@ -1,0 +1,202 @@
+package ops
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// dwGeom builds a depthwise geometry (C channels) with bottom/right padding
+// pb, pr, as the autograd op computes OH and OW.
+func dwGeom(c, h, w, kh, kw, sh, sw, pt, pb, pl, pr, dh, dw int) ConvGeom {
+	g := ConvGeom{C: c, H: h, W: w, KH: kh, KW: kw, StrideH: sh, StrideW: sw, PadT: pt, PadL: pl, DilH: dh, DilW: dw}
+	g.OH = (h+pt+pb-dh*(kh-1)-1)/sh + 1
+	g.OW = (w+pl+pr-dw*(kw-1)-1)/sw + 1
+	return g
+}
+
+// dwCases: the fixed edge cases of convGeomCases plus random shapes with
+// 3x3 and 5x5 kernels, strides 1 and 2, odd sizes, padding up to (and
+// beyond) the kernel's reach, widths on both sides of 16 and 32 (the
+// assembly's vector and block widths) and heights around its 4/8-row
+// blocks.
+func dwCases(rng *rand.Rand) []ConvGeom {
+	var cs []ConvGeom
+	for _, g := range convGeomCases() {
+		g.C = 3
+		cs = append(cs, g)
+	}
+	cs = append(cs,
+		dwGeom(2, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+		dwGeom(2, 1, 1, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1),
+		dwGeom(2, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+		dwGeom(2, 17, 33, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1),
+		dwGeom(2, 9, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+		dwGeom(2, 9, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+		dwGeom(2, 15, 65, 3, 3, 2, 2, 0, 1, 0, 1, 1, 1), // TF SAME
+		dwGeom(2, 7, 7, 5, 5, 1, 1, 4, 4, 4, 4, 1, 1),   // padding beyond k/2
+		dwGeom(2, 6, 7, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1),   // stride 3
+		dwGeom(2, 10, 11, 3, 3, 2, 1, 1, 1, 1, 1, 2, 2), // stride (2,1), dilation 2
+	)
+	for len(cs) < 40 {
+		k := 3 + 2*rng.IntN(2)
+		s := 1 + rng.IntN(2)
+		h, w := 1+rng.IntN(40), 1+rng.IntN(40)
+		pt, pb, pl, pr := rng.IntN(k), rng.IntN(k), rng.IntN(k), rng.IntN(k)
+		if h+pt+pb < k || w+pl+pr < k {
+			continue
+		}
+		cs = append(cs, dwGeom(1+rng.IntN(3), h, w, k, k, s, s, pt, pb, pl, pr, 1, 1))
+	}
+	return cs
+}
+
+// guarded returns a slice of n elements from the middle of a buffer whose
+// 16 elements before and after hold a sentinel, and a function that fails
+// the test if any sentinel changed.
+func guarded(t *testing.T, n int, fill func([]float32)) ([]float32, func(string)) {
+	const band, sentinel = 16, float32(-12345)
+	buf := make([]float32, n+2*band)
+	for i := range buf {
+		buf[i] = sentinel
+	}
+	s := buf[band : band+n : band+n]
+	fill(s)
+	return s, func(what string) {
+		t.Helper()
+		for i := 0; i < band; i++ {
+			if buf[i] != sentinel || buf[band+n+i] != sentinel {
+				t.Fatalf("%s: write outside the output (guard band)", what)
+			}
+		}
+	}
+}
+
+func dwKernelSets() []*dwKernels {
+	ks := []*dwKernels{&goDW}
+	if k := asmDWKernels(); k != nil {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+func TestDepthwiseFastMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for ci, g := range dwCases(rng) {
+		const n = 2
+		C, hw, ohw, kk := g.C, g.H*g.W, g.OH*g.OW, g.KH*g.KW
+		x := im2colRandom(rng, n*C*hw)
+		w := im2colRandom(rng, C*kk)
+		bias := im2colRandom(rng, C)
+		gout := im2colRandom(rng, n*C*ohw)
+		dx0 := im2colRandom(rng, n*C*hw)
+		dw0 := im2colRandom(rng, C*kk)
+
+		// References, plane by plane.
+		want := make([]float32, n*C*ohw)
+		dxRef, dwRef := append([]float32(nil), dx0...), append([]float32(nil), dw0...)
+		pg := g
+		pg.C = 1
+		for img := 0; img < n; img++ {
+			for c := 0; c < C; c++ {
+				pl := img*C + c
+				DepthwiseConv2dRef(pg, x[pl*hw:(pl+1)*hw], w[c*kk:(c+1)*kk], bias[c], want[pl*ohw:(pl+1)*ohw])
+				DepthwiseConv2dBackwardRef(pg, x[pl*hw:(pl+1)*hw], w[c*kk:(c+1)*kk], gout[pl*ohw:(pl+1)*ohw], dxRef[pl*hw:(pl+1)*hw], dwRef[c*kk:(c+1)*kk])
+			}
+		}
+		for _, k := range dwKernelSets() {
+			for _, threads := range []int{1, 2} {
+				name := fmt.Sprintf("case %d %+v, %s kernels, %d threads", ci, g, k.name, threads)
+				out, guardOut := guarded(t, n*C*ohw, func(s []float32) {
+					for i := range s {
+						s[i] = 99 // must be overwritten
+					}
+				})
+				depthwiseForward(k, threads, g, n, x, w, bias, out)
+				guardOut(name + " forward")
+				dwClose(t, name+" out", out, want, 1e-5)
+
+				dx, guardDx := guarded(t, len(dx0), func(s []float32) { copy(s, dx0) })
+				dw, guardDw := guarded(t, len(dw0), func(s []float32) { copy(s, dw0) })
+				depthwiseBackward(k, threads, g, n, x, w, gout, dx, dw)
+				guardDx(name + " dx")
+				guardDw(name + " dw")
+				dwClose(t, name+" dx", dx, dxRef, 1e-5)
+				dwClose(t, name+" dw", dw, dwRef, 1e-4)
+
+				// nil skips one gradient and leaves the other right.
+				dx2 := append([]float32(nil), dx0...)
+				depthwiseBackward(k, threads, g, n, x, w, gout, dx2, nil)
+				dwClose(t, name+" dx only", dx2, dxRef, 1e-5)
+				dw2 := append([]float32(nil), dw0...)
+				depthwiseBackward(k, threads, g, n, x, w, gout, nil, dw2)
+				dwClose(t, name+" dw only", dw2, dwRef, 1e-4)
+
+				// Without bias the output starts from zero.
+				depthwiseForward(k, threads, g, n, x, w, nil, out)
+				for img := 0; img < n; img++ {
+					for c := 0; c < C; c++ {
+						pl := img*C + c
+						for i := pl * ohw; i < (pl+1)*ohw; i++ {
+							if d := out[i] + bias[c] - want[i]; d > 1e-5 || d < -1e-5 {
+								t.Fatalf("%s: no-bias out[%d] = %v, want %v", name, i, out[i], want[i]-bias[c])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// dwClose compares with a tolerance relative to max(1, |want|).
+func dwClose(t *testing.T, what string, got, want []float32, tol float32) {
+	t.Helper()
+	for i := range want {
+		d, s := got[i]-want[i], max(want[i], -want[i], 1)
+		if d > tol*s || d < -tol*s || d != d {
+			t.Fatalf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// The kernels themselves against their Go loops, on random offsets, with
+// guard bands (the assembly's masked tails must not write past n).
+func TestDepthwiseKernelsMatchGo(t *testing.T) {
+	k := asmDWKernels()
+	if k == nil {
+		t.Skip("no assembly depthwise kernels on this machine/build")
+	}
+	rng := rand.New(rand.NewPCG(8, 8))
+	for it := 0; it < 200; it++ {
+		rows, n := 1+rng.IntN(12), 1+rng.IntN(70)
+		ntaps := rng.IntN(27)
+		offs := make([]int, ntaps)
+		for i := range offs {
+			offs[i] = rng.IntN(20)
+		}
+		ss := n + 20 + rng.IntN(5)
+		src := im2colRandom(rng, (rows-1)*ss+20+n)
+		w := im2colRandom(rng, ntaps)
+		ds := n + rng.IntN(3)
+		d0 := im2colRandom(rng, (rows-1)*ds+n)
+		acc := rng.IntN(2)
+		want := append([]float32(nil), d0...)
+		dwTapsGo(want, ds, rows, n, src, ss, offs, w, 0.5, acc)
+		got, guard := guarded(t, len(d0), func(s []float32) { copy(s, d0) })
+		k.taps(got, ds, rows, n, src, ss, offs, w, 0.5, acc)
+		guard("taps")
+		// Rows overlap nothing, but between rows (ds > n) dst must be untouched.
+		dwClose(t, fmt.Sprintf("taps rows %d n %d taps %d acc %d", rows, n, ntaps, acc), got, want, 1e-5)
+
+		a0 := im2colRandom(rng, ntaps)
+		wantA := append([]float32(nil), a0...)
+		gs := n + rng.IntN(3)
+		gg := im2colRandom(rng, (rows-1)*gs+n)
+		dwDotGo(wantA, gg, gs, rows, n, src, ss, offs)
+		gotA, guardA := guarded(t, ntaps, func(s []float32) { copy(s, a0) })
+		k.dot(gotA, gg, gs, rows, n, src, ss, offs)
+		guardA("dot")
+		dwClose(t, fmt.Sprintf("dot rows %d n %d taps %d", rows, n, ntaps), gotA, wantA, 1e-4)
+	}
+}
