@@ -82,8 +82,9 @@ func (o Conv2dOpts) withDefaults() Conv2dOpts {
 // Three paths compute this:
 //   - 1x1 kernels with stride 1 and no padding: col is x itself ([C, H*W]
 //     in NCHW), so the GEMMs run on the input directly and col2im vanishes.
-//   - depthwise (G == C == O): a direct loop per channel plane
-//     (ops.DepthwiseConv2d); a GEMM with one row would waste its time.
+//   - depthwise (G == C == O): ops.DepthwiseForward/Backward, direct
+//     vectorized loops over zero-padded planes; a GEMM with one row would
+//     waste its time.
 //   - otherwise im2col into a per-worker scratch of one image's columns,
 //     then GEMM. The backward rebuilds col instead of keeping it from the
 //     forward: memory stays one image's columns per worker.
@@ -283,50 +284,24 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
 	}
 }
 
-// depthwiseForward runs ops.DepthwiseConv2d on every (n, c) plane,
-// workers taking whole channels.
+// depthwiseForward: ops.DepthwiseForward over the whole batch (workers
+// take whole channels; see ops/depthwise_plan.go).
 func (c *convPlan) depthwiseForward(x, w, bias, out []float32) {
-	C, hw, ohw, kk := c.groups, c.g.H*c.g.W, c.g.OH*c.g.OW, c.g.KH*c.g.KW
-	ops.Parallel(C, convGrain(c.n*ohw*kk), func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			var bv float32
-			if bias != nil {
-				bv = bias[ch]
-			}
-			for n := 0; n < c.n; n++ {
-				p := n*C + ch
-				ops.DepthwiseConv2d(c.g, x[p*hw:(p+1)*hw], w[ch*kk:(ch+1)*kk], bv, out[p*ohw:(p+1)*ohw])
-			}
-		}
-	})
+	g := c.g
+	g.C = c.groups
+	ops.DepthwiseForward(g, c.n, x, w, bias, out)
 }
 
-// depthwiseBackward: a worker owns whole channels, so the kernel and bias
-// gradients of a channel are summed over the batch without races.
+// depthwiseBackward: ops.DepthwiseBackward, whose workers own whole
+// channels, so the kernel gradient of a channel is summed over the batch
+// without races.
 func (c *convPlan) depthwiseBackward(x, w, gout, gx, gw, gb []float32) {
-	C, hw, ohw, kk := c.groups, c.g.H*c.g.W, c.g.OH*c.g.OW, c.g.KH*c.g.KW
+	g := c.g
+	g.C = c.groups
 	if gb != nil {
-		convBiasGrad(gout, gb, c.n, C, ohw)
+		convBiasGrad(gout, gb, c.n, c.groups, g.OH*g.OW)
 	}
-	if gx == nil && gw == nil {
-		return
-	}
-	ops.Parallel(C, convGrain(c.n*ohw*kk), func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			var dw []float32
-			if gw != nil {
-				dw = gw[ch*kk : (ch+1)*kk]
-			}
-			for n := 0; n < c.n; n++ {
-				p := n*C + ch
-				var dx []float32
-				if gx != nil {
-					dx = gx[p*hw : (p+1)*hw]
-				}
-				ops.DepthwiseConv2dBackward(c.g, x[p*hw:(p+1)*hw], w[ch*kk:(ch+1)*kk], gout[p*ohw:(p+1)*ohw], dx, dw)
-			}
-		}
-	})
+	ops.DepthwiseBackward(g, c.n, x, w, gout, gx, gw)
 }
 
 // convBiasGrad adds ∂L/∂b[o] = Σ_{n,p} G[n,o,p] for G [N, O, P] into gb.

@@ -15,7 +15,13 @@ func dwTapsAVX512(dst []float32, dstStride, rows, n int, src []float32, srcStrid
 //go:noescape
 func dwDotAVX512(acc, g []float32, gStride, rows, n int, src []float32, srcStride int, offs []int)
 
-var avx512DW = dwKernels{name: "avx512", taps: dwTapsAVX512, dot: dwDotAVX512}
+//go:noescape
+func dwCopyRowsAVX512(dst []float32, dstStride int, src []float32, srcStride, rows, n int)
+
+//go:noescape
+func dwSplit2AVX512(even, odd, src []float32, n int)
+
+var avx512DW = dwKernels{name: "avx512", taps: dwTapsAVX512, dot: dwDotAVX512, copyRows: dwCopyRowsAVX512, split2: dwSplit2AVX512}
 
 func asmDWKernels() *dwKernels {
 	if cpu.X86.HasAVX512F && cpu.X86.HasBMI2 {

@@ -27,7 +27,7 @@
 
 // func dwTapsAVX512(dst []float32, dstStride, rows, n int, src []float32, srcStride int, offs []int, w []float32, bias float32, acc int)
 //
-// It computes this Go loop (dwTapsGo), with FMAs:
+// It computes this Go loop (dwTapsGo is the same loop, blocked), with FMAs:
 //
 //	for r := 0; r < rows; r++ {
 //		for i := 0; i < n; i++ {
@@ -266,7 +266,8 @@ tdone:
 
 // func dwDotAVX512(acc []float32, g []float32, gStride, rows, n int, src []float32, srcStride int, offs []int)
 //
-// It computes this Go loop (dwDotGo), in a different summation order:
+// It computes this Go loop (dwDotGo is the same loop, blocked), in a
+// different summation order:
 //
 //	for t, o := range offs {
 //		var s float32
@@ -399,5 +400,125 @@ dnext:
 	JLT  dstrip
 
 ddone:
+	VZEROUPPER
+	RET
+
+// func dwCopyRowsAVX512(dst []float32, dstStride int, src []float32, srcStride, rows, n int)
+//
+// It computes this Go loop (dwCopyRowsGo), with masked moves instead of a
+// memmove call per row (rows of a 28x28 plane are 112 bytes):
+//
+//	for r := 0; r < rows; r++ {
+//		copy(dst[r*dstStride:r*dstStride+n], src[r*srcStride:r*srcStride+n])
+//	}
+TEXT ·dwCopyRowsAVX512(SB), NOSPLIT, $0-80
+	MOVQ dst_base+0(FP), DI
+	MOVQ dstStride+24(FP), R11
+	SHLQ $2, R11
+	MOVQ src_base+32(FP), SI
+	MOVQ srcStride+56(FP), R12
+	SHLQ $2, R12
+	MOVQ rows+64(FP), R13
+	MOVQ n+72(FP), R14
+	TESTQ R14, R14
+	JLE  cdone
+
+crow:
+	TESTQ R13, R13
+	JLE   cdone
+	XORQ  CX, CX
+
+ccol:
+	MASKS
+	VMOVUPS.Z (SI)(CX*4), K1, Z0
+	VMOVUPS.Z 64(SI)(CX*4), K2, Z1
+	VMOVUPS Z0, K1, (DI)(CX*4)
+	VMOVUPS Z1, K2, 64(DI)(CX*4)
+	ADDQ $32, CX
+	CMPQ CX, R14
+	JLT  ccol
+	ADDQ R11, DI
+	ADDQ R12, SI
+	DECQ R13
+	JMP  crow
+
+cdone:
+	VZEROUPPER
+	RET
+
+// Lane indices for VPERMT2PS over the 32 floats of two zmm registers.
+DATA dwEvenIdx<>+0(SB)/4, $0
+DATA dwEvenIdx<>+4(SB)/4, $2
+DATA dwEvenIdx<>+8(SB)/4, $4
+DATA dwEvenIdx<>+12(SB)/4, $6
+DATA dwEvenIdx<>+16(SB)/4, $8
+DATA dwEvenIdx<>+20(SB)/4, $10
+DATA dwEvenIdx<>+24(SB)/4, $12
+DATA dwEvenIdx<>+28(SB)/4, $14
+DATA dwEvenIdx<>+32(SB)/4, $16
+DATA dwEvenIdx<>+36(SB)/4, $18
+DATA dwEvenIdx<>+40(SB)/4, $20
+DATA dwEvenIdx<>+44(SB)/4, $22
+DATA dwEvenIdx<>+48(SB)/4, $24
+DATA dwEvenIdx<>+52(SB)/4, $26
+DATA dwEvenIdx<>+56(SB)/4, $28
+DATA dwEvenIdx<>+60(SB)/4, $30
+GLOBL dwEvenIdx<>(SB), RODATA|NOPTR, $64
+
+// func dwSplit2AVX512(even, odd, src []float32, n int)
+//
+// It computes this Go loop (dwSplit2Go): the columns of one row by parity,
+// the input layout of a stride-2 depthwise convolution.
+//
+//	for i := 0; i < n; i++ {
+//		if i%2 == 0 {
+//			even[i/2] = src[i]
+//		} else {
+//			odd[i/2] = src[i]
+//		}
+//	}
+TEXT ·dwSplit2AVX512(SB), NOSPLIT, $0-80
+	MOVQ even_base+0(FP), DI
+	MOVQ odd_base+24(FP), R8
+	MOVQ src_base+48(FP), SI
+	MOVQ n+72(FP), R14
+	VMOVUPS dwEvenIdx<>(SB), Z4
+	MOVL $1, AX
+	VPBROADCASTD AX, Z5
+	VPADDD Z5, Z4, Z5 // odd lane indices 1, 3, ..., 31
+	XORQ CX, CX
+	TESTQ R14, R14
+	JLE  sdone
+
+scol:
+	MASKS
+	VMOVUPS.Z (SI)(CX*4), K1, Z0
+	VMOVUPS.Z 64(SI)(CX*4), K2, Z1
+	VMOVAPS Z0, Z2
+	VPERMT2PS Z1, Z4, Z0 // Z0 = evens
+	VPERMT2PS Z1, Z5, Z2 // Z2 = odds
+	// AX = min(n-i, 32): ceil(AX/2) evens and floor(AX/2) odds to store.
+	MOVQ R14, AX
+	SUBQ CX, AX
+	MOVQ $32, DX
+	CMPQ AX, DX
+	CMOVQGT DX, AX
+	MOVL $0xFFFF, DX
+	LEAQ 1(AX), BX
+	SHRQ $1, BX
+	BZHIL BX, DX, BX
+	KMOVW BX, K3
+	SHRQ $1, AX
+	BZHIL AX, DX, BX
+	KMOVW BX, K4
+	MOVQ CX, BX
+	SHRQ $1, BX
+	VMOVUPS Z0, K3, (DI)(BX*4)
+	VMOVUPS Z2, K4, (R8)(BX*4)
+	ADDQ $32, CX
+	CMPQ CX, R14
+	JLT  scol
+
+sdone:
 	VZEROUPPER
 	RET

@@ -16,9 +16,16 @@ type dwKernels struct {
 	// dot: acc[t] += Σ_{r<rows, i<n} g[r*gStride+i]·src[r*srcStride+offs[t]+i].
 	// The weight gradient: one dot product of ∂L/∂out with each shifted window.
 	dot func(acc, g []float32, gStride, rows, n int, src []float32, srcStride int, offs []int)
+	// copyRows: copy(dst[r*dstStride:][:n], src[r*srcStride:][:n]) for r < rows.
+	// Filling the padded buffers; rows are short (28 floats), so one call
+	// per plane beats a memmove per row.
+	copyRows func(dst []float32, dstStride int, src []float32, srcStride, rows, n int)
+	// split2: even[i/2] = src[i] for even i < n, odd[i/2] = src[i] for odd i.
+	// The column phases of a stride-2 input row.
+	split2 func(even, odd, src []float32, n int)
 }
 
-var goDW = dwKernels{name: "go", taps: dwTapsGo, dot: dwDotGo}
+var goDW = dwKernels{name: "go", taps: dwTapsGo, dot: dwDotGo, copyRows: dwCopyRowsGo, split2: dwSplit2Go}
 
 // dwActive is the kernel pair the exported depthwise ops use.
 var dwActive = pickDW()
@@ -33,8 +40,9 @@ func pickDW() *dwKernels {
 // DepthwiseKernel names the depthwise kernels in use ("avx512" or "go").
 func DepthwiseKernel() string { return dwActive.name }
 
-// dwTapsGo is the pure-Go taps kernel. Taps run outermost over a whole row
-// so the inner loop is a bounds-check-free axpy; the sums are added in tap
+// dwTapsGo is the pure-Go taps kernel. Taps run outermost over a whole row,
+// three at a time so a row of dst is loaded and stored once per three
+// taps; the inner loops are bounds-check-free. The sums are added in tap
 // order, as in the assembly (which fuses each multiply-add).
 func dwTapsGo(dst []float32, dstStride, rows, n int, src []float32, srcStride int, offs []int, w []float32, bias float32, acc int) {
 	for r := 0; r < rows; r++ {
@@ -48,9 +56,20 @@ func dwTapsGo(dst []float32, dstStride, rows, n int, src []float32, srcStride in
 				d[i] = bias
 			}
 		}
-		for t, o := range offs {
+		sr := src[r*srcStride:]
+		t := 0
+		for ; t+3 <= len(offs); t += 3 {
+			w0, w1, w2 := w[t], w[t+1], w[t+2]
+			s0 := sr[offs[t] : offs[t]+n]
+			s1 := sr[offs[t+1] : offs[t+1]+n]
+			s2 := sr[offs[t+2] : offs[t+2]+n]
+			for i := range d {
+				d[i] = d[i] + w0*s0[i] + w1*s1[i] + w2*s2[i]
+			}
+		}
+		for ; t < len(offs); t++ {
 			wv := w[t]
-			s := src[r*srcStride+o : r*srcStride+o+n]
+			s := sr[offs[t] : offs[t]+n]
 			for i, v := range s {
 				d[i] += wv * v
 			}
@@ -58,9 +77,31 @@ func dwTapsGo(dst []float32, dstStride, rows, n int, src []float32, srcStride in
 	}
 }
 
-// dwDotGo is the pure-Go dot kernel.
+// dwDotGo is the pure-Go dot kernel: three taps at a time share each load
+// of g and keep three independent sums (one sum would wait on the latency
+// of every add).
 func dwDotGo(acc, g []float32, gStride, rows, n int, src []float32, srcStride int, offs []int) {
-	for t, o := range offs {
+	t := 0
+	for ; t+3 <= len(offs); t += 3 {
+		var a0, a1, a2 float32
+		for r := 0; r < rows; r++ {
+			gr := g[r*gStride : r*gStride+n]
+			sr := src[r*srcStride:]
+			s0 := sr[offs[t] : offs[t]+n]
+			s1 := sr[offs[t+1] : offs[t+1]+n]
+			s2 := sr[offs[t+2] : offs[t+2]+n]
+			for i, v := range gr {
+				a0 += v * s0[i]
+				a1 += v * s1[i]
+				a2 += v * s2[i]
+			}
+		}
+		acc[t] += a0
+		acc[t+1] += a1
+		acc[t+2] += a2
+	}
+	for ; t < len(offs); t++ {
+		o := offs[t]
 		var s float32
 		for r := 0; r < rows; r++ {
 			gr := g[r*gStride : r*gStride+n]
@@ -70,5 +111,22 @@ func dwDotGo(acc, g []float32, gStride, rows, n int, src []float32, srcStride in
 			}
 		}
 		acc[t] += s
+	}
+}
+
+func dwCopyRowsGo(dst []float32, dstStride int, src []float32, srcStride, rows, n int) {
+	for r := 0; r < rows; r++ {
+		copy(dst[r*dstStride:r*dstStride+n], src[r*srcStride:r*srcStride+n])
+	}
+}
+
+func dwSplit2Go(even, odd, src []float32, n int) {
+	src = src[:n]
+	ev, od := even[:(n+1)/2], odd[:n/2]
+	for q := range od {
+		ev[q], od[q] = src[2*q], src[2*q+1]
+	}
+	if n%2 == 1 {
+		ev[n/2] = src[n-1]
 	}
 }

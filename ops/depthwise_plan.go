@@ -123,39 +123,32 @@ func newDWPlan(g ConvGeom) *dwPlan {
 
 // fillX copies plane x [H,W] into the zero-margined buffer (margins are
 // never written, so they stay zero from the buffer's first clear).
-func (p *dwPlan) fillX(buf, x []float32) {
+func (p *dwPlan) fillX(k *dwKernels, buf, x []float32) {
 	g := p.g
 	sw := g.StrideW
-	for ih := 0; ih < g.H; ih++ {
-		src := x[ih*g.W : (ih+1)*g.W]
-		row := buf[(ih+g.PadT)*p.xRS : (ih+g.PadT+1)*p.xRS]
-		if sw == 1 {
-			copy(row[p.xM:], src)
-			continue
+	base := g.PadT*p.xRS + p.xM
+	switch sw {
+	case 1:
+		k.copyRows(buf[base:], p.xRS, x, g.W, g.H, g.W)
+	case 2:
+		for ih := 0; ih < g.H; ih++ {
+			row := buf[base+ih*p.xRS:]
+			k.split2(row, row[p.xWq:], x[ih*g.W:(ih+1)*g.W], g.W)
 		}
-		if sw == 2 {
-			ev := row[p.xM : p.xM+(g.W+1)/2]
-			od := row[p.xWq+p.xM : p.xWq+p.xM+g.W/2]
-			for q := range od {
-				ev[q], od[q] = src[2*q], src[2*q+1]
+	default:
+		for ih := 0; ih < g.H; ih++ {
+			row := buf[base+ih*p.xRS:]
+			for iw, v := range x[ih*g.W : (ih+1)*g.W] {
+				row[(iw%sw)*p.xWq+iw/sw] = v
 			}
-			if g.W%2 == 1 {
-				ev[len(ev)-1] = src[g.W-1]
-			}
-			continue
-		}
-		for iw, v := range src {
-			row[(iw%sw)*p.xWq+p.xM+iw/sw] = v
 		}
 	}
 }
 
 // fillG copies ∂L/∂out [OH,OW] into the g buffer.
-func (p *dwPlan) fillG(buf, gout []float32) {
+func (p *dwPlan) fillG(k *dwKernels, buf, gout []float32) {
 	g := p.g
-	for oh := 0; oh < g.OH; oh++ {
-		copy(buf[(oh+p.gTop)*p.gW+p.gLeft:], gout[oh*g.OW:(oh+1)*g.OW])
-	}
+	k.copyRows(buf[p.gTop*p.gW+p.gLeft:], p.gW, gout, g.OW, g.OH, g.OW)
 }
 
 func (p *dwPlan) check(op string, n int, x, w, y []float32) {
@@ -200,7 +193,7 @@ func depthwiseForward(k *dwKernels, threads int, g ConvGeom, n int, x, w, bias, 
 			wc := w[c*kk : (c+1)*kk]
 			for img := 0; img < n; img++ {
 				pl := img*C + c
-				p.fillX(buf, x[pl*hw:(pl+1)*hw])
+				p.fillX(k, buf, x[pl*hw:(pl+1)*hw])
 				k.taps(out[pl*ohw:(pl+1)*ohw], g.OW, g.OH, g.OW, buf, g.StrideH*p.xRS, p.xOffs, wc, b, 0)
 			}
 		}
@@ -257,13 +250,13 @@ func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout,
 				pl := img*C + c
 				gp := gout[pl*ohw : (pl+1)*ohw]
 				if dw != nil {
-					p.fillX(xbuf, x[pl*hw:(pl+1)*hw])
+					p.fillX(k, xbuf, x[pl*hw:(pl+1)*hw])
 					k.dot(dw[c*kk:(c+1)*kk], gp, g.OW, g.OH, g.OW, xbuf, g.StrideH*p.xRS, p.xOffs)
 				}
 				if dx == nil {
 					continue
 				}
-				p.fillG(gbuf, gp)
+				p.fillG(k, gbuf, gp)
 				dxp := dx[pl*hw : (pl+1)*hw]
 				if stride1 {
 					ph := p.phases[0]

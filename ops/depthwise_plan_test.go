@@ -200,3 +200,34 @@ func TestDepthwiseKernelsMatchGo(t *testing.T) {
 		dwClose(t, fmt.Sprintf("dot rows %d n %d taps %d", rows, n, ntaps), gotA, wantA, 1e-4)
 	}
 }
+
+func TestDepthwiseFillKernelsMatchGo(t *testing.T) {
+	k := asmDWKernels()
+	if k == nil {
+		t.Skip("no assembly depthwise kernels on this machine/build")
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for it := 0; it < 200; it++ {
+		rows, n := 1+rng.IntN(6), rng.IntN(80)
+		ss, ds := n+rng.IntN(4), n+rng.IntN(4)
+		src := im2colRandom(rng, max(0, (rows-1)*ss+n))
+		d0 := im2colRandom(rng, max(0, (rows-1)*ds+n))
+		want := append([]float32(nil), d0...)
+		dwCopyRowsGo(want, ds, src, ss, rows, n)
+		got, guard := guarded(t, len(d0), func(s []float32) { copy(s, d0) })
+		k.copyRows(got, ds, src, ss, rows, n)
+		guard("copyRows")
+		dwClose(t, "copyRows", got, want, 0)
+
+		e0, o0 := im2colRandom(rng, (n+1)/2), im2colRandom(rng, n/2)
+		we, wo := append([]float32(nil), e0...), append([]float32(nil), o0...)
+		dwSplit2Go(we, wo, src, n)
+		ge, guardE := guarded(t, len(e0), func(s []float32) { copy(s, e0) })
+		gd, guardO := guarded(t, len(o0), func(s []float32) { copy(s, o0) })
+		k.split2(ge, gd, src, n)
+		guardE("split2 even")
+		guardO("split2 odd")
+		dwClose(t, fmt.Sprintf("split2 even n %d", n), ge, we, 0)
+		dwClose(t, fmt.Sprintf("split2 odd n %d", n), gd, wo, 0)
+	}
+}
