@@ -1,6 +1,9 @@
 package ops
 
-import "sync"
+import (
+	"math/bits"
+	"sync"
+)
 
 // The BLIS/Goto loop nest around a micro-kernel (gemm_kernel_go.go):
 //
@@ -78,9 +81,11 @@ func sgemmPlanned(pl *gemmPlan, threads int, transA, transB bool, m, n, k int, a
 				chunks = 4 * threads // more chunks than threads: the pool balances load
 			}
 			ParallelN(tiles, grain, chunks, func(lo, hi int) {
-				ab := getBuf(mr * kb)
-				apan := (*ab)[:mr*kb]
-				var scratch [16 * 64]float32 // one tile, for the edges
+				// The A panel and a scratch tile for the edges. (A local array
+				// would escape to the heap: the kernel is called through a
+				// func value.)
+				ab := getBuf(mr*kb + mr*nr)
+				apan, tile := (*ab)[:mr*kb], (*ab)[mr*kb:mr*kb+mr*nr]
 				lastIR := -1
 				for t := lo; t < hi; t++ {
 					ir, q := t/nPan, t%nPan
@@ -107,7 +112,6 @@ func sgemmPlanned(pl *gemmPlan, threads int, transA, transB bool, m, n, k int, a
 						}
 						continue
 					}
-					tile := scratch[:mr*nr]
 					if direct {
 						kern.direct(kb, arows, lda, bpan, tile, nr, alpha, 0)
 					} else {
@@ -255,16 +259,42 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
 
-// Packing buffers are recycled, so a steady-state Sgemm allocates nothing.
-var bufPool sync.Pool
+// Packing buffers (and the depthwise planes' padded copies) are recycled
+// on free lists by power-of-two size class, so a steady-state Sgemm
+// allocates no buffers. A sync.Pool would not do: it holds buffers of every
+// size in one pool (a large B block request would get a small A panel back
+// and allocate anyway) and drops them at every garbage collection. Each
+// class keeps at most a few buffers per thread, so what stays held is
+// bounded by the peak concurrent use. Contents are arbitrary on return.
+var bufFree struct {
+	mu   sync.Mutex
+	free [64][]*[]float32
+}
 
 func getBuf(n int) *[]float32 {
-	if p, ok := bufPool.Get().(*[]float32); ok && cap(*p) >= n {
+	cls := bits.Len(uint(max(n, 1) - 1))
+	bufFree.mu.Lock()
+	if l := bufFree.free[cls]; len(l) > 0 {
+		p := l[len(l)-1]
+		l[len(l)-1] = nil
+		bufFree.free[cls] = l[:len(l)-1]
+		bufFree.mu.Unlock()
 		*p = (*p)[:n]
 		return p
 	}
-	s := make([]float32, n)
+	bufFree.mu.Unlock()
+	s := make([]float32, n, 1<<cls)
 	return &s
 }
 
-func putBuf(p *[]float32) { bufPool.Put(p) }
+func putBuf(p *[]float32) {
+	cls := bits.Len(uint(cap(*p) - 1))
+	if cap(*p) != 1<<cls {
+		return // not one of ours
+	}
+	bufFree.mu.Lock()
+	if len(bufFree.free[cls]) < 2*Threads()+2 {
+		bufFree.free[cls] = append(bufFree.free[cls], p)
+	}
+	bufFree.mu.Unlock()
+}
