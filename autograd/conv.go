@@ -85,9 +85,10 @@ func (o Conv2dOpts) withDefaults() Conv2dOpts {
 //   - depthwise (G == C == O): ops.DepthwiseForward/Backward, direct
 //     vectorized loops over zero-padded planes; a GEMM with one row would
 //     waste its time.
-//   - otherwise im2col into a per-worker scratch of one image's columns,
-//     then GEMM. The backward rebuilds col instead of keeping it from the
-//     forward: memory stays one image's columns per worker.
+//   - otherwise im2col, one column tile at a time (ops.Im2colTile: a
+//     bounded block of output pixels, about 1 MiB of columns), into a
+//     per-worker scratch, then GEMM. The backward rebuilds col instead of
+//     keeping it from the forward: memory stays one tile per worker.
 //
 // Images are spread over the worker pool; each worker owns its scratch
 // and its partial weight gradient, summed at the end.
@@ -179,49 +180,75 @@ func (c *convPlan) wGroup() int   { return c.oc * c.g.ColRows() }   // w[group]
 // images [i*n/k, (i+1)*n/k).
 func (c *convPlan) chunks() int { return max(1, min(c.n, ops.Threads())) }
 
-// col returns the column matrix of image-group xg: xg itself on the
-// direct path, else im2col into scratch.
-func (c *convPlan) col(xg, scratch []float32) []float32 {
+// tile is the number of output pixels per column tile (ops.ConvTileCols):
+// the whole image on the direct path, where col is x itself.
+func (c *convPlan) tile() int {
+	if c.direct {
+		return c.g.ColCols()
+	}
+	return convTileCols(c.g.ColRows(), c.g.ColCols())
+}
+
+// convTileCols is ops.ConvTileCols; tests swap in tiny tiles so that their
+// small images still run several tiles (conv_export_test.go).
+var convTileCols = ops.ConvTileCols
+
+// col returns columns [p0, p0+np) of the column matrix of image-group xg:
+// xg itself on the direct path (where np is all of them), else im2col into
+// scratch [k, np].
+func (c *convPlan) col(xg []float32, p0, np int, scratch []float32) []float32 {
 	if c.direct {
 		return xg
 	}
-	ops.Im2col(c.g, xg, scratch)
-	return scratch
+	ops.Im2colTile(c.g, xg, p0, np, scratch)
+	return scratch[:c.g.ColRows()*np]
 }
 
+// gemmForward: one GEMM per (image, group, column tile), out[:, tile] =
+// w_g · col[:, tile]. The work items are spread over the pool (tiles of one
+// image write disjoint columns of out), so batch-1 inference on a large
+// image still uses every worker.
 func (c *convPlan) gemmForward(x, w, bias, out []float32) {
 	k, m, p := c.g.ColRows(), c.oc, c.g.ColCols()
-	nc := c.chunks()
-	ops.Parallel(nc, 1, func(lo, hi int) {
+	tp := c.tile()
+	tiles := (p + tp - 1) / tp
+	items := c.n * c.groups * tiles
+	ops.Parallel(items, 1, func(lo, hi int) {
 		var scratch *[]float32
 		if !c.direct {
-			scratch = getScratch(k * p)
+			scratch = getScratch(k * tp)
 			defer putScratch(scratch)
 		}
-		for ch := lo; ch < hi; ch++ {
-			for n := ch * c.n / nc; n < (ch+1)*c.n/nc; n++ {
-				for g := 0; g < c.groups; g++ {
-					ng := n*c.groups + g
-					og := out[ng*c.outGroup() : (ng+1)*c.outGroup()]
-					beta := float32(0)
-					if bias != nil { // start from the bias and accumulate
-						for i := 0; i < m; i++ {
-							bv := bias[g*m+i]
-							row := og[i*p : (i+1)*p]
-							for j := range row {
-								row[j] = bv
-							}
-						}
-						beta = 1
+		for it := lo; it < hi; it++ {
+			ng, t := it/tiles, it%tiles
+			g := ng % c.groups
+			p0 := t * tp
+			np := min(tp, p-p0)
+			og := out[ng*c.outGroup()+p0 : (ng+1)*c.outGroup()]
+			beta := float32(0)
+			if bias != nil { // start from the bias and accumulate
+				for i := 0; i < m; i++ {
+					bv := bias[g*m+i]
+					row := og[i*p : i*p+np]
+					for j := range row {
+						row[j] = bv
 					}
-					col := c.col(x[ng*c.inGroup():(ng+1)*c.inGroup()], deref(scratch))
-					ops.Sgemm(false, false, m, p, k, 1, w[g*c.wGroup():], k, col, p, beta, og, p)
 				}
+				beta = 1
 			}
+			col := c.col(x[ng*c.inGroup():(ng+1)*c.inGroup()], p0, np, deref(scratch))
+			ops.Sgemm(false, false, m, np, k, 1, w[g*c.wGroup():], k, col, np, beta, og, p)
 		}
 	})
 }
 
+// gemmBackward: per (image, group, column tile)
+//
+//	∂L/∂w_g += G[:, tile] · col[:, tile]ᵀ
+//	∂L/∂x   += col2im_tile(w_gᵀ · G[:, tile])
+//
+// Workers take whole images: the col2im of neighbouring tiles adds onto
+// the same input rows, so one image's tiles stay on one worker.
 func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
 	k, m, p := c.g.ColRows(), c.oc, c.g.ColCols()
 	if gb != nil {
@@ -230,6 +257,7 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
 	if gx == nil && gw == nil {
 		return
 	}
+	tp := c.tile()
 	nc := c.chunks()
 	// Chunk 0 accumulates straight into gw; the others into zeroed
 	// partials that are added once all are done.
@@ -244,7 +272,7 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
 	ops.Parallel(nc, 1, func(lo, hi int) {
 		var colBuf, dcolBuf *[]float32
 		if !c.direct {
-			colBuf, dcolBuf = getScratch(k*p), getScratch(k*p)
+			colBuf, dcolBuf = getScratch(k*tp), getScratch(k*tp)
 			defer putScratch(colBuf)
 			defer putScratch(dcolBuf)
 		}
@@ -258,18 +286,22 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
 					ng := n*c.groups + g
 					gg := gout[ng*c.outGroup() : (ng+1)*c.outGroup()]
 					wg := w[g*c.wGroup() : (g+1)*c.wGroup()]
-					if dw != nil { // ∂L/∂w_g += G · colᵀ
-						col := c.col(x[ng*c.inGroup():(ng+1)*c.inGroup()], deref(colBuf))
-						ops.Sgemm(false, true, m, k, p, 1, gg, p, col, p, 1, dw[g*c.wGroup():], k)
-					}
-					if gx != nil { // ∂L/∂x += col2im(w_gᵀ · G)
-						dxg := gx[ng*c.inGroup() : (ng+1)*c.inGroup()]
-						if c.direct {
-							ops.Sgemm(true, false, k, p, m, 1, wg, k, gg, p, 1, dxg, p)
-						} else {
-							dcol := *dcolBuf
-							ops.Sgemm(true, false, k, p, m, 1, wg, k, gg, p, 0, dcol, p)
-							ops.Col2im(c.g, dcol, dxg)
+					xg := x[ng*c.inGroup() : (ng+1)*c.inGroup()]
+					for p0 := 0; p0 < p; p0 += tp {
+						np := min(tp, p-p0)
+						if dw != nil { // ∂L/∂w_g += G[:, tile] · col[:, tile]ᵀ
+							col := c.col(xg, p0, np, deref(colBuf))
+							ops.Sgemm(false, true, m, k, np, 1, gg[p0:], p, col, np, 1, dw[g*c.wGroup():], k)
+						}
+						if gx != nil { // ∂L/∂x += col2im(w_gᵀ · G[:, tile])
+							dxg := gx[ng*c.inGroup() : (ng+1)*c.inGroup()]
+							if c.direct {
+								ops.Sgemm(true, false, k, p, m, 1, wg, k, gg, p, 1, dxg, p)
+							} else {
+								dcol := (*dcolBuf)[:k*np]
+								ops.Sgemm(true, false, k, np, m, 1, wg, k, gg[p0:], p, 0, dcol, np)
+								ops.Col2imTile(c.g, dcol, p0, np, dxg)
+							}
 						}
 					}
 				}

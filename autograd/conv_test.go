@@ -1,6 +1,7 @@
 package autograd_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -260,4 +261,83 @@ func BenchmarkConv2d(b *testing.B) {
 	// 2 flops per multiply-add; forward, input gradient and weight gradient.
 	flops := 3 * 2 * 8 * 32 * 56 * 56 * 32 * 9
 	b.ReportMetric(float64(flops)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// The im2col path split into column tiles (widths that cut output rows in
+// the middle, and one pixel) gives the same forward and gradients.
+func TestConv2dTiled(t *testing.T) {
+	for _, tp := range []int{1, 3, 7} {
+		restore := ag.SetConvTileCols(tp)
+		rng := rand.New(rand.NewPCG(10, uint64(tp)))
+		for _, tc := range convCases() {
+			x, w, b := convInputs(rng, tc)
+			got := ag.Conv2d(x, w, b, tc.opts)
+			assertClose(t, fmt.Sprintf("%s tile %d", tc.name, tp), got.Data, convRef(x, w, b, tc.opts), 1e-5)
+			in := []*ag.Tensor{x, w}
+			if b != nil {
+				in = append(in, b)
+			}
+			err := gradcheck.Run(func(in []*ag.Tensor) *ag.Tensor {
+				var b *ag.Tensor
+				if len(in) > 2 {
+					b = in[2]
+				}
+				return ag.Conv2d(in[0], in[1], b, tc.opts)
+			}, in, gradcheck.Options{MaxElems: 20})
+			if err != nil {
+				t.Errorf("%s tile %d: %v", tc.name, tp, err)
+			}
+		}
+		restore()
+	}
+}
+
+// BenchmarkConv2dTiles: forward and forward+backward of 3x3 convolutions
+// with column tiles from ops.ConvTileCols ("tiled") and with one tile per
+// image ("whole", the previous code), in one run:
+//
+//	go test ./autograd/ -run '^$' -bench Conv2dTiles -benchtime 10x
+func BenchmarkConv2dTiles(b *testing.B) {
+	shapes := []struct {
+		name          string
+		n, c, h, o, s int
+	}{
+		{"b8_32x56x56_to32", 8, 32, 56, 32, 1},
+		{"b1_24x224x224_to24", 1, 24, 224, 24, 1},
+		{"b1_3x448x448_to24_s2", 1, 3, 448, 24, 2},
+	}
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, s := range shapes {
+		xData := ag.RandN(rng, s.n, s.c, s.h, s.h).Data
+		w := ag.RandN(rng, s.o, s.c, 3, 3).AsParam()
+		bias := ag.Zeros(s.o).AsParam()
+		opts := ag.Conv2dOpts{StrideH: s.s, StrideW: s.s}.WithPad(ag.SymPad(1))
+		oh := (s.h+2-3)/s.s + 1
+		seed := ag.RandN(rng, s.n, s.o, oh, oh).Data
+		flops := 2 * s.n * s.o * oh * oh * s.c * 9
+		for _, mode := range []string{"tiled", "whole"} {
+			run := func(b *testing.B, backward bool) {
+				if mode == "whole" {
+					defer ag.SetConvTileCols(1 << 30)()
+				}
+				arena := ag.NewArena()
+				b.ReportAllocs()
+				for range b.N {
+					x := arena.New(xData, s.n, s.c, s.h, s.h).SetRequiresGrad(backward)
+					out := ag.Conv2d(x, w, bias, opts)
+					if backward {
+						out.BackwardWith(seed)
+					}
+					arena.Reset()
+				}
+				f := flops
+				if backward {
+					f *= 3
+				}
+				b.ReportMetric(float64(f)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			}
+			b.Run(s.name+"/fwd/"+mode, func(b *testing.B) { run(b, false) })
+			b.Run(s.name+"/fwdbwd/"+mode, func(b *testing.B) { run(b, true) })
+		}
+	}
 }

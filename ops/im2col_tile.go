@@ -1,0 +1,140 @@
+package ops
+
+import "fmt"
+
+// Tiled im2col: the column matrix of one image is C*KH*KW x OH*OW, which
+// for a large image is far bigger than the product needs at once (224x224
+// with 24 input channels and a 3x3 kernel: 216 x 50176 floats, 43 MB).
+// A convolution can instead run over column tiles [p0, p0+np) of output
+// pixels (in row-major (oh, ow) order):
+//
+//	out[:, p0:p0+np]  = w · col[:, p0:p0+np]
+//	∂L/∂w            += G[:, p0:p0+np] · col[:, p0:p0+np]ᵀ
+//	∂L/∂x            += col2im(wᵀ · G[:, p0:p0+np])   (that tile's columns)
+//
+// so the scratch memory is C*KH*KW x np, which ConvTileCols keeps near the
+// size of L2 (the tile is written once and read right away by the GEMM's
+// packing, so it never leaves the cache).
+
+// ConvTileCols returns the number of output pixels per column tile for a
+// column matrix of rows x cols: all of them when rows*cols floats fit in
+// the budget, else the columns split into near-equal tiles that fit, a
+// multiple of 32 wide (the widest GEMM micro-tile) and at least 128 so the
+// GEMM keeps a good shape (very deep columns may then exceed the budget).
+func ConvTileCols(rows, cols int) int {
+	const budget = 1 << 18 // floats: 1 MiB, about L2
+	if rows*cols <= budget {
+		return cols
+	}
+	most := max(128, budget/rows&^31) // widest tile that fits
+	tiles := (cols + most - 1) / most
+	return min(cols, roundUp((cols+tiles-1)/tiles, 32))
+}
+
+func (g ConvGeom) checkTile(op string, x, col []float32, p0, np int) {
+	if g.StrideH < 1 || g.StrideW < 1 || g.DilH < 1 || g.DilW < 1 {
+		panic(fmt.Sprintf("ops.%s: stride and dilation must be >= 1 in %+v", op, g))
+	}
+	if p0 < 0 || np < 0 || p0+np > g.ColCols() {
+		panic(fmt.Sprintf("ops.%s: columns [%d, %d) outside the %d output pixels of %+v", op, p0, p0+np, g.ColCols(), g))
+	}
+	if len(x) < g.C*g.H*g.W || len(col) < g.ColRows()*np {
+		panic(fmt.Sprintf("ops.%s: x has %d elements (needs %d), col has %d (needs %d) for %d columns of %+v",
+			op, len(x), g.C*g.H*g.W, len(col), g.ColRows()*np, np, g))
+	}
+}
+
+// Im2colTile fills col [C*KH*KW, np] with columns p0 ... p0+np-1 of the
+// column matrix of x [C,H,W] (see Im2col):
+//
+//	col[r, j] = im2col(x)[r, p0+j]
+//
+// Every element of col[:, :np] is written. Im2col(g, x, col) is
+// Im2colTile(g, x, 0, OH*OW, col).
+func Im2colTile(g ConvGeom, x []float32, p0, np int, col []float32) {
+	g.checkTile("Im2colTile", x, col, p0, np)
+	hw := g.H * g.W
+	r := 0
+	for c := 0; c < g.C; c++ {
+		plane := x[c*hw : (c+1)*hw]
+		for kh := 0; kh < g.KH; kh++ {
+			for kw := 0; kw < g.KW; kw++ {
+				row := col[r*np : (r+1)*np]
+				r++
+				offW := kw*g.DilW - g.PadL
+				lo, hi := validOut(g.W, g.OW, g.StrideW, offW)
+				// One output row (oh) at a time: columns [ow0, ow1) of it
+				// land at row[j : j+ow1-ow0].
+				for p, j := p0, 0; j < np; {
+					oh, ow0 := p/g.OW, p%g.OW
+					ow1 := min(g.OW, ow0+np-j)
+					dst := row[j : j+ow1-ow0]
+					p, j = p+ow1-ow0, j+ow1-ow0
+					ih := oh*g.StrideH - g.PadT + kh*g.DilH
+					if ih < 0 || ih >= g.H {
+						clear(dst)
+						continue
+					}
+					src := plane[ih*g.W : (ih+1)*g.W]
+					a, b := max(lo, ow0), min(hi, ow1) // valid part, may be empty
+					if a >= b {
+						clear(dst)
+						continue
+					}
+					clear(dst[:a-ow0])
+					if g.StrideW == 1 {
+						copy(dst[a-ow0:b-ow0], src[a+offW:b+offW])
+					} else {
+						for ow := a; ow < b; ow++ {
+							dst[ow-ow0] = src[ow*g.StrideW+offW]
+						}
+					}
+					clear(dst[b-ow0:])
+				}
+			}
+		}
+	}
+}
+
+// Col2imTile adds col [C*KH*KW, np], columns p0 ... p0+np-1 of a column
+// matrix, back onto dx [C,H,W] (the transpose of Im2colTile):
+//
+//	dx[c, ih, iw] += col[(c*KH+kh)*KW+kw, j]   for the pixel p0+j and every tap that read (ih, iw)
+func Col2imTile(g ConvGeom, col []float32, p0, np int, dx []float32) {
+	g.checkTile("Col2imTile", dx, col, p0, np)
+	hw := g.H * g.W
+	r := 0
+	for c := 0; c < g.C; c++ {
+		plane := dx[c*hw : (c+1)*hw]
+		for kh := 0; kh < g.KH; kh++ {
+			for kw := 0; kw < g.KW; kw++ {
+				row := col[r*np : (r+1)*np]
+				r++
+				offW := kw*g.DilW - g.PadL
+				lo, hi := validOut(g.W, g.OW, g.StrideW, offW)
+				for p, j := p0, 0; j < np; {
+					oh, ow0 := p/g.OW, p%g.OW
+					ow1 := min(g.OW, ow0+np-j)
+					src := row[j : j+ow1-ow0]
+					p, j = p+ow1-ow0, j+ow1-ow0
+					ih := oh*g.StrideH - g.PadT + kh*g.DilH
+					a, b := max(lo, ow0), min(hi, ow1)
+					if ih < 0 || ih >= g.H || a >= b {
+						continue
+					}
+					dst := plane[ih*g.W : (ih+1)*g.W]
+					if g.StrideW == 1 {
+						d := dst[a+offW : b+offW]
+						for i, v := range src[a-ow0 : b-ow0] {
+							d[i] += v
+						}
+					} else {
+						for ow := a; ow < b; ow++ {
+							dst[ow*g.StrideW+offW] += src[ow-ow0]
+						}
+					}
+				}
+			}
+		}
+	}
+}

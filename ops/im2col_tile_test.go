@@ -1,0 +1,75 @@
+package ops
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// tileWidths: every full-matrix case is split into tiles of several widths,
+// including 1, widths that cut output rows in the middle, and the whole.
+func tileWidths(cols int) []int {
+	ws := []int{1, 3, 7, cols/2 + 1, cols}
+	var out []int
+	for _, w := range ws {
+		if w >= 1 && w <= cols {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func TestIm2colTileMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	cases := convGeomCases()
+	for _, g := range dwCases(rng)[len(cases):] { // random shapes, C from 1 to 3
+		cases = append(cases, g)
+	}
+	for ci, g := range cases {
+		rows, cols := g.ColRows(), g.ColCols()
+		x := im2colRandom(rng, g.C*g.H*g.W)
+		full := make([]float32, rows*cols)
+		Im2colRef(g, x, full)
+		gcol := im2colRandom(rng, rows*cols)
+		dx0 := im2colRandom(rng, len(x))
+		dxRef := append([]float32(nil), dx0...)
+		Col2imRef(g, gcol, dxRef)
+		for _, np := range tileWidths(cols) {
+			name := fmt.Sprintf("case %d %+v tile %d", ci, g, np)
+			dx, guardDx := guarded(t, len(dx0), func(s []float32) { copy(s, dx0) })
+			for p0 := 0; p0 < cols; p0 += np {
+				n := min(np, cols-p0)
+				col, guard := guarded(t, rows*n, func(s []float32) {
+					for i := range s {
+						s[i] = 99 // must be overwritten
+					}
+				})
+				Im2colTile(g, x, p0, n, col)
+				guard(name + " im2col")
+				tile := make([]float32, rows*n)
+				for r := 0; r < rows; r++ {
+					copy(tile[r*n:(r+1)*n], full[r*cols+p0:r*cols+p0+n])
+				}
+				dwClose(t, name+" col", col, tile, 0)
+				for r := 0; r < rows; r++ {
+					copy(tile[r*n:(r+1)*n], gcol[r*cols+p0:r*cols+p0+n])
+				}
+				Col2imTile(g, tile, p0, n, dx)
+			}
+			guardDx(name + " col2im")
+			dwClose(t, name+" dx", dx, dxRef, 1e-5)
+		}
+	}
+}
+
+func TestConvTileCols(t *testing.T) {
+	for _, c := range []struct{ rows, cols int }{{27, 50176}, {216, 50176}, {288, 3136}, {9, 100}, {4608, 49}, {1152, 784}} {
+		tp := ConvTileCols(c.rows, c.cols)
+		if tp < 1 || tp > c.cols {
+			t.Fatalf("ConvTileCols(%d, %d) = %d", c.rows, c.cols, tp)
+		}
+		if tp < c.cols && (c.rows*tp > 1<<18 && tp > 128 || tp%32 != 0) {
+			t.Errorf("ConvTileCols(%d, %d) = %d: over budget or not a multiple of 32", c.rows, c.cols, tp)
+		}
+	}
+}
