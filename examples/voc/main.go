@@ -13,7 +13,9 @@
 //
 // Everything lands in a run folder (runs/voc-<time>/): the best weights,
 // the thresholds, the class names, the config, the JSONL log, PNG curves
-// and a one-page HTML report.
+// and a one-page HTML report. The pipeline itself is package
+// train/recipe, which `multilabel train` runs too; this program adds the
+// flags and the synthetic data set.
 package main
 
 import (
@@ -24,6 +26,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/seed477ab429/multilabel/train"
+	"github.com/seed477ab429/multilabel/train/recipe"
+	"github.com/seed477ab429/multilabel/train/synth"
 )
 
 func main() {
@@ -39,16 +45,55 @@ func main() {
 	defer stop()
 	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "voc:", err)
-		var u usageError
-		if errors.As(err, &u) {
+		if recipe.IsInputError(err) {
 			os.Exit(2)
 		}
 		os.Exit(1)
 	}
 }
 
-// usageError marks errors in what the user asked for (bad data path,
-// unreadable weights): exit code 2, one line.
-type usageError struct{ error }
+// run fills in the built-in data set when no -data is given and hands the
+// rest to the recipe.
+func run(ctx context.Context, o *options) error {
+	o.Log, o.Stdout = os.Stderr, os.Stdout
+	o.TTY = isTerminal(os.Stderr)
+	if o.Data == "" {
+		root, err := synthetic(o)
+		if err != nil {
+			return err
+		}
+		o.Data, o.Classes, o.DataName = root, synth.Classes(), "the built-in synthetic set"
+	}
+	_, err := recipe.Run(ctx, o.Options)
+	return err
+}
 
-func (u usageError) Unwrap() error { return u.error }
+// synthetic returns the VOC2007 folder of the built-in data set,
+// generating it into the user cache folder the first time.
+func synthetic(o *options) (string, error) {
+	out := o.Log
+	cfg := synth.Config{Seed: 1, Size: 160, Train: o.synthTrain, Val: o.synthTest / 2, Test: o.synthTest}
+	if o.quick {
+		cfg.Size = 96
+	}
+	fmt.Fprintf(out, "data: built-in synthetic VOC-format set (%d train / %d val / %d test images, %d classes)\n",
+		cfg.Train, cfg.Val, cfg.Test, len(synth.Classes()))
+	var bar *train.Progress
+	root, err := synth.Cached("", cfg, func(done, total int) {
+		if bar == nil {
+			bar = train.NewProgress(out, o.TTY, "generating", total, "images")
+		}
+		bar.Update(done, done, "")
+	})
+	bar.Done()
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(out, "data: %s\n", root)
+	return root, nil
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,4 +1,4 @@
-package main
+package recipe
 
 import (
 	"context"
@@ -22,8 +22,8 @@ const embedDim = 300
 // -label-vectors the embeddings are left zero here and filled from the
 // images by imageEmbeddings once the backbone exists. nil for the other
 // heads.
-func labelGraph(o *options, spec *models.Spec, ds *data.Dataset, out io.Writer) (*models.Graph, error) {
-	switch o.head {
+func labelGraph(o *Options, spec *models.Spec, ds *data.Dataset, out io.Writer) (*models.Graph, error) {
+	switch o.Head {
 	case "gat", "gat+mldecoder", "mlgcn":
 	default:
 		return nil, nil
@@ -32,16 +32,16 @@ func labelGraph(o *options, spec *models.Spec, ds *data.Dataset, out io.Writer) 
 	if err != nil {
 		return nil, err
 	}
-	if o.labelVectors == "" {
+	if o.LabelVectors == "" {
 		spec.EmbedDim = embedDim
 		return &models.Graph{Embeddings: make([]float32, len(ds.Classes)*embedDim), EmbedDim: embedDim, Labels: g}, nil
 	}
-	emb, dim, oov, err := models.ReadLabelEmbeddings(o.labelVectors, ds.Classes)
+	emb, dim, oov, err := models.ReadLabelEmbeddings(o.LabelVectors, ds.Classes)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("-label-vectors: %w", err)}
+		return nil, InputError{fmt.Errorf("-label-vectors: %w", err)}
 	}
 	if len(oov) > 0 {
-		fmt.Fprintf(out, "label vectors: words not in %s: %s (their classes use the other words)\n", o.labelVectors, strings.Join(oov, ", "))
+		fmt.Fprintf(out, "label vectors: words not in %s: %s (their classes use the other words)\n", o.LabelVectors, strings.Join(oov, ", "))
 	}
 	spec.EmbedDim = dim
 	return &models.Graph{Embeddings: emb, EmbedDim: dim, Labels: g}, nil

@@ -1,0 +1,267 @@
+package recipe
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/seed477ab429/multilabel/losses"
+	"github.com/seed477ab429/multilabel/models"
+)
+
+// Options are the knobs of a training run. Zero values of the sizes mean
+// "the preset's default" (see Resolve): the laptop recipe, the paper's VOC
+// recipe with Paper, or a smoke test with Quick.
+type Options struct {
+	// Data is the data set: a VOC folder (VOCdevkit or VOC2007), a COCO
+	// instances JSON, the reference's JSON or a CSV (train/data.Open).
+	Data string
+	// TrainSplit, ValSplit and TestSplit pick the splits. For a VOC folder
+	// they are ImageSets/Main list names (default trainval / test / test:
+	// the paper's VOC protocol selects and reports on test); a value that is a file path (or any value for a
+	// non-VOC Data) is a data set of its own, read with the training
+	// classes. For a non-VOC Data without ValSplit, a seeded tenth of the
+	// training images is held out for validation. TestSplit "" is ValSplit.
+	TrainSplit, ValSplit, TestSplit string
+	// Classes fixes the class list and order (nil: the data set's own).
+	Classes []string
+	// DataName names the data in the report title (default Data).
+	DataName string
+	// SkipBad leaves out unreadable images and annotations with a warning.
+	SkipBad bool
+
+	Model        string // backbone (models.BackboneNames)
+	Weights      string // torchvision/timm .pth/.safetensors for the backbone, or a run's best.safetensors
+	Head         string // models.HeadNames
+	Loss         string // aam, am, asl, bce
+	LabelVectors string // GloVe text file for the graph heads ("": image-derived embeddings)
+	DecoderEmbed int    // ML-Decoder width (0: 768, or 256 for the laptop efficientnetv2_t)
+	DecoderFFN   int    // ML-Decoder FFN width (0: 2048, or 512 for the laptop efficientnetv2_t)
+
+	Size, Batch, Epochs int // input pixels, batch size, epochs
+	Workers             int // image decoding goroutines (0: GOMAXPROCS)
+	LR                  float64
+	S, M, K             float64 // AM/AAM scale, margin, positive/negative balance
+	GammaPos, GammaNeg  float64 // AAM/ASL focusing; negative: the loss's default
+	EMADecay            float64 // 0: 0.9993; negative disables
+	WeightDecay         float64
+	SAM                 bool
+	Paper               bool // the paper's VOC recipe
+	Quick               bool // smoke-test sizes
+	Seed                uint64
+
+	Out    string   // parent folder of new run folders
+	Name   string   // run folders are Out/Name-<time> (default "run")
+	Resume string   // a run folder to continue from its last.safetensors
+	Args   []string // the command line, recorded in config.json
+
+	Log    io.Writer // progress bars and status lines (nil: os.Stderr)
+	TTY    bool      // Log is a terminal: redraw progress in place
+	Stdout io.Writer // the result tables (nil: os.Stdout)
+}
+
+// Defaults returns the options every knob starts from (the flag defaults
+// of examples/voc and `multilabel train`); sizes left 0 are filled by
+// Resolve from the preset.
+func Defaults() Options {
+	return Options{
+		Model: "efficientnetv2_t", Head: "mldecoder", Loss: "aam",
+		K: 0.7, GammaPos: -1, GammaNeg: -1, WeightDecay: 5e-4, Seed: 5, Out: "runs", Name: "run",
+	}
+}
+
+// AddFlags registers the model and recipe knobs on fs, writing into o
+// (whose current values are the defaults shown). Data and split flags are
+// the caller's, since they differ between the example and the command.
+func AddFlags(fs *flag.FlagSet, o *Options) {
+	fs.StringVar(&o.Model, "model", o.Model, "backbone: "+strings.Join(models.BackboneNames(), ", "))
+	fs.StringVar(&o.Weights, "weights", o.Weights, "pretrained weights: torchvision/timm .pth or .safetensors for the backbone, or a run's best.safetensors")
+	fs.StringVar(&o.Head, "head", o.Head, "head: "+strings.Join(models.HeadNames, ", "))
+	fs.StringVar(&o.Loss, "loss", o.Loss, "loss: aam, am, asl, bce")
+	fs.StringVar(&o.LabelVectors, "label-vectors", o.LabelVectors, "GloVe-format label vectors for the gat and mlgcn heads (default: image-derived embeddings)")
+	fs.StringVar(&o.Out, "out", o.Out, "folder for run folders")
+	fs.StringVar(&o.Resume, "resume", o.Resume, "a run folder to continue (its last.safetensors)")
+	fs.IntVar(&o.Size, "size", o.Size, "input size in pixels (default 128; 448 with -paper)")
+	fs.IntVar(&o.Batch, "batch", o.Batch, "batch size (default 32; 84 with -paper)")
+	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs (default 8; 60 with -paper)")
+	fs.IntVar(&o.Workers, "workers", o.Workers, "image decoding goroutines (default GOMAXPROCS)")
+	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate (default 0.05; 0.005 with -paper)")
+	fs.Float64Var(&o.S, "s", o.S, "AM/AAM scale s (default 17, the paper's VOC value)")
+	fs.Float64Var(&o.M, "m", o.M, "AM/AAM margin m")
+	fs.Float64Var(&o.K, "k", o.K, "AM/AAM positive/negative balance k")
+	fs.Float64Var(&o.GammaPos, "gamma-pos", o.GammaPos, "AAM/ASL γ+ (default: AAM 1, ASL 0)")
+	fs.Float64Var(&o.GammaNeg, "gamma-neg", o.GammaNeg, "AAM/ASL γ- (default: AAM 2, ASL 4)")
+	fs.Float64Var(&o.EMADecay, "ema", o.EMADecay, "EMA decay (default 0.9993 with a warm-up; 0.9993 without warm-up with -paper); negative disables")
+	fs.Float64Var(&o.WeightDecay, "wd", o.WeightDecay, "weight decay")
+	fs.BoolVar(&o.SAM, "sam", o.SAM, "use SAM (ρ 0.05); -paper turns it on")
+	fs.BoolVar(&o.Paper, "paper", o.Paper, "the paper's VOC recipe: 448 px, batch 84, 60 epochs, lr 0.005, SAM, EMA 0.9993, s 17, γ-/γ+ 2/1")
+	fs.BoolVar(&o.SkipBad, "skip-bad", o.SkipBad, "skip unreadable images and annotations with a warning instead of stopping")
+	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
+	fs.IntVar(&o.DecoderEmbed, "decoder-embed", o.DecoderEmbed, "ML-Decoder width (default 768; 256 for the laptop default)")
+	fs.IntVar(&o.DecoderFFN, "decoder-ffn", o.DecoderFFN, "ML-Decoder FFN width (default 2048; 512 for the laptop default)")
+}
+
+// Resolve fills the knobs left 0 from the preset (laptop, Paper or
+// Quick), and the VOC split defaults when Data is a folder.
+//
+//	          laptop  paper  quick
+//	size       128     448     64
+//	batch       32      84     16
+//	epochs       8      60      2
+//	lr        0.05   0.005   0.05
+func (o *Options) Resolve() {
+	set := func(v *int, laptop, paper, quick int) {
+		if *v == 0 {
+			switch {
+			case o.Paper:
+				*v = paper
+			case o.Quick:
+				*v = quick
+			default:
+				*v = laptop
+			}
+		}
+	}
+	set(&o.Size, 128, 448, 64)
+	set(&o.Batch, 32, 84, 16)
+	set(&o.Epochs, 8, 60, 2)
+	if o.LR == 0 {
+		o.LR = 0.05
+		if o.Paper {
+			o.LR = 0.005
+		}
+	}
+	if o.S == 0 {
+		o.S = 17
+	}
+	if o.GammaPos < 0 {
+		o.GammaPos = map[bool]float64{true: 1, false: 0}[o.Loss == "aam"]
+	}
+	if o.GammaNeg < 0 {
+		o.GammaNeg = map[bool]float64{true: 2, false: 4}[o.Loss == "aam"]
+	}
+	if o.EMADecay == 0 {
+		o.EMADecay = 0.9993
+	}
+	if o.Paper {
+		o.SAM = true
+	}
+	// The laptop default narrows ML-Decoder (768/2048 → 256/512): at 128 px
+	// the paper's head would cost more than the backbone.
+	if !o.Paper && o.Model == "efficientnetv2_t" {
+		if o.DecoderEmbed == 0 {
+			o.DecoderEmbed = 256
+		}
+		if o.DecoderFFN == 0 {
+			o.DecoderFFN = 512
+		}
+	}
+	if isDir(o.Data) {
+		if o.TrainSplit == "" {
+			o.TrainSplit = "trainval"
+		}
+		if o.ValSplit == "" {
+			o.ValSplit = "test" // the paper selects on VOC 2007 test
+		}
+		if o.TestSplit == "" {
+			o.TestSplit = "test"
+		}
+	}
+	if o.Name == "" {
+		o.Name = "run"
+	}
+}
+
+// Check reports the first bad knob or missing file as an InputError.
+func (o *Options) Check() error {
+	switch o.Loss {
+	case "aam", "am", "asl", "bce":
+	default:
+		return inputf("-loss %q: want aam, am, asl or bce", o.Loss)
+	}
+	if !slices.Contains(models.HeadNames, o.Head) {
+		return inputf("-head %q: want one of %s", o.Head, strings.Join(models.HeadNames, ", "))
+	}
+	if !slices.Contains(models.BackboneNames(), o.Model) {
+		return inputf("-model %q: want one of %s", o.Model, strings.Join(models.BackboneNames(), ", "))
+	}
+	if o.Size < 32 || o.Batch < 1 || o.Epochs < 1 || !(o.LR > 0) {
+		return inputf("bad sizes: -size %d (min 32), -batch %d, -epochs %d, -lr %v", o.Size, o.Batch, o.Epochs, o.LR)
+	}
+	if o.Data != "" { // Run insists on one; a caller may fill it in later
+		if _, err := os.Stat(o.Data); err != nil {
+			return inputf("-data %s: %v", o.Data, statReason(err))
+		}
+	}
+	for _, f := range []struct{ flag, path string }{{"-weights", o.Weights}, {"-label-vectors", o.LabelVectors}} {
+		if f.path == "" {
+			continue
+		}
+		if st, err := os.Stat(f.path); err != nil {
+			return inputf("%s %s: %v", f.flag, f.path, statReason(err))
+		} else if st.IsDir() {
+			return inputf("%s %s: a folder, want a file", f.flag, f.path)
+		}
+	}
+	if o.Resume != "" && !isDir(o.Resume) {
+		return inputf("-resume %s: not a run folder", o.Resume)
+	}
+	return nil
+}
+
+// makeLoss builds the loss of o.Loss with its knobs.
+func makeLoss(o *Options) losses.Loss {
+	switch o.Loss {
+	case "am":
+		l := losses.NewAM(float32(o.S))
+		l.M, l.K = float32(o.M), float32(o.K)
+		return l
+	case "asl":
+		l := losses.NewASL()
+		l.GammaPos, l.GammaNeg = float32(o.GammaPos), float32(o.GammaNeg)
+		return l
+	case "bce":
+		return losses.BCE{}
+	}
+	l := losses.NewAAM(float32(o.S), float32(o.GammaPos), float32(o.GammaNeg))
+	l.M, l.K = float32(o.M), float32(o.K)
+	return l
+}
+
+// InputError marks an error in what the user asked for (a bad knob, a
+// path that is not a data set, an unreadable weights file): a command line
+// prints it as one line and exits with status 2.
+type InputError struct{ Err error }
+
+func (e InputError) Error() string { return e.Err.Error() }
+func (e InputError) Unwrap() error { return e.Err }
+
+// IsInputError reports whether err (or an error it wraps) is an InputError.
+func IsInputError(err error) bool {
+	var ie InputError
+	return errors.As(err, &ie)
+}
+
+func inputf(format string, a ...any) error { return InputError{fmt.Errorf(format, a...)} }
+
+// statReason shortens os.Stat's error to its cause ("no such file or
+// directory"), since the message already names the path.
+func statReason(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func isDir(path string) bool {
+	if path == "" {
+		return false
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
