@@ -14,13 +14,22 @@ Run with Debian's python3, torch 1.13 and torchvision:
     /usr/bin/python3 models/testdata/gen_resnet.py
 
 Values, fields and encoding are those of gen_tresnet.py (imported).
+
+With --ref OUT it writes full-size references of torchvision's resnet50 /
+resnet101 (weights=None after manual_seed(0), BN perturbed) in the format of
+../shared/tools/export_ref.py instead; see gen_tresnet.py --help:
+
+    /usr/bin/python3 models/testdata/gen_resnet.py --ref /tmp/ref [--models resnet50,resnet101] [--size 224]
 """
+import argparse
+import os
+
 import torch
 import torch.nn as nn
 import torchvision
 from torchvision.models.resnet import Bottleneck, ResNet
 
-from gen_tresnet import fixture
+from gen_tresnet import export_ref, fixture
 
 
 class SmallResNet(ResNet):
@@ -60,7 +69,26 @@ def check_full_size():
     print('SmallResNet(64, [3,4,6,3]) has resnet50\'s state dict; resnet50 %d, resnet101 %d params' % (n, n101))
 
 
+def export_resnet(name, out, size):
+    torch.manual_seed(0)
+    m = getattr(torchvision.models, name)(weights=None)
+    acts = ['maxpool', 'layer1', 'layer2', 'layer3', 'layer4', 'layer1.0', 'layer2.0', 'layer2.0.conv2', 'avgpool']
+    grads = ['conv1.weight', 'bn1.weight', 'layer1.0.downsample.0.weight', 'layer2.0.conv2.weight',
+             'layer3.0.bn3.bias', 'layer4.2.conv3.weight', 'fc.weight', 'fc.bias']
+    export_ref(m, name, out, size, acts, grads, ['bn1', 'layer2.0.bn2', 'layer4.2.bn3'])
+
+
 if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--ref', help='write full-size references to this directory instead of the fixture')
+    ap.add_argument('--models', default='resnet50,resnet101')
+    ap.add_argument('--size', type=int, default=224)
+    args = ap.parse_args()
+    if args.ref:
+        os.makedirs(args.ref, exist_ok=True)
+        for name in args.models.split(','):
+            export_resnet(name, args.ref, args.size)
+        raise SystemExit
     torch.manual_seed(0)
     check_full_size()
     # base 3, layers 1,1,2,1 (layer3's second block has the identity

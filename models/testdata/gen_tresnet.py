@@ -26,7 +26,27 @@ sides start from bit-identical float32 data. What they store:
   grad.<name>     d(sum(train_logits * R))/d(tensor) for every parameter
   grad.input      the same for the input
 Float arrays are base64 of little-endian float32.
+
+With --ref OUT it instead writes full-size references (not committed; about
+100-230 MB each) in the format of ../shared/tools/export_ref.py, for
+`multilabel verify` and models/reference_test.go:
+
+    /usr/bin/python3 models/testdata/gen_tresnet.py --ref /tmp/ref [--models tresnet_m,tresnet_l] [--size 224]
+
+OUT/<model>_ref.safetensors: the state dict (timm names; num_batches_tracked
+as I64) after timm's init with BN perturbed as export_ref.py does
+(γ~U(0.5,1.5), β~U(-0.1,0.1), mean~U(-0.1,0.1), var~U(0.5,1.5)),
+ref.input [1,3,S,S] (torch.rand after manual_seed(0): pixels in [0,1]),
+ref.logits and ref.act.<module> (eval mode). OUT/<model>_grad.safetensors: a
+train-mode pass on the same input: train.logits, train.loss_sum_logits,
+grad.input = d(sum logits)/dx, grad.<p> and param.<p> for a few parameters
+(gradients computed in float64; PyTorch's own float32 error is in the
+metadata as torch_f32_relerr.<name>), and post.<bn>.running_mean/var after
+the momentum update.
 """
+import argparse
+import copy
+import struct
 import base64
 import json
 import math
@@ -177,6 +197,21 @@ class SpaceToDepth(nn.Module):
         return x.reshape(N, C * 16, H // 4, W // 4)
 
 
+def timm_init(model):
+    """timm's TResNet init: kaiming_normal_ fan_out convs, Linear N(0, 0.01),
+    BN 1/0 except γ = 0 for the last BN of every residual branch."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='leaky_relu')
+        if isinstance(m, nn.Linear):
+            m.weight.data.normal_(0, 0.01)
+    for m in model.modules():
+        if isinstance(m, BasicBlock):
+            nn.init.zeros_(m.conv2.bn.weight)
+        if isinstance(m, Bottleneck):
+            nn.init.zeros_(m.conv3.bn.weight)
+
+
 class TResNet(nn.Module):
     def __init__(self, layers, width=1.0, v2=False, se_min=64, num_classes=1000, planes=None):
         super().__init__()
@@ -217,6 +252,136 @@ class TResNet(nn.Module):
     def forward(self, x):
         f = self.body(x).mean((2, 3))
         return self.head.fc(f) if self.head.fc is not None else f
+
+
+# ------------------------------------------------------ full-size references
+
+_DT = {torch.float32: ('F32', '<f4'), torch.int64: ('I64', '<i8')}
+
+
+def save_safetensors(path, tensors, metadata=None):
+    """u64 LE header length, JSON header padded with spaces to a multiple of
+    8, then the raw little-endian data in order."""
+    header, blobs, off = OrderedDict(), [], 0
+    if metadata:
+        header['__metadata__'] = {str(k): str(v) for k, v in metadata.items()}
+    for name, t in tensors.items():
+        t = t.detach().cpu().contiguous()
+        code, npdt = _DT[t.dtype]
+        b = t.numpy().astype(npdt, copy=False).tobytes(order='C')
+        header[name] = {'dtype': code, 'shape': list(t.shape), 'data_offsets': [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    hb = json.dumps(header, separators=(',', ':')).encode('utf-8')
+    hb += b' ' * ((8 - len(hb) % 8) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(hb)))
+        f.write(hb)
+        for b in blobs:
+            f.write(b)
+    return os.path.getsize(path)
+
+
+def perturb_bn(model, seed=0):
+    """As export_ref.py: deterministic, so eval-mode BN is far from identity."""
+    g = torch.Generator().manual_seed(seed + 12345)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            c = m.num_features
+            with torch.no_grad():
+                m.weight.copy_(torch.rand(c, generator=g) + 0.5)
+                m.bias.copy_((torch.rand(c, generator=g) - 0.5) * 0.2)
+                m.running_mean.copy_((torch.rand(c, generator=g) - 0.5) * 0.2)
+                m.running_var.copy_(torch.rand(c, generator=g) + 0.5)
+
+
+def export_ref(model, name, out, size, act_modules, grad_params, post_bns):
+    """Writes OUT/<name>_ref.safetensors and OUT/<name>_grad.safetensors."""
+    perturb_bn(model)
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, size, size)
+    mods = dict(model.named_modules())
+    acts = OrderedDict()
+    hooks = [mods[m].register_forward_hook(lambda mod, i, o, m=m: acts.__setitem__(m, o.detach().clone()))
+             for m in act_modules]
+    sd = OrderedDict((k, v.clone()) for k, v in model.state_dict().items())
+    model.eval()
+    with torch.no_grad():
+        logits = model(x)
+    for h in hooks:
+        h.remove()
+    ref = OrderedDict(sd)
+    ref['ref.input'] = x
+    ref['ref.logits'] = logits
+    for m, a in acts.items():
+        ref['ref.act.' + m] = a
+    meta = dict(model=name, size=size, perturb_bn=1, torch=torch.__version__)
+    n1 = save_safetensors(os.path.join(out, name + '_ref.safetensors'), ref, meta)
+
+    # Train mode in float32 (what the Go code computes) and in float64. At
+    # full size these gradients are chaotic under rounding: a pre-activation
+    # near a ReLU kink or a near-tie in a max-pool flips with the last bit,
+    # so PyTorch's own float32 result is 1-5% (max|Δ|/max|ref|) away from
+    # float64 on ResNet-50 (and as far from itself with the input moved by
+    # one ulp). The file stores the float64 gradients (as F32) under grad.*
+    # and PyTorch's float32 errors in the metadata (torch_f32_relerr.<name>:
+    # max|Δ|/max|ref|; torch_f32_rell2.<name>: ‖Δ‖/‖ref‖): a float32
+    # implementation is judged against those, not against 1e-3.
+    model64 = copy.deepcopy(model).double()
+    model.train()
+    model64.train()
+    xg = x.clone().requires_grad_(True)
+    tl = model(xg)
+    loss = tl.sum()
+    loss.backward()
+    xg64 = x.double().requires_grad_(True)
+    model64(xg64).sum().backward()
+    params, params64 = dict(model.named_parameters()), dict(model64.named_parameters())
+
+    def relerr(a, b):
+        return ((a.double() - b).abs().max() / b.abs().max()).item()
+
+    def rell2(a, b):
+        return ((a.double() - b).norm() / b.norm()).item()
+
+    grad = OrderedDict([('train.logits', tl.detach()), ('train.loss_sum_logits', loss.detach().reshape(1)),
+                        ('grad.input', xg64.grad.float())])
+    meta['torch_f32_relerr.grad.input'] = '%.3g' % relerr(xg.grad, xg64.grad)
+    meta['torch_f32_rell2.grad.input'] = '%.3g' % rell2(xg.grad, xg64.grad)
+    for p in grad_params:
+        grad['grad.' + p] = params64[p].grad.float()
+        grad['param.' + p] = sd[p]
+        meta['torch_f32_relerr.grad.' + p] = '%.3g' % relerr(params[p].grad, params64[p].grad)
+        meta['torch_f32_rell2.grad.' + p] = '%.3g' % rell2(params[p].grad, params64[p].grad)
+    mods = dict(model.named_modules())
+    for b in post_bns:
+        for k in ('running_mean', 'running_var', 'num_batches_tracked'):
+            grad['post.%s.%s' % (b, k)] = getattr(mods[b], k).detach().clone().reshape(-1)
+    n2 = save_safetensors(os.path.join(out, name + '_grad.safetensors'), grad, meta)
+    print('%s: eval logits[0,:4] %s, train sum %.6g; %d + %d bytes' % (
+        name, logits[0, :4].tolist(), loss.item(), n1, n2))
+    print('  PyTorch float32 vs float64 gradient error:',
+          ', '.join('%s %s' % (k.split('.', 1)[1], v) for k, v in meta.items() if k.startswith('torch_f32_relerr')))
+
+
+TRESNET_FULL = {
+    'tresnet_m': dict(layers=[3, 4, 11, 3]),
+    'tresnet_l': dict(layers=[4, 5, 18, 3], width=1.2),
+    'tresnet_xl': dict(layers=[4, 5, 24, 3], width=1.3),
+    'tresnet_v2_l': dict(layers=[3, 4, 23, 3], v2=True),
+}
+
+
+def export_tresnet(name, out, size):
+    torch.manual_seed(0)
+    m = TResNet(**TRESNET_FULL[name])
+    timm_init(m)
+    acts = ['body.conv1', 'body.layer1', 'body.layer2', 'body.layer3', 'body.layer4',
+            'body.layer2.0.conv1', 'body.layer2.0', 'body.layer3.0.se', 'body.layer3.0', 'body.layer4.0']
+    grads = ['body.conv1.conv.weight', 'body.conv1.bn.weight', 'body.layer2.0.conv1.conv.weight',
+             'body.layer2.0.downsample.1.conv.weight', 'body.layer3.0.se.fc1.weight', 'body.layer3.0.se.fc2.bias',
+             'body.layer4.0.conv3.bn.bias', 'head.fc.weight', 'head.fc.bias']
+    export_ref(m, name, out, size, acts, grads, ['body.conv1.bn', 'body.layer3.0.conv2.bn', 'body.layer4.2.conv3.bn'])
 
 
 # ------------------------------------------------------------------ checks
@@ -272,6 +437,16 @@ def fixture(model, fname, n=4, hw=32):
 
 
 if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--ref', help='write full-size references to this directory instead of the fixtures')
+    ap.add_argument('--models', default='tresnet_m,tresnet_l,tresnet_v2_l')
+    ap.add_argument('--size', type=int, default=224)
+    args = ap.parse_args()
+    if args.ref:
+        os.makedirs(args.ref, exist_ok=True)
+        for name in args.models.split(','):
+            export_tresnet(name, args.ref, args.size)
+        raise SystemExit
     torch.manual_seed(0)
     check_full_size()
     # Reduced models: P = 4 (v2: 3, an odd width), SE floor 4, 10 classes, input 4x3x32x32.
