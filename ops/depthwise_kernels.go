@@ -23,9 +23,13 @@ type dwKernels struct {
 	// split2: even[i/2] = src[i] for even i < n, odd[i/2] = src[i] for odd i.
 	// The column phases of a stride-2 input row.
 	split2 func(even, odd, src []float32, n int)
+	// taps3x3 is taps for a 3x3 kernel over three consecutive rows, rows a
+	// multiple of 4: offs[a*3+b] = a*srcStride + cols[b]. The assembly
+	// loads each input row once for up to three output rows.
+	taps3x3 func(dst []float32, dstStride, rows, n int, src []float32, srcStride int, cols *[3]int, w *[9]float32, bias float32, acc int)
 }
 
-var goDW = dwKernels{name: "go", taps: dwTapsGo, dot: dwDotGo, copyRows: dwCopyRowsGo, split2: dwSplit2Go}
+var goDW = dwKernels{name: "go", taps: dwTapsGo, dot: dwDotGo, copyRows: dwCopyRowsGo, split2: dwSplit2Go, taps3x3: dw3x3Go}
 
 // dwActive is the kernel pair the exported depthwise ops use.
 var dwActive = pickDW()
@@ -129,4 +133,15 @@ func dwSplit2Go(even, odd, src []float32, n int) {
 	if n%2 == 1 {
 		ev[n/2] = src[n-1]
 	}
+}
+
+// dw3x3Go is taps3x3 in Go: the generic loop with the nine offsets.
+func dw3x3Go(dst []float32, dstStride, rows, n int, src []float32, srcStride int, cols *[3]int, w *[9]float32, bias float32, acc int) {
+	var offs [9]int
+	for a := 0; a < 3; a++ {
+		for b := 0; b < 3; b++ {
+			offs[a*3+b] = a*srcStride + cols[b]
+		}
+	}
+	dwTapsGo(dst, dstStride, rows, n, src, srcStride, offs[:], w[:], bias, acc)
 }

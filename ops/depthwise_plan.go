@@ -46,6 +46,12 @@ type dwPlan struct {
 	gRows, gW, gTop, gLeft int
 	phases                 []dwPhase
 	tmpLen                 int // largest phase, for strides > 1
+	// 3x3 kernels with stride 1 and row dilation 1 go through taps3x3:
+	// column offsets of the forward (rows from buffer row 0) and of the
+	// input gradient (rows from g-buffer row gRow0, kernel flipped).
+	is3x3        bool
+	xCols, gCols [3]int
+	gRow0        int
 }
 
 // dwPhase is one (row, column) phase of the input gradient.
@@ -118,7 +124,32 @@ func newDWPlan(g ConvGeom) *dwPlan {
 			ph.offs[k] = (ra+p.gTop)*p.gW + ca + p.gLeft
 		}
 	}
+	if g.KH == 3 && g.KW == 3 && sh == 1 && sw == 1 && g.DilH == 1 {
+		p.is3x3 = true
+		p.gRow0 = g.PadT - 2 + p.gTop // ra = PadT - kh, lowest for kh = 2
+		for b := 0; b < 3; b++ {
+			p.xCols[b] = p.xOffs[b]
+			p.gCols[b] = g.PadL - b*g.DilW + p.gLeft
+		}
+	}
 	return p
+}
+
+// taps runs k.taps, or k.taps3x3 on the whole blocks of 4 rows (when the
+// plan is 3x3 and rows are wider than one vector) and k.taps on the rest.
+// src3/cols/w9 describe the same taps as offs/w for taps3x3.
+func (p *dwPlan) taps(k *dwKernels, dst []float32, ds, rows, n int, src []float32, ss int, offs []int, w []float32,
+	src3 []float32, cols *[3]int, w9 *[9]float32, bias float32, acc int) {
+	r4 := 0
+	if p.is3x3 && n > 16 {
+		r4 = rows &^ 3
+		if r4 > 0 {
+			k.taps3x3(dst, ds, r4, n, src3, ss, cols, w9, bias, acc)
+		}
+	}
+	if r4 < rows {
+		k.taps(dst[r4*ds:], ds, rows-r4, n, src[r4*ss:], ss, offs, w, bias, acc)
+	}
 }
 
 // fillX copies plane x [H,W] into the zero-margined buffer (margins are
@@ -185,16 +216,20 @@ func depthwiseForward(k *dwKernels, threads int, g ConvGeom, n int, x, w, bias, 
 		defer putBuf(bp)
 		buf := *bp
 		clear(buf)
+		w9 := new([9]float32) // one per chunk: it escapes through the kernel's func value
 		for c := lo; c < hi; c++ {
 			var b float32
 			if bias != nil {
 				b = bias[c]
 			}
 			wc := w[c*kk : (c+1)*kk]
+			if p.is3x3 {
+				*w9 = [9]float32(wc)
+			}
 			for img := 0; img < n; img++ {
 				pl := img*C + c
 				p.fillX(k, buf, x[pl*hw:(pl+1)*hw])
-				k.taps(out[pl*ohw:(pl+1)*ohw], g.OW, g.OH, g.OW, buf, g.StrideH*p.xRS, p.xOffs, wc, b, 0)
+				p.taps(k, out[pl*ohw:(pl+1)*ohw], g.OW, g.OH, g.OW, buf, g.StrideH*p.xRS, p.xOffs, wc, buf, &p.xCols, w9, b, 0)
 			}
 		}
 	})
@@ -229,6 +264,7 @@ func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout,
 			clear(xbuf)
 		}
 		var wsub [][]float32
+		w9 := new([9]float32) // flipped rows: a = 2 - kh
 		if dx != nil {
 			bp := getBuf(p.gRows*p.gW + p.tmpLen)
 			defer putBuf(bp)
@@ -241,6 +277,11 @@ func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout,
 		}
 		for c := lo; c < hi; c++ {
 			wc := w[c*kk : (c+1)*kk]
+			if p.is3x3 && dx != nil {
+				for a := 0; a < 3; a++ {
+					copy(w9[a*3:a*3+3], wc[(2-a)*3:(2-a)*3+3])
+				}
+			}
 			for i := range wsub {
 				for j, t := range p.phases[i].taps {
 					wsub[i][j] = wc[t]
@@ -260,7 +301,7 @@ func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout,
 				dxp := dx[pl*hw : (pl+1)*hw]
 				if stride1 {
 					ph := p.phases[0]
-					k.taps(dxp, g.W, g.H, g.W, gbuf, p.gW, ph.offs, wsub[0], 0, 1)
+					p.taps(k, dxp, g.W, g.H, g.W, gbuf, p.gW, ph.offs, wsub[0], gbuf[p.gRow0*p.gW:], &p.gCols, w9, 0, 1)
 					continue
 				}
 				for i, ph := range p.phases {

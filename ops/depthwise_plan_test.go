@@ -189,6 +189,19 @@ func TestDepthwiseKernelsMatchGo(t *testing.T) {
 		// Rows overlap nothing, but between rows (ds > n) dst must be untouched.
 		dwClose(t, fmt.Sprintf("taps rows %d n %d taps %d acc %d", rows, n, ntaps, acc), got, want, 1e-5)
 
+		if rows4 := rows &^ 3; rows4 > 0 {
+			cols := [3]int{rng.IntN(8), rng.IntN(8), rng.IntN(8)}
+			var w9 [9]float32
+			copy(w9[:], im2colRandom(rng, 9))
+			src3 := im2colRandom(rng, (rows4+1)*ss+8+n)
+			want3 := append([]float32(nil), d0...)
+			dw3x3Go(want3, ds, rows4, n, src3, ss, &cols, &w9, 0.5, acc)
+			got3, guard3 := guarded(t, len(d0), func(s []float32) { copy(s, d0) })
+			k.taps3x3(got3, ds, rows4, n, src3, ss, &cols, &w9, 0.5, acc)
+			guard3("taps3x3")
+			dwClose(t, fmt.Sprintf("taps3x3 rows %d n %d acc %d", rows4, n, acc), got3, want3, 1e-5)
+		}
+
 		a0 := im2colRandom(rng, ntaps)
 		wantA := append([]float32(nil), a0...)
 		gs := n + rng.IntN(3)
