@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/seed477ab429/multilabel/train/data"
@@ -28,6 +29,9 @@ const holdoutFraction = 0.1
 func loadSplits(o *Options, warn func(error)) (*splits, error) {
 	opt := data.Options{Classes: o.Classes, SkipBad: o.SkipBad, Warn: warn}
 	voc := isDir(o.Data)
+	if voc && opt.Classes == nil {
+		opt.Classes = vocClasses(o.Data, o.TrainSplit)
+	}
 	s := &splits{trainName: o.TrainSplit}
 	var err error
 	if s.train, err = OpenSplit(o.Data, o.TrainSplit, opt); err != nil {
@@ -92,6 +96,27 @@ func isPath(s string) bool {
 		return true
 	}
 	return false
+}
+
+// vocClasses lists the classes of a VOC folder from its per-class split
+// files, ImageSets/Main/<class>_<split>.txt, sorted (for the 20 VOC classes
+// that is data.VOCClasses). A VOC-format data set of other classes (the
+// built-in synthetic one, a user's own) is thus read without a class list;
+// nil when there are no such files (LoadVOC then uses the VOC classes).
+func vocClasses(root, split string) []string {
+	for _, d := range []string{root, filepath.Join(root, "VOC2007"), filepath.Join(root, "VOCdevkit", "VOC2007")} {
+		files, _ := filepath.Glob(filepath.Join(d, "ImageSets", "Main", "*_"+split+".txt"))
+		if len(files) == 0 {
+			continue
+		}
+		var classes []string
+		for _, f := range files {
+			classes = append(classes, strings.TrimSuffix(filepath.Base(f), "_"+split+".txt"))
+		}
+		sort.Strings(classes)
+		return classes
+	}
+	return nil
 }
 
 // holdout splits ds into (1-frac, frac) by a seeded shuffle.

@@ -24,8 +24,9 @@ func EvalLoader(spec models.Spec, ds *data.Dataset, batch, workers int) (*data.L
 
 // Score runs the model over every image of loader (eval mode, no
 // gradients) and returns the scores σ(scale·output) with the targets.
-func Score(ctx context.Context, m train.Model, scale float32, loader *data.Loader) (*metrics.Set, error) {
-	scores, targets, n, c, err := train.Predict(ctx, m, loader, scale, nil)
+// progress, if not nil, gets the number of images done after each batch.
+func Score(ctx context.Context, m train.Model, scale float32, loader *data.Loader, progress func(done int)) (*metrics.Set, error) {
+	scores, targets, n, c, err := train.Predict(ctx, m, loader, scale, progress)
 	if err != nil {
 		return nil, err
 	}

@@ -128,6 +128,13 @@ func TestOpenSplitVOC(t *testing.T) {
 			t.Fatalf("split %s: %v, want %d images", split, err, n)
 		}
 	}
+	// Without a class list, the classes come from the per-class split files.
+	o := Defaults()
+	o.Data, o.TrainSplit, o.ValSplit = root, "train", "val"
+	sp, err := loadSplits(&o, nil)
+	if err != nil || !slices.Equal(sp.train.Classes, synth.Classes()) || len(sp.test.Items) != 2 {
+		t.Fatalf("VOC splits without classes: %v", err)
+	}
 	// A path beside a VOC folder is its own data set.
 	csv := writeCSV(t, dir, "extra", 4)
 	ds, err := OpenSplit(root, csv, data.Options{})

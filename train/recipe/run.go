@@ -155,7 +155,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	// transforms), applied to the test split.
 	net.Freeze()
 	fmt.Fprintln(out, "evaluating...")
-	trainSet, err := Score(ctx, net, loss.Scale(), tuneLoader)
+	trainSet, err := Score(ctx, net, loss.Scale(), tuneLoader, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	testSet, err := Score(ctx, net, loss.Scale(), testLoader)
+	testSet, err := Score(ctx, net, loss.Scale(), testLoader, nil)
 	if err != nil {
 		return nil, err
 	}
