@@ -21,6 +21,11 @@ import "fmt"
 // The loops run tap by tap (kh, kw) and, inside, along an output row over
 // the range of ow whose input is not padding (validOut), so the inner loop
 // has no bounds branches.
+//
+// These per-plane loops are the simple direct version; the convolution
+// layers use DepthwiseForward / DepthwiseBackward (depthwise_plan.go),
+// which run whole batches over zero-padded planes with vectorized kernels
+// and are tested against the references below.
 
 func (g ConvGeom) checkPlane(op string, x, w, out []float32) {
 	if g.StrideH < 1 || g.StrideW < 1 || g.DilH < 1 || g.DilW < 1 {
