@@ -17,16 +17,21 @@ type job struct {
 	g      *group
 }
 
-// group tracks one Parallel call: the last chunk to finish closes done.
+// group tracks one Parallel call: the last chunk to finish sends on done,
+// which the caller receives exactly once. Groups are recycled through a
+// sync.Pool (done is empty again after that receive), so a call allocates
+// nothing beyond the caller's closure.
 type group struct {
 	left atomic.Int32
 	done chan struct{}
 }
 
+var groups = sync.Pool{New: func() any { return &group{done: make(chan struct{}, 1)} }}
+
 func (j job) run() {
 	j.fn(j.lo, j.hi)
 	if j.g.left.Add(-1) == 0 {
-		close(j.g.done)
+		j.g.done <- struct{}{}
 	}
 }
 
@@ -86,7 +91,7 @@ func ParallelN(n, grain, maxChunks int, fn func(lo, hi int)) {
 	}
 	step := (n + chunks - 1) / chunks
 	chunks = (n + step - 1) / step
-	g := &group{done: make(chan struct{})}
+	g := groups.Get().(*group)
 	g.left.Store(int32(chunks - 1))
 	for c := 1; c < chunks; c++ {
 		lo := c * step
@@ -101,6 +106,7 @@ func ParallelN(n, grain, maxChunks int, fn func(lo, hi int)) {
 	for {
 		select {
 		case <-g.done:
+			groups.Put(g)
 			return
 		case j := <-poolCh:
 			j.run()

@@ -52,3 +52,16 @@ func TestParallelNChunks(t *testing.T) {
 		t.Fatalf("ParallelN with 1 chunk made %d calls", calls.Load())
 	}
 }
+
+// A parallel call allocates nothing of its own once the pool is warm.
+func TestParallelAllocs(t *testing.T) {
+	if Threads() < 2 {
+		t.Skip("one thread: Parallel runs inline")
+	}
+	var sink atomic.Int64
+	fn := func(lo, hi int) { sink.Add(int64(hi - lo)) }
+	Parallel(1000, 1, fn)
+	if a := testing.AllocsPerRun(100, func() { Parallel(1000, 1, fn) }); a > 0 {
+		t.Fatalf("%v allocations per call", a)
+	}
+}
