@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/seed477ab429/multilabel"
+	"github.com/seed477ab429/multilabel/train/data"
+	"github.com/seed477ab429/multilabel/train/recipe"
 	"github.com/seed477ab429/multilabel/train/synth"
 )
 
@@ -64,7 +69,10 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := filepath.Join(dir, "runs")
-	rc, trainOut, errs := cli(t, "train", "-data", voc, "-split", "train", "-val", "val", "-size", "32", "-batch", "8",
+	// The pooled head: after one epoch its scores vary more between images
+	// than ML-Decoder's (which recipe's TestRunCSV trains), so fewer of
+	// predict's decisions are near-ties (see checkPredictAccuracy).
+	rc, trainOut, errs := cli(t, "train", "-data", voc, "-split", "train", "-val", "val", "-size", "32", "-batch", "8", "-head", "pool",
 		"-epochs", "1", "-lr", "0.01", "-workers", "2", "-out", runs)
 	if rc != 0 {
 		t.Fatalf("train: exit %d: %s", rc, errs)
@@ -146,6 +154,7 @@ func TestEndToEnd(t *testing.T) {
 	if !strings.Contains(lines[2], "sub/000033.JPG") || !strings.Contains(lines[3], "000040.jpg") {
 		t.Errorf("predict order: %q", lines)
 	}
+	checkPredictAccuracy(t, runDir, voc, trainRows[1])
 	rc, out, _ = cli(t, "predict", "-run", runDir, one)
 	if rc != 0 || !strings.HasPrefix(out, one+":") {
 		t.Errorf("predict text: exit %d %q", rc, out)
@@ -168,6 +177,84 @@ func TestEndToEnd(t *testing.T) {
 	wantUsage(t, "-split", "eval", "-run", runDir, "-data", thrPath, "-split", "val")
 	wantUsage(t, "-data", "thresholds", "-run", runDir, "-data", filepath.Join(dir, "imgs", "notes.txt"))
 	wantUsage(t, "nosuch.txt", "eval", "-run", runDir, "-data", voc, "-split", "nosuch")
+}
+
+// checkPredictAccuracy runs predict -json over the test split's images and
+// checks its labels against the scores the reported table came from
+// (recipe.Score over the test loader), and that they give the overall
+// precision and recall (OP, OR) of the per-class-thresholds row train
+// printed.
+//
+// Near-ties are the one allowed difference: a tuned threshold sits just
+// below a training score, and a barely trained model gives test images
+// scores within 1e-7 of it. predict's scores (package multilabel, float64
+// σ) and the metrics' (float32 σ) round differently there, so a decision
+// within 1e-6 of its threshold may flip; it is counted as the metrics
+// decided it.
+func checkPredictAccuracy(t *testing.T, runDir, voc, row string) {
+	t.Helper()
+	ds, err := data.LoadVOC(voc, "test", data.VOCOptions{Options: data.Options{Classes: synth.Classes()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"predict", "-run", runDir, "-json"}
+	for _, it := range ds.Items {
+		args = append(args, it.Path)
+	}
+	rc, out, errs := cli(t, args...)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if rc != 0 || len(lines) != len(ds.Items) {
+		t.Fatalf("predict on the test split: exit %d %s\n%s", rc, errs, out)
+	}
+	m, err := multilabel.Load(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loader, err := recipe.EvalLoader(m.Spec, ds, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := recipe.Score(context.Background(), m.Net, m.Spec.Scale, loader, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, fp, fn, ties := 0, 0, 0, 0
+	for i, l := range lines {
+		var p struct{ Labels []multilabel.Label }
+		if err := json.Unmarshal([]byte(l), &p); err != nil {
+			t.Fatal(err)
+		}
+		predicted := map[string]bool{}
+		for _, lab := range p.Labels {
+			predicted[lab.Class] = true
+		}
+		for j, c := range ds.Classes {
+			s, thr := float64(ref.Scores[i*ref.C+j]), m.Thresholds[j]
+			if predicted[c] != (s > thr) {
+				if math.Abs(s-thr) > 1e-6 {
+					t.Errorf("image %d class %s: predict says %v, score %.9g threshold %.9g", i, c, predicted[c], s, thr)
+				}
+				ties++
+				predicted[c] = s > thr
+			}
+			switch truth := ds.Items[i].Labels[j] == data.Positive; {
+			case truth && predicted[c]:
+				tp++
+			case predicted[c]:
+				fp++
+			case truth:
+				fn++
+			}
+		}
+	}
+	f := strings.Fields(row) // "per-class thresholds mAP CP CR CF1 OP OR OF1"
+	op, or := fmt.Sprintf("%.2f", 100*float64(tp)/float64(max(tp+fp, 1))), fmt.Sprintf("%.2f", 100*float64(tp)/float64(tp+fn))
+	if len(f) != 9 || f[6] != op || f[7] != or {
+		t.Errorf("predict on the test split: OP %s OR %s; train reported %q", op, or, row)
+	}
+	if ties > 0 {
+		t.Logf("%d of %d predict decisions were near-ties (|score - threshold| < 1e-6) decided the other way", ties, len(lines)*len(ds.Classes))
+	}
 }
 
 func readThresholds(t *testing.T, path string) map[string]float64 {

@@ -200,7 +200,7 @@ func TestRunCSV(t *testing.T) {
 	dir := t.TempDir()
 	o := Defaults()
 	o.Data = writeCSV(t, dir, "all", 24)
-	o.Head, o.Size, o.Batch, o.Epochs, o.Out, o.Name = "pool", 32, 8, 1, filepath.Join(dir, "runs"), "csv"
+	o.Size, o.Batch, o.Epochs, o.Out, o.Name = 32, 8, 1, filepath.Join(dir, "runs"), "csv"
 	var log, out bytes.Buffer
 	o.Log, o.Stdout = &log, &out
 	res, err := Run(context.Background(), o)
