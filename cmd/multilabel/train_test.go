@@ -93,8 +93,9 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("train output has no table:\n%s", trainOut)
 	}
 
-	// eval on the test split reproduces train's final table.
-	rc, evalOut, errs := cli(t, "eval", "-run", runDir, "-data", voc)
+	// eval on the test split reproduces train's final table (same batch
+	// size as train, so the same batches go through the same kernels).
+	rc, evalOut, errs := cli(t, "eval", "-run", runDir, "-data", voc, "-batch", "8")
 	if rc != 0 || !slices.Equal(tableRows(evalOut), trainRows) || !strings.Contains(evalOut, "(test): 8 images, 20 classes") {
 		t.Errorf("eval: exit %d %s\n%s\nwant rows %q", rc, errs, evalOut, trainRows)
 	}
@@ -111,7 +112,7 @@ func TestEndToEnd(t *testing.T) {
 	thrPath := filepath.Join(runDir, multilabel.ThresholdsFile)
 	before := readThresholds(t, thrPath)
 	os.Remove(thrPath)
-	rc, out, errs := cli(t, "thresholds", "-run", runDir, "-data", voc)
+	rc, out, errs := cli(t, "thresholds", "-run", runDir, "-data", voc, "-batch", "8")
 	if rc != 0 || !strings.Contains(out, "(train): 24 images") {
 		t.Fatalf("thresholds: exit %d %s\n%s", rc, errs, out)
 	}
