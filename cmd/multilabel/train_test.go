@@ -161,6 +161,13 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("predict text: exit %d %q", rc, out)
 	}
 
+	// An image that does not decode is skipped with a warning; exit 1.
+	os.WriteFile(filepath.Join(imgs, "broken.jpg"), []byte("not a jpeg"), 0o644)
+	rc, out, _ = cli(t, "predict", "-run", runDir, imgs)
+	if rc != 1 || strings.Count(out, "\n") != 3 {
+		t.Errorf("predict with a broken image: exit %d, stdout %q", rc, out)
+	}
+
 	// The user's mistakes on a real run folder: exit 2, one line.
 	bad := filepath.Join(dir, "bad.safetensors")
 	os.WriteFile(bad, []byte("these are not weights"), 0o644)
