@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,6 +20,7 @@ import (
 	"github.com/seed477ab429/multilabel/models"
 	"github.com/seed477ab429/multilabel/nn"
 	"github.com/seed477ab429/multilabel/train/data"
+	"github.com/seed477ab429/multilabel/train/metrics"
 )
 
 // Files of a run folder that Load reads.
@@ -129,12 +129,16 @@ func (m *Model) Scores(imgs []image.Image) ([][]float64, error) {
 	}
 	var out *ag.Tensor
 	ag.NoGrad(func() { out = m.Net.Forward(nn.Eval, ag.New(x, len(imgs), 3, s, s)) })
+	// The same float32 sigmoid as the metrics and the threshold tuning,
+	// so a score lands on the same side of its threshold here as there.
+	p := make([]float32, out.Numel())
+	metrics.Sigmoid(p, out.Data, m.Spec.Scale)
 	n := len(m.Spec.Classes)
 	res := make([][]float64, len(imgs))
 	for i := range res {
 		res[i] = make([]float64, n)
 		for j := range res[i] {
-			res[i][j] = sigmoid(float64(m.Spec.Scale) * float64(out.Data[i*n+j]))
+			res[i][j] = float64(p[i*n+j])
 		}
 	}
 	return res, nil
@@ -165,12 +169,4 @@ func (m *Model) ClassifyFile(path string) ([]Label, error) {
 		return nil, err
 	}
 	return m.Classify(img)
-}
-
-func sigmoid(v float64) float64 {
-	if v >= 0 {
-		return 1 / (1 + math.Exp(-v))
-	}
-	e := math.Exp(v)
-	return e / (1 + e)
 }

@@ -74,7 +74,7 @@ func (m *Classifier) Freeze() {
 // state dict has the same names and shapes.
 type Spec struct {
 	Backbone string   `json:"backbone"`
-	Head     string   `json:"head"`    // pool, mldecoder, gat, gat+mldecoder, mlgcn
+	Head     string   `json:"head"`    // pool, mldecoder, gat, gat+mldecoder, mlgcn, q2l
 	Classes  []string `json:"classes"` // N class names in output order
 	Metric   bool     `json:"metric"`  // cosine outputs for AM/AAM (scores σ(Scale·c))
 	Pooling  string   `json:"pooling,omitempty"`
@@ -90,7 +90,7 @@ type Spec struct {
 }
 
 // HeadNames lists the heads Build knows.
-var HeadNames = []string{"mldecoder", "gat", "gat+mldecoder", "mlgcn", "pool"}
+var HeadNames = []string{"mldecoder", "gat", "gat+mldecoder", "mlgcn", "q2l", "pool"}
 
 // Graph is what the label-graph heads (gat, gat+mldecoder, mlgcn) need:
 // the label embeddings [N, EmbedDim] and the label graph from the
@@ -137,6 +137,8 @@ func Build(spec Spec, bo Options, g *Graph) (*Classifier, error) {
 	switch spec.Head {
 	case "mldecoder":
 		head = NewMLDecoder(rng, dec)
+	case "q2l":
+		head = NewQuery2Label(rng, DefaultQ2LConfig(ch, n))
 	case "pool":
 		pool := PoolAvgMax
 		if spec.Pooling != "" {
