@@ -64,26 +64,34 @@ func BatchNorm2d(x, w, b, runMean, runVar *Tensor, training bool, momentum, eps 
 	mean := make([]float32, c)
 	rstd := make([]float32, c)
 	chw := c * hw
+	plane := func(s []float32, i, ch int) []float32 { return s[i*chw+ch*hw : i*chw+(ch+1)*hw] }
+	cntf := float64(cnt)
 	grain := max(1, 1<<14/max(1, cnt))
 	ops.Parallel(c, grain, func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			var mu, rs float32
 			if training {
+				// Corrected two-pass statistics, one (n, c) plane per
+				// kernel call (float32 lanes inside, float64 across
+				// planes): pass one gives μ = Σx/M; pass two gives
+				// d1 = Σ(x−μ) and d2 = Σ(x−μ)² about the float32 μ, and
+				// Σ(x−m)² = d2 − d1²/M about the exact mean m = μ + d1/M.
+				// The channel's M values are still in L2 for pass two.
 				var s float64
 				for i := 0; i < nb; i++ {
-					for _, v := range x.Data[i*chw+ch*hw : i*chw+(ch+1)*hw] {
-						s += float64(v)
-					}
+					s1, _ := ops.SumSq(plane(x.Data, i, ch), 0)
+					s += float64(s1)
 				}
-				m64 := s / float64(cnt)
-				var ss float64
+				mu = float32(s / cntf)
+				var d1, d2 float64
 				for i := 0; i < nb; i++ {
-					for _, v := range x.Data[i*chw+ch*hw : i*chw+(ch+1)*hw] {
-						d := float64(v) - m64
-						ss += d * d
-					}
+					a, b := ops.SumSq(plane(x.Data, i, ch), mu)
+					d1 += float64(a)
+					d2 += float64(b)
 				}
-				v64 := ss / float64(cnt) // biased, for normalising
+				m64 := float64(mu) + d1/cntf
+				ss := max(d2-d1*d1/cntf, 0)
+				v64 := ss / cntf // biased, for normalising
 				mu, rs = float32(m64), float32(1/math.Sqrt(v64+float64(eps)))
 				if runMean != nil {
 					runMean.Data[ch] = (1-momentum)*runMean.Data[ch] + momentum*mu
@@ -107,11 +115,7 @@ func BatchNorm2d(x, w, b, runMean, runVar *Tensor, training bool, momentum, eps 
 				shift += b.Data[ch]
 			}
 			for i := 0; i < nb; i++ {
-				o := i*chw + ch*hw
-				xr, yr := x.Data[o:o+hw], out.Data[o:o+hw]
-				for j, v := range xr {
-					yr[j] = v*scale + shift
-				}
+				ops.ScaleShift(plane(out.Data, i, ch), plane(x.Data, i, ch), scale, shift)
 			}
 		}
 	})
@@ -121,8 +125,9 @@ func BatchNorm2d(x, w, b, runMean, runVar *Tensor, training bool, momentum, eps 
 	out.backward = func() {
 		g := out.Grad
 		var gx, gw, gb []float32
+		fresh := false // gx is a new, unzeroed buffer: write, do not add
 		if x.requiresGrad {
-			gx = x.grad()
+			gx, fresh = gradToWrite(x)
 		}
 		if w != nil && w.requiresGrad {
 			gw = w.grad()
@@ -137,17 +142,15 @@ func BatchNorm2d(x, w, b, runMean, runVar *Tensor, training bool, momentum, eps 
 				if w != nil {
 					gamma = w.Data[ch]
 				}
-				// Σg and Σg·n over the channel: they give ∂γ, ∂β, and
-				// (times γ) Σdn and Σdn·n for the training ∂x.
-				var sg, sgn float64
+				// Σg and Σg·n = rstd·Σg·(x−μ) over the channel: they give
+				// ∂γ, ∂β, and (times γ) Σdn and Σdn·n for the training ∂x.
+				var sg, sgx float64
 				for i := 0; i < nb; i++ {
-					o := i*chw + ch*hw
-					gr := g[o : o+hw]
-					for j, v := range x.Data[o : o+hw] {
-						sg += float64(gr[j])
-						sgn += float64(gr[j] * (v - mu) * rs)
-					}
+					a, b := ops.SumDot(plane(g, i, ch), plane(x.Data, i, ch), mu)
+					sg += float64(a)
+					sgx += float64(b)
 				}
+				sgn := sgx * float64(rs)
 				if gw != nil {
 					gw[ch] += float32(sgn)
 				}
@@ -157,25 +160,39 @@ func BatchNorm2d(x, w, b, runMean, runVar *Tensor, training bool, momentum, eps 
 				if gx == nil {
 					continue
 				}
-				// training: ∂x = γ·rstd·(g − mean(g) − n·mean(g·n));
-				// eval:     ∂x = γ·rstd·g.
+				// training: ∂x = γ·rstd·(g − mean(g) − n·mean(g·n))
+				//              = k·g − k·rstd·mean(g·n)·(x−μ) − k·mean(g);
+				// eval:     ∂x = k·g;  k = γ·rstd.
 				k := gamma * rs
-				var mg, mgn float32
-				if training {
-					mg, mgn = float32(sg/float64(cnt)), float32(sgn/float64(cnt))
-				}
 				for i := 0; i < nb; i++ {
-					o := i*chw + ch*hw
-					gr, gxr := g[o:o+hw], gx[o:o+hw]
-					for j, v := range x.Data[o : o+hw] {
-						n := (v - mu) * rs
-						gxr[j] += k * (gr[j] - mg - n*mgn)
+					gr, xr, gxr := plane(g, i, ch), plane(x.Data, i, ch), plane(gx, i, ch)
+					switch {
+					case training && fresh:
+						ops.Combine(gxr, gr, xr, k, -k*rs*float32(sgn/cntf), mu, -k*float32(sg/cntf))
+					case training:
+						ops.CombineAdd(gxr, gr, xr, k, -k*rs*float32(sgn/cntf), mu, -k*float32(sg/cntf))
+					case fresh:
+						ops.ScaleTo(gxr, gr, k)
+					default:
+						ops.Axpy(k, gr, gxr)
 					}
 				}
 			}
 		})
 	}
 	return out
+}
+
+// gradToWrite returns t's gradient buffer for an op whose backward covers
+// every element, and whether the buffer is new: a new one comes from the
+// arena unzeroed (saving a pass that clears it), so the op must write (=)
+// rather than add (+=). An existing one holds other ops' terms: add.
+func gradToWrite(t *Tensor) (g []float32, fresh bool) {
+	if t.Grad != nil {
+		return t.Grad, false
+	}
+	t.Grad = t.arena.get(len(t.Data))
+	return t.Grad, true
 }
 
 // BatchNorm1d is nn.BatchNorm1d on x [N, C] or [N, C, L]: the same

@@ -41,6 +41,11 @@ type vecKernels struct {
 	siluGrad    func(gx, g, x []float32)
 	mulAdd      func(z, x, y []float32)
 	scaleShift  func(y, x []float32, a, b float32)
+	// Batch-norm statistics and backward (vecmath_stats.go).
+	sumSq      func(x []float32, c float32) (s1, s2 float32)
+	sumDot     func(g, x []float32, c float32) (sg, sgx float32)
+	combine    func(z, x, y []float32, a, b, c, d float32)
+	combineAdd func(z, x, y []float32, a, b, c, d float32)
 }
 
 // goVec is the pure-Go implementation.
@@ -53,6 +58,10 @@ var goVec = vecKernels{
 	siluGrad:    siluGradGo,
 	mulAdd:      mulAddGo,
 	scaleShift:  scaleShiftGo,
+	sumSq:       sumSqGo,
+	sumDot:      sumDotGo,
+	combine:     combineGo,
+	combineAdd:  combineAddGo,
 }
 
 // activeVec is the implementation the public kernels call.

@@ -31,6 +31,18 @@ func mulAddAVX2(z, x, y []float32)
 //go:noescape
 func scaleShiftAVX2(y, x []float32, a, b float32)
 
+//go:noescape
+func sumSqAVX2(x []float32, c float32) (s1, s2 float32)
+
+//go:noescape
+func sumDotAVX2(g, x []float32, c float32) (sg, sgx float32)
+
+//go:noescape
+func combineAVX2(z, x, y []float32, a, b, c, d float32)
+
+//go:noescape
+func combineAddAVX2(z, x, y []float32, a, b, c, d float32)
+
 var avx2Vec = vecKernels{
 	name:        "avx2",
 	exp:         expAVX2,
@@ -40,6 +52,10 @@ var avx2Vec = vecKernels{
 	siluGrad:    siluGradAVX2,
 	mulAdd:      mulAddAVX2,
 	scaleShift:  scaleShiftAVX2,
+	sumSq:       sumSqAVX2,
+	sumDot:      sumDotAVX2,
+	combine:     combineAVX2,
+	combineAdd:  combineAddAVX2,
 }
 
 // asmVecKernels lists the assembly implementations this CPU and OS support

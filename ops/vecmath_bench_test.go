@@ -62,6 +62,23 @@ func BenchmarkVecMath(b *testing.B) {
 			y[i] = 1.5*v + 0.25
 		}
 	})
+	var sink float32
+	run("SumSq/float64", func() { // batch norm's loops before the kernels
+		var s, q float64
+		for _, v := range x {
+			s += float64(v)
+		}
+		for _, v := range x {
+			d := float64(v) - s
+			q += d * d
+		}
+		sink += float32(q)
+	})
+	for _, k := range vecImpls() {
+		run("SumSq/"+k.name, func() { a, b := k.sumSq(x, 0.5); sink += a + b })
+		run("SumDot/"+k.name, func() { a, b := k.sumDot(g, x, 0.5); sink += a + b })
+		run("Combine/"+k.name, func() { k.combine(y, g, x, 1.5, -0.5, 0.25, 0.125) })
+	}
 	for _, k := range vecImpls() {
 		run("Exp/"+k.name, func() { k.exp(y, x) })
 		run("Sigmoid/"+k.name, func() { k.sigmoid(y, x) })
@@ -84,4 +101,7 @@ func BenchmarkVecMath(b *testing.B) {
 		}
 	})
 	run("Tanh/go", func() { Tanh(y, x) })
+	if sink == 42 {
+		b.Log(sink)
+	}
 }

@@ -312,6 +312,8 @@ func vmKernelsOf(k vecKernels) []vmKernel {
 		{"SiLUGrad", func(o, a, b []float32) { k.siluGrad(o, a, b) }},
 		{"MulAdd", func(o, a, b []float32) { k.mulAdd(o, a, b) }},
 		{"ScaleShift", func(o, a, _ []float32) { k.scaleShift(o, a, 1.5, -0.25) }},
+		{"Combine", func(o, a, b []float32) { k.combine(o, a, b, 1.5, -0.75, 0.25, 0.5) }},
+		{"CombineAdd", func(o, a, b []float32) { k.combineAdd(o, a, b, -1.25, 0.5, -0.125, 0.75) }},
 	}
 }
 
@@ -418,6 +420,8 @@ func TestVecMathLengthPanics(t *testing.T) {
 		{"Exp", func() { Exp(make([]float32, 2), make([]float32, 3)) }},
 		{"SiLUGrad", func() { SiLUGrad(make([]float32, 3), make([]float32, 2), make([]float32, 3)) }},
 		{"Add", func() { Add(make([]float32, 3), make([]float32, 3), make([]float32, 4)) }},
+		{"Combine", func() { Combine(make([]float32, 3), make([]float32, 3), make([]float32, 2), 1, 1, 0, 0) }},
+		{"SumDot", func() { SumDot(make([]float32, 3), make([]float32, 4), 0) }},
 	} {
 		func() {
 			defer func() {
