@@ -40,6 +40,13 @@ type unaryKernel struct {
 	df func(gx, g, x, y []float32, p unaryParams)
 }
 
+// unaryTo holds df's write form, gx[i] = g[i]·f'(x[i]), for the hot
+// activations that have such a kernel. unary uses it when x has no
+// gradient yet: the new buffer then needs no zeroing pass and is not read.
+var unaryTo = map[*unaryKernel]func(gx, g, x, y []float32, p unaryParams){
+	&siluK: func(gx, g, x, _ []float32, _ unaryParams) { ops.SiLUGradTo(gx, g, x) }, // g·σ(1 + x(1−σ))
+}
+
 // unaryGrain: elements per parallel chunk below which a loop stays on the
 // calling goroutine.
 const unaryGrain = 1 << 14
@@ -51,9 +58,18 @@ func unary(k *unaryKernel, x *Tensor, p unaryParams) *Tensor {
 	ops.Parallel(len(xd), unaryGrain, func(lo, hi int) { k.f(y[lo:hi], xd[lo:hi], p) })
 	if out.requiresGrad {
 		out.backward = func() {
-			gx, g := x.grad(), out.Grad
+			g, df := out.Grad, k.df
+			var gx []float32
+			if dfTo := unaryTo[k]; dfTo != nil {
+				var fresh bool
+				if gx, fresh = gradToWrite(x); fresh {
+					df = dfTo
+				}
+			} else {
+				gx = x.grad()
+			}
 			ops.Parallel(len(g), unaryGrain, func(lo, hi int) {
-				k.df(gx[lo:hi], g[lo:hi], xd[lo:hi], y[lo:hi], p)
+				df(gx[lo:hi], g[lo:hi], xd[lo:hi], y[lo:hi], p)
 			})
 		}
 	}

@@ -165,8 +165,19 @@ func bcastGrad(x, out *Tensor, p *bcastPlan, term func(dst []float32, o, ia, ib,
 // no per-element product has to be formed first.
 func bcastGradLinear(x, out *Tensor, p *bcastPlan, g []float32, c float32) {
 	if len(x.Data) == p.n {
-		gx := x.grad()
-		ops.Parallel(p.n, bcastGrain, func(lo, hi int) { ops.Axpy(c, g[lo:hi], gx[lo:hi]) })
+		// A new gradient buffer is written (a copy of c·g), with no
+		// zeroing pass; an existing one is added to.
+		gx, fresh := gradToWrite(x)
+		ops.Parallel(p.n, bcastGrain, func(lo, hi int) {
+			switch {
+			case !fresh:
+				ops.Axpy(c, g[lo:hi], gx[lo:hi])
+			case c == 1:
+				copy(gx[lo:hi], g[lo:hi])
+			default:
+				ops.ScaleTo(gx[lo:hi], g[lo:hi], c)
+			}
+		})
 		return
 	}
 	if c == 1 {

@@ -39,6 +39,7 @@ type vecKernels struct {
 	silu        func(y, x []float32)
 	sigmoidGrad func(gx, g, y []float32)
 	siluGrad    func(gx, g, x []float32)
+	siluGradTo  func(gx, g, x []float32)
 	mulAdd      func(z, x, y []float32)
 	scaleShift  func(y, x []float32, a, b float32)
 	// Batch-norm statistics and backward (vecmath_stats.go).
@@ -56,6 +57,7 @@ var goVec = vecKernels{
 	silu:        siluGo,
 	sigmoidGrad: sigmoidGradGo,
 	siluGrad:    siluGradGo,
+	siluGradTo:  siluGradToGo,
 	mulAdd:      mulAddGo,
 	scaleShift:  scaleShiftGo,
 	sumSq:       sumSqGo,
@@ -136,6 +138,13 @@ func SiLU(y, x []float32) {
 func SiLUGrad(gx, g, x []float32) {
 	n := vecLen("SiLUGrad", gx, g, x)
 	activeVec.siluGrad(gx[:n], g, x)
+}
+
+// SiLUGradTo is SiLUGrad into a fresh buffer: gx[i] = g[i]·s·(1 + x·(1 −
+// s)), written rather than added (no pass to zero gx first).
+func SiLUGradTo(gx, g, x []float32) {
+	n := vecLen("SiLUGradTo", gx, g, x)
+	activeVec.siluGradTo(gx[:n], g, x)
 }
 
 // Add sets z[i] = x[i] + y[i].
@@ -321,6 +330,16 @@ func siluGradGo(gx, g, x []float32) {
 		er := e * r
 		s, c := pickNeg(v, r, er), pickNeg(v, er, r) // σ(x), 1 − σ(x) = σ(−x)
 		gx[i] += g[i] * (s * (1 + v*c))
+	}
+}
+
+func siluGradToGo(gx, g, x []float32) {
+	gx, g = gx[:len(x)], g[:len(x)]
+	for i, v := range x {
+		e, r := sigmoidParts(v)
+		er := e * r
+		s, c := pickNeg(v, r, er), pickNeg(v, er, r)
+		gx[i] = g[i] * (s * (1 + v*c))
 	}
 }
 

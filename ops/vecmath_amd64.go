@@ -26,6 +26,9 @@ func sigmoidGradAVX2(gx, g, y []float32)
 func siluGradAVX2(gx, g, x []float32)
 
 //go:noescape
+func siluGradToAVX2(gx, g, x []float32)
+
+//go:noescape
 func mulAddAVX2(z, x, y []float32)
 
 //go:noescape
@@ -50,6 +53,7 @@ var avx2Vec = vecKernels{
 	silu:        siluAVX2,
 	sigmoidGrad: sigmoidGradAVX2,
 	siluGrad:    siluGradAVX2,
+	siluGradTo:  siluGradToAVX2,
 	mulAdd:      mulAddAVX2,
 	scaleShift:  scaleShiftAVX2,
 	sumSq:       sumSqAVX2,

@@ -183,10 +183,9 @@ silu_done:
 	VZEROUPPER
 	RET
 
-// SILUGRADBODY8: Y4 = s·(1 + x·c) from Y0 = x, with s = σ(x) and c =
-// σ(−x) = 1 − σ(x) (r and e·r, swapped for negative x); then Y8 (gx) +=
-// Y9 (g)·Y4.
-#define SILUGRADBODY8 \
+// SILUGRADTERM8: Y4 = Y9 (g)·s·(1 + x·c) from Y0 = x, with s = σ(x) and
+// c = σ(−x) = 1 − σ(x) (r and e·r, swapped for negative x).
+#define SILUGRADTERM8 \
 	SIGPARTS8; \
 	VMULPS    Y2, Y1, Y3; \
 	VBLENDVPS Y0, Y3, Y2, Y4; \
@@ -194,8 +193,12 @@ silu_done:
 	VMULPS    Y5, Y0, Y5; \
 	VADDPS    ·vmOne(SB), Y5, Y5; \
 	VMULPS    Y5, Y4, Y4; \
-	VMULPS    Y4, Y9, Y4; \
-	VADDPS    Y4, Y8, Y8
+	VMULPS    Y4, Y9, Y4
+
+// SILUGRADBODY8: Y8 (gx) += the term.
+#define SILUGRADBODY8 \
+	SILUGRADTERM8; \
+	VADDPS Y4, Y8, Y8
 
 // func siluGradAVX2(gx, g, x []float32)
 //
@@ -237,6 +240,47 @@ silug_check:
 	VMASKMOVPS Y8, Y7, (DI)
 
 silug_done:
+	VZEROUPPER
+	RET
+
+// func siluGradToAVX2(gx, g, x []float32)
+//
+//	for i, v := range x {
+//		e, r := sigmoidParts(v)
+//		er := e * r
+//		s, c := pickNeg(v, r, er), pickNeg(v, er, r)
+//		gx[i] = g[i] * (s * (1 + v*c))
+//	}
+TEXT ·siluGradToAVX2(SB), NOSPLIT, $0-72
+	MOVQ    gx_base+0(FP), DI
+	MOVQ    g_base+24(FP), SI
+	MOVQ    x_base+48(FP), DX
+	MOVQ    x_len+56(FP), CX
+	VMOVUPS ·vmExpLo(SB), Y15
+	JMP     silugt_check
+
+silugt_loop:
+	VMOVUPS (DX), Y0
+	VMOVUPS (SI), Y9
+	SILUGRADTERM8
+	VMOVUPS Y4, (DI)
+	ADDQ    $32, DX
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+
+silugt_check:
+	CMPQ CX, $8
+	JAE  silugt_loop
+	TESTQ CX, CX
+	JZ   silugt_done
+	TAIL8(CX)
+	VMASKMOVPS (DX), Y7, Y0
+	VMASKMOVPS (SI), Y7, Y9
+	SILUGRADTERM8
+	VMASKMOVPS Y4, Y7, (DI)
+
+silugt_done:
 	VZEROUPPER
 	RET
 
