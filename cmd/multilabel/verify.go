@@ -71,7 +71,7 @@ type verifyCheck struct {
 	Phase     string  `json:"phase"` // eval, train, grad
 	Name      string  `json:"name"`
 	Shape     []int   `json:"shape,omitempty"`
-	MaxRelErr float64 `json:"max_rel_err"` // max|Δ| / max|ref|
+	MaxRelErr float64 `json:"max_rel_err"` // max|Δ| / max|ref|; -1: not compared (see Note)
 	MaxAbsRef float64 `json:"max_abs_ref"`
 	// L2 rule only (gradients whose reference carries PyTorch's float32 error).
 	RelL2      float64 `json:"rel_l2,omitempty"`           // ‖Δ‖ / ‖ref‖
@@ -359,7 +359,7 @@ func forwardCheck(phase, name string, got, want *ag.Tensor) verifyCheck {
 	}
 	c.MaxRelErr, c.MaxAbsRef = maxRelErr(got.Data, want.Data, 0)
 	c.Pass = c.MaxRelErr <= forwardTol
-	return c
+	return nanCheck(c)
 }
 
 // gradCheck compares a gradient: max|Δ|/max|ref| ≤ 1e-3, or, when the
@@ -403,6 +403,15 @@ func gradCheck(name string, got, want *ag.Tensor, meta map[string]string, floor 
 	} else {
 		c.Pass = c.MaxRelErr <= gradTol
 	}
+	return nanCheck(c)
+}
+
+// nanCheck turns a NaN error (NaN in our output or the reference) into a
+// failed check with -1 errors: JSON has no NaN.
+func nanCheck(c verifyCheck) verifyCheck {
+	if math.IsNaN(c.MaxRelErr) || math.IsNaN(c.RelL2) {
+		c.MaxRelErr, c.RelL2, c.Pass, c.Note = -1, 0, false, "NaN"
+	}
 	return c
 }
 
@@ -410,7 +419,7 @@ func gradCheck(name string, got, want *ag.Tensor, meta map[string]string, floor 
 func comparable(got, want *ag.Tensor, c *verifyCheck) bool {
 	if got == nil {
 		c.Note = "missing"
-		c.MaxRelErr = math.Inf(1)
+		c.MaxRelErr = -1
 		return false
 	}
 	trim := func(s []int) []int {
@@ -421,7 +430,7 @@ func comparable(got, want *ag.Tensor, c *verifyCheck) bool {
 	}
 	if !slices.Equal(trim(got.Shape), trim(want.Shape)) {
 		c.Note = fmt.Sprintf("shape %v, reference %v", got.Shape, want.Shape)
-		c.MaxRelErr = math.Inf(1)
+		c.MaxRelErr = -1
 		return false
 	}
 	return true
@@ -491,6 +500,9 @@ func printReport(w io.Writer, rep *verifyReport, verbose bool) {
 	errText := func(c verifyCheck) string {
 		if strings.HasPrefix(c.Rule, "rel L2") {
 			return fmt.Sprintf("rel L2 %.2g (max rel %.2g)", c.RelL2, c.MaxRelErr)
+		}
+		if c.MaxRelErr < 0 {
+			return "not compared"
 		}
 		return fmt.Sprintf("max rel %.2g", c.MaxRelErr)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -187,6 +188,25 @@ func TestVerifyDetectsErrors(t *testing.T) {
 	})
 	if rc, rep := verifyJSON(t, "verify_tiny_tresnet", ref); rc != 1 || rep.Failed != 1 {
 		t.Errorf("L2 rule, gradient off by 10%%: exit %d, %d failed", rc, rep.Failed)
+	}
+
+	// An activation the model has no module for, one of the wrong shape,
+	// and a NaN: failed checks that say why (and -json still encodes).
+	ref = tamper(t, "effnetv2_tiny", "_ref", func(sd *nn.StateDict) {
+		sd.Set("ref.act.features.9", sd.Get("ref.act.features.5"))
+		sd.Set("ref.act.features.2", sd.Get("ref.act.features.3"))
+		sd.Get("ref.act.features.4").Data[7] = float32(math.NaN())
+	})
+	rc, rep = verifyJSON(t, "verify_tiny_effnetv2", ref)
+	notes := map[string]string{}
+	for _, c := range rep.Checks {
+		if !c.Pass {
+			notes[c.Name] = c.Note
+		}
+	}
+	if rc != 1 || len(notes) != 3 || !strings.Contains(notes["features.9"], "no module named features.9") ||
+		!strings.Contains(notes["features.2"], "shape") || notes["features.4"] != "NaN" {
+		t.Errorf("bad activations: exit %d, failed %q", rc, notes)
 	}
 
 	// A weight missing from the file and one the model does not have.
