@@ -160,6 +160,43 @@ func bcastGrad(x, out *Tensor, p *bcastPlan, term func(dst []float32, o, ia, ib,
 	out.arena.put(tmp)
 }
 
+// bcastGradMulRuns adds into x.Grad the gradient of a factor x of a
+// product x ⊙ o that is stretched along the runs (x's stride along the
+// innermost coalesced dim is 0: a squeeze-excitation gate [N,C,1,1], a
+// per-channel scale) while the other factor o is contiguous there:
+//
+//	∂L/∂x[i] += Σ over runs r reading x[i] of Σ_j g[r,j]·o[r,j]
+//
+// One ops.SumDot per run (work split over whole runs, sums kept per run,
+// then added to x's elements in order), instead of writing every g·o into
+// a zeroed output-sized scratch and summing it down. xIsA says which
+// operand of the plan x is; out is the product (its arena lends the
+// scratch).
+func bcastGradMulRuns(x, o, out *Tensor, p *bcastPlan, g []float32, xIsA bool) {
+	inner := p.size[len(p.size)-1]
+	nRuns := p.n / inner
+	sums := out.arena.get(nRuns)
+	od := o.Data
+	ops.Parallel(nRuns, max(1, bcastGrain/inner), func(lo, hi int) {
+		p.runs(lo*inner, hi*inner, func(off, ia, ib, l int) {
+			io := ib
+			if !xIsA {
+				io = ia
+			}
+			_, sums[off/inner] = ops.SumDot(g[off:off+l], od[io:io+l], 0)
+		})
+	})
+	gx := x.grad()
+	p.runs(0, p.n, func(off, ia, ib, _ int) {
+		ix := ia
+		if !xIsA {
+			ix = ib
+		}
+		gx[ix] += sums[off/inner]
+	})
+	out.arena.put(sums)
+}
+
 // bcastGradLinear adds c·g, summed down to x's shape, into x.Grad: the
 // backward of an input that enters the output linearly (Add, Sub), where
 // no per-element product has to be formed first.

@@ -28,6 +28,10 @@ type binaryKernel struct {
 	// ca, cb, when not 0, say that ∂f/∂a (∂f/∂b) is that constant (Add,
 	// Sub): the gradient is then c·g summed down, with no da/db pass.
 	ca, cb float32
+	// product says f is a·b: a factor stretched along the runs against a
+	// contiguous one gets its gradient as one dot product per run
+	// (bcastGradMulRuns) instead of through da/db.
+	product bool
 }
 
 // binary runs k over a ⊙ b with broadcasting. When the shapes are equal
@@ -43,6 +47,8 @@ func binary(k *binaryKernel, a, b *Tensor) *Tensor {
 			g := out.Grad
 			if a.requiresGrad && k.ca != 0 {
 				bcastGradLinear(a, out, p, g, k.ca)
+			} else if a.requiresGrad && k.product && p.ia == 0 && p.ib == 1 {
+				bcastGradMulRuns(a, b, out, p, g, true)
 			} else if a.requiresGrad {
 				bcastGrad(a, out, p, func(dst []float32, o, ia, ib, l int) {
 					k.da(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
@@ -50,6 +56,8 @@ func binary(k *binaryKernel, a, b *Tensor) *Tensor {
 			}
 			if b.requiresGrad && k.cb != 0 {
 				bcastGradLinear(b, out, p, g, k.cb)
+			} else if b.requiresGrad && k.product && p.ib == 0 && p.ia == 1 {
+				bcastGradMulRuns(b, a, out, p, g, false)
 			} else if b.requiresGrad {
 				bcastGrad(b, out, p, func(dst []float32, o, ia, ib, l int) {
 					k.db(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
@@ -142,7 +150,7 @@ var (
 			}
 		}}
 
-	mulK = binaryKernel{name: "Mul",
+	mulK = binaryKernel{name: "Mul", product: true,
 		f: func(out, a []float32, sa int, b []float32, sb int) {
 			l := len(out)
 			switch {
