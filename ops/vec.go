@@ -33,13 +33,21 @@ func Scale(alpha float32, x []float32) {
 }
 
 // Sum returns Σ x_i, accumulated in float64 so that long sums (a whole
-// feature map, a batch of losses) do not lose the small terms.
+// feature map, a batch of losses) do not lose the small terms. On amd64
+// the AVX2 twin (vecmath_stats_amd64.s) keeps 16 float64 lanes, so the
+// order of the additions differs from the loop's; both are float64 sums,
+// equal after the rounding to float32 but for rare last-bit ties.
 func Sum(x []float32) float32 {
+	return float32(activeVec.sum(x))
+}
+
+// sumGo is Sum's reference loop.
+func sumGo(x []float32) float64 {
 	var s float64
 	for _, v := range x {
 		s += float64(v)
 	}
-	return float32(s)
+	return s
 }
 
 // Dot returns Σ x_i·y_i over len(x) elements, accumulated in float64; y

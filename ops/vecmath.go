@@ -42,7 +42,9 @@ type vecKernels struct {
 	siluGradTo  func(gx, g, x []float32)
 	mulAdd      func(z, x, y []float32)
 	scaleShift  func(y, x []float32, a, b float32)
-	// Batch-norm statistics and backward (vecmath_stats.go).
+	// Sum (vec.go), and batch-norm statistics and backward
+	// (vecmath_stats.go).
+	sum        func(x []float32) float64
 	sumSq      func(x []float32, c float32) (s1, s2 float32)
 	sumDot     func(g, x []float32, c float32) (sg, sgx float32)
 	combine    func(z, x, y []float32, a, b, c, d float32)
@@ -60,6 +62,7 @@ var goVec = vecKernels{
 	siluGradTo:  siluGradToGo,
 	mulAdd:      mulAddGo,
 	scaleShift:  scaleShiftGo,
+	sum:         sumGo,
 	sumSq:       sumSqGo,
 	sumDot:      sumDotGo,
 	combine:     combineGo,

@@ -35,6 +35,9 @@ func mulAddAVX2(z, x, y []float32)
 func scaleShiftAVX2(y, x []float32, a, b float32)
 
 //go:noescape
+func sumAVX2(x []float32) float64
+
+//go:noescape
 func sumSqAVX2(x []float32, c float32) (s1, s2 float32)
 
 //go:noescape
@@ -56,6 +59,7 @@ var avx2Vec = vecKernels{
 	siluGradTo:  siluGradToAVX2,
 	mulAdd:      mulAddAVX2,
 	scaleShift:  scaleShiftAVX2,
+	sum:         sumAVX2,
 	sumSq:       sumSqAVX2,
 	sumDot:      sumDotAVX2,
 	combine:     combineAVX2,

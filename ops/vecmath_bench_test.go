@@ -75,6 +75,7 @@ func BenchmarkVecMath(b *testing.B) {
 		sink += float32(q)
 	})
 	for _, k := range vecImpls() {
+		run("Sum/"+k.name, func() { sink += float32(k.sum(x)) })
 		run("SumSq/"+k.name, func() { a, b := k.sumSq(x, 0.5); sink += a + b })
 		run("SumDot/"+k.name, func() { a, b := k.sumDot(g, x, 0.5); sink += a + b })
 		run("Combine/"+k.name, func() { k.combine(y, g, x, 1.5, -0.5, 0.25, 0.125) })

@@ -270,3 +270,70 @@ comba_check:
 comba_done:
 	VZEROUPPER
 	RET
+
+// func sumAVX2(x []float32) float64
+//
+//	for _, v := range x {
+//		s += float64(v)
+//	}
+//
+// Four 4-lane float64 accumulators (each float32 widened exactly by
+// VCVTPS2PD), then 4 at a time, then the last n%4 one by one.
+TEXT ·sumAVX2(SB), NOSPLIT, $0-32
+	MOVQ   x_base+0(FP), SI
+	MOVQ   x_len+8(FP), CX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD X5, X5, X5
+	JMP    sum_check16
+
+sum_loop16:
+	VCVTPS2PD (SI), Y4
+	VADDPD    Y4, Y0, Y0
+	VCVTPS2PD 16(SI), Y4
+	VADDPD    Y4, Y1, Y1
+	VCVTPS2PD 32(SI), Y4
+	VADDPD    Y4, Y2, Y2
+	VCVTPS2PD 48(SI), Y4
+	VADDPD    Y4, Y3, Y3
+	ADDQ      $64, SI
+	SUBQ      $16, CX
+
+sum_check16:
+	CMPQ   CX, $16
+	JAE    sum_loop16
+	VADDPD Y1, Y0, Y0
+	VADDPD Y3, Y2, Y2
+	VADDPD Y2, Y0, Y0
+	JMP    sum_check4
+
+sum_loop4:
+	VCVTPS2PD (SI), Y4
+	VADDPD    Y4, Y0, Y0
+	ADDQ      $16, SI
+	SUBQ      $4, CX
+
+sum_check4:
+	CMPQ CX, $4
+	JAE  sum_loop4
+	JMP  sum_check1
+
+sum_loop1:
+	VCVTSS2SD (SI), X4, X4
+	VADDSD    X4, X5, X5
+	ADDQ      $4, SI
+	DECQ      CX
+
+sum_check1:
+	TESTQ CX, CX
+	JNZ   sum_loop1
+	VEXTRACTF128 $1, Y0, X4
+	VADDPD       X4, X0, X0
+	VPERMILPD    $1, X0, X4
+	VADDSD       X4, X0, X0
+	VADDSD       X5, X0, X0
+	VMOVSD       X0, ret+24(FP)
+	VZEROUPPER
+	RET

@@ -130,3 +130,26 @@ func TestSumSqVariance(t *testing.T) {
 		}
 	}
 }
+
+// Sum accumulates in float64 in every implementation: against an exact
+// float64 sum (the terms are float32, so a float64 sum of up to 2^29 of
+// them is exact to 2^-24 relative of Σ|x| at worst), with poisoned memory
+// around the slice.
+func TestSumFloat64Lanes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	for _, k := range vecImpls() {
+		for _, n := range statLengths() {
+			for _, off := range []int{0, 1, 3} {
+				x := poisoned(rng, n, off, func() float32 { return float32(rng.NormFloat64() * 100) })
+				var want, mag float64
+				for _, v := range x {
+					want += float64(v)
+					mag += math.Abs(float64(v))
+				}
+				if got := k.sum(x); math.Abs(got-want) > 1e-13*mag {
+					t.Fatalf("%s: Sum n=%d off=%d = %v, want %v", k.name, n, off, got, want)
+				}
+			}
+		}
+	}
+}
