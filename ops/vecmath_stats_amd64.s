@@ -2,7 +2,8 @@
 
 #include "textflag.h"
 
-// Batch-norm kernels, AVX2+FMA (vecmath_stats.go has their Go twins).
+// Batch-norm kernels and Sum's float64-lane reduction, AVX2+FMA
+// (vecmath_stats.go and vec.go have their Go twins).
 // Reductions keep four pairs of 8-lane float32 accumulators in the main
 // loop (32 values per iteration, enough independent adds to hide the add
 // latency), fold them into one pair, finish whole vectors one at a time
