@@ -187,6 +187,8 @@ func BatchNorm2d(x, w, b, runMean, runVar *Tensor, training bool, momentum, eps 
 // every element, and whether the buffer is new: a new one comes from the
 // arena unzeroed (saving a pass that clears it), so the op must write (=)
 // rather than add (+=). An existing one holds other ops' terms: add.
+// BatchNorm2d, unary's write forms (activation.go) and
+// bcastGradLinear (broadcast.go) use it.
 func gradToWrite(t *Tensor) (g []float32, fresh bool) {
 	if t.Grad != nil {
 		return t.Grad, false
