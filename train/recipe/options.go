@@ -50,8 +50,10 @@ type Options struct {
 	EMADecay            float64 // 0: 0.9993; negative disables
 	WeightDecay         float64
 	SAM                 bool
-	Paper               bool // the paper's VOC recipe
-	Quick               bool // smoke-test sizes
+	Optimizer           string // sgd or adamw ("": adamw for the laptop preset, sgd with Paper)
+	Augment             string // full (RandAugment, Cutout, flip), flip, or none ("": full)
+	Paper               bool   // the paper's VOC recipe
+	Quick               bool   // smoke-test sizes
 	Seed                uint64
 
 	Out    string   // parent folder of new run folders
@@ -89,7 +91,7 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.IntVar(&o.Batch, "batch", o.Batch, "batch size (default 32; 84 with -paper)")
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs (default 8; 60 with -paper)")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "image decoding goroutines (default GOMAXPROCS)")
-	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate (default 0.05; 0.005 with -paper)")
+	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate (default 0.002 with adamw, 0.01 with sgd; 0.005 with -paper)")
 	fs.Float64Var(&o.S, "s", o.S, "AM/AAM scale s (default 17, the paper's VOC value)")
 	fs.Float64Var(&o.M, "m", o.M, "AM/AAM margin m")
 	fs.Float64Var(&o.K, "k", o.K, "AM/AAM positive/negative balance k")
@@ -98,6 +100,8 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.Float64Var(&o.EMADecay, "ema", o.EMADecay, "EMA decay (default 0.9993 with a warm-up; 0.9993 without warm-up with -paper); negative disables")
 	fs.Float64Var(&o.WeightDecay, "wd", o.WeightDecay, "weight decay")
 	fs.BoolVar(&o.SAM, "sam", o.SAM, "use SAM (ρ 0.05); -paper turns it on")
+	fs.StringVar(&o.Optimizer, "optimizer", o.Optimizer, "sgd or adamw (default adamw; sgd with -paper)")
+	fs.StringVar(&o.Augment, "augment", o.Augment, "training augmentation: full (RandAugment, Cutout, flip, the reference's), flip, or none (default full)")
 	fs.BoolVar(&o.Paper, "paper", o.Paper, "the paper's VOC recipe: 448 px, batch 84, 60 epochs, lr 0.005, SAM, EMA 0.9993, s 17, γ-/γ+ 2/1")
 	fs.BoolVar(&o.SkipBad, "skip-bad", o.SkipBad, "skip unreadable images and annotations with a warning instead of stopping")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
@@ -108,11 +112,12 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 // Resolve fills the knobs left 0 from the preset (laptop, Paper or
 // Quick), and the VOC split defaults when Data is a folder.
 //
-//	          laptop  paper  quick
-//	size       128     448     64
-//	batch       32      84     16
-//	epochs       8      60      2
-//	lr        0.05   0.005   0.05
+//	           laptop  paper  quick
+//	size        128     448     64
+//	batch        32      84     16
+//	epochs        8      60      2
+//	optimizer  adamw    sgd  adamw
+//	lr        0.002   0.005  0.002   (SGD without -paper: 0.01)
 func (o *Options) Resolve() {
 	set := func(v *int, laptop, paper, quick int) {
 		if *v == 0 {
@@ -129,12 +134,7 @@ func (o *Options) Resolve() {
 	set(&o.Size, 128, 448, 64)
 	set(&o.Batch, 32, 84, 16)
 	set(&o.Epochs, 8, 60, 2)
-	if o.LR == 0 {
-		o.LR = 0.05
-		if o.Paper {
-			o.LR = 0.005
-		}
-	}
+
 	if o.S == 0 {
 		o.S = 17
 	}
@@ -149,6 +149,25 @@ func (o *Options) Resolve() {
 	}
 	if o.Paper {
 		o.SAM = true
+	}
+	if o.Optimizer == "" {
+		o.Optimizer = "adamw"
+		if o.Paper {
+			o.Optimizer = "sgd"
+		}
+	}
+	if o.Augment == "" {
+		o.Augment = "full"
+	}
+	if o.LR == 0 {
+		switch {
+		case o.Paper:
+			o.LR = 0.005
+		case o.Optimizer == "adamw":
+			o.LR = 0.002
+		default:
+			o.LR = 0.01
+		}
 	}
 	// The laptop default narrows ML-Decoder (768/2048 → 256/512): at 128 px
 	// the paper's head would cost more than the backbone.
@@ -182,6 +201,12 @@ func (o *Options) Check() error {
 	case "aam", "am", "asl", "bce":
 	default:
 		return inputf("-loss %q: want aam, am, asl or bce", o.Loss)
+	}
+	if o.Optimizer != "sgd" && o.Optimizer != "adamw" {
+		return inputf("-optimizer %q: want sgd or adamw", o.Optimizer)
+	}
+	if o.Augment != "full" && o.Augment != "flip" && o.Augment != "none" {
+		return inputf("-augment %q: want full, flip or none", o.Augment)
 	}
 	if !slices.Contains(models.HeadNames, o.Head) {
 		return inputf("-head %q: want one of %s", o.Head, strings.Join(models.HeadNames, ", "))

@@ -67,14 +67,20 @@ func writeCSV(t *testing.T, dir, name string, n int) string {
 func TestResolvePresets(t *testing.T) {
 	o := Defaults()
 	o.Resolve()
-	if o.Size != 128 || o.Batch != 32 || o.Epochs != 8 || o.LR != 0.05 || o.SAM || o.DecoderEmbed != 256 || o.GammaPos != 1 || o.GammaNeg != 2 {
+	if o.Size != 128 || o.Batch != 32 || o.Epochs != 8 || o.LR != 0.002 || o.Optimizer != "adamw" || o.SAM || o.DecoderEmbed != 256 || o.GammaPos != 1 || o.GammaNeg != 2 {
 		t.Errorf("laptop preset: %+v", o)
 	}
 	p := Defaults()
 	p.Paper, p.Model = true, "efficientnetv2_s"
 	p.Resolve()
-	if p.Size != 448 || p.Batch != 84 || p.Epochs != 60 || p.LR != 0.005 || !p.SAM || p.S != 17 || p.DecoderEmbed != 0 {
+	if p.Size != 448 || p.Batch != 84 || p.Epochs != 60 || p.LR != 0.005 || p.Optimizer != "sgd" || !p.SAM || p.S != 17 || p.DecoderEmbed != 0 {
 		t.Errorf("paper preset: %+v", p)
+	}
+	s := Defaults()
+	s.Optimizer = "sgd"
+	s.Resolve()
+	if s.LR != 0.01 {
+		t.Errorf("laptop preset with SGD: lr %v", s.LR)
 	}
 	q := Defaults()
 	q.Quick, q.Epochs, q.Loss = true, 3, "asl"
@@ -91,6 +97,8 @@ func TestCheckErrors(t *testing.T) {
 		want string
 	}{
 		{func(o *Options) { o.Loss = "hinge" }, "-loss"},
+		{func(o *Options) { o.Optimizer = "rmsprop" }, "-optimizer"},
+		{func(o *Options) { o.Augment = "mixup" }, "-augment"},
 		{func(o *Options) { o.Head = "mlp" }, "-head"},
 		{func(o *Options) { o.Model = "resnet9000" }, "-model"},
 		{func(o *Options) { o.Size = 16 }, "-size 16"},

@@ -87,12 +87,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	fmt.Fprintf(out, "model: %s + %s, %.2fM parameters, %.3f GMACs per %dx%d image; loss %s (scale %g)\n",
 		o.Model, o.Head, float64(params)/1e6, gmacs, o.Size, o.Size, o.Loss, loss.Scale())
 
-	// 3. Loaders: the reference's training transform (RandAugment,
-	// Cutout, flip) on the training split only.
+	// 3. Loaders: the training transform (the reference's RandAugment,
+	// Cutout and flip, or less) on the training split only.
 	lc := loaderConfig(spec, o.Batch, o.Workers, o.Seed, o.SkipBad, warn)
 	trainCfg := lc
 	trainCfg.Shuffle, trainCfg.DropLast = true, true
-	trainCfg.Transform = data.Transform(augment.Train(augment.DefaultTrainOptions()))
+	trainCfg.Transform = trainTransform(o.Augment)
 	trainLoader, err := data.NewLoader(trainDS, trainCfg)
 	if err != nil {
 		return nil, err
@@ -122,6 +122,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	cfg := train.DefaultConfig()
 	cfg.Epochs, cfg.LR, cfg.SAM, cfg.Seed, cfg.WeightDecay = o.Epochs, o.LR, o.SAM, o.Seed, o.WeightDecay
+	cfg.Optimizer = o.Optimizer
 	cfg.EMADecay, cfg.EMAWarmup = max(o.EMADecay, 0), !o.Paper
 	if o.Paper {
 		cfg.Patience = 5
@@ -201,4 +202,17 @@ func loaderConfig(spec models.Spec, batch, workers int, seed uint64, skipBad boo
 		norm = data.NormImageNet
 	}
 	return data.LoaderConfig{Size: spec.Size, BatchSize: batch, Seed: seed, Workers: workers, Norm: norm, SkipBad: skipBad, Warn: warn}
+}
+
+// trainTransform is the training augmentation: "full" is the reference's
+// (RandAugment, Cutout p 0.5 factor 0.4, flip p 0.5, METHOD.md §5.7),
+// "flip" the horizontal flip alone, "none" nothing.
+func trainTransform(kind string) data.Transform {
+	switch kind {
+	case "none":
+		return nil
+	case "flip":
+		return data.Transform(augment.RandomHorizontalFlip(0.5))
+	}
+	return data.Transform(augment.Train(augment.DefaultTrainOptions()))
 }
