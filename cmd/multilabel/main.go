@@ -1,7 +1,12 @@
 // Command multilabel is the command line of the project: one subcommand
-// per file (info.go, ...), dispatched by name.
+// per file, dispatched by name.
 //
-//	multilabel info -model efficientnetv2_s -size 224 [-classes 1000] [-json]
+//	multilabel train -data PATH [recipe flags]          train, write a run folder (train.go)
+//	multilabel eval -run RUN -data PATH [-split test]   the paper's metrics table (eval.go)
+//	multilabel thresholds -run RUN -data PATH           tune per-class thresholds (thresholds.go)
+//	multilabel predict -run RUN [-json] images...       classify files or folders (predict.go)
+//	multilabel info -model NAME -size S [-json]         parameters, GMACs, feature shape (info.go)
+//	multilabel verify -model NAME -weights REF          check a model against a PyTorch reference (verify.go)
 //
 // Usage errors (unknown subcommand, bad flags, unknown model) print one
 // line to stderr and exit with status 2; failures while running exit 1.
