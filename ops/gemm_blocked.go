@@ -1,38 +1,104 @@
 package ops
 
 import (
-	"math/bits"
 	"sync"
+	"sync/atomic"
 )
 
 // The BLIS/Goto loop nest around a micro-kernel (gemm_kernel_go.go):
 //
-//	for jc := 0; jc < n; jc += NC            // B block: KC x NC, in L2
-//	  for pc := 0; pc < k; pc += KC          // one rank-KC update of C
-//	    pack opB[pc:pc+KC, jc:jc+NC] into NR-column micro-panels (parallel)
-//	    for each MR x NR tile (ir, jr) of C[:, jc:jc+NC], ir-major (parallel):
-//	      when ir changes: pack opA[ir:ir+MR, pc:pc+KC] into an MR-row
-//	                       micro-panel (L1-resident while jr runs)
-//	      kernel(KC, Apanel, Bpanel[jr], C[ir:ir+MR, jc+jr:jc+jr+NR])
+//	for jc := 0; jc < n; jc += NC                 // B block: K x NC, packed lazily
+//	  for each unit (a row of MR x NR tiles, or part of one), claimed by a thread:
+//	    for s, pc := range the rank-KC updates    // KC divides K evenly
+//	      pack opA[ir:ir+MR, pc:pc+KC] into an MR-row micro-panel (L1-resident)
+//	      for jr over the unit's tiles:
+//	        make sure B micro-panel (s, jr) is packed (the first thread to need it packs it)
+//	        kernel(KC, Apanel, Bpanel[s, jr], C[ir:ir+MR, jc+jr:jc+jr+NR])
 //
-// Packing copies op(A) and op(B) into the exact order the kernel reads
-// them, so all four transpose combinations are settled here and the kernel
-// only ever sees unit-stride panels. Panels are zero-padded to MR rows and
-// NR columns, so the kernel never branches on the shape; an edge tile is
-// computed into a scratch tile and the valid part merged into C.
+// Packing (gemm_pack.go) copies op(A) and op(B) into the exact order the
+// kernel reads them, so all four transpose combinations are settled there
+// and the kernel only ever sees unit-stride panels. Panels are zero-padded to
+// MR rows and NR columns, so the kernel never branches on the shape; an edge
+// tile is computed into a scratch tile and the valid part merged into C.
 //
 // beta is applied by the first rank-KC update only (later ones accumulate
 // with beta = 1), so beta == 0 never reads C.
 //
-// Threads: the tiles of one (jc, pc) block are split into contiguous,
-// ir-major ranges handed to the worker pool. Each element of C is computed
-// by exactly the same sequence of operations whatever the split, so the
-// result does not depend on the thread count (bit for bit).
+// Threads. The whole K x NC block of B is packed at once (NC is cut so it
+// stays within an eighth of L3), by the threads that compute with it: each
+// micro-panel has a flag (unpacked, being packed, packed), and the first
+// thread to need a panel packs it while a thread that finds it being packed
+// packs its own copy instead of waiting (packedB). So one jc block costs a
+// single pool round trip and no barrier between rank-KC updates, and every
+// B element is packed once (rarely twice). Threads claim units from an atomic counter, so
+// the load balances itself and a thread that starts late (the machine is
+// busy) just takes fewer units. A unit runs all of K for its tiles, so its
+// C tiles stay in cache across the rank-KC updates.
+//
+// Every element of C is computed by exactly the same sequence of operations
+// (the same kernel, the same K blocks in the same order, the same edge
+// path) whatever the split, so the result does not depend on the thread
+// count, bit for bit.
 
 // sgemm runs the active kernel over all pool threads.
 func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmPlanned(activeGemm.forN(n), Threads(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	threads := Threads()
+	if 2*float64(m)*float64(n)*float64(k) < gemmParallelMinFlops {
+		threads = 1
+	}
+	sgemmPlanned(activeGemm.forN(n), threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
+
+// gemmParallelMinFlops: below this many FLOPs a product runs on one
+// thread; a pool round trip (~a few µs, far more on a busy machine) would
+// cost more than the second core gains (128³ is 4.2 MFLOP, ~40 µs).
+const gemmParallelMinFlops = 6 << 20
+
+// directMaxPanels: below this many B micro-panels per row of tiles, A is
+// read unpacked (when the kernel has a direct variant and op(A) = A).
+const directMaxPanels = 8
+
+// gemmJob holds one Sgemm call: its operands, the blocking chosen for it,
+// and the state the threads share. Jobs are recycled (gemmJobs), and run is
+// the work method bound once when a job is made, so a call allocates
+// nothing (a closure or method value made per call would escape to the
+// pool and be allocated each time).
+type gemmJob struct {
+	pl             *gemmPlan
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a, b, c        []float32
+	lda, ldb, ldc  int
+
+	kc, nPc  int // depth of one rank-KC update (balanced: K = nPc blocks of <= kc) and their count
+	nc       int // columns per jc block
+	direct   bool
+	jc, nb   int // current jc block: first column and width
+	nPan     int // B micro-panels across the block
+	mPan     int // rows of tiles
+	unitPans int // B panels per unit of work (nPan: whole rows of tiles)
+	units    int
+	threads  int
+
+	bbuf  []float32       // packed B block: panel (s, q) at s*kc*nPan*NR + q*kb_s*NR
+	ready []atomic.Uint32 // per panel (s*nPan + q): panelUnpacked, panelPacking, panelReady
+	next  atomic.Int64    // next unclaimed unit
+
+	run func(lo, hi int)
+}
+
+const (
+	panelUnpacked = iota
+	panelPacking
+	panelReady
+)
+
+var gemmJobs = sync.Pool{New: func() any {
+	j := new(gemmJob)
+	j.run = j.work
+	return j
+}}
 
 // sgemmPlanned is sgemm with an explicit plan (kernel + blocking) and
 // thread count, so tests can run every kernel variant and thread count.
@@ -48,253 +114,164 @@ func sgemmPlanned(pl *gemmPlan, threads int, transA, transB bool, m, n, k int, a
 		sgemmThin(threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	kern := pl.kern
+	j := gemmJobs.Get().(*gemmJob)
+	*j = gemmJob{pl: pl, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
+		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, threads: threads,
+		bbuf: j.bbuf, ready: j.ready, run: j.run}
+	j.plan()
+	bb := getBuf(j.kc * j.nPc * roundUp(min(j.nc, n), pl.kern.nr))
+	j.bbuf = *bb
+	for j.jc = 0; j.jc < n; j.jc += j.nc {
+		j.block(min(j.nc, n-j.jc))
+	}
+	putBuf(bb)
+	j.a, j.b, j.c, j.bbuf = nil, nil, nil, nil // drop the caller's memory
+	gemmJobs.Put(j)
+}
+
+// plan settles the blocking of this product: KC balanced so that the K
+// blocks are equal (K = 512 with KC 464 would leave a 48-deep block, whose
+// per-tile costs are amortised over almost nothing), and NC cut so that the
+// whole packed K x NC block stays within the plan's budget.
+func (j *gemmJob) plan() {
+	pl, nr := j.pl, j.pl.kern.nr
+	j.nPc = (j.k + pl.kc - 1) / pl.kc
+	j.kc = (j.k + j.nPc - 1) / j.nPc
+	budget := pl.bmax
+	if budget == 0 {
+		budget = pl.kc * pl.nc
+	}
+	j.nc = max(nr, min(pl.nc, budget/j.k/nr*nr))
+}
+
+// block computes C[:, jc:jc+nb] on the pool.
+func (j *gemmJob) block(nb int) {
+	mr, nr := j.pl.kern.mr, j.pl.kern.nr
+	j.nb = nb
+	j.nPan = (nb + nr - 1) / nr
+	j.mPan = (j.m + mr - 1) / mr
+	// An A micro-panel serves the tiles of its unit; when they are few,
+	// packing it costs as much as computing them, so read A in place.
+	j.direct = !j.transA && j.pl.kern.direct != nil && j.nPan < directMaxPanels
+	// Units: whole rows of tiles when there are enough rows to go round,
+	// else rows cut into column groups (skinny M: split over N).
+	j.unitPans = j.nPan
+	if want := 2 * j.threads; j.threads > 1 && j.mPan < want {
+		groups := min(j.nPan, (want+j.mPan-1)/j.mPan)
+		j.unitPans = (j.nPan + groups - 1) / groups
+	}
+	j.units = j.mPan * ((j.nPan + j.unitPans - 1) / j.unitPans)
+	panels := j.nPc * j.nPan
+	if cap(j.ready) < panels {
+		j.ready = make([]atomic.Uint32, panels)
+	}
+	j.ready = j.ready[:panels]
+	for i := range j.ready {
+		j.ready[i].Store(panelUnpacked)
+	}
+	j.next.Store(0)
+	workers := min(j.threads, j.units)
+	ParallelN(workers, 1, workers, j.run)
+}
+
+// work is one thread's share of a block: it claims units until none is left.
+func (j *gemmJob) work(_, _ int) {
+	kern := j.pl.kern
 	mr, nr := kern.mr, kern.nr
-	mPan := (m + mr - 1) / mr
-	bb := getBuf(pl.kc * min(pl.nc, roundUp(n, nr)))
-	defer putBuf(bb)
-	bbuf := *bb
-	for jc := 0; jc < n; jc += pl.nc {
-		nb := min(pl.nc, n-jc)
-		nPan := (nb + nr - 1) / nr
-		for pc := 0; pc < k; pc += pl.kc {
-			kb := min(pl.kc, k-pc)
-			bet := beta
-			if pc > 0 {
+	// Scratch: the A micro-panel, an edge tile, and a B panel of our own.
+	ab := getBuf(mr*j.kc + mr*nr + j.kc*nr)
+	apan, tile, own := (*ab)[:mr*j.kc], (*ab)[mr*j.kc:mr*j.kc+mr*nr], (*ab)[mr*j.kc+mr*nr:]
+	groups := (j.nPan + j.unitPans - 1) / j.unitPans
+	for {
+		u := int(j.next.Add(1) - 1)
+		if u >= j.units {
+			break
+		}
+		ir, g := u/groups, u%groups
+		q0, q1 := g*j.unitPans, min(j.nPan, (g+1)*j.unitPans)
+		// Threads working side by side start their sweeps at different
+		// panels, so they pack different panels instead of queueing on one.
+		rot := 0
+		if j.threads > 1 {
+			rot = (u % j.threads) * (q1 - q0) / j.threads
+		}
+		i := ir * mr
+		rows := min(mr, j.m-i)
+		direct := j.direct && rows == mr
+		for s := 0; s < j.nPc; s++ {
+			pc := s * j.kc
+			kb := min(j.kc, j.k-pc)
+			bet := j.beta
+			if s > 0 {
 				bet = 1
 			}
-			// Pack the B block, one NR-column micro-panel per step.
-			panel := kb * nr
-			ParallelN(nPan, max(1, 16384/panel), threads, func(lo, hi int) {
-				for q := lo; q < hi; q++ {
-					packB(transB, b, ldb, pc, kb, jc+q*nr, min(nr, nb-q*nr), nr, bbuf[q*panel:(q+1)*panel])
-				}
-			})
-			// An A micro-panel serves nPan tiles; when they are few, packing
-			// it costs as much as computing them, so read A in place.
-			useDirect := !transA && kern.direct != nil && nPan < directMaxPanels
-			// Compute the tiles, ir-major so a packed A panel serves a row of tiles.
-			tiles := mPan * nPan
-			grain := tileGrain(pl, threads, tiles, nPan, kb)
-			chunks := threads
-			if threads > 1 {
-				chunks = 4 * threads // more chunks than threads: the pool balances load
+			if !direct {
+				packA(j.transA, j.a, j.lda, i, rows, pc, kb, mr, apan)
 			}
-			ParallelN(tiles, grain, chunks, func(lo, hi int) {
-				// The A panel and a scratch tile for the edges. (A local array
-				// would escape to the heap: the kernel is called through a
-				// func value.)
-				ab := getBuf(mr*kb + mr*nr)
-				apan, tile := (*ab)[:mr*kb], (*ab)[mr*kb:mr*kb+mr*nr]
-				lastIR := -1
-				for t := lo; t < hi; t++ {
-					ir, q := t/nPan, t%nPan
-					i := ir * mr
-					rows := min(mr, m-i)
-					direct := useDirect && rows == mr
-					if ir != lastIR && !direct {
-						packA(transA, a, lda, i, rows, pc, kb, mr, apan)
-					}
-					lastIR = ir
-					j := jc + q*nr
-					cols := min(nr, nb-q*nr)
-					bpan := bbuf[q*panel : (q+1)*panel]
-					var arows []float32
+			var arows []float32
+			if direct {
+				arows = j.a[i*j.lda+pc : (i+mr-1)*j.lda+pc+kb]
+			}
+			for x := 0; x < q1-q0; x++ {
+				q := q0 + (x+rot)%(q1-q0)
+				bpan := j.packedB(s, q, pc, kb, own)
+				col := j.jc + q*nr
+				cols := min(nr, j.nb-q*nr)
+				if rows == mr && cols == nr {
+					cdst := j.c[i*j.ldc+col : (i+mr-1)*j.ldc+col+nr]
 					if direct {
-						arows = a[i*lda+pc : (i+mr-1)*lda+pc+kb]
-					}
-					if rows == mr && cols == nr {
-						cdst := c[i*ldc+j : (i+mr-1)*ldc+j+nr]
-						if direct {
-							kern.direct(kb, arows, lda, bpan, cdst, ldc, alpha, bet)
-						} else {
-							kern.fn(kb, apan, bpan, cdst, ldc, alpha, bet)
-						}
-						continue
-					}
-					if direct {
-						kern.direct(kb, arows, lda, bpan, tile, nr, alpha, 0)
+						kern.direct(kb, arows, j.lda, bpan, cdst, j.ldc, j.alpha, bet)
 					} else {
-						kern.fn(kb, apan, bpan, tile, nr, alpha, 0)
+						kern.fn(kb, apan, bpan, cdst, j.ldc, j.alpha, bet)
 					}
-					for r := 0; r < rows; r++ {
-						crow := c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
-						trow := tile[r*nr : r*nr+cols]
-						if bet == 0 {
-							copy(crow, trow)
-						} else {
-							for x, v := range trow {
-								crow[x] = v + bet*crow[x]
-							}
+					continue
+				}
+				if direct {
+					kern.direct(kb, arows, j.lda, bpan, tile, nr, j.alpha, 0)
+				} else {
+					kern.fn(kb, apan, bpan, tile, nr, j.alpha, 0)
+				}
+				for r := 0; r < rows; r++ {
+					crow := j.c[(i+r)*j.ldc+col : (i+r)*j.ldc+col+cols]
+					trow := tile[r*nr : r*nr+cols]
+					if bet == 0 {
+						copy(crow, trow)
+					} else {
+						for jj, v := range trow {
+							crow[jj] = v + bet*crow[jj]
 						}
 					}
 				}
-				putBuf(ab)
-			})
-		}
-	}
-}
-
-// directMaxPanels: below this many B micro-panels per block, A is read
-// unpacked (when the kernel has a direct variant and op(A) = A).
-const directMaxPanels = 8
-
-// tileGrain picks the smallest number of tiles per parallel chunk: at most
-// an MC-row slab of the block, small enough that every thread gets several
-// chunks, and at least ~256 kFLOP so the pool's overhead stays negligible;
-// whole rows of tiles when there are enough rows to go round.
-func tileGrain(pl *gemmPlan, threads, tiles, nPan, kb int) int {
-	tileFlops := 2 * pl.kern.mr * pl.kern.nr * kb
-	g := max(1, (pl.mc/pl.kern.mr)*nPan)
-	if threads > 1 {
-		g = min(g, max(1, tiles/(4*threads)))
-	}
-	g = max(g, (256<<10)/tileFlops)
-	if mPan := tiles / nPan; mPan >= 2*threads {
-		// Whole rows of tiles per chunk, so no A panel is packed twice.
-		g = roundUp(g, nPan)
-	}
-	return g
-}
-
-// packA copies opA[i0:i0+rows, p0:p0+kb] into an MR-row micro-panel:
-// dst[p*MR + r] = opA[i0+r, p0+p], rows rows..MR zero.
-// opA[i,p] is a[i*lda+p], or a[p*lda+i] when transA.
-func packA(transA bool, a []float32, lda, i0, rows, p0, kb, mr int, dst []float32) {
-	dst = dst[:kb*mr]
-	if transA {
-		if rows == 12 && mr == 12 { // full AVX-512 panel: fixed-size copies
-			for p := 0; p < kb; p++ {
-				*(*[12]float32)(dst[p*12:]) = *(*[12]float32)(a[(p0+p)*lda+i0:])
-			}
-			return
-		}
-		for p := 0; p < kb; p++ {
-			d := dst[p*mr : p*mr+mr]
-			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+rows]
-			copy(d, src)
-			clear(d[rows:])
-		}
-		return
-	}
-	r := 0
-	// Four rows at a time: four read streams, one bounds check per 4 writes.
-	for ; r+4 <= rows; r += 4 {
-		s0 := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kb]
-		s1 := a[(i0+r+1)*lda+p0 : (i0+r+1)*lda+p0+kb]
-		s2 := a[(i0+r+2)*lda+p0 : (i0+r+2)*lda+p0+kb]
-		s3 := a[(i0+r+3)*lda+p0 : (i0+r+3)*lda+p0+kb]
-		for p := range s0 {
-			d := dst[p*mr+r : p*mr+r+4 : p*mr+r+4]
-			d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
-		}
-	}
-	for ; r < rows; r++ {
-		src := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kb]
-		for p, v := range src {
-			dst[p*mr+r] = v
-		}
-	}
-	for r := rows; r < mr; r++ {
-		for p := 0; p < kb; p++ {
-			dst[p*mr+r] = 0
-		}
-	}
-}
-
-// packB copies opB[p0:p0+kb, j0:j0+cols] into an NR-column micro-panel:
-// dst[p*NR + j] = opB[p0+p, j0+j], columns cols..NR zero.
-// opB[p,j] is b[p*ldb+j], or b[j*ldb+p] when transB.
-func packB(transB bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []float32) {
-	dst = dst[:kb*nr]
-	if !transB {
-		if cols == 32 && nr == 32 { // full AVX-512 panel: fixed-size copies, no memmove calls
-			for p := 0; p < kb; p++ {
-				*(*[32]float32)(dst[p*32:]) = *(*[32]float32)(b[(p0+p)*ldb+j0:])
-			}
-			return
-		}
-		if cols == 16 && nr == 16 {
-			for p := 0; p < kb; p++ {
-				*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[(p0+p)*ldb+j0:])
-			}
-			return
-		}
-		for p := 0; p < kb; p++ {
-			d := dst[p*nr : p*nr+nr]
-			src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+cols]
-			copy(d, src)
-			clear(d[cols:])
-		}
-		return
-	}
-	for j := 0; j < cols; j++ {
-		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
-		for p, v := range src {
-			dst[p*nr+j] = v
-		}
-	}
-	for j := cols; j < nr; j++ {
-		for p := 0; p < kb; p++ {
-			dst[p*nr+j] = 0
-		}
-	}
-}
-
-// scaleC sets C = beta*C (C = 0 when beta == 0, without reading C).
-func scaleC(m, n int, beta float32, c []float32, ldc int) {
-	for i := 0; i < m; i++ {
-		row := c[i*ldc : i*ldc+n]
-		switch beta {
-		case 0:
-			clear(row)
-		case 1:
-		default:
-			for j := range row {
-				row[j] *= beta
 			}
 		}
 	}
+	putBuf(ab)
 }
 
-func roundUp(x, to int) int { return (x + to - 1) / to * to }
-
-// Packing buffers (and the depthwise planes' padded copies) are recycled
-// on free lists by power-of-two size class, so a steady-state Sgemm
-// allocates no buffers. A sync.Pool would not do: it holds buffers of every
-// size in one pool (a large B block request would get a small A panel back
-// and allocate anyway) and drops them at every garbage collection. Each
-// class keeps at most a few buffers per thread, so what stays held is
-// bounded by the peak concurrent use. Contents are arbitrary on return.
-var bufFree struct {
-	mu   sync.Mutex
-	free [64][]*[]float32
-}
-
-func getBuf(n int) *[]float32 {
-	cls := bits.Len(uint(max(n, 1) - 1))
-	bufFree.mu.Lock()
-	if l := bufFree.free[cls]; len(l) > 0 {
-		p := l[len(l)-1]
-		l[len(l)-1] = nil
-		bufFree.free[cls] = l[:len(l)-1]
-		bufFree.mu.Unlock()
-		*p = (*p)[:n]
-		return p
+// packedB returns B micro-panel (s, q) of the current block,
+// opB[pc:pc+kb, jc+q*NR : jc+(q+1)*NR], packing it first if no thread has.
+// If another thread is packing it at this moment, it is packed again into
+// own (this thread's scratch panel) rather than waited for: on a busy
+// machine the other thread may be descheduled mid-copy for a whole time
+// slice, and spinning on it would burn this core meanwhile. The copy is
+// identical, so the result does not change.
+func (j *gemmJob) packedB(s, q, pc, kb int, own []float32) []float32 {
+	nr := j.pl.kern.nr
+	off := s*j.kc*j.nPan*nr + q*kb*nr
+	pan := j.bbuf[off : off+kb*nr]
+	st := &j.ready[s*j.nPan+q]
+	if st.Load() == panelReady {
+		return pan
 	}
-	bufFree.mu.Unlock()
-	s := make([]float32, n, 1<<cls)
-	return &s
-}
-
-func putBuf(p *[]float32) {
-	cls := bits.Len(uint(cap(*p) - 1))
-	if cap(*p) != 1<<cls {
-		return // not one of ours
+	if !st.CompareAndSwap(panelUnpacked, panelPacking) {
+		if st.Load() == panelReady {
+			return pan
+		}
+		pan = own[:kb*nr]
 	}
-	bufFree.mu.Lock()
-	if len(bufFree.free[cls]) < 2*Threads()+2 {
-		bufFree.free[cls] = append(bufFree.free[cls], p)
+	packB(j.transB, j.b, j.ldb, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, pan)
+	if &pan[0] != &own[0] {
+		st.Store(panelReady)
 	}
-	bufFree.mu.Unlock()
+	return pan
 }

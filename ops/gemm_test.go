@@ -18,19 +18,19 @@ import (
 const guard = float32(-7777.25)
 
 // gemmVariants returns a plan per kernel: the real cache blocking, and a
-// tiny one (KC=16, NC=2*NR) whose block edges small shapes cross many times.
+// tiny one (KC=16, NC=2*NR, B budget 16*NC) whose block edges small shapes cross many times.
 func gemmVariants() []gemmPlan {
 	kerns := append(asmGemmKernels(), goKernel)
 	var out []gemmPlan
 	for _, k := range kerns {
 		out = append(out, newGemmPlan(k))
-		out = append(out, gemmPlan{kern: k, kc: 16, mc: 2 * k.mr, nc: 2 * k.nr})
+		out = append(out, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr})
 	}
 	return out
 }
 
 func (pl gemmPlan) String() string {
-	return fmt.Sprintf("%s/kc%d_mc%d_nc%d", pl.kern.name, pl.kc, pl.mc, pl.nc)
+	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d", pl.kern.name, pl.kc, pl.nc, pl.bmax)
 }
 
 type gemmCase struct {
@@ -199,12 +199,14 @@ func TestSgemmPublic(t *testing.T) {
 }
 
 // TestSgemmThreadIndependence: every element of C is computed by the same
-// sequence of float32 operations whatever the split, so 1 and 2 chunks
-// must agree exactly (tolerance: zero, bit for bit).
+// sequence of float32 operations whatever the split, so 1 and 2 threads
+// must agree exactly (tolerance: zero, bit for bit). The shapes cover whole
+// rows of tiles per unit, a skinny M split over N (11 x 200), both thin
+// paths, and (with the tiny plan) several jc blocks.
 func TestSgemmThreadIndependence(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 5))
 	for _, pl := range gemmVariants() {
-		for _, sh := range [][3]int{{97, 83, 301}, {1, 300, 50}, {300, 1, 50}, {203, 24, 27}} {
+		for _, sh := range [][3]int{{97, 83, 301}, {11, 200, 50}, {1, 300, 50}, {300, 1, 50}, {203, 24, 27}} {
 			m, n, k := sh[0], sh[1], sh[2]
 			a, b := randSlice(rng, m*k), randSlice(rng, k*n)
 			c1, c2 := make([]float32, m*n), make([]float32, m*n)
@@ -277,6 +279,25 @@ func TestGemmKernelsMatchTwin(t *testing.T) {
 						}
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestSgemmNoAllocs: once warm, a product (blocked or thin, one thread or
+// all) allocates nothing: jobs, packing buffers and pool groups are all
+// recycled. (Per-call closures once made most of a training step's
+// allocations.)
+func TestSgemmNoAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	for _, sh := range [][3]int{{128, 128, 200}, {40, 50, 30}, {1, 500, 300}, {500, 1, 300}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, b, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
+		for _, threads := range []int{1, Threads()} {
+			f := func() { sgemmPlanned(&activeGemm, threads, false, false, m, n, k, 1, a, k, b, n, 0, c, n) }
+			f()
+			if allocs := testing.AllocsPerRun(20, f); allocs != 0 {
+				t.Errorf("m=%d n=%d k=%d threads=%d: %v allocations per call, want 0", m, n, k, threads, allocs)
 			}
 		}
 	}

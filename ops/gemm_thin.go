@@ -1,5 +1,7 @@
 package ops
 
+import "sync"
+
 // The thin path: when op(A) is one row (m == 1) or op(B) one column
 // (n == 1), Sgemm is a matrix-vector product. Each element of the matrix is
 // used once, so packing would cost as much as the product itself; instead
@@ -13,11 +15,10 @@ package ops
 
 func sgemmThin(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	xb := getBuf(k)
-	defer putBuf(xb)
 	x := *xb
-	var mat []float32
-	var ld, outs, cstride int
-	var rowsAreOutputs bool // mat row o is the o-th output's dot-product row
+	j := thinJobs.Get().(*thinJob)
+	j.x, j.alpha, j.beta, j.c = x, alpha, beta, c
+	var outs int
 	if n == 1 {
 		for p := range x { // x = opB[:,0]
 			if transB {
@@ -26,7 +27,7 @@ func sgemmThin(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 				x[p] = b[p*ldb]
 			}
 		}
-		mat, ld, outs, cstride, rowsAreOutputs = a, lda, m, ldc, !transA
+		j.mat, j.ld, outs, j.cstride, j.rowsAreOutputs = a, lda, m, ldc, !transA
 	} else {
 		for p := range x { // x = opA[0,:]
 			if transA {
@@ -35,34 +36,57 @@ func sgemmThin(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 				x[p] = a[p]
 			}
 		}
-		mat, ld, outs, cstride, rowsAreOutputs = b, ldb, n, 1, transB
+		j.mat, j.ld, outs, j.cstride, j.rowsAreOutputs = b, ldb, n, 1, transB
 	}
 	grain := max(64, (64<<10)/(k+1))
-	ParallelN(outs, grain, threads, func(lo, hi int) {
-		var y [256]float32
-		for o0 := lo; o0 < hi; o0 += len(y) {
-			o1 := min(hi, o0+len(y))
-			yy := y[:o1-o0]
-			if rowsAreOutputs {
-				for o := o0; o < o1; o++ {
-					yy[o-o0] = dotGo(mat[o*ld:o*ld+k], x)
-				}
-			} else {
-				clear(yy)
-				for p, xv := range x {
-					axpyGo(xv, mat[p*ld+o0:p*ld+o1], yy)
-				}
+	ParallelN(outs, grain, threads, j.run)
+	j.x, j.mat, j.c = nil, nil, nil
+	thinJobs.Put(j)
+	putBuf(xb)
+}
+
+// thinJob is one thin product's operands, recycled with its work method
+// bound once, so a call allocates nothing (see gemmJob).
+type thinJob struct {
+	x, mat, c      []float32
+	ld, cstride    int
+	rowsAreOutputs bool // mat row o is the o-th output's dot-product row
+	alpha, beta    float32
+	run            func(lo, hi int)
+}
+
+var thinJobs = sync.Pool{New: func() any {
+	j := new(thinJob)
+	j.run = j.work
+	return j
+}}
+
+// work computes outputs [lo, hi), 256 at a time into a stack buffer.
+func (j *thinJob) work(lo, hi int) {
+	x, mat, ld, k := j.x, j.mat, j.ld, len(j.x)
+	var y [256]float32
+	for o0 := lo; o0 < hi; o0 += len(y) {
+		o1 := min(hi, o0+len(y))
+		yy := y[:o1-o0]
+		if j.rowsAreOutputs {
+			for o := o0; o < o1; o++ {
+				yy[o-o0] = dotGo(mat[o*ld:o*ld+k], x)
 			}
-			for o, v := range yy {
-				ci := (o0 + o) * cstride
-				if beta == 0 {
-					c[ci] = alpha * v
-				} else {
-					c[ci] = alpha*v + beta*c[ci]
-				}
+		} else {
+			clear(yy)
+			for p, xv := range x {
+				axpyGo(xv, mat[p*ld+o0:p*ld+o1], yy)
 			}
 		}
-	})
+		for o, v := range yy {
+			ci := (o0 + o) * j.cstride
+			if j.beta == 0 {
+				j.c[ci] = j.alpha * v
+			} else {
+				j.c[ci] = j.alpha*v + j.beta*j.c[ci]
+			}
+		}
+	}
 }
 
 // dotGo returns sum_i x[i]*y[i] with four independent partial sums (so the

@@ -1,0 +1,152 @@
+package ops
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// Packing for the SGEMM loop nest (gemm_blocked.go): op(A) and op(B) are
+// copied into the exact order the micro-kernel reads them, zero-padded to
+// whole micro-panels, so all four transpose combinations are settled here.
+
+// packA copies opA[i0:i0+rows, p0:p0+kb] into an MR-row micro-panel:
+// dst[p*MR + r] = opA[i0+r, p0+p], rows rows..MR zero.
+// opA[i,p] is a[i*lda+p], or a[p*lda+i] when transA.
+func packA(transA bool, a []float32, lda, i0, rows, p0, kb, mr int, dst []float32) {
+	dst = dst[:kb*mr]
+	if transA {
+		if rows == 12 && mr == 12 { // full AVX-512 panel: fixed-size copies
+			for p := 0; p < kb; p++ {
+				*(*[12]float32)(dst[p*12:]) = *(*[12]float32)(a[(p0+p)*lda+i0:])
+			}
+			return
+		}
+		for p := 0; p < kb; p++ {
+			d := dst[p*mr : p*mr+mr]
+			src := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+rows]
+			copy(d, src)
+			clear(d[rows:])
+		}
+		return
+	}
+	r := 0
+	// Four rows at a time: four read streams, one bounds check per 4 writes.
+	for ; r+4 <= rows; r += 4 {
+		s0 := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kb]
+		s1 := a[(i0+r+1)*lda+p0 : (i0+r+1)*lda+p0+kb]
+		s2 := a[(i0+r+2)*lda+p0 : (i0+r+2)*lda+p0+kb]
+		s3 := a[(i0+r+3)*lda+p0 : (i0+r+3)*lda+p0+kb]
+		for p := range s0 {
+			d := dst[p*mr+r : p*mr+r+4 : p*mr+r+4]
+			d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
+		}
+	}
+	for ; r < rows; r++ {
+		src := a[(i0+r)*lda+p0 : (i0+r)*lda+p0+kb]
+		for p, v := range src {
+			dst[p*mr+r] = v
+		}
+	}
+	for r := rows; r < mr; r++ {
+		for p := 0; p < kb; p++ {
+			dst[p*mr+r] = 0
+		}
+	}
+}
+
+// packB copies opB[p0:p0+kb, j0:j0+cols] into an NR-column micro-panel:
+// dst[p*NR + j] = opB[p0+p, j0+j], columns cols..NR zero.
+// opB[p,j] is b[p*ldb+j], or b[j*ldb+p] when transB.
+func packB(transB bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []float32) {
+	dst = dst[:kb*nr]
+	if !transB {
+		if cols == 32 && nr == 32 { // full AVX-512 panel: fixed-size copies, no memmove calls
+			for p := 0; p < kb; p++ {
+				*(*[32]float32)(dst[p*32:]) = *(*[32]float32)(b[(p0+p)*ldb+j0:])
+			}
+			return
+		}
+		if cols == 16 && nr == 16 {
+			for p := 0; p < kb; p++ {
+				*(*[16]float32)(dst[p*16:]) = *(*[16]float32)(b[(p0+p)*ldb+j0:])
+			}
+			return
+		}
+		for p := 0; p < kb; p++ {
+			d := dst[p*nr : p*nr+nr]
+			src := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+cols]
+			copy(d, src)
+			clear(d[cols:])
+		}
+		return
+	}
+	for j := 0; j < cols; j++ {
+		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
+		for p, v := range src {
+			dst[p*nr+j] = v
+		}
+	}
+	for j := cols; j < nr; j++ {
+		for p := 0; p < kb; p++ {
+			dst[p*nr+j] = 0
+		}
+	}
+}
+
+// scaleC sets C = beta*C (C = 0 when beta == 0, without reading C).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+	}
+}
+
+func roundUp(x, to int) int { return (x + to - 1) / to * to }
+
+// Packing buffers (and the depthwise planes' padded copies) are recycled
+// on free lists by power-of-two size class, so a steady-state Sgemm
+// allocates no buffers. A sync.Pool would not do: it holds buffers of every
+// size in one pool (a large B block request would get a small A panel back
+// and allocate anyway) and drops them at every garbage collection. Each
+// class keeps at most a few buffers per thread, so what stays held is
+// bounded by the peak concurrent use. Contents are arbitrary on return.
+var bufFree struct {
+	mu   sync.Mutex
+	free [64][]*[]float32
+}
+
+func getBuf(n int) *[]float32 {
+	cls := bits.Len(uint(max(n, 1) - 1))
+	bufFree.mu.Lock()
+	if l := bufFree.free[cls]; len(l) > 0 {
+		p := l[len(l)-1]
+		l[len(l)-1] = nil
+		bufFree.free[cls] = l[:len(l)-1]
+		bufFree.mu.Unlock()
+		*p = (*p)[:n]
+		return p
+	}
+	bufFree.mu.Unlock()
+	s := make([]float32, n, 1<<cls)
+	return &s
+}
+
+func putBuf(p *[]float32) {
+	cls := bits.Len(uint(cap(*p) - 1))
+	if cap(*p) != 1<<cls {
+		return // not one of ours
+	}
+	bufFree.mu.Lock()
+	if len(bufFree.free[cls]) < 2*Threads()+2 {
+		bufFree.free[cls] = append(bufFree.free[cls], p)
+	}
+	bufFree.mu.Unlock()
+}
