@@ -31,6 +31,10 @@ func pickKernel() gemmKernel {
 // "avx512_12x32", "avx2_6x16" or "go4x4"), for logs and benchmarks.
 func GemmKernel() string { return activeGemm.kern.name }
 
+// GemmKernelFor names the micro-kernel Sgemm runs for a product with n
+// columns: the main kernel or its narrow companion (avx512_12x24 for n = 24).
+func GemmKernelFor(n int) string { return activeGemm.forN(n).kern.name }
+
 // gemmPlan is a micro-kernel together with its cache blocking:
 //
 //	KC:   depth of one rank-KC update; the MR x KC micro-panel of A that one

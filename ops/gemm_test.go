@@ -195,6 +195,12 @@ func TestSgemmPublic(t *testing.T) {
 	if noasm && GemmKernel() != goKernel.name {
 		t.Fatalf("MULTILABEL_NOASM=1 but Sgemm dispatches to %s", GemmKernel())
 	}
+	if nk := activeGemm.narrow; nk != nil && GemmKernelFor(nk.kern.nr) != nk.kern.name {
+		t.Fatalf("GemmKernelFor(%d) = %s, want the narrow kernel %s", nk.kern.nr, GemmKernelFor(nk.kern.nr), nk.kern.name)
+	}
+	if GemmKernelFor(activeGemm.kern.nr) != GemmKernel() {
+		t.Fatalf("GemmKernelFor(%d) = %s, want %s", activeGemm.kern.nr, GemmKernelFor(activeGemm.kern.nr), GemmKernel())
+	}
 	t.Logf("dispatched kernel: %s (plan %v)", GemmKernel(), activeGemm)
 }
 

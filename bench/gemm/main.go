@@ -146,7 +146,7 @@ func child(threads, runs int, withGonum bool, only string) {
 			}
 			enc.Encode(r)
 		}
-		emit("multilabel", ops.GemmKernel(), func() {
+		emit("multilabel", ops.GemmKernelFor(n), func() {
 			ops.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 		})
 		if withGonum {
