@@ -54,8 +54,11 @@ func GemmKernelFor(n int) string { return activeGemm.forN(n).kern.name }
 type gemmPlan struct {
 	kern   gemmKernel
 	kc, nc int
-	bmax   int       // 0: kc*nc
-	narrow *gemmPlan // plan of kern.narrow, if any
+	bmax   int // 0: kc*nc
+	// packOnly makes every row of tiles pack A (tests: the packed path
+	// must be covered on shapes where the direct one would run).
+	packOnly bool
+	narrow   *gemmPlan // plan of kern.narrow, if any
 }
 
 // forN returns the plan to use for a product with n columns: the narrow

@@ -17,20 +17,26 @@ import (
 // means an out-of-bounds write.
 const guard = float32(-7777.25)
 
-// gemmVariants returns a plan per kernel: the real cache blocking, and a
-// tiny one (KC=16, NC=2*NR, B budget 16*NC) whose block edges small shapes cross many times.
+// gemmVariants returns plans per kernel: the real cache blocking, the same
+// with A always packed (no direct kernel), and a tiny one (KC=16, NC=2*NR,
+// B budget 16*NC) whose block edges small shapes cross many times.
 func gemmVariants() []gemmPlan {
 	kerns := append(asmGemmKernels(), goKernel)
 	var out []gemmPlan
 	for _, k := range kerns {
 		out = append(out, newGemmPlan(k))
+		if k.direct != nil {
+			p := newGemmPlan(k)
+			p.packOnly = true
+			out = append(out, p)
+		}
 		out = append(out, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr})
 	}
 	return out
 }
 
 func (pl gemmPlan) String() string {
-	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d", pl.kern.name, pl.kc, pl.nc, pl.bmax)
+	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d_packonly%v", pl.kern.name, pl.kc, pl.nc, pl.bmax, pl.packOnly)
 }
 
 type gemmCase struct {
@@ -307,4 +313,30 @@ func TestSgemmNoAllocs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestUseDirect pins the rule for reading A in place: never transposed,
+// not with a 4 KiB-multiple row stride unless the row of tiles is short.
+func TestUseDirect(t *testing.T) {
+	pl := gemmPlan{kern: gemmKernel{name: "k", mr: 12, nr: 32, direct: microGenericDirect12x32}}
+	for _, tc := range []struct {
+		transA    bool
+		lda, nPan int
+		want      bool
+	}{
+		{false, 512, 16, true}, {false, 1000, 100, true}, {false, 1024, 16, false},
+		{false, 2048, 64, false}, {false, 1024, 4, true}, {true, 512, 4, false},
+	} {
+		if got := useDirect(&pl, tc.transA, tc.lda, tc.nPan); got != tc.want {
+			t.Errorf("useDirect(transA=%v, lda=%d, nPan=%d) = %v, want %v", tc.transA, tc.lda, tc.nPan, got, tc.want)
+		}
+	}
+	pl.packOnly = true
+	if useDirect(&pl, false, 512, 4) {
+		t.Error("useDirect with packOnly = true")
+	}
+}
+
+func microGenericDirect12x32(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32) {
+	microGenericDirect(12, 32, k, a, lda, b, c, ldc, alpha, beta)
 }
