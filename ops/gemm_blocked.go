@@ -25,7 +25,7 @@ import (
 // with beta = 1), so beta == 0 never reads C.
 //
 // Threads. The whole K x NC block of B is packed at once (NC is cut so it
-// stays within an eighth of L3), by the threads that compute with it: each
+// stays within a quarter of L3), by the threads that compute with it: each
 // micro-panel has a flag (unpacked, being packed, packed), and the first
 // thread to need a panel packs it while a thread that finds it being packed
 // packs its own copy instead of waiting (packedB). So one jc block costs a
