@@ -93,6 +93,7 @@ type gemmJob struct {
 	mPan     int // rows of tiles
 	unitPans int // B panels per unit of work (nPan: whole rows of tiles)
 	units    int
+	batch    int // units claimed at a time (each claim is an atomic add)
 	threads  int
 
 	bbuf  []float32       // packed B block: panel (s, q) at s*kc*nPan*NR + q*kb_s*NR
@@ -173,6 +174,10 @@ func (j *gemmJob) block(nb int) {
 		j.unitPans = (j.nPan + groups - 1) / groups
 	}
 	j.units = j.mPan * ((j.nPan + j.unitPans - 1) / j.unitPans)
+	// Claim at least ~256 kFLOP at a time (a single 12x24 tile over K = 144
+	// is 83 kFLOP: one claim per tile would cost a few percent).
+	unitFlops := 2 * mr * nr * j.unitPans * j.k
+	j.batch = max(1, min((256<<10)/unitFlops, j.units/(8*j.threads)))
 	panels := j.nPc * j.nPan
 	if cap(j.ready) < panels {
 		j.ready = make([]atomic.Uint32, panels)
@@ -195,69 +200,92 @@ func (j *gemmJob) work(_, _ int) {
 	apan, tile, own := (*ab)[:mr*j.kc], (*ab)[mr*j.kc:mr*j.kc+mr*nr], (*ab)[mr*j.kc+mr*nr:]
 	groups := (j.nPan + j.unitPans - 1) / j.unitPans
 	for {
-		u := int(j.next.Add(1) - 1)
-		if u >= j.units {
+		u0 := int(j.next.Add(int64(j.batch))) - j.batch
+		if u0 >= j.units {
 			break
 		}
-		ir, g := u/groups, u%groups
-		q0, q1 := g*j.unitPans, min(j.nPan, (g+1)*j.unitPans)
-		// Threads working side by side start their sweeps at different
-		// panels, so they pack different panels instead of queueing on one.
-		rot := 0
-		if j.threads > 1 {
-			rot = (u % j.threads) * (q1 - q0) / j.threads
+		for u := u0; u < min(u0+j.batch, j.units); u++ {
+			ir, q0, q1 := u, 0, j.nPan
+			if groups > 1 {
+				g := u % groups
+				ir, q0, q1 = u/groups, g*j.unitPans, min(j.nPan, (g+1)*j.unitPans)
+			}
+			// Threads working side by side start their sweeps at different
+			// panels, so they pack different panels instead of queueing on one.
+			first := q0
+			if j.threads > 1 {
+				first += (u % j.threads) * (q1 - q0) / j.threads
+			}
+			j.unit(ir, q0, q1, first, apan, tile, own)
 		}
-		i := ir * mr
-		rows := min(mr, j.m-i)
-		direct := j.direct && rows == mr
-		for s := 0; s < j.nPc; s++ {
-			pc := s * j.kc
-			kb := min(j.kc, j.k-pc)
-			bet := j.beta
-			if s > 0 {
-				bet = 1
+	}
+	putBuf(ab)
+}
+
+// unit computes the tiles (ir, q0..q1-1) of the current block over all of
+// K, sweeping the panels from first round to first-1.
+func (j *gemmJob) unit(ir, q0, q1, first int, apan, tile, own []float32) {
+	kern := j.pl.kern
+	mr, nr := kern.mr, kern.nr
+	// Locals: the kernels are called through func values, after which the
+	// compiler would reload every field of j.
+	c, ldc, alpha, jc, nb, nPan := j.c, j.ldc, j.alpha, j.jc, j.nb, j.nPan
+	i := ir * mr
+	rows := min(mr, j.m-i)
+	direct := j.direct && rows == mr
+	for s := 0; s < j.nPc; s++ {
+		pc := s * j.kc
+		kb := min(j.kc, j.k-pc)
+		bet := j.beta
+		if s > 0 {
+			bet = 1
+		}
+		var arows []float32
+		if direct {
+			arows = j.a[i*j.lda+pc : (i+mr-1)*j.lda+pc+kb]
+		} else {
+			packA(j.transA, j.a, j.lda, i, rows, pc, kb, mr, apan)
+		}
+		bblk := j.bbuf[s*j.kc*nPan*nr:]
+		ready := j.ready[s*nPan : (s+1)*nPan]
+		for x := range q1 - q0 {
+			q := first + x
+			if q >= q1 {
+				q -= q1 - q0
 			}
-			if !direct {
-				packA(j.transA, j.a, j.lda, i, rows, pc, kb, mr, apan)
+			bpan := bblk[q*kb*nr : (q+1)*kb*nr]
+			if ready[q].Load() != panelReady {
+				bpan = j.packedB(s, q, pc, kb, own)
 			}
-			var arows []float32
-			if direct {
-				arows = j.a[i*j.lda+pc : (i+mr-1)*j.lda+pc+kb]
-			}
-			for x := 0; x < q1-q0; x++ {
-				q := q0 + (x+rot)%(q1-q0)
-				bpan := j.packedB(s, q, pc, kb, own)
-				col := j.jc + q*nr
-				cols := min(nr, j.nb-q*nr)
-				if rows == mr && cols == nr {
-					cdst := j.c[i*j.ldc+col : (i+mr-1)*j.ldc+col+nr]
-					if direct {
-						kern.direct(kb, arows, j.lda, bpan, cdst, j.ldc, j.alpha, bet)
-					} else {
-						kern.fn(kb, apan, bpan, cdst, j.ldc, j.alpha, bet)
-					}
-					continue
-				}
+			col := jc + q*nr
+			cols := min(nr, nb-q*nr)
+			if rows == mr && cols == nr {
+				cdst := c[i*ldc+col : (i+mr-1)*ldc+col+nr]
 				if direct {
-					kern.direct(kb, arows, j.lda, bpan, tile, nr, j.alpha, 0)
+					kern.direct(kb, arows, j.lda, bpan, cdst, ldc, alpha, bet)
 				} else {
-					kern.fn(kb, apan, bpan, tile, nr, j.alpha, 0)
+					kern.fn(kb, apan, bpan, cdst, ldc, alpha, bet)
 				}
-				for r := 0; r < rows; r++ {
-					crow := j.c[(i+r)*j.ldc+col : (i+r)*j.ldc+col+cols]
-					trow := tile[r*nr : r*nr+cols]
-					if bet == 0 {
-						copy(crow, trow)
-					} else {
-						for jj, v := range trow {
-							crow[jj] = v + bet*crow[jj]
-						}
+				continue
+			}
+			if direct {
+				kern.direct(kb, arows, j.lda, bpan, tile, nr, alpha, 0)
+			} else {
+				kern.fn(kb, apan, bpan, tile, nr, alpha, 0)
+			}
+			for r := 0; r < rows; r++ {
+				crow := c[(i+r)*ldc+col : (i+r)*ldc+col+cols]
+				trow := tile[r*nr : r*nr+cols]
+				if bet == 0 {
+					copy(crow, trow)
+				} else {
+					for jj, v := range trow {
+						crow[jj] = v + bet*crow[jj]
 					}
 				}
 			}
 		}
 	}
-	putBuf(ab)
 }
 
 // packedB returns B micro-panel (s, q) of the current block,
