@@ -5,6 +5,7 @@ Usage (Debian's system python; python3-numpy links OpenBLAS):
 
     /usr/bin/python3 bench/openblas_gemm.py          # one JSON object per line
     /usr/bin/python3 bench/openblas_gemm.py --table
+    /usr/bin/python3 bench/openblas_gemm.py --threads 1 --shapes 256x256x256,196x2304x256
 
 Every product is C[m,n] = A[m,k] @ B[k,n], float32, C-contiguous (row-major,
 no transposes), into a preallocated C (numpy.matmul(out=...)), exactly the
@@ -13,6 +14,7 @@ timed runs, each repeating the product until it lasts about 50 ms, after one
 warm-up call. OpenBLAS reads OPENBLAS_NUM_THREADS when it loads, so each
 thread count runs in a child process with the variable set.
 """
+import argparse
 import json
 import os
 import statistics
@@ -25,10 +27,16 @@ CONV = [(12544, 144, 24), (3136, 576, 64), (784, 1152, 128), (196, 2304, 256),
         (50176, 27, 24), (3136, 64, 256), (784, 256, 1024)]  # (m, k, n)
 
 
-def child(threads, runs):
+def parse_shapes(arg):
+    """"m x k x n" shapes, comma-separated, as `go run ./bench/gemm -shapes` takes them."""
+    if not arg:
+        return [(s, s, s) for s in SQUARES] + CONV
+    return [tuple(int(x) for x in s.split("x")) for s in arg.split(",")]
+
+
+def child(threads, runs, shapes):
     import numpy as np
     rng = np.random.default_rng(0)
-    shapes = [(s, s, s) for s in SQUARES] + CONV
     for m, k, n in shapes:
         a = rng.standard_normal((m, k), dtype=np.float32)
         b = rng.standard_normal((k, n), dtype=np.float32)
@@ -51,15 +59,20 @@ def child(threads, runs):
 
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        child(int(sys.argv[2]), int(sys.argv[3]))
+        child(int(sys.argv[2]), int(sys.argv[3]), parse_shapes(sys.argv[4]))
         return
-    table = "--table" in sys.argv
-    runs = 5
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--table", action="store_true", help="print a table instead of JSON lines")
+    ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    ap.add_argument("--shapes", default="", help="comma-separated m x k x n shapes (default: all)")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per point (the median is reported)")
+    args = ap.parse_args()
+    table, runs = args.table, args.runs
     if table:
         print(f"{'impl':12s} {'m':>6s} {'k':>6s} {'n':>6s} {'thr':>3s} {'GFLOPS':>9s}")
-    for threads in (1, 2):
+    for threads in [int(t) for t in args.threads.split(",")]:
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-        out = subprocess.run([sys.executable, __file__, "--child", str(threads), str(runs)],
+        out = subprocess.run([sys.executable, __file__, "--child", str(threads), str(runs), args.shapes],
                              env=env, check=True, capture_output=True, text=True).stdout
         for line in out.splitlines():
             if table:

@@ -4,6 +4,7 @@
 //
 //	go run ./bench/gemm -json           one JSON object per line
 //	go run ./bench/gemm                 a table
+//	go run ./bench/gemm -t 2 -shapes 512x512x512 -nogonum   selected points
 //	python3 bench/openblas_gemm.py      the same shapes through OpenBLAS
 //
 // Every product is C[m,n] = A[m,k] * B[k,n], row-major, no transposes,
@@ -61,6 +62,7 @@ func main() {
 	runs := flag.Int("runs", 5, "timed runs per point (the median is reported)")
 	noGonum := flag.Bool("nogonum", false, "skip gonum")
 	only := flag.String("shapes", "", "comma-separated m x k x n shapes to run instead of the default list, e.g. 512x512x512")
+	tlist := flag.String("t", "1,2", "comma-separated thread counts to run")
 	flag.Parse()
 
 	if *threads > 0 {
@@ -75,7 +77,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gemm:", err)
 		os.Exit(1)
 	}
-	for _, t := range []int{1, 2} {
+	for _, ts := range strings.Split(*tlist, ",") {
+		t, err := strconv.Atoi(ts)
+		if err != nil || t < 1 {
+			fmt.Fprintf(os.Stderr, "gemm: -t %q: want thread counts like 1,2\n", *tlist)
+			os.Exit(2)
+		}
 		args := []string{"-threads", strconv.Itoa(t), "-runs", strconv.Itoa(*runs), "-shapes", *only}
 		if *noGonum {
 			args = append(args, "-nogonum")
