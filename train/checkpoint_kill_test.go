@@ -1,8 +1,6 @@
 package train
 
 import (
-	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,26 +34,9 @@ func TestCheckpointSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}
-	ref := newTestTrainer(t, t.TempDir(), 2)
-	var want []float64
-	ref.OnStep = func(s StepStats) { want = append(want, s.Loss) }
-	if _, err := ref.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-
+	want := uninterruptedLosses(t)
 	dir := t.TempDir()
-	first := newTestTrainer(t, dir, 2)
-	ctx, cancel := context.WithCancel(context.Background())
-	var got []float64
-	first.OnStep = func(s StepStats) {
-		got = append(got, s.Loss)
-		if s.Step == 8 {
-			cancel()
-		}
-	}
-	if _, err := first.Run(ctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("interrupted run returned %v", err)
-	}
+	got := interruptAt(t, dir, 8)
 
 	// Kill a process that keeps rewriting last.safetensors, at several
 	// moments; most land in the middle of a write.
@@ -83,20 +64,5 @@ func TestCheckpointSurvivesKill(t *testing.T) {
 		}
 	}
 
-	second := newTestTrainer(t, dir, 2)
-	if err := second.Resume(filepath.Join(dir, "last.safetensors")); err != nil {
-		t.Fatal(err)
-	}
-	second.OnStep = func(s StepStats) { got = append(got, s.Loss) }
-	if _, err := second.Run(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%d steps after kill and resume, want %d", len(got), len(want))
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("step %d: loss %v after kill and resume, %v uninterrupted", i+1, got[i], want[i])
-		}
-	}
+	resumeAndCompare(t, dir, got, want)
 }

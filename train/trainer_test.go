@@ -119,29 +119,41 @@ func TestTrainerRun(t *testing.T) {
 	}
 }
 
-// Interrupting mid-epoch and resuming reproduces the uninterrupted run's
-// losses exactly (same thread count).
-func TestTrainerResumeIsExact(t *testing.T) {
+// uninterruptedLosses trains the test recipe for 2 epochs and returns
+// every step's loss.
+func uninterruptedLosses(t *testing.T) []float64 {
 	ref := newTestTrainer(t, t.TempDir(), 2)
 	var want []float64
 	ref.OnStep = func(s StepStats) { want = append(want, s.Loss) }
 	if _, err := ref.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return want
+}
 
-	dir := t.TempDir()
+// interruptAt starts the same training in dir, cancels it after step
+// (mid-epoch) and returns the losses up to there; dir then holds the
+// checkpoint written on the way out.
+func interruptAt(t *testing.T, dir string, step int) []float64 {
 	first := newTestTrainer(t, dir, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	var got []float64
 	first.OnStep = func(s StepStats) {
 		got = append(got, s.Loss)
-		if s.Step == 8 { // in the middle of epoch 2
+		if s.Step == step {
 			cancel()
 		}
 	}
 	if _, err := first.Run(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run returned %v", err)
 	}
+	return got
+}
+
+// resumeAndCompare continues the training from dir's checkpoint and checks
+// that got (the losses before the interruption) plus the resumed losses
+// equal want exactly.
+func resumeAndCompare(t *testing.T, dir string, got, want []float64) {
 	second := newTestTrainer(t, dir, 2)
 	if err := second.Resume(filepath.Join(dir, "last.safetensors")); err != nil {
 		t.Fatal(err)
@@ -151,13 +163,22 @@ func TestTrainerResumeIsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(got) != len(want) {
-		t.Fatalf("%d steps after resume, want %d", len(got), len(want))
+		t.Fatalf("%d steps with the resume, want %d", len(got), len(want))
 	}
 	for i := range want {
 		if got[i] != want[i] {
-			t.Fatalf("step %d: loss %v after resume, %v uninterrupted", i+1, got[i], want[i])
+			t.Fatalf("step %d: loss %v with the resume, %v uninterrupted", i+1, got[i], want[i])
 		}
 	}
+}
+
+// Interrupting mid-epoch and resuming reproduces the uninterrupted run's
+// losses exactly (same thread count).
+func TestTrainerResumeIsExact(t *testing.T) {
+	want := uninterruptedLosses(t)
+	dir := t.TempDir()
+	got := interruptAt(t, dir, 8) // in the middle of epoch 2
+	resumeAndCompare(t, dir, got, want)
 }
 
 // A NaN loss stops training with an error naming the step, and the last
