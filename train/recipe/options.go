@@ -91,7 +91,7 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.IntVar(&o.Batch, "batch", o.Batch, "batch size (default 32; 84 with -paper)")
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs (default 8; 60 with -paper)")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "image decoding goroutines (default GOMAXPROCS)")
-	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate (default 0.002 with adamw, 0.01 with sgd; 0.005 with -paper)")
+	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate (default 0.001 with adamw, 0.01 with sgd; 0.005 with -paper)")
 	fs.Float64Var(&o.S, "s", o.S, "AM/AAM scale s (default 17, the paper's VOC value)")
 	fs.Float64Var(&o.M, "m", o.M, "AM/AAM margin m")
 	fs.Float64Var(&o.K, "k", o.K, "AM/AAM positive/negative balance k")
@@ -117,7 +117,7 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 //	batch        32      84     16
 //	epochs        8      60      2
 //	optimizer  adamw    sgd  adamw
-//	lr        0.002   0.005  0.002   (SGD without -paper: 0.01)
+//	lr        0.001   0.005  0.001   (SGD without -paper: 0.01)
 func (o *Options) Resolve() {
 	set := func(v *int, laptop, paper, quick int) {
 		if *v == 0 {
@@ -164,7 +164,7 @@ func (o *Options) Resolve() {
 		case o.Paper:
 			o.LR = 0.005
 		case o.Optimizer == "adamw":
-			o.LR = 0.002
+			o.LR = 0.001
 		default:
 			o.LR = 0.01
 		}

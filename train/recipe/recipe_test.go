@@ -67,7 +67,7 @@ func writeCSV(t *testing.T, dir, name string, n int) string {
 func TestResolvePresets(t *testing.T) {
 	o := Defaults()
 	o.Resolve()
-	if o.Size != 128 || o.Batch != 32 || o.Epochs != 8 || o.LR != 0.002 || o.Optimizer != "adamw" || o.SAM || o.DecoderEmbed != 256 || o.GammaPos != 1 || o.GammaNeg != 2 {
+	if o.Size != 128 || o.Batch != 32 || o.Epochs != 8 || o.LR != 0.001 || o.Optimizer != "adamw" || o.SAM || o.DecoderEmbed != 256 || o.GammaPos != 1 || o.GammaNeg != 2 {
 		t.Errorf("laptop preset: %+v", o)
 	}
 	p := Defaults()
