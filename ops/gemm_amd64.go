@@ -43,10 +43,35 @@ func sgemmKernel12x32AVX512Direct(k int, a []float32, lda int, b, c []float32, l
 //go:noescape
 func sgemmKernel12x24AVX512Direct(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
 
+// sgemmKernel4x32AVX512 and sgemmKernel8x32AVX512 compute
+// microGeneric(4 or 8, 32, k, a, b, c, ldc, alpha, beta): the 12x32 kernel
+// with fewer rows, for the last row of tiles when M is not a multiple of 12.
+//
+//go:noescape
+func sgemmKernel4x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel8x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+// sgemmKernel4x24AVX512 and sgemmKernel8x24AVX512 are the edge kernels of
+// the 12x24 one: microGeneric(4 or 8, 24, ...).
+//
+//go:noescape
+func sgemmKernel4x24AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel8x24AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
 var (
-	avx2Kernel      = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
-	avx512Kernel    = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512, direct: sgemmKernel12x32AVX512Direct}
-	avx512x24Kernel = gemmKernel{name: "avx512_12x24", mr: 12, nr: 24, fn: sgemmKernel12x24AVX512, direct: sgemmKernel12x24AVX512Direct}
+	avx2Kernel   = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
+	avx512Kernel = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512, direct: sgemmKernel12x32AVX512Direct, edges: []gemmKernel{
+		{name: "avx512_4x32", mr: 4, nr: 32, fn: sgemmKernel4x32AVX512},
+		{name: "avx512_8x32", mr: 8, nr: 32, fn: sgemmKernel8x32AVX512},
+	}}
+	avx512x24Kernel = gemmKernel{name: "avx512_12x24", mr: 12, nr: 24, fn: sgemmKernel12x24AVX512, direct: sgemmKernel12x24AVX512Direct, edges: []gemmKernel{
+		{name: "avx512_4x24", mr: 4, nr: 24, fn: sgemmKernel4x24AVX512},
+		{name: "avx512_8x24", mr: 8, nr: 24, fn: sgemmKernel8x24AVX512},
+	}}
 )
 
 // asmGemmKernels lists the assembly micro-kernels this CPU (and OS: the

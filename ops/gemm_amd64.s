@@ -583,6 +583,538 @@ store0_sgemmKernel12x24AVX512:
 	VZEROUPPER
 	RET
 
+// func sgemmKernel4x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+//
+// AVX-512F micro-kernel, 4x32 tile: 8 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGeneric(4, 32, ...)):
+//
+//	var t [4][32]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 4; r++ {
+//			for j := 0; j < 32; j++ {
+//				t[r][j] += a[p*4+r] * b[p*32+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel4x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+56(FP), DX
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8 // row stride of C in bytes
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	TESTQ CX, CX
+	JZ   done_sgemmKernel4x32AVX512
+
+loop_sgemmKernel4x32AVX512:
+	VMOVUPS 0(DI), Z8
+	VMOVUPS 64(DI), Z9
+	VBROADCASTSS 0(SI), Z10
+	VFMADD231PS Z8, Z10, Z0
+	VFMADD231PS Z9, Z10, Z1
+	VBROADCASTSS 4(SI), Z11
+	VFMADD231PS Z8, Z11, Z2
+	VFMADD231PS Z9, Z11, Z3
+	VBROADCASTSS 8(SI), Z10
+	VFMADD231PS Z8, Z10, Z4
+	VFMADD231PS Z9, Z10, Z5
+	VBROADCASTSS 12(SI), Z11
+	VFMADD231PS Z8, Z11, Z6
+	VFMADD231PS Z9, Z11, Z7
+	ADDQ $16, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel4x32AVX512
+
+done_sgemmKernel4x32AVX512:
+	VBROADCASTSS alpha+88(FP), Z10
+	VMULPS Z10, Z0, Z0
+	VMULPS Z10, Z1, Z1
+	VMULPS Z10, Z2, Z2
+	VMULPS Z10, Z3, Z3
+	VMULPS Z10, Z4, Z4
+	VMULPS Z10, Z5, Z5
+	VMULPS Z10, Z6, Z6
+	VMULPS Z10, Z7, Z7
+	MOVL beta+92(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel4x32AVX512
+	VBROADCASTSS beta+92(FP), Z11
+	VFMADD231PS 0(DX), Z11, Z0
+	VMOVUPS Z0, 0(DX)
+	VFMADD231PS 64(DX), Z11, Z1
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z11, Z2
+	VMOVUPS Z2, 0(DX)
+	VFMADD231PS 64(DX), Z11, Z3
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z11, Z4
+	VMOVUPS Z4, 0(DX)
+	VFMADD231PS 64(DX), Z11, Z5
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z11, Z6
+	VMOVUPS Z6, 0(DX)
+	VFMADD231PS 64(DX), Z11, Z7
+	VMOVUPS Z7, 64(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel4x32AVX512:
+	VMOVUPS Z0, 0(DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, 0(DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, 0(DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, 0(DX)
+	VMOVUPS Z7, 64(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel8x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+//
+// AVX-512F micro-kernel, 8x32 tile: 16 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGeneric(8, 32, ...)):
+//
+//	var t [8][32]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 8; r++ {
+//			for j := 0; j < 32; j++ {
+//				t[r][j] += a[p*8+r] * b[p*32+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel8x32AVX512(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+56(FP), DX
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8 // row stride of C in bytes
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	TESTQ CX, CX
+	JZ   done_sgemmKernel8x32AVX512
+
+loop_sgemmKernel8x32AVX512:
+	VMOVUPS 0(DI), Z16
+	VMOVUPS 64(DI), Z17
+	VBROADCASTSS 0(SI), Z18
+	VFMADD231PS Z16, Z18, Z0
+	VFMADD231PS Z17, Z18, Z1
+	VBROADCASTSS 4(SI), Z19
+	VFMADD231PS Z16, Z19, Z2
+	VFMADD231PS Z17, Z19, Z3
+	VBROADCASTSS 8(SI), Z18
+	VFMADD231PS Z16, Z18, Z4
+	VFMADD231PS Z17, Z18, Z5
+	VBROADCASTSS 12(SI), Z19
+	VFMADD231PS Z16, Z19, Z6
+	VFMADD231PS Z17, Z19, Z7
+	VBROADCASTSS 16(SI), Z18
+	VFMADD231PS Z16, Z18, Z8
+	VFMADD231PS Z17, Z18, Z9
+	VBROADCASTSS 20(SI), Z19
+	VFMADD231PS Z16, Z19, Z10
+	VFMADD231PS Z17, Z19, Z11
+	VBROADCASTSS 24(SI), Z18
+	VFMADD231PS Z16, Z18, Z12
+	VFMADD231PS Z17, Z18, Z13
+	VBROADCASTSS 28(SI), Z19
+	VFMADD231PS Z16, Z19, Z14
+	VFMADD231PS Z17, Z19, Z15
+	ADDQ $32, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel8x32AVX512
+
+done_sgemmKernel8x32AVX512:
+	VBROADCASTSS alpha+88(FP), Z18
+	VMULPS Z18, Z0, Z0
+	VMULPS Z18, Z1, Z1
+	VMULPS Z18, Z2, Z2
+	VMULPS Z18, Z3, Z3
+	VMULPS Z18, Z4, Z4
+	VMULPS Z18, Z5, Z5
+	VMULPS Z18, Z6, Z6
+	VMULPS Z18, Z7, Z7
+	VMULPS Z18, Z8, Z8
+	VMULPS Z18, Z9, Z9
+	VMULPS Z18, Z10, Z10
+	VMULPS Z18, Z11, Z11
+	VMULPS Z18, Z12, Z12
+	VMULPS Z18, Z13, Z13
+	VMULPS Z18, Z14, Z14
+	VMULPS Z18, Z15, Z15
+	MOVL beta+92(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel8x32AVX512
+	VBROADCASTSS beta+92(FP), Z19
+	VFMADD231PS 0(DX), Z19, Z0
+	VMOVUPS Z0, 0(DX)
+	VFMADD231PS 64(DX), Z19, Z1
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z2
+	VMOVUPS Z2, 0(DX)
+	VFMADD231PS 64(DX), Z19, Z3
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z4
+	VMOVUPS Z4, 0(DX)
+	VFMADD231PS 64(DX), Z19, Z5
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z6
+	VMOVUPS Z6, 0(DX)
+	VFMADD231PS 64(DX), Z19, Z7
+	VMOVUPS Z7, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z8
+	VMOVUPS Z8, 0(DX)
+	VFMADD231PS 64(DX), Z19, Z9
+	VMOVUPS Z9, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z10
+	VMOVUPS Z10, 0(DX)
+	VFMADD231PS 64(DX), Z19, Z11
+	VMOVUPS Z11, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z12
+	VMOVUPS Z12, 0(DX)
+	VFMADD231PS 64(DX), Z19, Z13
+	VMOVUPS Z13, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z14
+	VMOVUPS Z14, 0(DX)
+	VFMADD231PS 64(DX), Z19, Z15
+	VMOVUPS Z15, 64(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel8x32AVX512:
+	VMOVUPS Z0, 0(DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, 0(DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, 0(DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, 0(DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z8, 0(DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z10, 0(DX)
+	VMOVUPS Z11, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z12, 0(DX)
+	VMOVUPS Z13, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z14, 0(DX)
+	VMOVUPS Z15, 64(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel4x24AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+//
+// AVX-512F+VL (zmm + ymm per row) micro-kernel, 4x24 tile: 8 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGeneric(4, 24, ...)):
+//
+//	var t [4][24]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 4; r++ {
+//			for j := 0; j < 24; j++ {
+//				t[r][j] += a[p*4+r] * b[p*24+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel4x24AVX512(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+56(FP), DX
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8 // row stride of C in bytes
+	VPXORD Z0, Z0, Z0
+	VPXORD Y1, Y1, Y1
+	VPXORD Z2, Z2, Z2
+	VPXORD Y3, Y3, Y3
+	VPXORD Z4, Z4, Z4
+	VPXORD Y5, Y5, Y5
+	VPXORD Z6, Z6, Z6
+	VPXORD Y7, Y7, Y7
+	TESTQ CX, CX
+	JZ   done_sgemmKernel4x24AVX512
+
+loop_sgemmKernel4x24AVX512:
+	VMOVUPS 0(DI), Z8
+	VMOVUPS 64(DI), Y9
+	VBROADCASTSS 0(SI), Z10
+	VFMADD231PS Z8, Z10, Z0
+	VFMADD231PS Y9, Y10, Y1
+	VBROADCASTSS 4(SI), Z11
+	VFMADD231PS Z8, Z11, Z2
+	VFMADD231PS Y9, Y11, Y3
+	VBROADCASTSS 8(SI), Z10
+	VFMADD231PS Z8, Z10, Z4
+	VFMADD231PS Y9, Y10, Y5
+	VBROADCASTSS 12(SI), Z11
+	VFMADD231PS Z8, Z11, Z6
+	VFMADD231PS Y9, Y11, Y7
+	ADDQ $16, SI
+	ADDQ $96, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel4x24AVX512
+
+done_sgemmKernel4x24AVX512:
+	VBROADCASTSS alpha+88(FP), Z10
+	VMULPS Z10, Z0, Z0
+	VMULPS Y10, Y1, Y1
+	VMULPS Z10, Z2, Z2
+	VMULPS Y10, Y3, Y3
+	VMULPS Z10, Z4, Z4
+	VMULPS Y10, Y5, Y5
+	VMULPS Z10, Z6, Z6
+	VMULPS Y10, Y7, Y7
+	MOVL beta+92(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel4x24AVX512
+	VBROADCASTSS beta+92(FP), Z11
+	VFMADD231PS 0(DX), Z11, Z0
+	VMOVUPS Z0, 0(DX)
+	VFMADD231PS 64(DX), Y11, Y1
+	VMOVUPS Y1, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z11, Z2
+	VMOVUPS Z2, 0(DX)
+	VFMADD231PS 64(DX), Y11, Y3
+	VMOVUPS Y3, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z11, Z4
+	VMOVUPS Z4, 0(DX)
+	VFMADD231PS 64(DX), Y11, Y5
+	VMOVUPS Y5, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z11, Z6
+	VMOVUPS Z6, 0(DX)
+	VFMADD231PS 64(DX), Y11, Y7
+	VMOVUPS Y7, 64(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel4x24AVX512:
+	VMOVUPS Z0, 0(DX)
+	VMOVUPS Y1, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, 0(DX)
+	VMOVUPS Y3, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, 0(DX)
+	VMOVUPS Y5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, 0(DX)
+	VMOVUPS Y7, 64(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel8x24AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+//
+// AVX-512F+VL (zmm + ymm per row) micro-kernel, 8x24 tile: 16 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGeneric(8, 24, ...)):
+//
+//	var t [8][24]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 8; r++ {
+//			for j := 0; j < 24; j++ {
+//				t[r][j] += a[p*8+r] * b[p*24+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel8x24AVX512(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+56(FP), DX
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8 // row stride of C in bytes
+	VPXORD Z0, Z0, Z0
+	VPXORD Y1, Y1, Y1
+	VPXORD Z2, Z2, Z2
+	VPXORD Y3, Y3, Y3
+	VPXORD Z4, Z4, Z4
+	VPXORD Y5, Y5, Y5
+	VPXORD Z6, Z6, Z6
+	VPXORD Y7, Y7, Y7
+	VPXORD Z8, Z8, Z8
+	VPXORD Y9, Y9, Y9
+	VPXORD Z10, Z10, Z10
+	VPXORD Y11, Y11, Y11
+	VPXORD Z12, Z12, Z12
+	VPXORD Y13, Y13, Y13
+	VPXORD Z14, Z14, Z14
+	VPXORD Y15, Y15, Y15
+	TESTQ CX, CX
+	JZ   done_sgemmKernel8x24AVX512
+
+loop_sgemmKernel8x24AVX512:
+	VMOVUPS 0(DI), Z16
+	VMOVUPS 64(DI), Y17
+	VBROADCASTSS 0(SI), Z18
+	VFMADD231PS Z16, Z18, Z0
+	VFMADD231PS Y17, Y18, Y1
+	VBROADCASTSS 4(SI), Z19
+	VFMADD231PS Z16, Z19, Z2
+	VFMADD231PS Y17, Y19, Y3
+	VBROADCASTSS 8(SI), Z18
+	VFMADD231PS Z16, Z18, Z4
+	VFMADD231PS Y17, Y18, Y5
+	VBROADCASTSS 12(SI), Z19
+	VFMADD231PS Z16, Z19, Z6
+	VFMADD231PS Y17, Y19, Y7
+	VBROADCASTSS 16(SI), Z18
+	VFMADD231PS Z16, Z18, Z8
+	VFMADD231PS Y17, Y18, Y9
+	VBROADCASTSS 20(SI), Z19
+	VFMADD231PS Z16, Z19, Z10
+	VFMADD231PS Y17, Y19, Y11
+	VBROADCASTSS 24(SI), Z18
+	VFMADD231PS Z16, Z18, Z12
+	VFMADD231PS Y17, Y18, Y13
+	VBROADCASTSS 28(SI), Z19
+	VFMADD231PS Z16, Z19, Z14
+	VFMADD231PS Y17, Y19, Y15
+	ADDQ $32, SI
+	ADDQ $96, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel8x24AVX512
+
+done_sgemmKernel8x24AVX512:
+	VBROADCASTSS alpha+88(FP), Z18
+	VMULPS Z18, Z0, Z0
+	VMULPS Y18, Y1, Y1
+	VMULPS Z18, Z2, Z2
+	VMULPS Y18, Y3, Y3
+	VMULPS Z18, Z4, Z4
+	VMULPS Y18, Y5, Y5
+	VMULPS Z18, Z6, Z6
+	VMULPS Y18, Y7, Y7
+	VMULPS Z18, Z8, Z8
+	VMULPS Y18, Y9, Y9
+	VMULPS Z18, Z10, Z10
+	VMULPS Y18, Y11, Y11
+	VMULPS Z18, Z12, Z12
+	VMULPS Y18, Y13, Y13
+	VMULPS Z18, Z14, Z14
+	VMULPS Y18, Y15, Y15
+	MOVL beta+92(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel8x24AVX512
+	VBROADCASTSS beta+92(FP), Z19
+	VFMADD231PS 0(DX), Z19, Z0
+	VMOVUPS Z0, 0(DX)
+	VFMADD231PS 64(DX), Y19, Y1
+	VMOVUPS Y1, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z2
+	VMOVUPS Z2, 0(DX)
+	VFMADD231PS 64(DX), Y19, Y3
+	VMOVUPS Y3, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z4
+	VMOVUPS Z4, 0(DX)
+	VFMADD231PS 64(DX), Y19, Y5
+	VMOVUPS Y5, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z6
+	VMOVUPS Z6, 0(DX)
+	VFMADD231PS 64(DX), Y19, Y7
+	VMOVUPS Y7, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z8
+	VMOVUPS Z8, 0(DX)
+	VFMADD231PS 64(DX), Y19, Y9
+	VMOVUPS Y9, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z10
+	VMOVUPS Z10, 0(DX)
+	VFMADD231PS 64(DX), Y19, Y11
+	VMOVUPS Y11, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z12
+	VMOVUPS Z12, 0(DX)
+	VFMADD231PS 64(DX), Y19, Y13
+	VMOVUPS Y13, 64(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Z19, Z14
+	VMOVUPS Z14, 0(DX)
+	VFMADD231PS 64(DX), Y19, Y15
+	VMOVUPS Y15, 64(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel8x24AVX512:
+	VMOVUPS Z0, 0(DX)
+	VMOVUPS Y1, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, 0(DX)
+	VMOVUPS Y3, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, 0(DX)
+	VMOVUPS Y5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, 0(DX)
+	VMOVUPS Y7, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z8, 0(DX)
+	VMOVUPS Y9, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z10, 0(DX)
+	VMOVUPS Y11, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z12, 0(DX)
+	VMOVUPS Y13, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z14, 0(DX)
+	VMOVUPS Y15, 64(DX)
+	VZEROUPPER
+	RET
+
 // func sgemmKernel12x32AVX512Direct(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
 //
 // AVX-512F micro-kernel, 12x32 tile: 24 accumulators, 2 B vectors, broadcasts

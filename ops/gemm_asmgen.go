@@ -38,6 +38,12 @@ func main() {
 	gen(&sb, kernel{name: "sgemmKernel6x16AVX2", isa: "AVX2+FMA", mr: 6, widths: []int{8, 8}, zero: "VXORPS", wide: "Y"})
 	gen(&sb, kernel{name: "sgemmKernel12x32AVX512", isa: "AVX-512F", mr: 12, widths: []int{16, 16}, zero: "VPXORD", wide: "Z"})
 	gen(&sb, kernel{name: "sgemmKernel12x24AVX512", isa: "AVX-512F+VL (zmm + ymm per row)", mr: 12, widths: []int{16, 8}, zero: "VPXORD", wide: "Z"})
+	// Edge kernels: fewer rows, for the last row of tiles when M is not a
+	// multiple of 12 (M = 256 leaves 4 rows: a 12-row tile would waste 8).
+	gen(&sb, kernel{name: "sgemmKernel4x32AVX512", isa: "AVX-512F", mr: 4, widths: []int{16, 16}, zero: "VPXORD", wide: "Z"})
+	gen(&sb, kernel{name: "sgemmKernel8x32AVX512", isa: "AVX-512F", mr: 8, widths: []int{16, 16}, zero: "VPXORD", wide: "Z"})
+	gen(&sb, kernel{name: "sgemmKernel4x24AVX512", isa: "AVX-512F+VL (zmm + ymm per row)", mr: 4, widths: []int{16, 8}, zero: "VPXORD", wide: "Z"})
+	gen(&sb, kernel{name: "sgemmKernel8x24AVX512", isa: "AVX-512F+VL (zmm + ymm per row)", mr: 8, widths: []int{16, 8}, zero: "VPXORD", wide: "Z"})
 	gen(&sb, kernel{name: "sgemmKernel12x32AVX512Direct", isa: "AVX-512F", mr: 12, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", direct: true})
 	gen(&sb, kernel{name: "sgemmKernel12x24AVX512Direct", isa: "AVX-512F+VL (zmm + ymm per row)", mr: 12, widths: []int{16, 8}, zero: "VPXORD", wide: "Z", direct: true})
 	os.Stdout.WriteString(sb.String())

@@ -233,6 +233,14 @@ func (j *gemmJob) unit(ir, q0, q1, first int, apan, tile, own []float32) {
 	i := ir * mr
 	rows := min(mr, j.m-i)
 	direct := j.direct && rows == mr
+	if rows < mr { // last row of tiles: the smallest edge kernel that covers it
+		for _, e := range kern.edges {
+			if e.mr >= rows {
+				kern, mr = e, e.mr
+				break
+			}
+		}
+	}
 	for s := 0; s < j.nPc; s++ {
 		pc := s * j.kc
 		kb := min(j.kc, j.k-pc)

@@ -28,6 +28,11 @@ type gemmKernel struct {
 	// nest uses it when an A micro-panel would serve only a few tiles, so
 	// packing it would cost about as much as the tiles themselves.
 	direct func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+	// edges, if set, are kernels with the same NR and fewer rows (packed
+	// only, ascending MR) for the last row of tiles: rows = M mod MR is
+	// computed by the smallest edge kernel with MR >= rows, so less of the
+	// tile is padding.
+	edges []gemmKernel
 	// narrow, if set, is a kernel with a smaller NR that Sgemm uses instead
 	// when it pads n to fewer columns (n = 24 with NR 24 rather than 32).
 	narrow *gemmKernel

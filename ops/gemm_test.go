@@ -56,7 +56,9 @@ func (tc gemmCase) String() string {
 // below/at/above MR, NR, KC and NC.
 func gemmCases(pl gemmPlan, rng *rand.Rand) []gemmCase {
 	mr, nr := pl.kern.mr, pl.kern.nr
-	ms := []int{1, 2, 3, mr - 1, mr, mr + 1, 2*mr + 1, 13, 37, 61}
+	// 2*mr+4 and 2*mr+8 end on a full 4- or 8-row edge tile, 2*mr+6 on a
+	// partial one (edge kernels, gemmKernel.edges).
+	ms := []int{1, 2, 3, mr - 1, mr, mr + 1, 2*mr + 1, 2*mr + 4, 2*mr + 6, 2*mr + 8, 13, 37, 61}
 	ns := []int{1, 2, 5, nr - 1, nr, nr + 1, 2*nr + 3, 17, 31, pl.nc - 1, pl.nc + 1}
 	ks := []int{1, 2, 7, 29, pl.kc - 1, pl.kc, pl.kc + 1, 2*pl.kc + 3}
 	alphas := []float32{1, -0.75, 0}
@@ -238,7 +240,11 @@ func TestSgemmThreadIndependence(t *testing.T) {
 // tile), including k = 0, beta = 0 over NaN, and guard bands around the tile.
 func TestGemmKernelsMatchTwin(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 7))
-	for _, kern := range append(asmGemmKernels(), goKernel) {
+	var kerns []gemmKernel
+	for _, k := range append(asmGemmKernels(), goKernel) {
+		kerns = append(append(kerns, k), k.edges...)
+	}
+	for _, kern := range kerns {
 		mr, nr := kern.mr, kern.nr
 		for _, direct := range []bool{false, true} {
 			if direct && kern.direct == nil {
