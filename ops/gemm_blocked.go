@@ -98,7 +98,12 @@ type gemmJob struct {
 
 	bbuf  []float32       // packed B block: panel (s, q) at s*kc*nPan*NR + q*kb_s*NR
 	ready []atomic.Uint32 // per panel (s*nPan + q): panelUnpacked, panelPacking, panelReady
-	next  atomic.Int64    // next unclaimed unit
+	// next, the next unclaimed unit, sits on a cache line of its own, so
+	// that claiming units does not evict the fields above from the other
+	// threads' caches.
+	_    [64]byte
+	next atomic.Int64
+	_    [64]byte
 
 	run func(lo, hi int)
 }
