@@ -9,7 +9,7 @@ import (
 //
 //	for jc := 0; jc < n; jc += NC                 // B block: K x NC, packed lazily
 //	  for each unit (a row of MR x NR tiles, or part of one), claimed by a thread:
-//	    for s, pc := range the rank-KC updates    // KC divides K evenly
+//	    for s, pc := range the rank-KC updates    // K in equal blocks of <= KC
 //	      pack opA[ir:ir+MR, pc:pc+KC] into an MR-row micro-panel (L1-resident)
 //	      for jr over the unit's tiles:
 //	        make sure B micro-panel (s, jr) is packed (the first thread to need it packs it)
@@ -18,8 +18,11 @@ import (
 // Packing (gemm_pack.go) copies op(A) and op(B) into the exact order the
 // kernel reads them, so all four transpose combinations are settled there
 // and the kernel only ever sees unit-stride panels. Panels are zero-padded to
-// MR rows and NR columns, so the kernel never branches on the shape; an edge
-// tile is computed into a scratch tile and the valid part merged into C.
+// MR rows and NR columns, so the kernel never branches on the shape. The
+// last row of tiles, when M is not a multiple of MR, runs the smallest edge
+// kernel (fewer rows, gemmKernel.edges) that covers it, and a tile that
+// still overhangs C is computed into a scratch tile and the valid part
+// merged into C.
 //
 // beta is applied by the first rank-KC update only (later ones accumulate
 // with beta = 1), so beta == 0 never reads C.
@@ -30,10 +33,10 @@ import (
 // thread to need a panel packs it while a thread that finds it being packed
 // packs its own copy instead of waiting (packedB). So one jc block costs a
 // single pool round trip and no barrier between rank-KC updates, and every
-// B element is packed once (rarely twice). Threads claim units from an atomic counter, so
-// the load balances itself and a thread that starts late (the machine is
-// busy) just takes fewer units. A unit runs all of K for its tiles, so its
-// C tiles stay in cache across the rank-KC updates.
+// B element is packed once (rarely twice). Threads claim units from an
+// atomic counter, so the load balances itself and a thread that starts late
+// (the machine is busy) just takes fewer units. A unit runs all of K for
+// its tiles, so its C tiles stay in cache across the rank-KC updates.
 //
 // Every element of C is computed by exactly the same sequence of operations
 // (the same kernel, the same K blocks in the same order, the same edge
@@ -137,7 +140,7 @@ func sgemmPlanned(pl *gemmPlan, threads int, transA, transB bool, m, n, k int, a
 	j := gemmJobs.Get().(*gemmJob)
 	*j = gemmJob{pl: pl, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta,
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, threads: threads,
-		bbuf: j.bbuf, ready: j.ready, run: j.run}
+		ready: j.ready, run: j.run}
 	j.plan()
 	bb := getBuf(j.kc * j.nPc * roundUp(min(j.nc, n), pl.kern.nr))
 	j.bbuf = *bb
