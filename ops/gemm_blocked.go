@@ -201,102 +201,104 @@ func (j *gemmJob) block(nb int) {
 
 // work is one thread's share of a block: it claims units until none is left.
 func (j *gemmJob) work(_, _ int) {
-	kern := j.pl.kern
-	mr, nr := kern.mr, kern.nr
+	mr, nr := j.pl.kern.mr, j.pl.kern.nr
 	// Scratch: the A micro-panel, an edge tile, and a B panel of our own.
 	ab := getBuf(mr*j.kc + mr*nr + j.kc*nr)
 	apan, tile, own := (*ab)[:mr*j.kc], (*ab)[mr*j.kc:mr*j.kc+mr*nr], (*ab)[mr*j.kc+mr*nr:]
-	groups := (j.nPan + j.unitPans - 1) / j.unitPans
 	for {
 		u0 := int(j.next.Add(int64(j.batch))) - j.batch
 		if u0 >= j.units {
 			break
 		}
-		for u := u0; u < min(u0+j.batch, j.units); u++ {
-			ir, q0, q1 := u, 0, j.nPan
-			if groups > 1 {
-				g := u % groups
-				ir, q0, q1 = u/groups, g*j.unitPans, min(j.nPan, (g+1)*j.unitPans)
-			}
-			// Threads working side by side start their sweeps at different
-			// panels, so they pack different panels instead of queueing on one.
-			first := q0
-			if j.threads > 1 {
-				first += (u % j.threads) * (q1 - q0) / j.threads
-			}
-			j.unit(ir, q0, q1, first, apan, tile, own)
-		}
+		j.compute(u0, min(u0+j.batch, j.units), apan, tile, own)
 	}
 	putBuf(ab)
 }
 
-// unit computes the tiles (ir, q0..q1-1) of the current block over all of
-// K, sweeping the panels from first round to first-1.
-func (j *gemmJob) unit(ir, q0, q1, first int, apan, tile, own []float32) {
-	kern := j.pl.kern
+// compute runs units [u0, u1): unit u is the tiles (ir, q0..q1-1) of the
+// current block, over all of K.
+func (j *gemmJob) compute(u0, u1 int, apan, tile, own []float32) {
+	// Everything in locals: the kernels are called through func values,
+	// after which the compiler would reload every field of j.
+	kern := &j.pl.kern
 	mr, nr := kern.mr, kern.nr
-	// Locals: the kernels are called through func values, after which the
-	// compiler would reload every field of j.
-	c, ldc, alpha, jc, nb, nPan := j.c, j.ldc, j.alpha, j.jc, j.nb, j.nPan
-	i := ir * mr
-	rows := min(mr, j.m-i)
-	direct := j.direct && rows == mr
-	if rows < mr { // last row of tiles: the smallest edge kernel that covers it
-		for _, e := range kern.edges {
-			if e.mr >= rows {
-				kern, mr = e, e.mr
-				break
-			}
+	a, lda, c, ldc, alpha, beta := j.a, j.lda, j.c, j.ldc, j.alpha, j.beta
+	jc, nb, nPan, nPc, kc, k := j.jc, j.nb, j.nPan, j.nPc, j.kc, j.k
+	bbuf, ready, threads := j.bbuf, j.ready, j.threads
+	groups := (nPan + j.unitPans - 1) / j.unitPans
+	for u := u0; u < u1; u++ {
+		ir, q0, q1 := u, 0, nPan
+		if groups > 1 {
+			g := u % groups
+			ir, q0, q1 = u/groups, g*j.unitPans, min(nPan, (g+1)*j.unitPans)
 		}
-	}
-	for s := 0; s < j.nPc; s++ {
-		pc := s * j.kc
-		kb := min(j.kc, j.k-pc)
-		bet := j.beta
-		if s > 0 {
-			bet = 1
+		// Threads working side by side start their sweeps at different
+		// panels, so they pack different panels instead of queueing on one.
+		first := q0
+		if threads > 1 {
+			first += (u % threads) * (q1 - q0) / threads
 		}
-		var arows []float32
-		if direct {
-			arows = j.a[i*j.lda+pc : (i+mr-1)*j.lda+pc+kb]
-		} else {
-			packA(j.transA, j.a, j.lda, i, rows, pc, kb, mr, apan)
-		}
-		bblk := j.bbuf[s*j.kc*nPan*nr:]
-		ready := j.ready[s*nPan : (s+1)*nPan]
-		for x := range q1 - q0 {
-			q := first + x
-			if q >= q1 {
-				q -= q1 - q0
-			}
-			bpan := bblk[q*kb*nr : (q+1)*kb*nr]
-			if ready[q].Load() != panelReady {
-				bpan = j.packedB(s, q, pc, kb, own)
-			}
-			col := jc + q*nr
-			cols := min(nr, nb-q*nr)
-			if rows == mr && cols == nr {
-				cdst := c[i*ldc+col : (i+mr-1)*ldc+col+nr]
-				if direct {
-					kern.direct(kb, arows, j.lda, bpan, cdst, ldc, alpha, bet)
-				} else {
-					kern.fn(kb, apan, bpan, cdst, ldc, alpha, bet)
+		i := ir * mr
+		rows := min(mr, j.m-i)
+		direct := j.direct && rows == mr
+		fn, emr := kern.fn, mr
+		if rows < mr { // last row of tiles: the smallest edge kernel that covers it
+			for e := range kern.edges {
+				if kern.edges[e].mr >= rows {
+					fn, emr = kern.edges[e].fn, kern.edges[e].mr
+					break
 				}
-				continue
 			}
+		}
+		for s := 0; s < nPc; s++ {
+			pc := s * kc
+			kb := min(kc, k-pc)
+			bet := beta
+			if s > 0 {
+				bet = 1
+			}
+			var arows []float32
 			if direct {
-				kern.direct(kb, arows, j.lda, bpan, tile, nr, alpha, 0)
+				arows = a[i*lda+pc : (i+mr-1)*lda+pc+kb]
 			} else {
-				kern.fn(kb, apan, bpan, tile, nr, alpha, 0)
+				packA(j.transA, a, lda, i, rows, pc, kb, emr, apan)
 			}
-			for r := 0; r < rows; r++ {
-				crow := c[(i+r)*ldc+col : (i+r)*ldc+col+cols]
-				trow := tile[r*nr : r*nr+cols]
-				if bet == 0 {
-					copy(crow, trow)
+			bblk := bbuf[s*kc*nPan*nr:]
+			rdy := ready[s*nPan : (s+1)*nPan]
+			for x := range q1 - q0 {
+				q := first + x
+				if q >= q1 {
+					q -= q1 - q0
+				}
+				bpan := bblk[q*kb*nr : (q+1)*kb*nr]
+				if rdy[q].Load() != panelReady {
+					bpan = j.packedB(s, q, pc, kb, own)
+				}
+				col := jc + q*nr
+				cols := min(nr, nb-q*nr)
+				if rows == emr && cols == nr {
+					cdst := c[i*ldc+col : (i+emr-1)*ldc+col+nr]
+					if direct {
+						kern.direct(kb, arows, lda, bpan, cdst, ldc, alpha, bet)
+					} else {
+						fn(kb, apan, bpan, cdst, ldc, alpha, bet)
+					}
+					continue
+				}
+				if direct {
+					kern.direct(kb, arows, lda, bpan, tile, nr, alpha, 0)
 				} else {
-					for jj, v := range trow {
-						crow[jj] = v + bet*crow[jj]
+					fn(kb, apan, bpan, tile, nr, alpha, 0)
+				}
+				for r := 0; r < rows; r++ {
+					crow := c[(i+r)*ldc+col : (i+r)*ldc+col+cols]
+					trow := tile[r*nr : r*nr+cols]
+					if bet == 0 {
+						copy(crow, trow)
+					} else {
+						for jj, v := range trow {
+							crow[jj] = v + bet*crow[jj]
+						}
 					}
 				}
 			}
