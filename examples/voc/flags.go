@@ -69,9 +69,10 @@ func (o *options) defaults() {
 		// Colour and texture define the synthetic classes, and a Cutout
 		// square of 0.4 of the image can hide every object of a 128 px
 		// image: the reference's RandAugment (Invert, Solarize, Color, ...)
-		// and Cutout would turn one class into another or erase it, and
-		// measured on the default run they cost 30 points of mAP. Only the
-		// flip is kept; real data gets the full augmentation.
+		// and Cutout turn one class into another or erase it. Measured on
+		// the default recipe (8 epochs, val split): 64.4 mAP with the full
+		// augmentation, 74.2 with the flip alone. Only the flip is kept;
+		// real data gets the full augmentation.
 		if o.Augment == "" {
 			o.Augment = "flip"
 		}
