@@ -28,7 +28,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.TestSplit, "test-split", o.TestSplit, "split of the final report")
 	recipe.AddFlags(fs, &o.Options)
 	fs.BoolVar(&o.quick, "quick", false, "a smoke test: a tiny synthetic set, 2 epochs, under a minute")
-	fs.IntVar(&o.synthTrain, "synth-train", 0, "synthetic training images (default 1600)")
+	fs.IntVar(&o.synthTrain, "synth-train", 0, "synthetic training images (default 2400)")
 	fs.IntVar(&o.synthTest, "synth-test", 0, "synthetic test images (default 600)")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
@@ -52,7 +52,7 @@ func parseFlags(args []string) (*options, error) {
 func (o *options) defaults() {
 	o.Quick = o.quick
 	if o.synthTrain == 0 {
-		o.synthTrain = map[bool]int{true: 160, false: 1600}[o.quick && !o.Paper]
+		o.synthTrain = map[bool]int{true: 160, false: 2400}[o.quick && !o.Paper]
 	}
 	if o.synthTest == 0 {
 		o.synthTest = map[bool]int{true: 64, false: 600}[o.quick && !o.Paper]

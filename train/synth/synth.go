@@ -29,6 +29,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+
+	"github.com/seed477ab429/multilabel/ops"
 )
 
 // Config sets the size of the generated data set.
@@ -170,29 +173,50 @@ func Generate(root string, cfg Config, progress func(done, total int)) (string, 
 	total := cfg.Train + cfg.Val + cfg.Test
 	ids := map[string][]string{}
 	present := map[string][][]int{} // split -> per image -> per class 1/0/-1
-	done := 0
+	// Images are independent (each draws from its own seeded RNG), so they
+	// are made in parallel on the worker pool; the result does not depend
+	// on the number of workers.
+	type item struct {
+		split, index int
+		id           string
+		row          []int
+	}
+	var items []item
 	for si, sp := range splits {
 		for i := 0; i < sp.n; i++ {
-			id := fmt.Sprintf("%06d", done+1)
-			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(si)<<32|uint64(i)))
+			items = append(items, item{split: si, index: i, id: fmt.Sprintf("%06d", len(items)+1)})
+		}
+	}
+	var (
+		mu       sync.Mutex
+		done     int
+		firstErr error
+	)
+	ops.Parallel(len(items), 1, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			it := &items[k]
+			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(it.split)<<32|uint64(it.index)))
 			img, objs := render(rng, cfg.Size)
-			var buf bytes.Buffer
-			if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 92}); err != nil {
-				return "", fmt.Errorf("synth: encode %s: %w", id, err)
+			err := writeImage(voc, it.id, cfg.Size, img, objs)
+			it.row = labelRow(objs)
+			mu.Lock()
+			if err != nil && firstErr == nil {
+				firstErr = err
 			}
-			if err := os.WriteFile(filepath.Join(voc, "JPEGImages", id+".jpg"), buf.Bytes(), 0o644); err != nil {
-				return "", fmt.Errorf("synth: %w", err)
-			}
-			if err := writeAnnotation(filepath.Join(voc, "Annotations", id+".xml"), id, cfg.Size, objs); err != nil {
-				return "", err
-			}
-			ids[sp.name] = append(ids[sp.name], id)
-			present[sp.name] = append(present[sp.name], labelRow(objs))
 			done++
 			if progress != nil {
 				progress(done, total)
 			}
+			mu.Unlock()
 		}
+	})
+	if firstErr != nil {
+		return "", firstErr
+	}
+	for _, it := range items {
+		name := splits[it.split].name
+		ids[name] = append(ids[name], it.id)
+		present[name] = append(present[name], it.row)
 	}
 	ids["trainval"] = append(append([]string{}, ids["train"]...), ids["val"]...)
 	present["trainval"] = append(append([][]int{}, present["train"]...), present["val"]...)
@@ -220,6 +244,18 @@ func Generate(root string, cfg Config, progress func(done, total int)) (string, 
 		return "", fmt.Errorf("synth: %w", err)
 	}
 	return filepath.Join(final, "VOC2007"), nil
+}
+
+// writeImage writes one image as JPEG and its annotation.
+func writeImage(voc, id string, size int, img *image.RGBA, objs []object) error {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 92}); err != nil {
+		return fmt.Errorf("synth: encode %s: %w", id, err)
+	}
+	if err := os.WriteFile(filepath.Join(voc, "JPEGImages", id+".jpg"), buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("synth: %w", err)
+	}
+	return writeAnnotation(filepath.Join(voc, "Annotations", id+".xml"), id, size, objs)
 }
 
 // Cached returns the VOC2007 folder of the data set for cfg under dir
