@@ -6,6 +6,7 @@ Usage:
     go run ./bench/gemm -json > /tmp/go.jsonl
     /usr/bin/python3 bench/openblas_gemm.py > /tmp/ob.jsonl
     /usr/bin/python3 bench/gemm_table.py /tmp/go.jsonl /tmp/ob.jsonl
+    /usr/bin/python3 bench/gemm_table.py --field gflops_cpu /tmp/go.jsonl /tmp/ob.jsonl
 
 Prints a Markdown table, one row per (threads, shape): multilabel GFLOPS and
 its fraction of the measured FMA peak, OpenBLAS GFLOPS and multilabel's ratio
@@ -14,13 +15,16 @@ runs of the same point (say, alternating rounds): each cell is then the median
 over those runs, and the ratio is the median of the per-round ratios when the
 files have the same number of rounds, so load that came and went between rounds
 cancels as far as it can. Fields missing from the input print as "-".
+--field gflops_cpu tabulates FLOP per process CPU-second instead of per
+wall-clock second (what the split costs in work on a machine too busy for
+two threads to get two cores).
 """
 import json
 import statistics
 import sys
 
 
-def load(paths):
+def load(paths, field):
     pts = {}  # (impl, threads, m, k, n) -> [gflops, ...] in file order
     for path in paths:
         with open(path) as f:
@@ -30,14 +34,19 @@ def load(paths):
                     continue
                 r = json.loads(line)
                 key = (r["impl"], r["threads"], r["m"], r["k"], r["n"])
-                pts.setdefault(key, []).append(r["gflops"])
+                v = r.get(field) if r["impl"] != "peak" else r["gflops"]
+                if v is not None:
+                    pts.setdefault(key, []).append(v)
     return pts
 
 
 def main():
-    if len(sys.argv) < 2:
+    args, field = sys.argv[1:], "gflops"
+    if args[:1] == ["--field"]:
+        field, args = args[1], args[2:]
+    if not args:
         sys.exit(__doc__)
-    pts = load(sys.argv[1:])
+    pts = load(args, field)
     med = lambda xs: statistics.median(xs) if xs else None
     # Rows by thread count, then in the order the Go benchmark ran the shapes.
     keys = sorted((key[1:] for key in pts if key[0] == "multilabel"), key=lambda x: x[0])

@@ -37,14 +37,20 @@ import (
 
 // Result is one output line.
 type Result struct {
-	Impl     string  `json:"impl"` // "multilabel", "gonum", or "peak" (the FMA probe; m=n=k=0)
-	M        int     `json:"m"`
-	N        int     `json:"n"`
-	K        int     `json:"k"`
-	Threads  int     `json:"threads"`
-	GFLOPS   float64 `json:"gflops"`
-	Best     float64 `json:"gflops_best,omitempty"` // fastest run: less affected by other load on a shared machine
-	PeakFrac float64 `json:"peak_frac,omitempty"`   // gflops / measured peak at this thread count
+	Impl    string  `json:"impl"` // "multilabel", "gonum", or "peak" (the FMA probe; m=n=k=0)
+	M       int     `json:"m"`
+	N       int     `json:"n"`
+	K       int     `json:"k"`
+	Threads int     `json:"threads"`
+	GFLOPS  float64 `json:"gflops"`
+	Best    float64 `json:"gflops_best,omitempty"` // fastest run: less affected by other load on a shared machine
+	// CPU is FLOP per CPU-second this process used over the timed runs. On
+	// a busy machine, where the OS may give two threads little more than
+	// one core, gflops at 2 threads says little; gflops_cpu at 2 threads
+	// over gflops_cpu at 1 says what the parallel split costs in work
+	// (spinning, duplicate packing, cache traffic), though not in waiting.
+	CPU      float64 `json:"gflops_cpu,omitempty"`
+	PeakFrac float64 `json:"peak_frac,omitempty"` // gflops / measured peak at this thread count
 	Kernel   string  `json:"kernel,omitempty"`
 }
 
@@ -144,10 +150,13 @@ func child(threads, runs int, withGonum bool, only string) {
 		a, b, c := randf(rng, m*k), randf(rng, k*n), make([]float32, m*n)
 		flop := 2 * float64(m) * float64(n) * float64(k)
 		emit := func(impl, kern string, f func()) {
-			times := timeRuns(runs, f)
+			times, cpu := timeRuns(runs, f)
 			g := flop / median(times) / 1e9
 			r := Result{Impl: impl, M: m, N: n, K: k, Threads: threads, GFLOPS: round1(g), Kernel: kern,
 				Best: round1(flop / slices.Min(times) / 1e9)}
+			if cpu > 0 {
+				r.CPU = round1(flop / cpu / 1e9)
+			}
 			if peak > 0 {
 				r.PeakFrac = round3(g / peak)
 			}
@@ -166,20 +175,22 @@ func child(threads, runs int, withGonum bool, only string) {
 }
 
 // timeRuns returns the seconds per call of f in each of runs timed runs,
-// after one warm-up call; a run repeats f until it lasts ~50 ms.
-func timeRuns(runs int, f func()) []float64 {
+// after one warm-up call (a run repeats f until it lasts ~50 ms), and the
+// process CPU seconds per call over all the timed runs (0 if unknown).
+func timeRuns(runs int, f func()) (perCall []float64, cpuPerCall float64) {
 	t0 := time.Now()
 	f()
 	reps := max(1, int(50*time.Millisecond/max(time.Since(t0), time.Microsecond)))
-	out := make([]float64, runs)
-	for r := range out {
+	perCall = make([]float64, runs)
+	c0 := cpuSeconds()
+	for r := range perCall {
 		t := time.Now()
 		for range reps {
 			f()
 		}
-		out[r] = time.Since(t).Seconds() / float64(reps)
+		perCall[r] = time.Since(t).Seconds() / float64(reps)
 	}
-	return out
+	return perCall, (cpuSeconds() - c0) / float64(runs*reps)
 }
 
 // measurePeak runs the FMA probe (peak_amd64.s) on `threads` goroutines
