@@ -3,7 +3,6 @@ module github.com/seed477ab429/multilabel
 go 1.26.8
 
 require (
-	github.com/google/go-cmp v0.7.0
 	github.com/klauspost/cpuid/v2 v2.4.2
 	golang.org/x/image v0.48.0
 	golang.org/x/sys v0.50.0
