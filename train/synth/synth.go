@@ -147,7 +147,15 @@ type object struct {
 // renames it at the end, so an interrupted run leaves nothing half-made.
 // progress, if not nil, is called after each image.
 func Generate(root string, cfg Config, progress func(done, total int)) (string, error) {
-	cfg = cfg.withDefaults()
+	return generate(root, cfg.withDefaults(), Classes(), nil, progress)
+}
+
+// generate is Generate with the hook GenerateWithLabelSets uses: names are
+// the class names written to the annotations and per-class files (class k
+// is drawn as object type k), and sets, if not nil, fixes the label set of
+// image i of split s (0 train, 1 val, 2 test) to sets[s][i] instead of
+// drawing it (drawLabels); cfg's split sizes must then match.
+func generate(root string, cfg Config, names []string, sets *[3][][]int, progress func(done, total int)) (string, error) {
 	if cfg.Size < 32 {
 		return "", fmt.Errorf("synth: image size %d too small (min 32)", cfg.Size)
 	}
@@ -196,8 +204,12 @@ func Generate(root string, cfg Config, progress func(done, total int)) (string, 
 		for k := lo; k < hi; k++ {
 			it := &items[k]
 			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(it.split)<<32|uint64(it.index)))
-			img, objs := render(rng, cfg.Size)
-			err := writeImage(voc, it.id, cfg.Size, img, objs)
+			var labels []int
+			if sets != nil {
+				labels = sets[it.split][it.index]
+			}
+			img, objs := render(rng, cfg.Size, labels)
+			err := writeImage(voc, it.id, cfg.Size, img, objs, names)
 			it.row = labelRow(objs)
 			mu.Lock()
 			if err != nil && firstErr == nil {
@@ -225,12 +237,12 @@ func Generate(root string, cfg Config, progress func(done, total int)) (string, 
 		if err := os.WriteFile(filepath.Join(main, sp+".txt"), []byte(strings.Join(ids[sp], "\n")+"\n"), 0o644); err != nil {
 			return "", fmt.Errorf("synth: %w", err)
 		}
-		for c, cl := range classes {
+		for c, name := range names {
 			var b strings.Builder
 			for i, id := range ids[sp] {
 				fmt.Fprintf(&b, "%s %2d\n", id, present[sp][i][c])
 			}
-			if err := os.WriteFile(filepath.Join(main, cl.name+"_"+sp+".txt"), []byte(b.String()), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(main, name+"_"+sp+".txt"), []byte(b.String()), 0o644); err != nil {
 				return "", fmt.Errorf("synth: %w", err)
 			}
 		}
@@ -247,7 +259,7 @@ func Generate(root string, cfg Config, progress func(done, total int)) (string, 
 }
 
 // writeImage writes one image as JPEG and its annotation.
-func writeImage(voc, id string, size int, img *image.RGBA, objs []object) error {
+func writeImage(voc, id string, size int, img *image.RGBA, objs []object, names []string) error {
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 92}); err != nil {
 		return fmt.Errorf("synth: encode %s: %w", id, err)
@@ -255,7 +267,7 @@ func writeImage(voc, id string, size int, img *image.RGBA, objs []object) error 
 	if err := os.WriteFile(filepath.Join(voc, "JPEGImages", id+".jpg"), buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("synth: %w", err)
 	}
-	return writeAnnotation(filepath.Join(voc, "Annotations", id+".xml"), id, size, objs)
+	return writeAnnotation(filepath.Join(voc, "Annotations", id+".xml"), id, size, objs, names)
 }
 
 // Cached returns the VOC2007 folder of the data set for cfg under dir
@@ -330,7 +342,7 @@ type xmlAnnotation struct {
 	Objects   []xmlObject `xml:"object"`
 }
 
-func writeAnnotation(path, id string, size int, objs []object) error {
+func writeAnnotation(path, id string, size int, objs []object, names []string) error {
 	var a xmlAnnotation
 	a.Folder = "VOC2007"
 	a.Filename = id + ".jpg"
@@ -341,7 +353,7 @@ func writeAnnotation(path, id string, size int, objs []object) error {
 			continue
 		}
 		var x xmlObject
-		x.Name = classes[o.cls].name
+		x.Name = names[o.cls]
 		x.Pose = "Unspecified"
 		if o.xmin == 0 || o.ymin == 0 || o.xmax == size-1 || o.ymax == size-1 {
 			x.Truncated = 1
@@ -413,8 +425,11 @@ func hsv(h, s, v float64) [3]float64 {
 }
 
 // render draws one image and returns it with its objects (in drawing
-// order, with visible pixel counts after occlusion).
-func render(rng *rand.Rand, size int) (*image.RGBA, []object) {
+// order, with visible pixel counts after occlusion). labels, if not nil,
+// are the classes to draw, one object each; nil draws them (drawLabels) at
+// the same point of the RNG stream as always, so Generate's output does
+// not depend on the hook.
+func render(rng *rand.Rand, size int, labels []int) (*image.RGBA, []object) {
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
 	fs := float64(size)
 	// Background: a two-colour linear gradient plus low-frequency waves.
@@ -457,7 +472,9 @@ func render(rng *rand.Rand, size int) (*image.RGBA, []object) {
 		}
 	}
 	// Objects, with an owner map for occlusion.
-	labels := drawLabels(rng)
+	if labels == nil {
+		labels = drawLabels(rng)
+	}
 	owner := make([]int16, size*size)
 	for i := range owner {
 		owner[i] = -1
