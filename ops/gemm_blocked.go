@@ -53,8 +53,10 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 }
 
 // gemmParallelMinFlops: below this many FLOPs a product runs on one
-// thread; a pool round trip (~a few µs, far more on a busy machine) would
-// cost more than the second core gains (128³ is 4.2 MFLOP, ~40 µs).
+// thread; getting the pool's second thread running (tens to hundreds of µs
+// when its thread sleeps, on the 2-vCPU test machine; see the SGEMM section
+// of docs/PERFORMANCE.md) would cost more than the second core gains (128³
+// is 4.2 MFLOP, ~40 µs on one core).
 const gemmParallelMinFlops = 6 << 20
 
 // useDirect reports whether the rows of tiles read A in place (the
