@@ -307,6 +307,9 @@ func TestGemmKernelsMatchTwin(t *testing.T) {
 // recycled. (Per-call closures once made most of a training step's
 // allocations.)
 func TestSgemmNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on goroutine hand-offs")
+	}
 	rng := rand.New(rand.NewPCG(8, 9))
 	for _, sh := range [][3]int{{128, 128, 200}, {40, 50, 30}, {1, 500, 300}, {500, 1, 300}} {
 		m, n, k := sh[0], sh[1], sh[2]

@@ -55,8 +55,8 @@ func TestParallelNChunks(t *testing.T) {
 
 // A parallel call allocates nothing of its own once the pool is warm.
 func TestParallelAllocs(t *testing.T) {
-	if Threads() < 2 {
-		t.Skip("one thread: Parallel runs inline")
+	if Threads() < 2 || raceEnabled {
+		t.Skip("one thread (Parallel runs inline) or the race detector (it allocates)")
 	}
 	var sink atomic.Int64
 	fn := func(lo, hi int) { sink.Add(int64(hi - lo)) }
