@@ -3,6 +3,7 @@ package ops
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The BLIS/Goto loop nest around a micro-kernel (gemm_kernel_go.go):
@@ -58,6 +59,11 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // of docs/PERFORMANCE.md) would cost more than the second core gains (128³
 // is 4.2 MFLOP, ~40 µs on one core).
 const gemmParallelMinFlops = 6 << 20
+
+// gemmLinger: how long a pool worker keeps polling for the next chunk
+// after an SGEMM chunk (ParallelNLinger), so that back-to-back products
+// find it awake on its own core.
+const gemmLinger = 100 * time.Microsecond
 
 // useDirect reports whether the rows of tiles read A in place (the
 // kernel's direct variant, op(A) = A) instead of packing A micro-panels.
@@ -198,7 +204,7 @@ func (j *gemmJob) block(nb int) {
 	}
 	j.next.Store(0)
 	workers := min(j.threads, j.units)
-	ParallelN(workers, 1, workers, j.run)
+	ParallelNLinger(workers, 1, workers, gemmLinger, j.run)
 }
 
 // work is one thread's share of a block: it claims units until none is left.

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // A fixed pool of worker goroutines, started once, shared by every kernel.
@@ -15,6 +16,7 @@ type job struct {
 	fn     func(lo, hi int)
 	lo, hi int
 	g      *group
+	linger time.Duration // see ParallelNLinger
 }
 
 // group tracks one Parallel call: the last chunk to finish sends on done,
@@ -48,8 +50,26 @@ func startPool() {
 		go func() {
 			for j := range poolCh {
 				j.run()
+				if j.linger > 0 {
+					lingerFor(j.linger)
+				}
 			}
 		}()
+	}
+}
+
+// lingerFor runs queued chunks as they come for d after the last one,
+// polling instead of blocking (see ParallelNLinger).
+func lingerFor(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		select {
+		case j := <-poolCh:
+			j.run()
+			deadline = time.Now().Add(max(d, j.linger))
+		default:
+			runtime.Gosched()
+		}
 	}
 }
 
@@ -75,6 +95,23 @@ func Parallel(n, grain int, fn func(lo, hi int)) {
 // goroutines work on it). Tests use it to check that results do not depend
 // on the thread count.
 func ParallelN(n, grain, maxChunks int, fn func(lo, hi int)) {
+	parallelN(n, grain, maxChunks, 0, fn)
+}
+
+// ParallelNLinger is ParallelN for calls that come back to back (SGEMM):
+// a worker that ran one of its chunks keeps polling the queue for linger
+// afterwards before it blocks. A blocked worker's thread sleeps, and on the
+// 2-vCPU KVM test machine waking it cost as much as a whole 256³ SGEMM on
+// two cores: in timed calls the woken worker ran only after the caller had
+// finished, or took the caller's core, so the product ran serially (256³
+// on two threads: 141-154 GFLOPS blocking, 185-191 lingering 100 µs;
+// docs/PERFORMANCE.md). A lingering worker burns at most linger of CPU
+// after its last chunk, yielding to this process's other goroutines.
+func ParallelNLinger(n, grain, maxChunks int, linger time.Duration, fn func(lo, hi int)) {
+	parallelN(n, grain, maxChunks, linger, fn)
+}
+
+func parallelN(n, grain, maxChunks int, linger time.Duration, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
@@ -95,7 +132,7 @@ func ParallelN(n, grain, maxChunks int, fn func(lo, hi int)) {
 	g.left.Store(int32(chunks - 1))
 	for c := 1; c < chunks; c++ {
 		lo := c * step
-		j := job{fn, lo, min(lo+step, n), g}
+		j := job{fn, lo, min(lo+step, n), g, linger}
 		select {
 		case poolCh <- j:
 		default:

@@ -3,6 +3,7 @@ package ops
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Every index is visited exactly once, for many sizes and grains.
@@ -63,5 +64,30 @@ func TestParallelAllocs(t *testing.T) {
 	Parallel(1000, 1, fn)
 	if a := testing.AllocsPerRun(100, func() { Parallel(1000, 1, fn) }); a > 0 {
 		t.Fatalf("%v allocations per call", a)
+	}
+}
+
+// ParallelNLinger covers the range like ParallelN, and a lingering worker
+// still runs later plain chunks (nothing is left queued).
+func TestParallelNLinger(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 1000} {
+		hits := make([]int32, n)
+		ParallelNLinger(n, 1, 4, 200*time.Microsecond, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				atomic.AddInt32(&hits[i], 1)
+			}
+		})
+		for i, h := range hits {
+			if h != 1 {
+				t.Fatalf("n=%d: index %d visited %d times", n, i, h)
+			}
+		}
+	}
+	var total atomic.Int64
+	for range 50 {
+		ParallelN(10, 1, 10, func(lo, hi int) { total.Add(int64(hi - lo)) })
+	}
+	if total.Load() != 500 {
+		t.Fatalf("plain calls after lingering ones: total %d, want 500", total.Load())
 	}
 }
