@@ -100,7 +100,8 @@ func ParallelN(n, grain, maxChunks int, fn func(lo, hi int)) {
 
 // ParallelNLinger is ParallelN for calls that come back to back (SGEMM):
 // a worker that ran one of its chunks keeps polling the queue for linger
-// afterwards before it blocks. A blocked worker's thread sleeps, and on the
+// afterwards before it blocks, and the caller, done with its own chunk,
+// polls for the others for up to linger before it blocks. A blocked worker's thread sleeps, and on the
 // 2-vCPU KVM test machine waking it cost as much as a whole 256³ SGEMM on
 // two cores: in timed calls the woken worker ran only after the caller had
 // finished, or took the caller's core, so the product ran serially (256³
@@ -140,6 +141,21 @@ func parallelN(n, grain, maxChunks int, linger time.Duration, fn func(lo, hi int
 		}
 	}
 	fn(0, step)
+	if linger > 0 {
+		// Poll for the other chunks before blocking too: a caller that
+		// parks has to be woken when they finish, the same cost again.
+		deadline := time.Now().Add(linger)
+		for time.Now().Before(deadline) {
+			select {
+			case <-g.done:
+				groups.Put(g)
+				return
+			case j := <-poolCh:
+				j.run()
+			default:
+			}
+		}
+	}
 	for {
 		select {
 		case <-g.done:
