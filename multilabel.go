@@ -17,10 +17,10 @@ import (
 	"sort"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/data"
+	"github.com/seed477ab429/multilabel/metrics"
 	"github.com/seed477ab429/multilabel/models"
 	"github.com/seed477ab429/multilabel/nn"
-	"github.com/seed477ab429/multilabel/train/data"
-	"github.com/seed477ab429/multilabel/train/metrics"
 )
 
 // Files of a run folder that Load reads.

@@ -9,9 +9,9 @@ import (
 	"math/rand/v2"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/losses"
 	"github.com/seed477ab429/multilabel/nn"
-	"github.com/seed477ab429/multilabel/train/data"
 )
 
 // Learning-rate search (METHOD.md §5.6), two ways:

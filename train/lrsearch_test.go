@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/losses"
 	"github.com/seed477ab429/multilabel/nn"
-	"github.com/seed477ab429/multilabel/train/data"
 )
 
 // recordingLoss wraps a loss and keeps every value it computes.

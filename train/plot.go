@@ -11,7 +11,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"github.com/seed477ab429/multilabel/train/metrics"
+	"github.com/seed477ab429/multilabel/metrics"
 )
 
 // Pictures of a run, drawn with gonum/plot.

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/seed477ab429/multilabel/train/metrics"
+	"github.com/seed477ab429/multilabel/metrics"
 )
 
 func TestPlots(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/seed477ab429/multilabel/train/metrics"
+	"github.com/seed477ab429/multilabel/metrics"
 )
 
 // Report is the content of a run's one-page HTML summary.

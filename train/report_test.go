@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seed477ab429/multilabel/train/metrics"
+	"github.com/seed477ab429/multilabel/metrics"
 )
 
 func TestWriteReport(t *testing.T) {

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/losses"
 	"github.com/seed477ab429/multilabel/nn"
-	"github.com/seed477ab429/multilabel/train/data"
 )
 
 // EpochStats is one epoch's line of the log.

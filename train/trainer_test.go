@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/losses"
 	"github.com/seed477ab429/multilabel/nn"
-	"github.com/seed477ab429/multilabel/train/data"
-	"github.com/seed477ab429/multilabel/train/synth"
+	"github.com/seed477ab429/multilabel/synth"
 )
 
 // tinyNet: conv(3→8, s2) → BN → SiLU → conv(8→8, s2) → BN → SiLU → GAP

@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 
 	"github.com/seed477ab429/multilabel"
+	"github.com/seed477ab429/multilabel/data"
+	"github.com/seed477ab429/multilabel/metrics"
+	"github.com/seed477ab429/multilabel/recipe"
 	"github.com/seed477ab429/multilabel/train"
-	"github.com/seed477ab429/multilabel/train/data"
-	"github.com/seed477ab429/multilabel/train/metrics"
-	"github.com/seed477ab429/multilabel/train/recipe"
 )
 
 // eval: the paper's table for a saved run on a data set split: mAP, CP,

@@ -28,7 +28,7 @@ func init() {
 }
 
 // imageExts are the file types a folder walk picks up (what
-// train/data.DecodeFile reads).
+// data.DecodeFile reads).
 var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp": true, ".tif": true, ".tiff": true, ".webp": true, ".gif": true}
 
 func runPredict(args []string, stdout io.Writer) error {

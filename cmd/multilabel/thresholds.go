@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/seed477ab429/multilabel"
-	"github.com/seed477ab429/multilabel/train/metrics"
-	"github.com/seed477ab429/multilabel/train/recipe"
+	"github.com/seed477ab429/multilabel/metrics"
+	"github.com/seed477ab429/multilabel/recipe"
 )
 
 // thresholds: tune per-class thresholds of a saved run on a split (test

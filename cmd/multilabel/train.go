@@ -9,11 +9,11 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/seed477ab429/multilabel/train/recipe"
+	"github.com/seed477ab429/multilabel/recipe"
 )
 
-// train: the whole recipe (package train/recipe) on any data set that
-// train/data.Open reads, writing a run folder.
+// train: the whole recipe (package recipe) on any data set that
+// data.Open reads, writing a run folder.
 //
 //	multilabel train -data ~/data/VOCdevkit/VOC2007 -model efficientnetv2_s \
 //	        -weights efficientnet_v2_s-dd5fe13b.pth -paper

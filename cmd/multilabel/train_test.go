@@ -15,9 +15,9 @@ import (
 	"testing"
 
 	"github.com/seed477ab429/multilabel"
-	"github.com/seed477ab429/multilabel/train/data"
-	"github.com/seed477ab429/multilabel/train/recipe"
-	"github.com/seed477ab429/multilabel/train/synth"
+	"github.com/seed477ab429/multilabel/data"
+	"github.com/seed477ab429/multilabel/recipe"
+	"github.com/seed477ab429/multilabel/synth"
 )
 
 // cli runs a subcommand in-process through the dispatcher and returns its

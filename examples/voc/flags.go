@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/seed477ab429/multilabel/train/recipe"
+	"github.com/seed477ab429/multilabel/recipe"
 )
 
 // options are the command-line settings: the recipe's knobs plus what

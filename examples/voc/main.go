@@ -14,7 +14,7 @@
 // Everything lands in a run folder (runs/voc-<time>/): the best weights,
 // the thresholds, the class names, the config, the JSONL log, PNG curves
 // and a one-page HTML report. The pipeline itself is package
-// train/recipe, which `multilabel train` runs too; this program adds the
+// recipe, which `multilabel train` runs too; this program adds the
 // flags and the synthetic data set.
 package main
 
@@ -27,9 +27,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/seed477ab429/multilabel/recipe"
+	"github.com/seed477ab429/multilabel/synth"
 	"github.com/seed477ab429/multilabel/train"
-	"github.com/seed477ab429/multilabel/train/recipe"
-	"github.com/seed477ab429/multilabel/train/synth"
 )
 
 func main() {

@@ -28,5 +28,5 @@
 //
 // The test-time transform of the reference (also used on the training set
 // when per-class thresholds are tuned) has no augmentation at all: resize
-// and normalize only, both in package train/data.
+// and normalize only, both in package data.
 package augment

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seed477ab429/multilabel/train/data"
+	"github.com/seed477ab429/multilabel/data"
 )
 
 // checkLabels loads a split with the VOC loader and checks that every
@@ -110,7 +110,7 @@ func TestSampleLabelSets(t *testing.T) {
 // TestVOC2007LabelSets reads the real VOC 2007 label lists (from the
 // shared data folder) and builds a small synthetic set from them.
 func TestVOC2007LabelSets(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "data", "voc2007-labels")
+	dir := filepath.Join("..", "..", "shared", "data", "voc2007-labels")
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("VOC 2007 label lists not available (%s): %v", dir, err)
 	}

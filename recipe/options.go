@@ -18,7 +18,7 @@ import (
 // recipe with Paper, or a smoke test with Quick.
 type Options struct {
 	// Data is the data set: a VOC folder (VOCdevkit or VOC2007), a COCO
-	// instances JSON, the reference's JSON or a CSV (train/data.Open).
+	// instances JSON, the reference's JSON or a CSV (data.Open).
 	Data string
 	// TrainSplit, ValSplit and TestSplit pick the splits. For a VOC folder
 	// they are ImageSets/Main list names (default trainval / test / test:

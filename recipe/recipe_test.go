@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/seed477ab429/multilabel"
-	"github.com/seed477ab429/multilabel/train/data"
-	"github.com/seed477ab429/multilabel/train/synth"
+	"github.com/seed477ab429/multilabel/data"
+	"github.com/seed477ab429/multilabel/synth"
 )
 
 // writeCSV writes n 32x32 PNG images into dir and a CSV listing them: image

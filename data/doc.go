@@ -14,7 +14,7 @@
 // runs that pipeline in a bounded set of worker goroutines and delivers
 // batches in order, deterministic per (seed, epoch) whatever the number of
 // workers. The reference's per-sample order is: resize, augment (RandAugment,
-// Cutout, flip: the Transform hook, from package train/augment), normalize
+// Cutout, flip: the Transform hook, from package augment), normalize
 // (METHOD.md §5.7).
 //
 // Nothing here depends on autograd: batches are plain []float32 slices, so

@@ -1,4 +1,4 @@
-"""Writes the small image fixtures of package train/data (run from this folder
+"""Writes the small image fixtures of package data (run from this folder
 with Debian's python3 + PIL; the Go tests never run Python).
 
 img/rgb8x6.*      one 8x6 RGB picture in each lossless format, and rgb8x6.raw

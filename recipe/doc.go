@@ -2,7 +2,7 @@
 // a finished run folder, shared by `go run ./examples/voc` and
 // `multilabel train/eval/thresholds`:
 //
-//  1. data: any format train/data.Open reads (VOC folder, COCO instances
+//  1. data: any format data.Open reads (VOC folder, COCO instances
 //     JSON, the reference's JSON, CSV), train / val / test splits;
 //  2. model: models.Build from the knobs (backbone, head, loss), optional
 //     pretrained weights, the label graph for the graph heads;

@@ -7,7 +7,7 @@ import (
 
 // Benchmarks at the training size 448 x 448, one op per iteration:
 //
-//	go test ./train/augment/ -run '^$' -bench . -benchtime 20x
+//	go test ./augment/ -run '^$' -bench . -benchtime 20x
 func bench448() *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, 448, 448))
 	r := newRNG(2)

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/seed477ab429/multilabel/train/data"
+	"github.com/seed477ab429/multilabel/data"
 )
 
 // splits are the three data sets of a run and how to name them.

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Writes metrics.json, the fixtures of train/metrics, from scikit-learn.
+"""Writes metrics.json, the fixtures of metrics, from scikit-learn.
 
 Run with Debian's python3 (python3-sklearn 1.2, numpy):
-    /usr/bin/python3 train/metrics/testdata/gen_metrics.py
+    /usr/bin/python3 metrics/testdata/gen_metrics.py
 
 Each case is N images x C classes of float32 scores (probabilities in [0, 1])
 and int8 targets (1 positive, 0 negative, -1 ignored). For every class the

@@ -116,7 +116,7 @@ func TestVOCErrors(t *testing.T) {
 	}
 }
 
-const vocSample = "../../../shared/data/voc-sample/VOCdevkit"
+const vocSample = "../../shared/data/voc-sample/VOCdevkit"
 
 func TestVOCSample(t *testing.T) {
 	if _, err := os.Stat(vocSample); err != nil {

@@ -76,7 +76,7 @@ func loadFixtures(t *testing.T) (*fixtures, map[string]*image.RGBA) {
 	path := filepath.Join("testdata", "augment_fixtures.json")
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%s: %v (regenerate with /usr/bin/python3 train/augment/testdata/gen_augment.py)", path, err)
+		t.Fatalf("%s: %v (regenerate with /usr/bin/python3 augment/testdata/gen_augment.py)", path, err)
 	}
 	var f fixtures
 	if err := json.Unmarshal(raw, &f); err != nil {

@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/models"
 	"github.com/seed477ab429/multilabel/nn"
-	"github.com/seed477ab429/multilabel/train/data"
 )
 
 // embedDim is the label-embedding width: GloVe's 300, kept for the

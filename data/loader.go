@@ -11,12 +11,12 @@ import (
 	"sync/atomic"
 )
 
-// Transform is a per-sample augmentation (package train/augment builds
+// Transform is a per-sample augmentation (package augment builds
 // them). It gets the S x S image after the resize, may change it in place or
 // return a new S x S image, and must draw its randomness from rng only, so
 // that a sample's augmentation depends on (seed, epoch, item) and nothing
 // else. The reference applies RandAugment, Cutout and the horizontal flip at
-// this point (METHOD.md §5.7). An alias, so that train/augment's Transform
+// this point (METHOD.md §5.7). An alias, so that augment's Transform
 // values assign to LoaderConfig.Transform without a conversion.
 type Transform = func(img *image.RGBA, rng *rand.Rand) *image.RGBA
 

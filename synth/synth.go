@@ -247,7 +247,7 @@ func generate(root string, cfg Config, names []string, sets *[3][][]int, progres
 			}
 		}
 	}
-	readme := fmt.Sprintf("Synthetic VOC-format data set made by github.com/seed477ab429/multilabel/train/synth\nconfig: %+v\n", cfg)
+	readme := fmt.Sprintf("Synthetic VOC-format data set made by github.com/seed477ab429/multilabel/synth\nconfig: %+v\n", cfg)
 	if err := os.WriteFile(filepath.Join(tmp, "VOCdevkit", "README.txt"), []byte(readme), 0o644); err != nil {
 		return "", fmt.Errorf("synth: %w", err)
 	}

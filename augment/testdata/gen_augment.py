@@ -3,7 +3,7 @@
 
 Run with Debian's interpreter from the repository root:
 
-    /usr/bin/python3 train/augment/testdata/gen_augment.py
+    /usr/bin/python3 augment/testdata/gen_augment.py
 
 The ops are the PIL calls that the PyPI package `randaugment` 1.0.2
 (jizongFox/pytorch-randaugment, SubPolicy) makes, with the magnitude tables of
@@ -229,7 +229,7 @@ def main():
     gray = [dict(image=n, out=base64.b64encode(im.convert("L").tobytes()).decode("ascii")) for n, im in imgs.items()]
 
     doc = dict(
-        generator="train/augment/testdata/gen_augment.py",
+        generator="augment/testdata/gen_augment.py",
         pil_version=PIL.__version__,
         numpy_version=np.__version__,
         magnitudes={k: [float(x) for x in v] for k, v in rg.items()},

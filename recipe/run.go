@@ -7,12 +7,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/seed477ab429/multilabel/augment"
+	"github.com/seed477ab429/multilabel/data"
+	"github.com/seed477ab429/multilabel/metrics"
 	"github.com/seed477ab429/multilabel/models"
 	"github.com/seed477ab429/multilabel/nn"
 	"github.com/seed477ab429/multilabel/train"
-	"github.com/seed477ab429/multilabel/train/augment"
-	"github.com/seed477ab429/multilabel/train/data"
-	"github.com/seed477ab429/multilabel/train/metrics"
 )
 
 // Result is what a finished run measured on its test split.

@@ -10,10 +10,10 @@ import (
 	"strings"
 
 	"github.com/seed477ab429/multilabel"
+	"github.com/seed477ab429/multilabel/data"
+	"github.com/seed477ab429/multilabel/metrics"
 	"github.com/seed477ab429/multilabel/models"
 	"github.com/seed477ab429/multilabel/train"
-	"github.com/seed477ab429/multilabel/train/data"
-	"github.com/seed477ab429/multilabel/train/metrics"
 )
 
 // EvalLoader is the loader a saved model is evaluated with: the test
