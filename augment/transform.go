@@ -57,7 +57,7 @@ type TrainOptions struct {
 }
 
 // DefaultTrainOptions returns the reference's training augmentation
-// (METHOD.md §5.7): RandAugment, Cutout p 0.5 factor 0.4, flip p 0.5.
+// (docs/method.md §5.7): RandAugment, Cutout p 0.5 factor 0.4, flip p 0.5.
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{RandAugment: true, CutoutP: 0.5, CutoutFactor: 0.4, FlipP: 0.5}
 }

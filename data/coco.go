@@ -20,7 +20,7 @@ type COCOOptions struct {
 	ImageDir string
 
 	// ClassesByID orders classes by category id (COCO's own order) instead
-	// of by name (sorted, the reference's presumed order; METHOD.md §7).
+	// of by name (sorted, the reference's presumed order; docs/method.md §7).
 	ClassesByID bool
 }
 

@@ -181,7 +181,7 @@ func (d *Dataset) PositiveCounts() []int {
 }
 
 // LabelsPerImage is the mean number of positive labels per item (VOC 2007
-// trainval: 1.58, METHOD.md §7).
+// trainval: 1.58, docs/method.md §7).
 func (d *Dataset) LabelsPerImage() float64 {
 	if len(d.Items) == 0 {
 		return 0

@@ -122,7 +122,7 @@ func TestVOCSample(t *testing.T) {
 	if _, err := os.Stat(vocSample); err != nil {
 		t.Skipf("shared VOC sample absent (%v): the repo's ../shared/data/voc-sample is not here", err)
 	}
-	// VOC2007 via the devkit root; labels from SOURCE.md (non-difficult objects).
+	// VOC2007 via the devkit root; labels are the non-difficult objects.
 	ds, err := LoadVOC(vocSample, "trainval", VOCOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@
 // batches in order, deterministic per (seed, epoch) whatever the number of
 // workers. The reference's per-sample order is: resize, augment (RandAugment,
 // Cutout, flip: the Transform hook, from package augment), normalize
-// (METHOD.md §5.7).
+// (docs/method.md §5.7).
 //
 // Nothing here depends on autograd: batches are plain []float32 slices, so
 // the package stays low in the import graph.

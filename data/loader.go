@@ -16,7 +16,7 @@ import (
 // return a new S x S image, and must draw its randomness from rng only, so
 // that a sample's augmentation depends on (seed, epoch, item) and nothing
 // else. The reference applies RandAugment, Cutout and the horizontal flip at
-// this point (METHOD.md §5.7). An alias, so that augment's Transform
+// this point (docs/method.md §5.7). An alias, so that augment's Transform
 // values assign to LoaderConfig.Transform without a conversion.
 type Transform = func(img *image.RGBA, rng *rand.Rand) *image.RGBA
 

@@ -13,7 +13,7 @@ type Norm struct {
 
 var (
 	// NormHalf maps [0, 1] to [-1, 1]: the reference's Normalize(0.5, 0.5)
-	// (METHOD.md §5.7) and the default.
+	// (docs/method.md §5.7) and the default.
 	NormHalf = Norm{Mean: [3]float32{0.5, 0.5, 0.5}, Std: [3]float32{0.5, 0.5, 0.5}}
 
 	// NormImageNet is the ImageNet statistics that torchvision and most timm

@@ -14,7 +14,7 @@ import (
 )
 
 // LoadJSON reads the reference implementation's annotation file
-// (MultiLabelClassification.load_annotation, METHOD.md §7):
+// (MultiLabelClassification.load_annotation, docs/method.md §7):
 //
 //	{"classes": ["cat", "dog", ...],
 //	 "images": [["img/1.jpg", ["dog"]], ["img/2.jpg", ["cat", "dog"]], ...]}

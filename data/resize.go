@@ -9,7 +9,7 @@ import (
 // Bilinear resize with the arithmetic of OpenCV's cv2.resize(img, (w, h),
 // interpolation=cv2.INTER_LINEAR) on 8-bit images (modules/imgproc/src/
 // resize.cpp, resizeGeneric_ with HResizeLinear / VResizeLinear), which the
-// reference uses to bring every image to S x S (METHOD.md §5.7).
+// reference uses to bring every image to S x S (docs/method.md §5.7).
 //
 // Geometry: half-pixel centres, no antialiasing. Output pixel d (0-based)
 // samples the source at

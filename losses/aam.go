@@ -7,7 +7,7 @@ import (
 )
 
 // AAM is the asymmetric angular margin loss of Prokofiev & Sovrasov
-// (2022), exactly as the reference's AMBinaryLoss (METHOD.md §1.2). Its
+// (2022), exactly as the reference's AMBinaryLoss (docs/method.md §1.2). Its
 // inputs are cosines c [B, N] between normalised features and class
 // proxies (plus ML-Decoder's per-class bias). With
 //

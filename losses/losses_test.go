@@ -36,7 +36,7 @@ func apply(c lossCase, x *ag.Tensor, y []float32) *ag.Tensor {
 }
 
 // Loss values and input gradients equal the PyTorch implementation of
-// METHOD.md (testdata/gen_losses.py) to 1e-5 relative.
+// docs/method.md (testdata/gen_losses.py) to 1e-5 relative.
 func TestLossesMatchPyTorch(t *testing.T) {
 	raw, err := os.ReadFile("testdata/losses.json")
 	if err != nil {

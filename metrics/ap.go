@@ -12,7 +12,7 @@ import "github.com/seed477ab429/multilabel/ops"
 //
 // where tp_k, fp_k count positives and negatives scoring >= the k-th distinct
 // score (R_0 = 0). Images with equal scores enter together, so their order
-// cannot matter. Without ties this equals ASL's helper (METHOD.md §6.2):
+// cannot matter. Without ties this equals ASL's helper (docs/method.md §6.2):
 //
 //	AP_ASL = 1/(P + 1e-8) · Σ_{i : y_(i) = 1} (#positives in the top i) / i
 //

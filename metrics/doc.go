@@ -1,5 +1,5 @@
 // Package metrics evaluates a multilabel classifier the way the paper reports
-// it (Prokofiev & Sovrasov 2022, METHOD.md §6): mAP, the threshold metrics
+// it (Prokofiev & Sovrasov 2022, docs/method.md §6): mAP, the threshold metrics
 // CP, CR, CF1 (per class) and OP, OR, OF1 (overall), per-class thresholds
 // tuned for F1 on the training set ("-adapt" columns of the paper's Table 10),
 // and per-class precision-recall curves for plotting.

@@ -96,7 +96,7 @@ func FromRows(scores [][]float32, targets [][]int8) (*Set, error) {
 }
 
 // Sigmoid writes dst[k] = σ(scale·logits[k]) = 1/(1+exp(-scale·x)), the
-// reference's evaluation score (METHOD.md §6.1: AM models multiply the cosine
+// reference's evaluation score (docs/method.md §6.1: AM models multiply the cosine
 // logits by s before the sigmoid). Computed in float64 so large |s·x| cannot
 // overflow; dst and logits may be the same slice.
 func Sigmoid(dst, logits []float32, scale float32) {

@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// Threshold metrics (METHOD.md §6.3). Class j is predicted for image i when
+// Threshold metrics (docs/method.md §6.3). Class j is predicted for image i when
 //
 //	p_ij > t_j            (strictly: the reference's `scores > pos_thr`;
 //	                       at t = 0.5 on σ(s·logit) this is logit > 0)

@@ -2,7 +2,7 @@ package metrics
 
 import "math"
 
-// Per-class threshold tuning (METHOD.md §6.4, the paper's "-adapt" columns).
+// Per-class threshold tuning (docs/method.md §6.4, the paper's "-adapt" columns).
 //
 // For each class j, on scores of the TRAINING set (the reference uses the
 // augmented training loader; use the train set with test-time transforms),

@@ -38,7 +38,7 @@ type Backbone interface {
 	// through Forward, counting convolutions and linear layers only
 	// (out.numel() · Cin/groups · kH · kW and out.numel() · in_features;
 	// BN, activations, pooling, SE products and residual adds are not
-	// counted, nor are biases), the convention of ARCHITECTURES.md §0 that
+	// counted, nor are biases), the convention of docs/architectures.md §0 that
 	// reproduces torchvision's published GFLOPS.
 	MACs(h, w int) int64
 }

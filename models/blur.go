@@ -65,7 +65,7 @@ func (b *BlurPool2d) Forward(_ *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 func (b *BlurPool2d) OutSize(in int) int { return (in-1)/2 + 1 }
 
 // MACs counts the blur as the depthwise convolution it is: 9 products per
-// output element (ARCHITECTURES.md includes it in TResNet's totals).
+// output element (docs/architectures.md includes it in TResNet's totals).
 func (b *BlurPool2d) MACs(h, w int) int64 {
 	return int64(b.Channels) * int64(b.OutSize(h)) * int64(b.OutSize(w)) * 9
 }

@@ -67,7 +67,7 @@ type EffNetV2Config struct {
 	noInit bool // tests: skip the random fill when only shapes matter
 }
 
-// The stage tables of torchvision's _efficientnet_conf (ARCHITECTURES.md §2.3).
+// The stage tables of torchvision's _efficientnet_conf (docs/architectures.md §2.3).
 var (
 	effNetV2SStages = []EffNetV2Stage{
 		{FusedMBConvBlock, 1, 3, 1, 24, 2},

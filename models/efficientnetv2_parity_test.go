@@ -73,7 +73,7 @@ func loadTiny(t *testing.T, same bool) (*EfficientNetV2, *nn.StateDict) {
 	return m, sd
 }
 
-// relErr is max|got − want| / max|want|, the measure of ARCHITECTURES.md §7.
+// relErr is max|got − want| / max|want|, the measure of docs/architectures.md §7.
 func relErr(got, want []float32) float64 { return relErrFloor(got, want, 0) }
 
 // relErrFloor is relErr with the denominator at least floor. Some

@@ -11,7 +11,7 @@ import (
 	"github.com/seed477ab429/multilabel/nn"
 )
 
-// Parameter counts and MACs measured from torchvision 0.14 (ARCHITECTURES.md §1, §2.3).
+// Parameter counts and MACs measured from torchvision 0.14 (docs/architectures.md §1, §2.3).
 var effNetV2Reference = []struct {
 	size                 string
 	withCls, withoutCls  int
@@ -73,7 +73,7 @@ func TestEfficientNetV2ParamsAndMACs(t *testing.T) {
 	}
 }
 
-// The per-stage rows of ARCHITECTURES.md §2.3 for S: parameters and MACs at
+// The per-stage rows of docs/architectures.md §2.3 for S: parameters and MACs at
 // 224 (millions), so a wrong count points at its stage.
 func TestEfficientNetV2SStages(t *testing.T) {
 	m := shapeOnly(t, "s", false, 1000)
@@ -112,7 +112,7 @@ func TestEfficientNetV2SStages(t *testing.T) {
 	}
 }
 
-// The state-dict names of ARCHITECTURES.md §2.4 (torchvision) and §2.5
+// The state-dict names of docs/architectures.md §2.4 (torchvision) and §2.5
 // (timm) with their shapes, and the name map in both directions.
 func TestEfficientNetV2Names(t *testing.T) {
 	tv := shapeOnly(t, "s", false, 1000)

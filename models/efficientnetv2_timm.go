@@ -3,7 +3,7 @@ package models
 import "strconv"
 
 // State-dict names torchvision ↔ timm for EfficientNetV2
-// (ARCHITECTURES.md §2.5; verified there: torchvision weights renamed this
+// (docs/architectures.md §2.5; verified there: torchvision weights renamed this
 // way give timm's efficientnetv2_s(bn_eps=1e-3) bit-identical logits).
 //
 //	features.0.0 / features.0.1               conv_stem / bn1

@@ -14,7 +14,7 @@ import (
 )
 
 // Label embeddings X [N, E], the node features of the label graph: GloVe
-// vectors of the class names (METHOD.md §3.1), or, for classes without
+// vectors of the class names (docs/method.md §3.1), or, for classes without
 // meaningful names, vectors built from the images (ClassFeatureMeans).
 
 // WordVectors is a table of word vectors read from a GloVe-format text

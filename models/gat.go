@@ -9,8 +9,8 @@ import (
 	"github.com/seed477ab429/multilabel/nn"
 )
 
-// The graph layers of the label-graph heads (METHOD.md §3.3,
-// ARCHITECTURES.md §6) over N label nodes, with Â [N, N] from
+// The graph layers of the label-graph heads (docs/method.md §3.3,
+// docs/architectures.md §6) over N label nodes, with Â [N, N] from
 // NormalizeAdj. Both take node features H [N, in] and give [N, out].
 
 // GATLayer is one single-head graph-attention layer (pyGAT's
@@ -25,7 +25,7 @@ import (
 //	out  = ELU(α·Z)                               (Concat = true, both layers of the head)
 //
 // Only the sparsity pattern of Â is used. Self loops keep every row
-// non-empty. Backward (ARCHITECTURES.md §6.4) is the composition of the ops'
+// non-empty. Backward (docs/architectures.md §6.4) is the composition of the ops'
 // rules: ∂Z gets αᵀG through the aggregation and ∂f1 a₁ᵀ + ∂f2 a₂ᵀ through
 // the scores; a masked entry has α = 0 and MaskedFill passes it no
 // gradient, so masking and the softmax Jacobian need no special case.
@@ -182,7 +182,7 @@ type GATHeadConfig struct {
 	Decoder *MLDecoderConfig
 }
 
-// PaperGATConfig is the paper's head B (METHOD.md §9): two GAT layers
+// PaperGATConfig is the paper's head B (docs/method.md §9): two GAT layers
 // 300 → C → C, attention dropout 0.1, GAP + GMP, cosine classifier.
 func PaperGATConfig(channels, classes int) GATHeadConfig {
 	return GATHeadConfig{Classes: classes, Channels: channels, EmbedDim: 300,
@@ -190,7 +190,7 @@ func PaperGATConfig(channels, classes int) GATHeadConfig {
 }
 
 // GATHead is the label-graph re-weighting branch with its classifier
-// (deep-object-reid's Image_GCNN without the backbone, METHOD.md §3.3-§3.4):
+// (deep-object-reid's Image_GCNN without the backbone, docs/method.md §3.3-§3.4):
 //
 //	H1 = LeakyReLU_0.2( gc1(X, Â) )          X [N, 300] label embeddings   → [N, C]
 //	H2 = LeakyReLU_0.2( gc2(H1, Â) )                                        → [N, C]
@@ -320,7 +320,7 @@ func (h *GATHead) GraphMACs() int64 {
 
 // MACs is the per-image cost of the head with a frozen gate on a h×w map:
 // the classifier (the gating multiply and pooling are not MACs by the
-// convention of ARCHITECTURES.md §0), or the ML-Decoder's cost.
+// convention of docs/architectures.md §0), or the ML-Decoder's cost.
 func (h *GATHead) MACs(hh, ww int) int64 {
 	if h.Decoder != nil {
 		return h.Decoder.MACs(hh, ww)

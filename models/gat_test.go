@@ -10,7 +10,7 @@ import (
 )
 
 // The GAT head (paper config) and the released GCN variant match the
-// PyTorch implementation of METHOD.md §3 (testdata/gen_heads.py): graph,
+// PyTorch implementation of docs/method.md §3 (testdata/gen_heads.py): graph,
 // gate and outputs, to 1e-5 relative.
 func TestGATHeadMatchesPyTorch(t *testing.T) {
 	for _, name := range []string{"gat_paper", "gcn_released"} {

@@ -8,7 +8,7 @@ import (
 	"strconv"
 )
 
-// The label graph of the GAT and ML-GCN heads (METHOD.md §3.1-§3.2), built
+// The label graph of the GAT and ML-GCN heads (docs/method.md §3.1-§3.2), built
 // from the training labels only. All matrices are N×N, row-major.
 //
 //	n_i   = #images containing label i

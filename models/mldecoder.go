@@ -74,8 +74,8 @@ func (m *MultiheadAttention) Visit(prefix string, fn func(string, *ag.Tensor, nn
 	m.OutProj.Visit(nn.Join(prefix, "out_proj"), fn)
 }
 
-// MLDecoderConfig configures an ML-Decoder (METHOD.md §4,
-// ARCHITECTURES.md §5). DefaultMLDecoderConfig gives the paper's values.
+// MLDecoderConfig configures an ML-Decoder (docs/method.md §4,
+// docs/architectures.md §5). DefaultMLDecoderConfig gives the paper's values.
 type MLDecoderConfig struct {
 	Classes  int // N
 	Features int // F, channels of the feature map
@@ -158,7 +158,7 @@ func (l *DecoderLayerOptimal) Visit(prefix string, fn func(string, *ag.Tensor, n
 //	Metric:  o[b, k·r + d] = ⟨t[b,k]/‖·‖, P[k,:,d]/‖·‖⟩
 //	y = o + bias                                    bias [N], initialised 0
 //
-// State-dict names are deep-object-reid's and MIIL's (ARCHITECTURES.md
+// State-dict names are deep-object-reid's and MIIL's (docs/architectures.md
 // §5.3): decoder.layers.0.*, decoder.embed_standart.*,
 // decoder.query_embed.weight (a buffer: saved, never trained or decayed),
 // decoder.duplicate_pooling, decoder.duplicate_pooling_bias. Load timm's
@@ -240,12 +240,12 @@ func (m *MLDecoder) Visit(prefix string, fn func(string, *ag.Tensor, nn.Kind)) {
 	fn(nn.Join(d, "duplicate_pooling_bias"), m.PoolBias, nn.Param)
 }
 
-// NumParams returns the trainable count (ARCHITECTURES.md §5.4: F·D + D +
+// NumParams returns the trainable count (docs/architectures.md §5.4: F·D + D +
 // 4D² + 4D + 2·D·FFN + FFN + D + 6D + K·D·r + N) and the frozen queries
 // (K·D).
 func (m *MLDecoder) NumParams() (trainable, frozen int) { return countParams(m) }
 
-// MACs of one image with an h×w map (ARCHITECTURES.md §5.4, L = h·w):
+// MACs of one image with an h×w map (docs/architectures.md §5.4, L = h·w):
 // L·F·D + 2·K·D² + 2·L·D² + 2·K·L·D + 2·K·D·FFN + K·D·r.
 func (m *MLDecoder) MACs(h, w int) int64 {
 	l, f, d := int64(h*w), int64(m.Config.Features), int64(m.Config.Embed)

@@ -11,7 +11,7 @@ import (
 
 // ML-Decoder (plain, and metric with groups: K = 2, r = 3, N = 5, so the
 // last group's third output is cut) matches the PyTorch implementation of
-// ARCHITECTURES.md §5.2 with nn.MultiheadAttention, to 1e-5 relative.
+// docs/architectures.md §5.2 with nn.MultiheadAttention, to 1e-5 relative.
 func TestMLDecoderMatchesPyTorch(t *testing.T) {
 	for _, name := range []string{"mld_plain", "mld_metric_groups"} {
 		t.Run(name, func(t *testing.T) {
@@ -25,7 +25,7 @@ func TestMLDecoderMatchesPyTorch(t *testing.T) {
 	}
 }
 
-// Trainable counts on EfficientNetV2-S features (ARCHITECTURES.md §5.4):
+// Trainable counts on EfficientNetV2-S features (docs/architectures.md §5.4):
 // 6,514,708 for 20 classes and 6,560,848 for 80, plus K·768 frozen
 // queries; head MACs 194.0 M and 458.1 M at 224 (7×7 tokens).
 func TestMLDecoderParamCount(t *testing.T) {
@@ -51,7 +51,7 @@ func TestMLDecoderParamCount(t *testing.T) {
 	}
 }
 
-// The state-dict names are the reference's (ARCHITECTURES.md §5.3), and
+// The state-dict names are the reference's (docs/architectures.md §5.3), and
 // timm's names map onto them.
 func TestMLDecoderNames(t *testing.T) {
 	m := NewMLDecoder(headRNG(1), MLDecoderConfig{Classes: 3, Features: 4, Groups: -1, Embed: 4, Heads: 2, FFN: 8})

@@ -9,7 +9,7 @@ import (
 )
 
 // MLGCN is the ML-GCN baseline head (Chen et al. 2019; the "ML-GCN*" of
-// the paper's tables as ported in deep-object-reid, METHOD.md §3.5): two
+// the paper's tables as ported in deep-object-reid, docs/method.md §3.5): two
 // graph convolutions turn the label embeddings into the classifier.
 //
 //	W = gc2( LeakyReLU_0.2( gc1(X, Â) ), Â )     X [N, E] → [N, C/2] → W [N, C]

@@ -11,7 +11,7 @@ import (
 )
 
 // Query2Label (Liu et al. 2021) as the paper's "Q2L*" baseline
-// (deep-object-reid torchreid/models/q2l.py + transformer.py, METHOD.md §8):
+// (deep-object-reid torchreid/models/q2l.py + transformer.py, docs/method.md §8):
 // a DETR-style post-norm transformer with one encoder layer and two decoder
 // layers, 4 heads, width and FFN = the backbone's channels, the first
 // decoder layer without self-attention, learnable label queries and a

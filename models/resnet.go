@@ -11,7 +11,7 @@ import (
 
 // ResNet-50/101 exactly as torchvision 0.14's resnet50/resnet101 (v1.5:
 // the stride sits on the 3×3 conv), with torchvision's state-dict names
-// (ARCHITECTURES.md §4). It is the backbone of the ML-GCN baseline.
+// (docs/architectures.md §4). It is the backbone of the ML-GCN baseline.
 //
 //	x [N,3,H,W]
 //	conv1 7×7 s2 p3 (3→B) → bn1 → ReLU → MaxPool 3×3 s2 p1   [N, B, H/4, W/4]

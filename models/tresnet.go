@@ -10,7 +10,7 @@ import (
 )
 
 // TResNet (Ridnik et al. 2021) as timm's tresnet.py, with timm's
-// state-dict names (ARCHITECTURES.md §3):
+// state-dict names (docs/architectures.md §3):
 //
 //	x [N,3,H,W]  (H, W divisible by 32; timm feeds [0,1] pixels: mean 0, std 1)
 //	body.s2d     SpaceToDepth(4)                          [N, 48, H/4, W/4]
@@ -204,7 +204,7 @@ func (m *TResNet) FeatureChannels() int { return m.feat }
 func (m *TResNet) NumClasses() int { return m.Config.NumClasses }
 
 // MACs counts conv, blur and linear multiply-accumulates of one h×w image
-// (the blur as a depthwise 3×3, as ARCHITECTURES.md's totals do).
+// (the blur as a depthwise 3×3, as docs/architectures.md's totals do).
 func (m *TResNet) MACs(h, w int) int64 {
 	n, h, w := m.Conv1.MACs(h/4, w/4)
 	for _, layer := range m.Layers {

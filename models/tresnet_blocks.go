@@ -8,7 +8,7 @@ import (
 	"github.com/seed477ab429/multilabel/nn"
 )
 
-// The building blocks of TResNet (ARCHITECTURES.md §3.2, timm tresnet.py).
+// The building blocks of TResNet (docs/architectures.md §3.2, timm tresnet.py).
 // Every unit is conv → BN (→ LeakyReLU) with no conv bias; TResNet never
 // uses a strided convolution: a stride-2 unit convolves at stride 1 and
 // then blurs at stride 2 (BlurPool2d), and a stride-2 shortcut average-pools

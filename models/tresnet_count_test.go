@@ -8,7 +8,7 @@ import (
 	"github.com/seed477ab429/multilabel/nn"
 )
 
-// The full-size models match ARCHITECTURES.md §1/§3/§4: parameters exactly
+// The full-size models match docs/architectures.md §1/§3/§4: parameters exactly
 // (with and without the 1000-class classifier), state-dict tensor counts,
 // and MACs at 224 and 448 within 0.1%. Building a model allocates its
 // weights (up to 56M floats), but no forward pass runs.

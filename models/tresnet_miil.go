@@ -11,7 +11,7 @@ import (
 // Original Alibaba-MIIL checkpoints (TResNet repo, ASL, ML-Decoder) build
 // every unit as conv2d_ABN = Sequential(Conv2d, InPlaceABN), and a stride-2
 // unit as Sequential(conv2d_ABN, AntiAliasDownsampleLayer). Their names map
-// to timm's (ARCHITECTURES.md §3.4; timm's checkpoint_filter_fn):
+// to timm's (docs/architectures.md §3.4; timm's checkpoint_filter_fn):
 //
 //	convN.0.0.* / convN.0.1.*         → convN.conv.* / convN.bn.*      (stride-2 unit)
 //	convN.0.*   / convN.1.*           → convN.conv.* / convN.bn.*

@@ -105,7 +105,7 @@ func TestTResNetBlockGrad(t *testing.T) {
 	}
 }
 
-// Structure details of ARCHITECTURES.md §3.2 on a small model: names,
+// Structure details of docs/architectures.md §3.2 on a small model: names,
 // the zero-initialised last BN of each branch, SE widths and placement,
 // LeakyReLU slopes, where the blur goes, and Forward without a classifier.
 func TestTResNetStructure(t *testing.T) {

@@ -205,7 +205,7 @@ func loaderConfig(spec models.Spec, batch, workers int, seed uint64, skipBad boo
 }
 
 // trainTransform is the training augmentation: "full" is the reference's
-// (RandAugment, Cutout p 0.5 factor 0.4, flip p 0.5, METHOD.md §5.7),
+// (RandAugment, Cutout p 0.5 factor 0.4, flip p 0.5, docs/method.md §5.7),
 // "flip" the horizontal flip alone, "none" nothing.
 func trainTransform(kind string) data.Transform {
 	switch kind {

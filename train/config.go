@@ -3,7 +3,7 @@ package train
 import "fmt"
 
 // Config is the training recipe. DefaultConfig gives the reference's
-// values (METHOD.md §5); the VOC example scales epochs and sizes to a
+// values (docs/method.md §5); the VOC example scales epochs and sizes to a
 // laptop.
 type Config struct {
 	Epochs      int     `json:"epochs"`

@@ -3,7 +3,7 @@ package train
 import "math"
 
 // EarlyStopping is the reference's exit_on_plateau_and_choose_best
-// (METHOD.md §5.5). After each epoch, with a the epoch's metric in [0, 1]
+// (docs/method.md §5.5). After each epoch, with a the epoch's metric in [0, 1]
 // (max of raw and EMA mAP):
 //
 //	cur = round(a, 4)

@@ -16,7 +16,7 @@ import (
 // With Warmup the decay ramps up as timm's does,
 // d_t = min(Decay, (1 + t)/(10 + t)), so short CPU runs (a few hundred
 // steps, where 0.9993 would leave the average near the initial weights)
-// also benefit (METHOD.md §10). The reference has no warm-up.
+// also benefit (docs/method.md §10). The reference has no warm-up.
 type EMA struct {
 	Decay   float64
 	Warmup  bool

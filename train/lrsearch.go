@@ -14,7 +14,7 @@ import (
 	"github.com/seed477ab429/multilabel/nn"
 )
 
-// Learning-rate search (METHOD.md §5.6), two ways:
+// Learning-rate search (docs/method.md §5.6), two ways:
 //
 //   - RangeTest, the LR range test of Smith (2017) as fast.ai's lr_find
 //     and torch_lr_finder run it: one short run whose learning rate grows

@@ -11,7 +11,7 @@ import (
 // The reference's search: short trainings at candidate rates; see
 // lrsearch.go for the method.
 
-// GridSearch configures the reference's search (METHOD.md §5.6).
+// GridSearch configures the reference's search (docs/method.md §5.6).
 type GridSearch struct {
 	Candidates   []float64 // learning rates to try, in order; nil: LogGrid(MinLR, MaxLR, Trials)
 	MinLR, MaxLR float64   // 1e-5 and 1e-3: the reference's lr_finder.min_lr / max_lr

@@ -19,7 +19,7 @@ type Group struct {
 }
 
 // NoBiasDecayGroups splits trainable parameters as the reference's
-// "no bias decay" (train.nbd, METHOD.md §5.2):
+// "no bias decay" (train.nbd, docs/method.md §5.2):
 //
 //	name ends with "bias"                               2× lr, no decay
 //	1-D parameter (norm weights, ...)                   lr, no decay

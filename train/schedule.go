@@ -10,7 +10,7 @@ type Schedule interface {
 }
 
 // OneCycle is torch.optim.lr_scheduler.OneCycleLR with two phases and
-// cosine annealing, stepped every iteration (METHOD.md §5.3):
+// cosine annealing, stepped every iteration (docs/method.md §5.3):
 //
 //	initial = max/div      min = initial/finalDiv
 //	phase 1, steps 0 .. pct·T−1:   lr initial → max,   momentum maxM → baseM

@@ -12,7 +12,7 @@ import (
 // trains and restores it before each trial and at the end, so the search
 // leaves the model bit-for-bit as it found it (the reference rebuilds the
 // model after its search and forgets to reload the pretrained weights,
-// METHOD.md §5.6).
+// docs/method.md §5.6).
 type Snapshot struct {
 	names []string
 	data  [][]float32

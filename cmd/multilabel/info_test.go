@@ -16,7 +16,7 @@ func TestInfoJSON(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("%v in %s", err, out.String())
 	}
-	// ARCHITECTURES.md §1: 21,458,488 parameters, 11.385 GMACs at 448.
+	// docs/architectures.md §1: 21,458,488 parameters, 11.385 GMACs at 448.
 	if r["params"] != float64(21458488) || r["feature_channels"] != float64(1280) {
 		t.Errorf("params %v, feature_channels %v", r["params"], r["feature_channels"])
 	}

@@ -436,7 +436,7 @@ func comparable(got, want *ag.Tensor, c *verifyCheck) bool {
 	return true
 }
 
-// maxRelErr is max|got − want| / max|want| (ARCHITECTURES.md §7) and
+// maxRelErr is max|got − want| / max|want| (docs/architectures.md §7) and
 // max|want|; with a floor > max|want| the denominator is the floor, and
 // for an all-zero reference without a floor the error is absolute. NaN
 // anywhere gives NaN, which fails every ≤.

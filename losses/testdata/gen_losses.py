@@ -1,4 +1,4 @@
-"""Reference values for the losses, written from METHOD.md §1-§2 in PyTorch.
+"""Reference values for the losses, written from docs/method.md §1-§2 in PyTorch.
 
 Run with Debian's python3 (torch 1.13): /usr/bin/python3 losses/testdata/gen_losses.py
 Writes losses/testdata/losses.json: inputs, targets, and per configuration

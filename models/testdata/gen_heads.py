@@ -1,5 +1,5 @@
 """Reference forwards of the GAT head, ML-Decoder and Query2Label, written from
-METHOD.md §3-§4 and ARCHITECTURES.md §5-§6 in PyTorch (eval mode).
+docs/method.md §3-§4 and docs/architectures.md §5-§6 in PyTorch (eval mode).
 
 Run with Debian's python3 (torch 1.13): /usr/bin/python3 models/testdata/gen_heads.py
 Writes models/testdata/heads.json: for each case, the state dict (names as

@@ -5,7 +5,7 @@ tresnet_v2_tiny.json (all Bottleneck, the ML-Decoder repo's body), in this
 directory.
 
 timm is not installed here, so the reference is built below from
-ARCHITECTURES.md §3 (the structure of timm's tresnet.py, with timm's module
+docs/architectures.md §3 (the structure of timm's tresnet.py, with timm's module
 names). As a check of the reference itself, the full-size tresnet_m,
 tresnet_l and tresnet_v2_l built by this script must have the parameter
 counts measured from timm (the script asserts them).
@@ -387,7 +387,7 @@ def export_tresnet(name, out, size):
 # ------------------------------------------------------------------ checks
 
 def check_full_size():
-    """The reference reproduces timm's measured counts (ARCHITECTURES.md §1)."""
+    """The reference reproduces timm's measured counts (docs/architectures.md §1)."""
     for name, kw, want, tensors in [
         ('tresnet_m', dict(layers=[3, 4, 11, 3]), 31389032, 434),
         ('tresnet_l', dict(layers=[4, 5, 18, 3], width=1.2), 55989256, 620),
