@@ -66,87 +66,10 @@ func validOut(in, out, stride, off int) (lo, hi int) {
 	return lo, hi
 }
 
-// Im2col fills col [C*KH*KW, OH*OW] from x [C,H,W] (formula above). Every
-// element of col is written. Rows are produced in the order they are
-// stored, and for stride 1 each output row is one contiguous copy.
-func Im2col(g ConvGeom, x, col []float32) {
-	g.check("Im2col", x, col)
-	hw, ohw := g.H*g.W, g.OH*g.OW
-	r := 0
-	for c := 0; c < g.C; c++ {
-		plane := x[c*hw : (c+1)*hw]
-		for kh := 0; kh < g.KH; kh++ {
-			for kw := 0; kw < g.KW; kw++ {
-				row := col[r*ohw : (r+1)*ohw]
-				r++
-				offW := kw*g.DilW - g.PadL
-				lo, hi := validOut(g.W, g.OW, g.StrideW, offW)
-				for oh := 0; oh < g.OH; oh++ {
-					dst := row[oh*g.OW : (oh+1)*g.OW]
-					ih := oh*g.StrideH - g.PadT + kh*g.DilH
-					if ih < 0 || ih >= g.H {
-						clear(dst)
-						continue
-					}
-					src := plane[ih*g.W : (ih+1)*g.W]
-					clear(dst[:lo])
-					if g.StrideW == 1 {
-						copy(dst[lo:hi], src[lo+offW:hi+offW])
-					} else {
-						for ow := lo; ow < hi; ow++ {
-							dst[ow] = src[ow*g.StrideW+offW]
-						}
-					}
-					clear(dst[hi:])
-				}
-			}
-		}
-	}
-}
-
-// Col2im adds the column matrix col [C*KH*KW, OH*OW] back onto dx [C,H,W]:
-//
-//	dx[c, ih, iw] += col[(c*KH+kh)*KW+kw, oh*OW+ow]   for every tap that read (ih, iw)
-//
-// It accumulates (dx is not cleared); entries that fell on padding are
-// dropped. It is the transpose of Im2col.
-func Col2im(g ConvGeom, col, dx []float32) {
-	g.check("Col2im", dx, col)
-	hw, ohw := g.H*g.W, g.OH*g.OW
-	r := 0
-	for c := 0; c < g.C; c++ {
-		plane := dx[c*hw : (c+1)*hw]
-		for kh := 0; kh < g.KH; kh++ {
-			for kw := 0; kw < g.KW; kw++ {
-				row := col[r*ohw : (r+1)*ohw]
-				r++
-				offW := kw*g.DilW - g.PadL
-				lo, hi := validOut(g.W, g.OW, g.StrideW, offW)
-				for oh := 0; oh < g.OH; oh++ {
-					ih := oh*g.StrideH - g.PadT + kh*g.DilH
-					if ih < 0 || ih >= g.H {
-						continue
-					}
-					src := row[oh*g.OW : (oh+1)*g.OW]
-					dst := plane[ih*g.W : (ih+1)*g.W]
-					if g.StrideW == 1 {
-						d := dst[lo+offW : hi+offW]
-						for i, v := range src[lo:hi] {
-							d[i] += v
-						}
-					} else {
-						for ow := lo; ow < hi; ow++ {
-							dst[ow*g.StrideW+offW] += src[ow]
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// Im2colRef is the plain reference for Im2col: one bounds check per
-// element, straight from the formula.
+// Im2colRef fills col [C*KH*KW, OH*OW] from x [C,H,W] (formula above),
+// every element of col. It is the plain reference the tiled kernel
+// Im2colTile is tested against: one bounds check per element, straight
+// from the formula.
 func Im2colRef(g ConvGeom, x, col []float32) {
 	g.check("Im2colRef", x, col)
 	for c := 0; c < g.C; c++ {
@@ -169,7 +92,13 @@ func Im2colRef(g ConvGeom, x, col []float32) {
 	}
 }
 
-// Col2imRef is the plain reference for Col2im.
+// Col2imRef adds the column matrix col [C*KH*KW, OH*OW] back onto dx [C,H,W]:
+//
+//	dx[c, ih, iw] += col[(c*KH+kh)*KW+kw, oh*OW+ow]   for every tap that read (ih, iw)
+//
+// It accumulates (dx is not cleared); entries that fell on padding are
+// dropped. It is the transpose of Im2colRef, and the plain reference the
+// tiled kernel Col2imTile is tested against.
 func Col2imRef(g ConvGeom, col, dx []float32) {
 	g.check("Col2imRef", dx, col)
 	for c := 0; c < g.C; c++ {

@@ -34,17 +34,19 @@ func im2colRandom(rng *rand.Rand, n int) []float32 {
 	return x
 }
 
-func TestIm2colMatchesReference(t *testing.T) {
+// The tiled kernels over the whole matrix (p0 = 0, np = OH*OW); tiles
+// proper are in im2col_tile_test.go.
+func TestIm2colWholeMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	for i, g := range convGeomCases() {
 		x := im2colRandom(rng, g.C*g.H*g.W)
 		n := g.ColRows() * g.ColCols()
 		got := make([]float32, n+8) // guard band after the matrix
 		for j := range got {
-			got[j] = 99 // Im2col must overwrite every element
+			got[j] = 99 // Im2colTile must overwrite every element
 		}
 		want := make([]float32, n)
-		Im2col(g, x, got[:n])
+		Im2colTile(g, x, 0, g.ColCols(), got[:n])
 		Im2colRef(g, x, want)
 		for j := range want {
 			if got[j] != want[j] {
@@ -59,14 +61,14 @@ func TestIm2colMatchesReference(t *testing.T) {
 	}
 }
 
-func TestCol2imMatchesReference(t *testing.T) {
+func TestCol2imWholeMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	for i, g := range convGeomCases() {
 		col := im2colRandom(rng, g.ColRows()*g.ColCols())
-		base := im2colRandom(rng, g.C*g.H*g.W) // Col2im accumulates onto it
+		base := im2colRandom(rng, g.C*g.H*g.W) // Col2imTile accumulates onto it
 		got := append([]float32(nil), base...)
 		want := append([]float32(nil), base...)
-		Col2im(g, col, got)
+		Col2imTile(g, col, 0, g.ColCols(), got)
 		Col2imRef(g, col, want)
 		for j := range want {
 			if d := got[j] - want[j]; d > 1e-5 || d < -1e-5 {
@@ -76,16 +78,16 @@ func TestCol2imMatchesReference(t *testing.T) {
 	}
 }
 
-// Col2im must be the transpose of Im2col: <Im2col(x), c> = <x, Col2im(c)>.
+// Col2imTile must be the transpose of Im2colTile: <im2col(x), c> = <x, col2im(c)>.
 func TestCol2imIsAdjoint(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	for i, g := range convGeomCases() {
 		x := im2colRandom(rng, g.C*g.H*g.W)
 		c := im2colRandom(rng, g.ColRows()*g.ColCols())
 		col := make([]float32, len(c))
-		Im2col(g, x, col)
+		Im2colTile(g, x, 0, g.ColCols(), col)
 		dx := make([]float32, len(x))
-		Col2im(g, c, dx)
+		Col2imTile(g, c, 0, g.ColCols(), dx)
 		var lhs, rhs float64
 		for j := range c {
 			lhs += float64(col[j]) * float64(c[j])
@@ -103,8 +105,8 @@ func TestIm2colShortBufferPanics(t *testing.T) {
 	g := convGeomCases()[0]
 	defer func() {
 		if recover() == nil {
-			t.Fatal("Im2col accepted a short col buffer")
+			t.Fatal("Im2colTile accepted a short col buffer")
 		}
 	}()
-	Im2col(g, make([]float32, g.C*g.H*g.W), make([]float32, 3))
+	Im2colTile(g, make([]float32, g.C*g.H*g.W), 0, g.ColCols(), make([]float32, 3))
 }

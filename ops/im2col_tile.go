@@ -45,12 +45,12 @@ func (g ConvGeom) checkTile(op string, x, col []float32, p0, np int) {
 }
 
 // Im2colTile fills col [C*KH*KW, np] with columns p0 ... p0+np-1 of the
-// column matrix of x [C,H,W] (see Im2col):
+// column matrix of x [C,H,W] (see the formula in im2col.go):
 //
 //	col[r, j] = im2col(x)[r, p0+j]
 //
-// Every element of col[:, :np] is written. Im2col(g, x, col) is
-// Im2colTile(g, x, 0, OH*OW, col).
+// Every element of col[:, :np] is written. Im2colTile(g, x, 0, OH*OW, col)
+// fills the whole column matrix, as Im2colRef does.
 func Im2colTile(g ConvGeom, x []float32, p0, np int, col []float32) {
 	g.checkTile("Im2colTile", x, col, p0, np)
 	hw := g.H * g.W
