@@ -2,8 +2,6 @@ package autograd
 
 import (
 	"fmt"
-	"math/bits"
-	"sync"
 
 	"github.com/seed477ab429/multilabel/ops"
 )
@@ -216,8 +214,8 @@ func (c *convPlan) gemmForward(x, w, bias, out []float32) {
 	ops.Parallel(items, 1, func(lo, hi int) {
 		var scratch *[]float32
 		if !c.direct {
-			scratch = getScratch(k * tp)
-			defer putScratch(scratch)
+			scratch = ops.GetScratch(k * tp)
+			defer ops.PutScratch(scratch)
 		}
 		for it := lo; it < hi; it++ {
 			ng, t := it/tiles, it%tiles
@@ -265,16 +263,16 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
 	if gw != nil {
 		partials = make([]*[]float32, nc)
 		for i := 1; i < nc; i++ {
-			partials[i] = getScratch(len(gw))
+			partials[i] = ops.GetScratch(len(gw))
 			clear(*partials[i])
 		}
 	}
 	ops.Parallel(nc, 1, func(lo, hi int) {
 		var colBuf, dcolBuf *[]float32
 		if !c.direct {
-			colBuf, dcolBuf = getScratch(k*tp), getScratch(k*tp)
-			defer putScratch(colBuf)
-			defer putScratch(dcolBuf)
+			colBuf, dcolBuf = ops.GetScratch(k*tp), ops.GetScratch(k*tp)
+			defer ops.PutScratch(colBuf)
+			defer ops.PutScratch(dcolBuf)
 		}
 		for ch := lo; ch < hi; ch++ {
 			dw := gw
@@ -312,7 +310,7 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
 		for j, v := range *partials[i] {
 			gw[j] += v
 		}
-		putScratch(partials[i])
+		ops.PutScratch(partials[i])
 	}
 }
 
@@ -356,44 +354,8 @@ func convBiasGrad(gout, gb []float32, N, O, P int) {
 // hand-off to another worker).
 func convGrain(workPerItem int) int { return max(1, (1<<15)/max(1, workPerItem)) }
 
-// Scratch buffers for the workers (im2col matrices, partial weight
-// gradients), kept on free lists by power-of-two size class so that the
-// layers of a network reuse them from step to step instead of allocating
-// megabytes per call. Unlike a sync.Pool the lists survive garbage
-// collections; each class keeps at most a few buffers per worker, so what
-// stays held is bounded by the peak concurrent use. Contents are arbitrary
-// on return.
-var scratch struct {
-	mu   sync.Mutex
-	free [64][]*[]float32
-}
-
-func getScratch(n int) *[]float32 {
-	cls := bits.Len(uint(max(n, 1) - 1))
-	scratch.mu.Lock()
-	l := scratch.free[cls]
-	if len(l) > 0 {
-		p := l[len(l)-1]
-		l[len(l)-1] = nil
-		scratch.free[cls] = l[:len(l)-1]
-		scratch.mu.Unlock()
-		*p = (*p)[:n]
-		return p
-	}
-	scratch.mu.Unlock()
-	s := make([]float32, n, 1<<cls)
-	return &s
-}
-
-func putScratch(p *[]float32) {
-	cls := bits.Len(uint(cap(*p) - 1))
-	scratch.mu.Lock()
-	if len(scratch.free[cls]) < 2*ops.Threads()+2 {
-		scratch.free[cls] = append(scratch.free[cls], p)
-	}
-	scratch.mu.Unlock()
-}
-
+// deref is the slice behind a scratch buffer from ops.GetScratch (nil for
+// nil).
 func deref(p *[]float32) []float32 {
 	if p == nil {
 		return nil

@@ -212,8 +212,8 @@ func depthwiseForward(k *dwKernels, threads int, g ConvGeom, n int, x, w, bias, 
 	p.check("DepthwiseForward", n, x, w, out)
 	C, hw, ohw, kk := g.C, g.H*g.W, g.OH*g.OW, g.KH*g.KW
 	ParallelN(C, p.grain(n), threads, func(lo, hi int) {
-		bp := getBuf(p.xRows * p.xRS)
-		defer putBuf(bp)
+		bp := GetScratch(p.xRows * p.xRS)
+		defer PutScratch(bp)
 		buf := *bp
 		clear(buf)
 		w9 := new([9]float32) // one per chunk: it escapes through the kernel's func value
@@ -258,16 +258,16 @@ func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout,
 	ParallelN(C, p.grain(n), threads, func(lo, hi int) {
 		var xbuf, gbuf, tmp []float32
 		if dw != nil {
-			bp := getBuf(p.xRows * p.xRS)
-			defer putBuf(bp)
+			bp := GetScratch(p.xRows * p.xRS)
+			defer PutScratch(bp)
 			xbuf = *bp
 			clear(xbuf)
 		}
 		var wsub [][]float32
 		w9 := new([9]float32) // flipped rows: a = 2 - kh
 		if dx != nil {
-			bp := getBuf(p.gRows*p.gW + p.tmpLen)
-			defer putBuf(bp)
+			bp := GetScratch(p.gRows*p.gW + p.tmpLen)
+			defer PutScratch(bp)
 			gbuf, tmp = (*bp)[:p.gRows*p.gW], (*bp)[p.gRows*p.gW:]
 			clear(gbuf)
 			wsub = make([][]float32, len(p.phases))

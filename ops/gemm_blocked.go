@@ -150,12 +150,12 @@ func sgemmPlanned(pl *gemmPlan, threads int, transA, transB bool, m, n, k int, a
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, threads: threads,
 		ready: j.ready, run: j.run}
 	j.plan()
-	bb := getBuf(j.kc * j.nPc * roundUp(min(j.nc, n), pl.kern.nr))
+	bb := GetScratch(j.kc * j.nPc * roundUp(min(j.nc, n), pl.kern.nr))
 	j.bbuf = *bb
 	for j.jc = 0; j.jc < n; j.jc += j.nc {
 		j.block(min(j.nc, n-j.jc))
 	}
-	putBuf(bb)
+	PutScratch(bb)
 	j.a, j.b, j.c, j.bbuf = nil, nil, nil, nil // drop the caller's memory
 	gemmJobs.Put(j)
 }
@@ -211,7 +211,7 @@ func (j *gemmJob) block(nb int) {
 func (j *gemmJob) work(_, _ int) {
 	mr, nr := j.pl.kern.mr, j.pl.kern.nr
 	// Scratch: the A micro-panel, an edge tile, and a B panel of our own.
-	ab := getBuf(mr*j.kc + mr*nr + j.kc*nr)
+	ab := GetScratch(mr*j.kc + mr*nr + j.kc*nr)
 	apan, tile, own := (*ab)[:mr*j.kc], (*ab)[mr*j.kc:mr*j.kc+mr*nr], (*ab)[mr*j.kc+mr*nr:]
 	for {
 		u0 := int(j.next.Add(int64(j.batch))) - j.batch
@@ -220,7 +220,7 @@ func (j *gemmJob) work(_, _ int) {
 		}
 		j.compute(u0, min(u0+j.batch, j.units), apan, tile, own)
 	}
-	putBuf(ab)
+	PutScratch(ab)
 }
 
 // compute runs units [u0, u1): unit u is the tiles (ir, q0..q1-1) of the

@@ -1,10 +1,5 @@
 package ops
 
-import (
-	"math/bits"
-	"sync"
-)
-
 // Packing for the SGEMM loop nest (gemm_blocked.go): op(A) and op(B) are
 // copied into the exact order the micro-kernel reads them, zero-padded to
 // whole micro-panels, so all four transpose combinations are settled here.
@@ -110,43 +105,3 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 }
 
 func roundUp(x, to int) int { return (x + to - 1) / to * to }
-
-// Packing buffers (and the depthwise planes' padded copies) are recycled
-// on free lists by power-of-two size class, so a steady-state Sgemm
-// allocates no buffers. A sync.Pool would not do: it holds buffers of every
-// size in one pool (a large B block request would get a small A panel back
-// and allocate anyway) and drops them at every garbage collection. Each
-// class keeps at most a few buffers per thread, so what stays held is
-// bounded by the peak concurrent use. Contents are arbitrary on return.
-var bufFree struct {
-	mu   sync.Mutex
-	free [64][]*[]float32
-}
-
-func getBuf(n int) *[]float32 {
-	cls := bits.Len(uint(max(n, 1) - 1))
-	bufFree.mu.Lock()
-	if l := bufFree.free[cls]; len(l) > 0 {
-		p := l[len(l)-1]
-		l[len(l)-1] = nil
-		bufFree.free[cls] = l[:len(l)-1]
-		bufFree.mu.Unlock()
-		*p = (*p)[:n]
-		return p
-	}
-	bufFree.mu.Unlock()
-	s := make([]float32, n, 1<<cls)
-	return &s
-}
-
-func putBuf(p *[]float32) {
-	cls := bits.Len(uint(cap(*p) - 1))
-	if cap(*p) != 1<<cls {
-		return // not one of ours
-	}
-	bufFree.mu.Lock()
-	if len(bufFree.free[cls]) < 2*Threads()+2 {
-		bufFree.free[cls] = append(bufFree.free[cls], p)
-	}
-	bufFree.mu.Unlock()
-}

@@ -14,7 +14,7 @@ import "sync"
 //	then     C = alpha*y + beta*C   (beta == 0 does not read C)
 
 func sgemmThin(threads int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	xb := getBuf(k)
+	xb := GetScratch(k)
 	x := *xb
 	j := thinJobs.Get().(*thinJob)
 	j.x, j.alpha, j.beta, j.c = x, alpha, beta, c
@@ -42,7 +42,7 @@ func sgemmThin(threads int, transA, transB bool, m, n, k int, alpha float32, a [
 	ParallelN(outs, grain, threads, j.run)
 	j.x, j.mat, j.c = nil, nil, nil
 	thinJobs.Put(j)
-	putBuf(xb)
+	PutScratch(xb)
 }
 
 // thinJob is one thin product's operands, recycled with its work method
