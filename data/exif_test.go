@@ -1,8 +1,11 @@
 package data
 
 import (
+	"bytes"
 	"encoding/binary"
 	"image"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -86,5 +89,31 @@ func TestTIFFOrientation(t *testing.T) {
 		if o := jpegOrientation(bad); o != 1 {
 			t.Fatalf("jpegOrientation(%q) = %d", bad, o)
 		}
+	}
+}
+
+// Decode from a reader applies the orientation exactly as DecodeFile does,
+// so an uploaded image is preprocessed as the same file on disk.
+func TestDecodeReaderMatchesFile(t *testing.T) {
+	for _, name := range []string{"testdata/img/exif6.jpg", "testdata/img/q444.jpg", "testdata/img/rgb8x6.png"} {
+		want, err := DecodeFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
+			t.Errorf("%s: Decode gives %v, DecodeFile %v (or other pixels)", name, got.Rect, want.Rect)
+		}
+	}
+	if _, err := Decode(strings.NewReader("not an image")); err == nil || !strings.HasPrefix(err.Error(), "image: ") {
+		t.Errorf("Decode of garbage: %v", err)
 	}
 }

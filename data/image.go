@@ -9,6 +9,7 @@ import (
 	_ "image/gif"  // register GIF
 	_ "image/jpeg" // register JPEG (baseline and progressive)
 	_ "image/png"  // register PNG
+	"io"
 	"os"
 
 	_ "golang.org/x/image/bmp"  // register BMP
@@ -35,12 +36,33 @@ func DecodeFileInto(dst *image.RGBA, path string) (*image.RGBA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image: %w", err)
 	}
+	return decodeInto(dst, data, path)
+}
+
+// Decode reads an image (any registered format) from r, as DecodeFile
+// reads a file: opaque RGB, a JPEG's EXIF orientation applied. An image
+// uploaded over a network is thus preprocessed as the same file on disk.
+func Decode(r io.Reader) (*image.RGBA, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("image: %w", err)
+	}
+	return decodeInto(nil, data, "")
+}
+
+// decodeInto decodes the bytes of an image file; name (may be "") is
+// shown in errors.
+func decodeInto(dst *image.RGBA, data []byte, name string) (*image.RGBA, error) {
+	prefix := "image: "
+	if name != "" {
+		prefix += name + ": "
+	}
 	img, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("image: %s: %w", path, err)
+		return nil, fmt.Errorf("%s%w", prefix, err)
 	}
 	if img.Bounds().Empty() {
-		return nil, fmt.Errorf("image: %s: empty %s image", path, format)
+		return nil, fmt.Errorf("%sempty %s image", prefix, format)
 	}
 	rgba := ToRGBAInto(dst, img)
 	if format == "jpeg" {
