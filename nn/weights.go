@@ -167,20 +167,26 @@ func LoadWeights(path string) (*StateDict, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nn: %s: %w", path, err)
 	}
+	return ReadWeights(f, st.Size(), path)
+}
+
+// ReadWeights is LoadWeights on size bytes read from r (an open file, a
+// bytes.Reader over an embedded file, ...); name labels the data in errors.
+func ReadWeights(r io.ReaderAt, size int64, name string) (*StateDict, error) {
 	head := make([]byte, 16)
-	n, err := io.ReadFull(f, head)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, fmt.Errorf("nn: %s: %w", path, err)
+	n, err := io.NewSectionReader(r, 0, size).ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return nil, fmt.Errorf("nn: %s: %w", name, err)
 	}
 	head = head[:n]
 	switch detectFormat(head) {
 	case formatSafetensors:
-		return readSafetensors(f, st.Size(), path)
+		return readSafetensors(r, size, name)
 	case formatZip:
-		return readPth(f, st.Size(), path, "")
+		return readPth(r, size, name, "")
 	case formatLegacyPth:
-		return nil, fmt.Errorf("nn: %s: %s", path, errLegacyPth)
+		return nil, fmt.Errorf("nn: %s: %s", name, errLegacyPth)
 	}
 	return nil, fmt.Errorf("nn: %s: unknown weight format (first bytes % x): "+
-		"expected safetensors or a torch.save zip checkpoint", path, head)
+		"expected safetensors or a torch.save zip checkpoint", name, head)
 }

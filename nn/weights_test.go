@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"os"
@@ -102,6 +103,29 @@ func TestLoadWeightsFixtures(t *testing.T) {
 	}
 	if sd.Metadata["format"] != "pt" || sd.Metadata["source"] != "gen_weights.py" {
 		t.Errorf("metadata %v", sd.Metadata)
+	}
+}
+
+// ReadWeights reads the same state dict from memory as LoadWeights from
+// the file (an embedded model has no path).
+func TestReadWeightsFromMemory(t *testing.T) {
+	want := loadWeightsExpected(t)
+	for _, tc := range []struct {
+		file   string
+		sorted bool
+	}{{"tiny.pth", false}, {"tiny_ckpt.pth", false}, {"tiny.safetensors", true}} {
+		raw, err := os.ReadFile(filepath.Join("testdata", tc.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sd, err := ReadWeights(bytes.NewReader(raw), int64(len(raw)), "embedded/"+tc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAgainstExpected(t, sd, want, tc.sorted)
+	}
+	if _, err := ReadWeights(bytes.NewReader([]byte("junk")), 4, "mem.bin"); err == nil || !strings.Contains(err.Error(), "mem.bin") {
+		t.Errorf("junk: error %v, want one naming mem.bin", err)
 	}
 }
 
