@@ -37,22 +37,22 @@ func GemmKernelFor(n int) string { return activeGemm.forN(n).kern.name }
 
 // gemmPlan is a micro-kernel together with its cache blocking:
 //
-//	KC:   depth of one rank-KC update; the MR x KC micro-panel of A that one
-//	      kernel call broadcasts from stays in L1d (70% of it) while the
-//	      kernel sweeps across the B panels. A product balances it so that
-//	      K splits into equal blocks of at most KC.
+//	KC:   depth of one rank-KC update: gemmKC, the same constant for every
+//	      kernel on every machine, because it fixes the summation order (see
+//	      gemmKC). A product balances it so that K splits into equal blocks
+//	      of at most KC.
 //	NC:   columns of the packed B block, at most 4096.
 //	bmax: floats of packed B a product may hold at once: the whole K x NC
 //	      block is packed (lazily, by the threads that use it), and NC is cut
 //	      for large K so that it stays within a quarter of L3, streamed from
-//	      there once per row of tiles while the A panel sits in L1 (2048³
-//	      ran at 100, 105 and 86-93 GFLOPS with an eighth, a quarter and
-//	      half of the 32 MiB L3 of Zen 4).
+//	      there once per row of tiles while the A panel sits in L1.
 //
-// KC and NC are multiples of 16 and NR. Our loop order (rows of tiles
-// outside, B panels inside) is BLIS's with the roles of A and B swapped,
-// because our kernels broadcast from A and load vectors from B; so our A
-// micro-panel plays the part of BLIS's B micro-panel (the L1-resident one).
+// NC and bmax may follow the cache sizes: they decide which thread computes
+// which tile and when, never the operations that produce an element. KC and
+// NC are multiples of 16 and NR. Our loop order (rows of tiles outside, B
+// panels inside) is BLIS's with the roles of A and B swapped, because our
+// kernels broadcast from A and load vectors from B; so our A micro-panel
+// plays the part of BLIS's B micro-panel (the L1-resident one).
 type gemmPlan struct {
 	kern   gemmKernel
 	kc, nc int
@@ -72,38 +72,40 @@ func (pl *gemmPlan) forN(n int) *gemmPlan {
 	return pl
 }
 
+// gemmKC is the depth of one rank-KC update, for every kernel on every
+// machine. It fixes the summation order of every element of C: K is cut
+// into nPc = ceil(K/gemmKC) equal blocks (the last may be shorter by less
+// than nPc), each block's products are summed in k order by one fused
+// multiply-add chain, and the block sums are added to C in block order.
+// A KC derived from the cache sizes (it once was 70% of L1d) made the
+// results, and then a whole training run, differ from one CPU to the next.
+// 256 keeps the 12 x KC A micro-panel at 12 KiB, within L1d on every x86
+// core of the last decade (32-48 KiB), with room for the streamed B panel.
+const gemmKC = 256
+
 // Cache sizes assumed when cpuid cannot tell (typical of x86 cores today).
 const (
-	defaultL1D = 32 << 10
-	defaultL3  = 8 << 20
+	defaultL3 = 8 << 20
 )
 
 func newGemmPlan(k gemmKernel) gemmPlan {
-	l1, l3 := cpuid.CPU.Cache.L1D, cpuid.CPU.Cache.L3
-	if l1 <= 0 {
-		l1 = defaultL1D
-	}
+	l3 := cpuid.CPU.Cache.L3
 	if l3 <= 0 {
 		l3 = defaultL3
 	}
-	pl := planFor(k, l1, l3)
+	pl := planFor(k, l3)
 	if k.narrow != nil {
-		np := planFor(*k.narrow, l1, l3)
+		np := planFor(*k.narrow, l3)
 		pl.narrow = &np
 	}
 	return pl
 }
 
-// planFor derives the blocking from the cache sizes in bytes, clamped to
-// ranges where the kernels stay efficient even if cpuid reports odd sizes.
-func planFor(k gemmKernel, l1, l3 int) gemmPlan {
+// planFor derives the M/N blocking from the L3 size in bytes; KC is the
+// fixed gemmKC.
+func planFor(k gemmKernel, l3 int) gemmPlan {
 	const f = 4 // bytes per float32
-	kc := clampInt(l1*7/10/(f*k.mr), 64, 640) &^ 15
 	nc := 4096 - 4096%k.nr
-	bmax := max(kc*4*k.nr, l3/4/f)
-	return gemmPlan{kern: k, kc: kc, nc: nc, bmax: bmax}
-}
-
-func clampInt(x, lo, hi int) int {
-	return max(lo, min(x, hi))
+	bmax := max(gemmKC*4*k.nr, l3/4/f)
+	return gemmPlan{kern: k, kc: gemmKC, nc: nc, bmax: bmax}
 }

@@ -212,23 +212,59 @@ func TestSgemmPublic(t *testing.T) {
 	t.Logf("dispatched kernel: %s (plan %v)", GemmKernel(), activeGemm)
 }
 
-// TestSgemmThreadIndependence: every element of C is computed by the same
-// sequence of float32 operations whatever the split, so 1 and 2 threads
-// must agree exactly (tolerance: zero, bit for bit). The shapes cover whole
-// rows of tiles per unit, a skinny M split over N (11 x 200), both thin
-// paths, and (with the tiny plan) several jc blocks.
-func TestSgemmThreadIndependence(t *testing.T) {
+// TestSgemmOrderIndependence: every element of C is computed by the same
+// sequence of float32 operations whatever the thread count and whatever
+// the M/N blocking (NC, the B budget, reading A in place or packing it),
+// so all of these must agree with one thread and the default blocking bit
+// for bit (tolerance zero). Only KC, the fixed gemmKC, orders the sums. The
+// shapes cover whole rows of tiles per unit, a skinny M split over N
+// (11 x 200), both thin paths, several K blocks, and edge tiles; alpha and
+// beta take their general values too.
+func TestSgemmOrderIndependence(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 5))
-	for _, pl := range gemmVariants() {
-		for _, sh := range [][3]int{{97, 83, 301}, {11, 200, 50}, {1, 300, 50}, {300, 1, 50}, {203, 24, 27}} {
+	kerns := append(asmGemmKernels(), goKernel)
+	for _, kern := range kerns {
+		base := newGemmPlan(kern)
+		if base.kc != gemmKC {
+			t.Fatalf("%s: KC = %d, want the fixed gemmKC = %d", kern.name, base.kc, gemmKC)
+		}
+		nr := kern.nr
+		var plans []gemmPlan
+		for _, nc := range []int{nr, 3 * nr, 4096 - 4096%nr} {
+			for _, bmax := range []int{0, gemmKC * nr, 1 << 22} {
+				for _, packOnly := range []bool{false, true} {
+					plans = append(plans, gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly})
+				}
+			}
+		}
+		shapes := [][3]int{{97, 83, 301}, {11, 200, 50}, {1, 300, 50}, {300, 1, 50}, {203, 24, 27}, {40, 130, 700}, {2 * kern.mr, 2 * nr, 2*gemmKC + 1}}
+		for si, sh := range shapes {
 			m, n, k := sh[0], sh[1], sh[2]
+			// Transposes and alpha/beta rotate over the shapes.
+			tA, tB := si%2 == 1, si/2%2 == 1
+			alpha, beta := [3]float32{1, 1, -0.75}[si%3], [3]float32{0, 1, 0.5}[si%3]
 			a, b := randSlice(rng, m*k), randSlice(rng, k*n)
-			c1, c2 := make([]float32, m*n), make([]float32, m*n)
-			sgemmPlanned(&pl, 1, false, true, m, n, k, 1, a, k, b, k, 0, c1, n)
-			sgemmPlanned(&pl, 2, false, true, m, n, k, 1, a, k, b, k, 0, c2, n)
-			for i := range c1 {
-				if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) {
-					t.Fatalf("%v m=%d n=%d k=%d: C[%d] = %g with 1 chunk, %g with 2", pl, m, n, k, i, c1[i], c2[i])
+			lda, ldb := k, n
+			if tA {
+				lda = m
+			}
+			if tB {
+				ldb = k
+			}
+			c0 := randSlice(rng, m*n)
+			want := append([]float32(nil), c0...)
+			sgemmPlanned(&base, 1, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, want, n)
+			got := make([]float32, m*n)
+			for _, pl := range plans {
+				for _, threads := range []int{1, 2, 3} {
+					copy(got, c0)
+					sgemmPlanned(&pl, threads, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, got, n)
+					for i := range got {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("%v threads=%d tA=%v tB=%v m=%d n=%d k=%d alpha=%g beta=%g: C[%d] = %g, default blocking on 1 thread gives %g",
+								pl, threads, tA, tB, m, n, k, alpha, beta, i, got[i], want[i])
+						}
+					}
 				}
 			}
 		}
