@@ -91,9 +91,10 @@ func LoadWeights(spec models.Spec, weightsPath, thresholdsPath string) (*Model, 
 			return nil, err
 		}
 	}
-	m.norm = data.NormHalf
-	if spec.Norm == "imagenet" {
-		m.norm = data.NormImageNet
+	// The normalization the weights were trained with (model.json's
+	// "norm", see data.ParseNorm): the same pixels in, the same scores out.
+	if m.norm, err = data.ParseNorm(spec.Norm); err != nil {
+		return nil, fmt.Errorf("multilabel: model spec: %w", err)
 	}
 	return m, nil
 }

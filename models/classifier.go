@@ -80,7 +80,7 @@ type Spec struct {
 	Pooling  string   `json:"pooling,omitempty"`
 	Size     int      `json:"size"`  // input side the model was trained at
 	Scale    float32  `json:"scale"` // score = σ(Scale·output)
-	Norm     string   `json:"norm"`  // input normalisation: "half" (mean=std=0.5) or "imagenet"
+	Norm     string   `json:"norm"`  // input normalisation (data.ParseNorm): "half" (mean=std=0.5), "imagenet", "unit" (0/1) or "m,m,m/s,s,s"
 	EmbedDim int      `json:"embed_dim,omitempty"`
 	// MLDecoder width/heads/FFN overrides (0: the paper's 768/8/2048);
 	// small values make a laptop-size head.

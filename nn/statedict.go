@@ -208,3 +208,39 @@ func LoadInto(dst map[string]*autograd.Tensor, src *StateDict, strict bool) erro
 	}
 	return nil
 }
+
+// LoadReport is what LoadPartial did.
+type LoadReport struct {
+	Loaded int      // tensors copied: every tensor of the model
+	Unused []string // tensors of the state dict the model does not have (file order)
+}
+
+// LoadPartial loads a model that is part of what a file holds (a backbone
+// from an ImageNet classifier's checkpoint): every tensor of dst must be in
+// src with its shape, while tensors of src that dst lacks are allowed and
+// listed in the report. When no name of dst is in src at all, the error
+// says so and shows a few names of each side, the usual sign of a naming
+// convention that was not converted.
+func LoadPartial(dst map[string]*autograd.Tensor, src *StateDict) (*LoadReport, error) {
+	rep := &LoadReport{Loaded: len(dst)}
+	e := CheckLoad(dst, src)
+	if e != nil {
+		rep.Unused = e.Unexpected
+		if len(e.Missing) == len(dst) && len(dst) > 0 {
+			want := make([]string, 0, len(dst))
+			for n := range dst {
+				want = append(want, n)
+			}
+			sort.Strings(want)
+			return nil, fmt.Errorf("nn: no tensor of the model is in the state dict (model: %s; file: %s)",
+				listNames(want[:min(3, len(want))]), listNames(src.names[:min(3, len(src.names))]))
+		}
+		if len(e.Missing)+len(e.Mismatched) > 0 {
+			return nil, &LoadError{Missing: e.Missing, Mismatched: e.Mismatched}
+		}
+	}
+	for name, t := range dst {
+		copy(t.Data, src.Get(name).Data)
+	}
+	return rep, nil
+}
