@@ -19,7 +19,11 @@ import (
 // EvalLoader is the loader a saved model is evaluated with: the test
 // transform at the model's input size and normalisation, in data set order.
 func EvalLoader(spec models.Spec, ds *data.Dataset, batch, workers int) (*data.Loader, error) {
-	return data.NewLoader(ds, loaderConfig(spec, batch, workers, 0, false, nil))
+	lc, err := loaderConfig(spec, batch, workers, 0, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	return data.NewLoader(ds, lc)
 }
 
 // Score runs the model over every image of loader (eval mode, no

@@ -23,7 +23,7 @@ const embedDim = 300
 // images by imageEmbeddings once the backbone exists. nil for the other
 // heads.
 func labelGraph(o *Options, spec *models.Spec, ds *data.Dataset, out io.Writer) (*models.Graph, error) {
-	switch o.Head {
+	switch spec.Head {
 	case "gat", "gat+mldecoder", "mlgcn":
 	default:
 		return nil, nil

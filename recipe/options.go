@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/losses"
 	"github.com/seed477ab429/multilabel/models"
 )
@@ -35,7 +36,8 @@ type Options struct {
 	SkipBad bool
 
 	Model        string // backbone (models.BackboneNames)
-	Weights      string // torchvision/timm .pth/.safetensors for the backbone, or a run's best.safetensors
+	Weights      string // pretrained weights: torchvision, timm or MIIL .pth/.safetensors, or a run's best.safetensors
+	Norm         string // input normalization (data.ParseNorm); "": the weights' own (models.WeightNorm), else "half"
 	Head         string // models.HeadNames
 	Loss         string // aam, am, asl, bce
 	LabelVectors string // GloVe text file for the graph heads ("": image-derived embeddings)
@@ -81,7 +83,8 @@ func Defaults() Options {
 // the caller's, since they differ between the example and the command.
 func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.Model, "model", o.Model, "backbone: "+strings.Join(models.BackboneNames(), ", "))
-	fs.StringVar(&o.Weights, "weights", o.Weights, "pretrained weights: torchvision/timm .pth or .safetensors for the backbone, or a run's best.safetensors")
+	fs.StringVar(&o.Weights, "weights", o.Weights, "pretrained weights (.pth or .safetensors): a torchvision, timm or MIIL backbone, told apart by its tensor names, or a run's best.safetensors to fine-tune")
+	fs.StringVar(&o.Norm, "norm", o.Norm, "input normalization: half (mean = std = 0.5), imagenet, unit (mean 0, std 1), or m1,m2,m3/s1,s2,s3 (default: what the -weights expect: torchvision imagenet, timm tf_ half, MIIL unit, a run its own; half without weights)")
 	fs.StringVar(&o.Head, "head", o.Head, "head: "+strings.Join(models.HeadNames, ", "))
 	fs.StringVar(&o.Loss, "loss", o.Loss, "loss: aam, am, asl, bce")
 	fs.StringVar(&o.LabelVectors, "label-vectors", o.LabelVectors, "GloVe-format label vectors for the gat and mlgcn heads (default: image-derived embeddings)")
@@ -213,6 +216,11 @@ func (o *Options) Check() error {
 	}
 	if !slices.Contains(models.BackboneNames(), o.Model) {
 		return inputf("-model %q: want one of %s", o.Model, strings.Join(models.BackboneNames(), ", "))
+	}
+	if o.Norm != "" {
+		if _, err := data.ParseNorm(o.Norm); err != nil {
+			return inputf("-norm: %v", err)
+		}
 	}
 	if o.Size < 32 || o.Batch < 1 || o.Epochs < 1 || !(o.LR > 0) {
 		return inputf("bad sizes: -size %d (min 32), -batch %d, -epochs %d, -lr %v", o.Size, o.Batch, o.Epochs, o.LR)

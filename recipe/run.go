@@ -3,12 +3,14 @@ package recipe
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/seed477ab429/multilabel/augment"
 	"github.com/seed477ab429/multilabel/data"
+	"github.com/seed477ab429/multilabel/losses"
 	"github.com/seed477ab429/multilabel/metrics"
 	"github.com/seed477ab429/multilabel/models"
 	"github.com/seed477ab429/multilabel/nn"
@@ -34,174 +36,277 @@ type Result struct {
 // training split, the paper's table on the test split (printed to
 // o.Stdout), the report. Progress goes to o.Log.
 func Run(ctx context.Context, o Options) (*Result, error) {
-	start := time.Now()
-	o.Resolve()
-	if o.Data == "" {
+	r, err := newRun(o)
+	if err != nil {
+		return nil, err
+	}
+	for _, phase := range []func(context.Context) error{
+		r.loadData,   // 1. the splits
+		r.buildModel, // 2. the model, its weights and label graph
+		r.loaders,    // 3. loaders (and image-derived label embeddings)
+		r.train,      // 4. training into the run folder
+		r.evaluate,   // 5. thresholds on the training split, metrics on the test split
+		r.report,     // 6. tables, plots, report.html
+	} {
+		if err := phase(ctx); err != nil {
+			return nil, err
+		}
+	}
+	r.warn.summary()
+	return r.result(), nil
+}
+
+// run is the state a run builds up, phase by phase.
+type run struct {
+	o           Options
+	start       time.Time
+	out, stdout io.Writer
+	warn        *warnings
+
+	sp     *splits
+	loss   losses.Loss
+	spec   models.Spec
+	graph  *models.Graph
+	net    *models.Classifier
+	params int
+	gmacs  float64
+
+	lc                             data.LoaderConfig // test transforms
+	trainLoader, valLoader, tuneLd *data.Loader
+	runDir                         string
+	st                             *train.State
+
+	testSet     *metrics.Set
+	thresholds  []float64
+	r05, rTuned metrics.Result
+}
+
+// newRun resolves and checks the options and sets up the outputs.
+func newRun(o Options) (*run, error) {
+	r := &run{o: o, start: time.Now()}
+	r.o.Resolve()
+	if r.o.Data == "" {
 		return nil, inputf("-data: no data set given")
 	}
-	if err := o.Check(); err != nil {
+	if err := r.o.Check(); err != nil {
 		return nil, err
 	}
-	out, stdout := o.Log, o.Stdout
-	if out == nil {
-		out = os.Stderr
+	r.out, r.stdout = o.Log, o.Stdout
+	if r.out == nil {
+		r.out = os.Stderr
 	}
-	if stdout == nil {
-		stdout = os.Stdout
+	if r.stdout == nil {
+		r.stdout = os.Stdout
 	}
-	warn := func(err error) { fmt.Fprintln(out, "warning:", err) }
+	r.warn = newWarnings(r.out)
+	return r, nil
+}
 
-	// 1. Data.
-	sp, err := loadSplits(&o, warn)
+// loadData reads the training, validation and test sets.
+func (r *run) loadData(context.Context) error {
+	sp, err := loadSplits(&r.o, r.warn.warn)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	trainDS, valDS, testDS := sp.train, sp.val, sp.test
-	fmt.Fprintf(out, "data: %s %d images (%.2f labels/image), %s %d, %s %d\n", sp.trainName, len(trainDS.Items), trainDS.LabelsPerImage(),
-		sp.valName, len(valDS.Items), sp.testName, len(testDS.Items))
+	r.sp = sp
+	fmt.Fprintf(r.out, "data: %s %d images (%.2f labels/image), %s %d, %s %d\n", sp.trainName, len(sp.train.Items), sp.train.LabelsPerImage(),
+		sp.valName, len(sp.val.Items), sp.testName, len(sp.test.Items))
+	return nil
+}
 
-	// 2. Model.
-	loss := makeLoss(&o)
-	spec := models.Spec{
-		Backbone: o.Model, Head: o.Head, Classes: trainDS.Classes, Metric: o.Loss == "aam" || o.Loss == "am",
-		Size: o.Size, Scale: loss.Scale(), Norm: "half", DecoderEmbed: o.DecoderEmbed, DecoderFFN: o.DecoderFFN,
+// buildModel reads -weights (whose source decides the normalization),
+// builds the classifier with its label graph and loads the weights.
+func (r *run) buildModel(context.Context) error {
+	o := &r.o
+	r.loss = makeLoss(o)
+	classes := r.sp.train.Classes
+	r.spec = models.Spec{
+		Backbone: o.Model, Head: o.Head, Classes: classes, Metric: o.Loss == "aam" || o.Loss == "am",
+		Size: o.Size, Scale: r.loss.Scale(), Norm: models.DefaultNorm, DecoderEmbed: o.DecoderEmbed, DecoderFFN: o.DecoderFFN,
 	}
-	if o.Weights != "" && !isRunWeights(o.Weights) {
-		spec.Norm = "imagenet" // torchvision/timm ImageNet weights expect ImageNet statistics
-	}
-	graph, err := labelGraph(&o, &spec, trainDS, out)
-	if err != nil {
-		return nil, err
-	}
-	net, err := models.Build(spec, models.Options{Seed: o.Seed}, graph)
-	if err != nil {
-		return nil, err
-	}
+	var pre *pretrained
+	keepHead := false
 	if o.Weights != "" {
-		if err := loadPretrained(net, o.Weights, out); err != nil {
-			return nil, err
+		var err error
+		if pre, err = readPretrained(o); err != nil {
+			return err
+		}
+		keepHead = pre.fineTune(&r.spec, r.out)
+		if pre.norm != "" {
+			r.spec.Norm = pre.norm
 		}
 	}
-	params, _ := nn.CountParams(net)
-	gmacs := float64(net.MACs(o.Size)) / 1e9
-	fmt.Fprintf(out, "model: %s + %s, %.2fM parameters, %.3f GMACs per %dx%d image; loss %s (scale %g)\n",
-		o.Model, o.Head, float64(params)/1e6, gmacs, o.Size, o.Size, o.Loss, loss.Scale())
+	if o.Norm != "" {
+		r.spec.Norm = o.Norm // -norm overrides what the weights imply
+	}
+	if _, err := normOf(r.spec); err != nil {
+		return err
+	}
+	if keepHead {
+		if r.spec.EmbedDim > 0 { // buffers loaded from the run below
+			r.graph = models.ZeroGraph(len(classes), r.spec.EmbedDim)
+		}
+	} else {
+		g, err := labelGraph(o, &r.spec, r.sp.train, r.out)
+		if err != nil {
+			return err
+		}
+		r.graph = g
+	}
+	net, err := models.Build(r.spec, models.Options{Seed: o.Seed}, r.graph)
+	if err != nil {
+		return err
+	}
+	if pre != nil {
+		if err := pre.load(net, keepHead, r.out); err != nil {
+			return err
+		}
+		if keepHead {
+			r.graph = nil // nothing left to fill: the run's embeddings are in
+		}
+	}
+	r.net = net
+	r.params, _ = nn.CountParams(net)
+	r.gmacs = float64(net.MACs(o.Size)) / 1e9
+	fmt.Fprintf(r.out, "model: %s + %s, %.2fM parameters, %.3f GMACs per %dx%d image; loss %s (scale %g); input normalization %s\n",
+		r.spec.Backbone, r.spec.Head, float64(r.params)/1e6, r.gmacs, o.Size, o.Size, o.Loss, r.loss.Scale(), r.spec.Norm)
+	return nil
+}
 
-	// 3. Loaders: the training transform (the reference's RandAugment,
-	// Cutout and flip, or less) on the training split only.
-	lc := loaderConfig(spec, o.Batch, o.Workers, o.Seed, o.SkipBad, warn)
-	trainCfg := lc
+// loaders makes the training loader (the reference's RandAugment, Cutout
+// and flip, or less) and the test-transform loaders, and fills the graph
+// heads' label embeddings from the images when no -label-vectors are given.
+func (r *run) loaders(ctx context.Context) error {
+	o := &r.o
+	var err error
+	if r.lc, err = loaderConfig(r.spec, o.Batch, o.Workers, o.Seed, o.SkipBad, r.warn.warn); err != nil {
+		return err
+	}
+	trainCfg := r.lc
 	trainCfg.Shuffle, trainCfg.DropLast = true, true
 	trainCfg.Transform = trainTransform(o.Augment)
-	trainLoader, err := data.NewLoader(trainDS, trainCfg)
-	if err != nil {
-		return nil, err
+	if r.trainLoader, err = data.NewLoader(r.sp.train, trainCfg); err != nil {
+		return err
 	}
-	valLoader, err := data.NewLoader(valDS, lc)
-	if err != nil {
-		return nil, err
+	if r.valLoader, err = data.NewLoader(r.sp.val, r.lc); err != nil {
+		return err
 	}
-	tuneLoader, err := data.NewLoader(trainDS, lc) // training images with test transforms
-	if err != nil {
-		return nil, err
+	if r.tuneLd, err = data.NewLoader(r.sp.train, r.lc); err != nil { // training images with test transforms
+		return err
 	}
-	if graph != nil && o.LabelVectors == "" && o.Resume == "" {
-		fmt.Fprintln(out, "label embeddings: from the images (per-class means of backbone features; no -label-vectors given)")
-		if err := imageEmbeddings(ctx, net, tuneLoader, trainDS); err != nil {
-			return nil, err
-		}
+	if r.graph != nil && o.LabelVectors == "" && o.Resume == "" {
+		fmt.Fprintln(r.out, "label embeddings: from the images (per-class means of backbone features; no -label-vectors given)")
+		return imageEmbeddings(ctx, r.net, r.tuneLd, r.sp.train)
 	}
+	return nil
+}
 
-	// 4. Train.
-	runDir := o.Resume
-	if runDir == "" {
-		runDir = filepath.Join(o.Out, o.Name+"-"+time.Now().Format("20060102-150405"))
+// train runs the Trainer into the run folder (new, or -resume's).
+func (r *run) train(ctx context.Context) error {
+	o := &r.o
+	r.runDir = o.Resume
+	if r.runDir == "" {
+		r.runDir = filepath.Join(o.Out, o.Name+"-"+time.Now().Format("20060102-150405"))
 	}
-	if err := os.MkdirAll(runDir, 0o755); err != nil {
-		return nil, err
+	if err := os.MkdirAll(r.runDir, 0o755); err != nil {
+		return err
 	}
+	cfg := trainConfig(o)
+	tr := &train.Trainer{Model: r.net, Loss: r.loss, Train: r.trainLoader, Val: r.valLoader, Classes: r.sp.train.Classes,
+		Config: cfg, RunDir: r.runDir, Out: r.out, TTY: o.TTY}
+	var steps []train.StepStats
+	tr.OnStep = func(s train.StepStats) { steps = append(steps, s) }
+	if err := writeRunFiles(r.runDir, r.spec, cfg, o, r.sp); err != nil {
+		return err
+	}
+	if o.Resume != "" {
+		if err := tr.Resume(filepath.Join(r.runDir, "last.safetensors")); err != nil {
+			return InputError{err}
+		}
+		fmt.Fprintf(r.out, "resuming %s at epoch %d\n", r.runDir, tr.State().Epoch+1)
+	}
+	fmt.Fprintf(r.out, "train: %d epochs of %d batches of %d at %dpx, lr %g, SAM %v, EMA %g; run folder %s\n",
+		cfg.Epochs, r.trainLoader.Len(), o.Batch, o.Size, cfg.LR, cfg.SAM, cfg.EMADecay, r.runDir)
+	st, err := tr.Run(ctx)
+	if err != nil {
+		return err
+	}
+	r.st = st
+	return train.PlotCurves(filepath.Join(r.runDir, "curves.png"), st.History, steps)
+}
+
+// trainConfig is the Trainer's configuration for o: the preset's schedule,
+// early stopping only in the paper's recipe (a fixed short schedule
+// otherwise).
+func trainConfig(o *Options) train.Config {
 	cfg := train.DefaultConfig()
 	cfg.Epochs, cfg.LR, cfg.SAM, cfg.Seed, cfg.WeightDecay = o.Epochs, o.LR, o.SAM, o.Seed, o.WeightDecay
 	cfg.Optimizer = o.Optimizer
 	cfg.EMADecay, cfg.EMAWarmup = max(o.EMADecay, 0), !o.Paper
+	cfg.Patience = 0
 	if o.Paper {
 		cfg.Patience = 5
-	} else {
-		cfg.Patience = 0 // a fixed short schedule
 	}
-	tr := &train.Trainer{Model: net, Loss: loss, Train: trainLoader, Val: valLoader, Classes: trainDS.Classes,
-		Config: cfg, RunDir: runDir, Out: out, TTY: o.TTY}
-	var steps []train.StepStats
-	tr.OnStep = func(s train.StepStats) { steps = append(steps, s) }
-	if err := writeRunFiles(runDir, spec, cfg, &o); err != nil {
-		return nil, err
-	}
-	if o.Resume != "" {
-		if err := tr.Resume(filepath.Join(runDir, "last.safetensors")); err != nil {
-			return nil, InputError{err}
-		}
-		fmt.Fprintf(out, "resuming %s at epoch %d\n", runDir, tr.State().Epoch+1)
-	}
-	fmt.Fprintf(out, "train: %d epochs of %d batches of %d at %dpx, lr %g, SAM %v, EMA %g; run folder %s\n",
-		cfg.Epochs, trainLoader.Len(), o.Batch, o.Size, cfg.LR, cfg.SAM, cfg.EMADecay, runDir)
-	st, err := tr.Run(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := train.PlotCurves(filepath.Join(runDir, "curves.png"), st.History, steps); err != nil {
-		return nil, err
-	}
+	return cfg
+}
 
-	// 5. Final evaluation: thresholds tuned on the training split (test
-	// transforms), applied to the test split.
-	net.Freeze()
-	fmt.Fprintln(out, "evaluating...")
-	trainSet, err := Score(ctx, net, loss.Scale(), tuneLoader, nil)
+// evaluate tunes per-class thresholds on the training split (test
+// transforms), applies them to the test split and writes thresholds.json
+// and pr_curves.png.
+func (r *run) evaluate(ctx context.Context) error {
+	r.net.Freeze()
+	fmt.Fprintln(r.out, "evaluating...")
+	trainSet, err := Score(ctx, r.net, r.loss.Scale(), r.tuneLd, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	tuned := metrics.TuneThresholds(trainSet, 0.5)
-	testLoader, err := data.NewLoader(testDS, lc)
+	r.thresholds = metrics.TuneThresholds(trainSet, 0.5).T
+	testLoader, err := data.NewLoader(r.sp.test, r.lc)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	testSet, err := Score(ctx, net, loss.Scale(), testLoader, nil)
+	if r.testSet, err = Score(ctx, r.net, r.loss.Scale(), testLoader, nil); err != nil {
+		return err
+	}
+	r05, rTuned, err := Evaluate(r.testSet, r.thresholds)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	r05, rTuned, err := Evaluate(testSet, tuned.T)
-	if err != nil {
-		return nil, err
+	r.r05, r.rTuned = r05, *rTuned
+	if err := WriteThresholds(r.runDir, r.spec.Classes, r.thresholds); err != nil {
+		return err
 	}
-	if err := WriteThresholds(runDir, trainDS.Classes, tuned.T); err != nil {
-		return nil, err
-	}
-	if err := train.PlotPR(filepath.Join(runDir, "pr_curves.png"), metrics.PRCurves(testSet), trainDS.Classes); err != nil {
-		return nil, err
-	}
+	return train.PlotPR(filepath.Join(r.runDir, "pr_curves.png"), metrics.PRCurves(r.testSet), r.spec.Classes)
+}
 
-	// 6. Report.
-	fmt.Fprintf(out, "\nTest split %q, best epoch %d of %d:\n", sp.testName, st.BestEpoch, len(st.History))
-	PrintTable(stdout, r05, rTuned, trainDS.Classes)
-	fmt.Fprintf(stdout, "\ndeployed model: %.3f GMACs (%.3f GFLOPs) per %dx%d image, %.2fM parameters\n", gmacs, 2*gmacs, o.Size, o.Size, float64(params)/1e6)
-	rep := reportInfo{o: &o, sp: sp, net: net, set: testSet, thr: tuned.T, r05: r05, rTuned: *rTuned, st: st,
-		params: params, gmacs: gmacs, took: time.Since(start)}
-	if err := rep.write(runDir); err != nil {
-		return nil, err
+// report prints the paper's table and writes report.html.
+func (r *run) report(context.Context) error {
+	o := &r.o
+	fmt.Fprintf(r.out, "\nTest split %q, best epoch %d of %d:\n", r.sp.testName, r.st.BestEpoch, len(r.st.History))
+	PrintTable(r.stdout, r.r05, &r.rTuned, r.spec.Classes)
+	fmt.Fprintf(r.stdout, "\ndeployed model: %.3f GMACs (%.3f GFLOPs) per %dx%d image, %.2fM parameters\n", r.gmacs, 2*r.gmacs, o.Size, o.Size, float64(r.params)/1e6)
+	rep := reportInfo{o: o, sp: r.sp, net: r.net, set: r.testSet, thr: r.thresholds, r05: r.r05, rTuned: r.rTuned, st: r.st,
+		params: r.params, gmacs: r.gmacs, took: time.Since(r.start)}
+	if err := rep.write(r.runDir); err != nil {
+		return err
 	}
-	fmt.Fprintf(stdout, "run folder: %s (report.html)\ntook %s\n", runDir, time.Since(start).Round(time.Second))
-	return &Result{RunDir: runDir, Spec: spec, At05: r05, Tuned: *rTuned, Thresholds: tuned.T, BestEpoch: st.BestEpoch,
-		Epochs: len(st.History), Params: params, GMACs: gmacs, Took: time.Since(start)}, nil
+	fmt.Fprintf(r.stdout, "run folder: %s (report.html)\ntook %s\n", r.runDir, time.Since(r.start).Round(time.Second))
+	return nil
+}
+
+func (r *run) result() *Result {
+	return &Result{RunDir: r.runDir, Spec: r.spec, At05: r.r05, Tuned: r.rTuned, Thresholds: r.thresholds, BestEpoch: r.st.BestEpoch,
+		Epochs: len(r.st.History), Params: r.params, GMACs: r.gmacs, Took: time.Since(r.start)}
 }
 
 // loaderConfig is the test-transform loader of a model: its input size and
 // normalisation, no shuffling, no augmentation.
-func loaderConfig(spec models.Spec, batch, workers int, seed uint64, skipBad bool, warn func(error)) data.LoaderConfig {
-	norm := data.NormHalf
-	if spec.Norm == "imagenet" {
-		norm = data.NormImageNet
+func loaderConfig(spec models.Spec, batch, workers int, seed uint64, skipBad bool, warn func(error)) (data.LoaderConfig, error) {
+	norm, err := normOf(spec)
+	if err != nil {
+		return data.LoaderConfig{}, err
 	}
-	return data.LoaderConfig{Size: spec.Size, BatchSize: batch, Seed: seed, Workers: workers, Norm: norm, SkipBad: skipBad, Warn: warn}
+	return data.LoaderConfig{Size: spec.Size, BatchSize: batch, Seed: seed, Workers: workers, Norm: norm, SkipBad: skipBad, Warn: warn}, nil
 }
 
 // trainTransform is the training augmentation: "full" is the reference's

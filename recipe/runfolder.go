@@ -20,7 +20,7 @@ import (
 // model.json (the models.Spec that Load rebuilds), classes.txt (one name a
 // line, in output order) and config.json (the trainer's config and the
 // loss knobs, with the command line).
-func writeRunFiles(dir string, spec models.Spec, cfg train.Config, o *Options) error {
+func writeRunFiles(dir string, spec models.Spec, cfg train.Config, o *Options, sp *splits) error {
 	js, err := models.MarshalSpec(spec)
 	if err != nil {
 		return err

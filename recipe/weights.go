@@ -3,54 +3,139 @@ package recipe
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/seed477ab429/multilabel"
+	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/models"
 	"github.com/seed477ab429/multilabel/nn"
 )
 
-// isRunWeights tells a run's own checkpoint (the whole classifier, names
-// "backbone.*", "head.*") from an ImageNet backbone state dict by its file
-// name, before anything is read: it decides the input normalisation the
-// model is built with.
-func isRunWeights(path string) bool { return strings.HasSuffix(path, "best.safetensors") }
+// pretrained is a -weights file, read and classified before the model is
+// built, since its source decides the input normalization (and, for a
+// run's weights, the architecture).
+type pretrained struct {
+	path   string
+	sd     *nn.StateDict
+	source models.WeightSource
+	norm   string       // the normalization the weights were trained with
+	run    *models.Spec // SourceRun: the run's model.json (nil when not beside the file)
+}
 
-// loadPretrained loads a run's weights into the whole classifier, or a
-// torchvision/timm state dict into the backbone (its ImageNet classifier
-// is left out). Every error is the user's file: InputError.
-func loadPretrained(net *models.Classifier, path string, out io.Writer) error {
-	sd, err := nn.LoadWeights(path)
+// readPretrained reads o.Weights and tells where it comes from by its
+// tensor names (models.DetectSource): torchvision, timm, MIIL or one of our
+// runs. Every error is the user's file: InputError.
+func readPretrained(o *Options) (*pretrained, error) {
+	sd, err := nn.LoadWeights(o.Weights)
 	if err != nil {
-		return inputf("-weights: %w", err)
+		return nil, inputf("-weights: %w", err)
 	}
-	for _, n := range sd.Names() {
-		if strings.HasPrefix(n, "backbone.") {
-			if err := nn.LoadInto(nn.StateMap(net), sd, true); err != nil {
-				return inputf("-weights %s: %w", path, err)
-			}
-			return nil
+	if sd, err = models.StripModulePrefix(sd); err != nil {
+		return nil, inputf("-weights %s: %w", o.Weights, err)
+	}
+	p := &pretrained{path: o.Weights, sd: sd}
+	if p.source, err = models.DetectSource(o.Model, sd.Names()); err != nil {
+		return nil, inputf("-weights %s: %w", o.Weights, err)
+	}
+	if p.source != models.SourceRun {
+		if p.norm, err = models.WeightNorm(o.Model, p.source); err != nil {
+			return nil, inputf("-weights %s: %w", o.Weights, err)
+		}
+		return p, nil
+	}
+	// A run's weights: its model.json says how it was built and fed.
+	specPath := filepath.Join(filepath.Dir(o.Weights), multilabel.SpecFile)
+	raw, err := os.ReadFile(specPath)
+	if err != nil {
+		if o.Norm == "" {
+			return nil, inputf("-weights %s: a run's weights without its %s beside them: give -norm (the normalization it was trained with)", o.Weights, multilabel.SpecFile)
+		}
+		return p, nil
+	}
+	spec, err := models.UnmarshalSpec(raw)
+	if err != nil {
+		return nil, inputf("-weights: %s: %w", specPath, err)
+	}
+	p.run, p.norm = &spec, spec.Norm
+	if p.norm == "" {
+		p.norm = models.DefaultNorm
+	}
+	return p, nil
+}
+
+// fineTune makes spec the run's architecture (backbone, head and its
+// sizes): fine-tuning continues the run's model on new data. It says on
+// out what was taken from the run. keepHead is true when the classes are
+// the run's own, in the same order: the whole model loads, label
+// embeddings and graph included.
+func (p *pretrained) fineTune(spec *models.Spec, out io.Writer) (keepHead bool) {
+	r := p.run
+	if r == nil {
+		return false
+	}
+	if r.Backbone != spec.Backbone || r.Head != spec.Head {
+		fmt.Fprintf(out, "weights: a run's %s + %s: its backbone and head are kept (-model %s -head %s ignored)\n", r.Backbone, r.Head, spec.Backbone, spec.Head)
+	}
+	spec.Backbone, spec.Head, spec.Pooling = r.Backbone, r.Head, r.Pooling
+	spec.DecoderEmbed, spec.DecoderHeads, spec.DecoderFFN = r.DecoderEmbed, r.DecoderHeads, r.DecoderFFN
+	if slices.Equal(r.Classes, spec.Classes) {
+		spec.EmbedDim = r.EmbedDim
+		return true
+	}
+	return false
+}
+
+// load puts the weights into net and reports on out what went where. A
+// run's weights with the same classes load whole and strictly; otherwise
+// the backbone loads (converted from MIIL, timm or torchvision names) and
+// the head keeps its fresh initialisation.
+func (p *pretrained) load(net *models.Classifier, keepHead bool, out io.Writer) error {
+	if keepHead {
+		if err := nn.LoadInto(nn.StateMap(net), p.sd, true); err != nil {
+			return inputf("-weights %s: %w", p.path, err)
+		}
+		fmt.Fprintf(out, "weights: the whole model from %s (a run's, same %d classes: label embeddings and graph kept; normalization %s)\n",
+			p.path, len(net.Spec.Classes), p.norm)
+		return nil
+	}
+	sd := p.sd
+	what := p.source
+	if p.source == models.SourceRun {
+		// Another run's backbone under new classes: take backbone.* alone.
+		var err error
+		sd, err = nn.ApplyRenames(sd, func(n string) (string, bool) {
+			return strings.CutPrefix(n, "backbone.")
+		})
+		if err != nil {
+			return inputf("-weights %s: %w", p.path, err)
+		}
+	} else {
+		var err error
+		if sd, err = models.BackboneWeights(net.Backbone, p.source, sd); err != nil {
+			return inputf("-weights %s: %w", p.path, err)
 		}
 	}
-	if r, ok := net.Backbone.(interface{ CheckpointName(string) (string, bool) }); ok {
-		if sd, err = nn.ApplyRenames(sd, r.CheckpointName); err != nil {
-			return inputf("-weights %s: %w", path, err)
-		}
+	rep, err := nn.LoadPartial(nn.StateMap(net.Backbone), sd)
+	if err != nil {
+		return inputf("-weights %s: %s weights into %s: %w", p.path, what, net.Spec.Backbone, err)
 	}
-	dst := nn.StateMap(net.Backbone)
-	chk := nn.CheckLoad(dst, sd)
-	if chk != nil && len(chk.Missing) == len(dst) {
-		return inputf("-weights %s: no tensor matches backbone %s (%v)", path, net.Spec.Backbone, chk)
+	unused := "the ImageNet classifier"
+	if p.source == models.SourceRun {
+		unused = "the run's head (new classes)"
 	}
-	if chk != nil && len(chk.Missing) > 0 {
-		return inputf("-weights %s: %w", path, chk)
-	}
-	if err := nn.LoadInto(dst, sd, false); err != nil {
-		return inputf("-weights %s: %w", path, err)
-	}
-	skipped := 0
-	if chk != nil {
-		skipped = len(chk.Unexpected)
-	}
-	fmt.Fprintf(out, "weights: loaded %d backbone tensors from %s (%d not used: the ImageNet classifier)\n", len(dst), path, skipped)
+	fmt.Fprintf(out, "weights: %s backbone, %d tensors from %s (%d not used: %s); normalization %s\n",
+		what, rep.Loaded, p.path, len(rep.Unused), unused, p.norm)
 	return nil
+}
+
+// normOf resolves a model's normalization name to its statistics.
+func normOf(spec models.Spec) (data.Norm, error) {
+	n, err := data.ParseNorm(spec.Norm)
+	if err != nil {
+		return n, inputf("%w", err)
+	}
+	return n, nil
 }
