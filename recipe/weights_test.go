@@ -127,12 +127,12 @@ func TestWeightsNormPerSource(t *testing.T) {
 		norm  string // -norm
 		want  string
 	}{
-		{"efficientnetv2_tinytest", false, "", "imagenet"},   // torchvision
-		{"tf_efficientnetv2_tinytest", false, "", "half"},    // timm tf_
-		{"tresnet_tinytest", false, "", "unit"},              // timm TResNet
-		{"tresnet_tinytest", true, "", "unit"},               // MIIL TResNet, through FromMIIL
-		{"resnet_tinytest", false, "", "imagenet"},           // torchvision ResNet
-		{"efficientnetv2_tinytest", false, "half", "half"},   // -norm wins
+		{"efficientnetv2_tinytest", false, "", "imagenet"}, // torchvision
+		{"tf_efficientnetv2_tinytest", false, "", "half"},  // timm tf_
+		{"tresnet_tinytest", false, "", "unit"},            // timm TResNet
+		{"tresnet_tinytest", true, "", "unit"},             // MIIL TResNet, through FromMIIL
+		{"resnet_tinytest", false, "", "imagenet"},         // torchvision ResNet
+		{"efficientnetv2_tinytest", false, "half", "half"}, // -norm wins
 		{"tresnet_tinytest", true, "0.5,0.4,0.3/1,1,1", "0.5,0.4,0.3/1,1,1"},
 	} {
 		path, want := writeBackboneWeights(t, dir, tc.model, tc.miil)
