@@ -60,6 +60,7 @@ type Trainer struct {
 
 	OnEpoch func(EpochStats) // called after each epoch
 	OnStep  func(StepStats)  // called every LogEvery steps
+	Phases  *Phases          // if not nil, wall time is added to it by phase
 
 	opt    Optimizer
 	sam    *SAM
@@ -199,23 +200,9 @@ func (t *Trainer) Run(ctx context.Context) (*State, error) {
 			return st, err
 		}
 		es := EpochStats{Epoch: epoch + 1, TrainLoss: loss, MAP: -1, MAPEMA: -1, LR: t.stepLR, Images: images}
-		metric := 0.0
-		if t.Val != nil {
-			if es.MAP, err = t.evalMAP(ctx); err != nil {
-				return st, err
-			}
-			metric = es.MAP
-			if t.ema != nil {
-				t.ema.Swap(t.Model)
-				es.MAPEMA, err = t.evalMAP(ctx)
-				t.ema.Swap(t.Model)
-				if err != nil {
-					return st, err
-				}
-				if es.MAPEMA > es.MAP {
-					metric, es.UsedEMA = es.MAPEMA, true
-				}
-			}
+		metric, err := t.evalEpoch(ctx, &es)
+		if err != nil {
+			return st, err
 		}
 		es.Seconds = time.Since(start).Seconds()
 		var stop bool
@@ -257,6 +244,32 @@ func (t *Trainer) Run(ctx context.Context) (*State, error) {
 	return st, nil
 }
 
+// evalEpoch evaluates the raw model, and the EMA model if there is one,
+// on Val, filling es; metric is the better mAP (0 without Val).
+func (t *Trainer) evalEpoch(ctx context.Context, es *EpochStats) (metric float64, err error) {
+	if t.Val == nil {
+		return 0, nil
+	}
+	t0 := time.Now()
+	defer t.lap(phaseEval, &t0)
+	if es.MAP, err = t.evalMAP(ctx); err != nil {
+		return 0, err
+	}
+	metric = es.MAP
+	if t.ema != nil {
+		t.ema.Swap(t.Model)
+		es.MAPEMA, err = t.evalMAP(ctx)
+		t.ema.Swap(t.Model)
+		if err != nil {
+			return 0, err
+		}
+		if es.MAPEMA > es.MAP {
+			metric, es.UsedEMA = es.MAPEMA, true
+		}
+	}
+	return metric, nil
+}
+
 // trainEpoch runs one epoch's steps, resuming after StepInEpoch batches.
 func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, images int, err error) {
 	st := &t.state
@@ -271,6 +284,7 @@ func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, 
 	lctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	i := 0
+	t0 := time.Now() // the wait for the next batch starts
 	for b, berr := range t.Train.Epoch(lctx, epoch) {
 		if berr != nil {
 			return 0, images, fmt.Errorf("epoch %d: %w", epoch+1, berr)
@@ -280,7 +294,7 @@ func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, 
 			b.Release()
 			continue
 		}
-		l, err := t.step(b)
+		l, err := t.step(b, &t0)
 		images += b.N
 		b.Release()
 		if err != nil {
@@ -305,6 +319,7 @@ func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, 
 			}
 			return 0, images, fmt.Errorf("interrupted at epoch %d, batch %d; checkpoint saved (resume to continue): %w", epoch+1, i, ctx.Err())
 		}
+		t0 = time.Now()
 	}
 	if count == 0 {
 		return 0, images, nil
@@ -312,10 +327,12 @@ func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, 
 	return sum / float64(count), images, nil
 }
 
-// step trains on one batch and returns its loss.
-func (t *Trainer) step(b *data.Batch) (float64, error) {
+// step trains on one batch and returns its loss. t0 is when the wait for
+// the batch began (for Phases).
+func (t *Trainer) step(b *data.Batch, t0 *time.Time) (float64, error) {
 	defer t.arena.Reset()
 	x := t.arena.New(b.Images[:b.N*3*b.Size*b.Size], b.N, 3, b.Size, b.Size)
+	t.lap(phaseData, t0)
 	targets := b.Targets[:b.N*b.Classes]
 	groups := t.opt.Groups()
 	lossAt := func() (*ag.Tensor, float64, error) {
@@ -328,11 +345,14 @@ func (t *Trainer) step(b *data.Batch) (float64, error) {
 		return l, v, nil
 	}
 	ZeroGrad(groups)
+	t.lap(phaseUpdate, t0)
 	l, v, err := lossAt()
 	if err != nil {
 		return v, err
 	}
+	t.lap(phaseForward, t0)
 	l.Backward()
+	t.lap(phaseBackward, t0)
 	lr, mom := t.sched.At(t.state.Step)
 	t.stepLR = lr
 	switch {
@@ -341,11 +361,14 @@ func (t *Trainer) step(b *data.Batch) (float64, error) {
 			t.state.Skipped++
 			break
 		}
+		t.lap(phaseUpdate, t0)
 		l2, v2, err := lossAt()
 		if err != nil {
 			return v2, err
 		}
+		t.lap(phaseForward, t0)
 		l2.Backward()
+		t.lap(phaseBackward, t0)
 		t.sam.SecondStep(lr, mom)
 	case !gradsFinite(flatParams(groups)):
 		ZeroGrad(groups)
@@ -357,6 +380,7 @@ func (t *Trainer) step(b *data.Batch) (float64, error) {
 		t.ema.Update(t.Model)
 		t.state.EMAUpdates = t.ema.Updates
 	}
+	t.lap(phaseUpdate, t0)
 	t.state.Step++
 	return v, nil
 }

@@ -99,9 +99,14 @@ func newTestTrainer(t *testing.T, dir string, epochs int) *Trainer {
 func TestTrainerRun(t *testing.T) {
 	dir := t.TempDir()
 	tr := newTestTrainer(t, dir, 3)
+	var ph Phases
+	tr.Phases = &ph
 	st, err := tr.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ph.Forward <= 0 || ph.Backward <= 0 || ph.Update <= 0 || ph.Eval <= 0 || ph.Data < 0 {
+		t.Fatalf("phases not collected: %v", ph)
 	}
 	if len(st.History) != 3 || st.Step != 3*6 {
 		t.Fatalf("history %d epochs, %d steps", len(st.History), st.Step)
