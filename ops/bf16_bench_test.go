@@ -1,0 +1,38 @@
+package ops
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkMicroKernel compares the float32 and bf16 micro-kernels on one
+// tile with panels in L1 (k = 256): the instruction throughput ceiling.
+func BenchmarkMicroKernel(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const k = 256
+	run := func(name string, kern gemmKernel, pairs bool) {
+		b.Run(name, func(b *testing.B) {
+			n := k
+			if pairs {
+				n = (k + 1) / 2
+			}
+			a := randSlice(rng, n*kern.mr)
+			bb := randSlice(rng, n*kern.nr)
+			c := make([]float32, kern.mr*kern.nr)
+			b.SetBytes(0)
+			for b.Loop() {
+				kern.fn(k, a, bb, c, kern.nr, 1, 0)
+			}
+			b.ReportMetric(2*float64(kern.mr*kern.nr*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
+	}
+	for _, kern := range asmGemmKernels() {
+		run(kern.name, kern, false)
+	}
+	for _, kern := range asmBF16Kernels() {
+		run(kern.name, kern, true)
+		for _, e := range kern.edges {
+			run(e.name, e, true)
+		}
+	}
+}
