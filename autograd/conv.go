@@ -174,9 +174,18 @@ func (c *convPlan) inGroup() int  { return c.g.C * c.g.H * c.g.W }  // x[n, grou
 func (c *convPlan) outGroup() int { return c.oc * c.g.OH * c.g.OW } // out[n, group]
 func (c *convPlan) wGroup() int   { return c.oc * c.g.ColRows() }   // w[group]
 
-// chunks splits the batch over at most Threads() workers; chunk i gets
-// images [i*n/k, (i+1)*n/k).
-func (c *convPlan) chunks() int { return max(1, min(c.n, ops.Threads())) }
+// chunks splits the batch of the backward pass into k = min(n,
+// convGradChunks) chunks; chunk i gets images [i*n/k, (i+1)*n/k) and sums
+// their weight gradient into a buffer of its own, and the k partial sums
+// are added in chunk order. k must not depend on the thread count: with one
+// chunk per thread the sum's order, and so the trained weights, changed
+// with GOMAXPROCS.
+func (c *convPlan) chunks() int { return max(1, min(c.n, convGradChunks)) }
+
+// convGradChunks: enough chunks to keep a few threads busy on the batch
+// (each chunk's GEMMs are parallel too), few enough that the partial
+// weight gradients cost little memory and adding.
+const convGradChunks = 4
 
 // tile is the number of output pixels per column tile (ops.ConvTileCols):
 // the whole image on the direct path, where col is x itself.
