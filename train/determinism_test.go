@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"testing"
 
 	"github.com/seed477ab429/multilabel/augment"
@@ -52,6 +53,9 @@ func TestDeterminismAcrossThreads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains three times")
 	}
+	if raceBuild() {
+		t.Skip("three training runs under the race detector take minutes; the plain build checks this")
+	}
 	var ref fingerprint
 	for i, procs := range []int{1, 2, 4} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestDeterminismAcrossThreads$", "-test.count=1")
@@ -89,6 +93,20 @@ func TestDeterminismAcrossThreads(t *testing.T) {
 			t.Fatalf("GOMAXPROCS=%d: weights hash %s, GOMAXPROCS=1 gave %s (losses equal)", procs, fp.Weights, ref.Weights)
 		}
 	}
+}
+
+// raceBuild reports whether the test binary was built with -race.
+func raceBuild() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" && s.Value == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // determinismRun trains a real classifier (EfficientNetV2-T backbone, a
