@@ -56,8 +56,10 @@ func LoadCSV(path string, opt Options) (*Dataset, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
+		var line int
 		if err != nil {
+			// No record came back, so FieldPos has nothing to report (it
+			// panics); the line is the parse error's.
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
@@ -69,6 +71,7 @@ func LoadCSV(path string, opt Options) (*Dataset, error) {
 			skipped++
 			continue
 		}
+		line, _ = r.FieldPos(0)
 		if first && isCSVHeader(rec) {
 			continue
 		}

@@ -1,0 +1,173 @@
+package data
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Fuzz targets for every parser of a user's data files. `go test` runs the
+// seeds below and the regression inputs under testdata/fuzz/; explore with
+//
+//	go test ./data/ -run '^$' -fuzz '^FuzzVOCXML$' -fuzztime 10m
+//
+// or bench/fuzz.sh for all of them (docs/RELIABILITY.md has the figures).
+// Each target writes the fuzzed bytes where a user's file would be and
+// calls the public loader. Properties: no panic, no allocation beyond what
+// the input backs, and every error is one line naming the file.
+
+// fuzzFile writes b to name in dir and returns the path.
+func fuzzFile(t *testing.T, dir, name string, b []byte) string {
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// checkLoadError fails unless err is nil or one line naming file.
+func checkLoadError(t *testing.T, err error, file string) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	msg := err.Error()
+	if strings.ContainsAny(msg, "\n\r") {
+		t.Fatalf("error is not one line: %q", msg)
+	}
+	if !strings.Contains(msg, file) {
+		t.Fatalf("error does not name %s: %q", file, msg)
+	}
+}
+
+// checkDataset checks what a loader accepted: one target per class, each
+// Positive, Negative or Ignored.
+func checkDataset(t *testing.T, ds *Dataset) {
+	t.Helper()
+	for _, it := range ds.Items {
+		if len(it.Labels) != len(ds.Classes) {
+			t.Fatalf("%s: %d targets for %d classes", it.Path, len(it.Labels), len(ds.Classes))
+		}
+		for _, v := range it.Labels {
+			if v != Positive && v != Negative && v != Ignored {
+				t.Fatalf("%s: target %d", it.Path, v)
+			}
+		}
+	}
+}
+
+func fuzzSeedFiles(f *testing.F, names ...string) {
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join("testdata", n))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, false)
+		f.Add(b, true)
+		f.Add(b[:len(b)/2], false)
+	}
+}
+
+// FuzzVOCXML fuzzes one annotation file of a VOC split.
+func FuzzVOCXML(f *testing.F) {
+	fuzzSeedFiles(f, "voc/VOC2007/Annotations/v1.xml", "voc/VOC2007/Annotations/v2.xml",
+		"voc/VOC2007/Annotations/v3.xml", "voc/VOC2007/Annotations/v4.xml", "voc/VOC2007/Annotations/v5.xml")
+	f.Add([]byte(`<annotation><object><name>cat</name><difficult>1</difficult><part><name>hand</name></part></object></annotation>`), true)
+	f.Add([]byte(`<annotation><object><name>dog</name><difficult>2</difficult></object>`), false)
+	dir := f.TempDir()
+	for _, d := range []string{"Annotations", "ImageSets/Main", "JPEGImages"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			f.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ImageSets/Main/fuzz.txt"), []byte("a\n"), 0o644); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, xml []byte, difficultIgnored bool) {
+		fuzzFile(t, filepath.Join(dir, "Annotations"), "a.xml", xml)
+		ds, err := LoadVOC(dir, "fuzz", VOCOptions{Options: Options{NoFileCheck: true}, DifficultIgnored: difficultIgnored})
+		checkLoadError(t, err, "a.xml")
+		if err == nil {
+			checkDataset(t, ds)
+		}
+	})
+}
+
+// FuzzCOCO fuzzes a COCO instances file.
+func FuzzCOCO(f *testing.F) {
+	fuzzSeedFiles(f, "coco.json", "coco_bad.json", "coco_malformed.json")
+	f.Add([]byte(`{"images":[{"id":1,"file_name":"a.jpg"}],"annotations":[{"image_id":1,"category_id":3}],"categories":[{"id":3,"name":"cat"},{"id":3,"name":"dog"}]}`), false)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte, skipBad bool) {
+		p := fuzzFile(t, dir, "instances_fuzz.json", b)
+		ds, err := LoadCOCO(p, COCOOptions{Options: Options{NoFileCheck: true, SkipBad: skipBad}, ImageDir: dir})
+		checkLoadError(t, err, p)
+		if err == nil {
+			checkDataset(t, ds)
+		}
+	})
+}
+
+// FuzzRefJSON fuzzes the reference implementation's annotation JSON.
+func FuzzRefJSON(f *testing.F) {
+	fuzzSeedFiles(f, "ref.json", "ref_numeric.json", "ref_malformed.json", "ref_bad_label.json")
+	f.Add([]byte(`{"classes": [1, "a"], "images": [["x", [1]]]}`), false)
+	f.Add([]byte(`{"images": [["x", ["a", "a"]], ["y"], 3], "classes": ["a", "a"], "other": {}}`), true)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte, skipBad bool) {
+		p := fuzzFile(t, dir, "ref.json", b)
+		ds, err := LoadJSON(p, Options{NoFileCheck: true, SkipBad: skipBad})
+		checkLoadError(t, err, p)
+		if err == nil {
+			checkDataset(t, ds)
+		}
+	})
+}
+
+// FuzzCSV fuzzes an image,labels list.
+func FuzzCSV(f *testing.F) {
+	fuzzSeedFiles(f, "list.csv", "list_bad.csv")
+	f.Add([]byte("path,labels\n# comment\n\"a,b.jpg\",cat; dog\nc.jpg,\n\"d.jpg\nx\",cat\n"), true)
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte, skipBad bool) {
+		p := fuzzFile(t, dir, "list.csv", b)
+		ds, err := LoadCSV(p, Options{NoFileCheck: true, SkipBad: skipBad})
+		checkLoadError(t, err, p)
+		if err == nil {
+			checkDataset(t, ds)
+		}
+	})
+}
+
+// FuzzDecodeResize fuzzes an image file through what the Loader does with
+// it: DecodeFile (every registered format, EXIF orientation), then Resize
+// to a small square and Normalize.
+func FuzzDecodeResize(f *testing.F) {
+	for _, n := range []string{"rgb8x6.png", "gray8x6.png", "alpha8x6.png", "rgb8x6.gif", "rgb8x6.bmp",
+		"rgb8x6.tiff", "rgb8x6.webp", "q444.jpg", "q444_progressive.jpg", "exif6.jpg"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "img", n))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(5))
+		f.Add(b[:len(b)*2/3], uint8(1))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte, side uint8) {
+		p := fuzzFile(t, dir, "img", b)
+		img, err := DecodeFile(p)
+		checkLoadError(t, err, p)
+		if err != nil {
+			return
+		}
+		if r := img.Rect; r.Min.X != 0 || r.Min.Y != 0 || r.Empty() || len(img.Pix) < 4*r.Dx()*r.Dy() {
+			t.Fatalf("decoded image %v with %d bytes", r, len(img.Pix))
+		}
+		s := int(side%32) + 1
+		x := Normalize(Resize(img, s, s), NormHalf)
+		if len(x) != 3*s*s {
+			t.Fatalf("%d values for a %dx%d image", len(x), s, s)
+		}
+	})
+}
