@@ -109,7 +109,7 @@ func (e *OOVError) Error() string {
 // classes) for class names:
 //
 //   - the whole name, spaces replaced by "_", if the table has it (the
-//     per-class files of ML-GCN and ../shared/data/glove);
+//     per-class vector files of ML-GCN, whose keys are whole class names);
 //   - otherwise the mean of the vectors of its words, x = (1/|W|) Σ_{w∈W} v_w
 //     over the words found (the reference's prepare_word_embedings, with
 //     the mean taken over axis 0).

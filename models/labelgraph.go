@@ -36,7 +36,7 @@ const (
 // (n_ij, zero diagonal). A label repeated within one image's list counts
 // once: the reference's prepare_adj_matrix counts every occurrence in n_i,
 // which only differs on malformed lists (ML-GCN's own counts, and the VOC
-// files in ../shared/data/glove, count images).
+// 2007 count tables its repository ships, count images).
 func CooccurrenceCounts(labels [][]int, n int) (nums, counts []int, err error) {
 	nums = make([]int, n)
 	counts = make([]int, n*n)
@@ -178,8 +178,13 @@ func GraphFromA(a []float32, n int) *LabelGraph {
 
 // ReadCooccurrenceCSV reads a square count table with a header row and a
 // header column of class names ("class,aeroplane,...", then one row per
-// class), the format of ../shared/data/glove/*_adj_cooccur.csv. It returns
-// the class names and the counts [n·n].
+// class): ML-GCN's co-occurrence counts written out as CSV, e.g.
+//
+//	class,aeroplane,bicycle,...
+//	aeroplane,0,0,...
+//	bicycle,0,0,...
+//
+// It returns the class names and the counts [n·n] (row i, column j: n_ij).
 func ReadCooccurrenceCSV(path string) (classes []string, counts []int, err error) {
 	rows, err := readCSV(path)
 	if err != nil {
@@ -210,7 +215,7 @@ func ReadCooccurrenceCSV(path string) (classes []string, counts []int, err error
 }
 
 // ReadNumsCSV reads per-class image counts ("class,num_images" header, then
-// "name,count" rows), the format of ../shared/data/glove/*_adj_nums.csv.
+// "name,count" rows), ML-GCN's per-class counts n_i written out as CSV.
 func ReadNumsCSV(path string) (classes []string, nums []int, err error) {
 	rows, err := readCSV(path)
 	if err != nil {

@@ -14,7 +14,9 @@ const sharedData = "../../shared/data"
 
 // The builder, given the VOC 2007 trainval label lists, reproduces the
 // co-occurrence counts and per-class image counts that ML-GCN shipped
-// (../shared/data/glove/voc_adj_*.csv) exactly.
+// (as CSV, see ReadCooccurrenceCSV) exactly. The label lists and tables
+// come from the shared data folder beside the checkout; the test skips
+// without it.
 func TestVOCCooccurrenceMatchesMLGCN(t *testing.T) {
 	labelsPath := filepath.Join(sharedData, "voc2007-labels", "labels_trainval.txt")
 	f, err := os.Open(labelsPath)

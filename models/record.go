@@ -13,8 +13,8 @@ import (
 // RecordActivations returns what PyTorch forward hooks on the named
 // modules would see during an eval-mode forward of b on x: the output of
 // each module, keyed by its PyTorch module name (model.named_modules()),
-// the names under which ../shared/tools/export_ref.py and the gen_*.py
-// reference scripts store "ref.act.<module>".
+// the names under which the reference files (docs/architectures.md §7,
+// written by models/testdata/gen_*.py --ref) store "ref.act.<module>".
 //
 // The backbones have no hooks; instead the forward is walked here step by
 // step with each sub-module's own Forward, so the chain that produces the

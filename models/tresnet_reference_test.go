@@ -18,8 +18,8 @@ import (
 //	/usr/bin/python3 models/testdata/gen_tresnet.py --ref DIR
 //	/usr/bin/python3 models/testdata/gen_resnet.py --ref DIR
 //
-// (100-230 MB each, so not committed; the format of
-// ../shared/tools/export_ref.py). Set MULTILABEL_REF_DIR=DIR to run it;
+// (100-230 MB each, so not committed; the format is
+// docs/architectures.md §7). Set MULTILABEL_REF_DIR=DIR to run it;
 // models whose files are absent are skipped. It loads the reference weights
 // by name (strict), compares eval logits and every recorded activation
 // (max|Δ|/max|ref| ≤ 1e-4), then a train-mode pass: logits, the running

@@ -72,7 +72,7 @@ func GenerateWithLabelSets(root string, cfg Config, ls LabelSets, progress func(
 }
 
 // ReadLabelSets reads a label list with one image per line, "id name
-// name ..." (the format of ../shared/data/voc2007-labels/labels_*.txt):
+// name ...", e.g. "000009.jpg horse person":
 // each name must be one of classes; the result holds per line the class
 // indices. Blank lines and lines starting with '#' are skipped.
 func ReadLabelSets(path string, classes []string) ([][]int, error) {

@@ -17,9 +17,8 @@ import (
 	"github.com/seed477ab429/multilabel/nn"
 )
 
-// verify: PyTorch parity of a backbone against a reference file in the
-// format of ../shared/tools/export_ref.py (and models/testdata/gen_*.py
-// --ref):
+// verify: PyTorch parity of a backbone against a reference file
+// (docs/architectures.md §7; models/testdata/gen_*.py --ref write them):
 //
 //	multilabel verify -model efficientnetv2_s -weights ref/effv2s_ref.safetensors
 //
@@ -100,7 +99,7 @@ type verifyReport struct {
 var refPrefixes = []string{"ref.", "train.", "grad.", "param.", "post."}
 
 func isRefName(n string) bool {
-	if n == "input" { // export_ref.py's grad file repeats the input
+	if n == "input" { // some writers repeat the input in the grad file
 		return true
 	}
 	for _, p := range refPrefixes {
@@ -197,7 +196,7 @@ func verify(name, weightsPath, gradPath string) (*verifyReport, error) {
 		}
 	}
 	slices.SortFunc(actNames, naturalCompare)
-	if order := ref.Metadata["activations"]; order != "" { // export_ref.py lists them in model order
+	if order := ref.Metadata["activations"]; order != "" { // the writers list them in model order
 		rank := map[string]int{}
 		for i, a := range strings.Split(order, ",") {
 			rank[a] = i + 1

@@ -28,7 +28,15 @@ Contents (safetensors, F32; num_batches_tracked I64), all under torchvision's st
                                   (timm's Conv2dSame, as in tf_efficientnetv2_*), eval and train
 
 Usage: /usr/bin/python3 models/testdata/gen_effnetv2.py  (from the repository root)
+
+With --ref OUT it instead writes a full-size reference of torchvision's efficientnet_v2_s
+(weights=None after manual_seed(0), dropout and stochastic depth 0, every BN perturbed) in the
+reference format of docs/architectures.md §7, through gen_tresnet.export_ref (float64 gradients
+with PyTorch's float32 error in the metadata), for `multilabel verify` (not committed, ~100 MB):
+
+    /usr/bin/python3 models/testdata/gen_effnetv2.py --ref /tmp/ref [--size 224]
 """
+import argparse
 import copy
 import json
 import math
@@ -166,5 +174,33 @@ def main():
         OUT, len(out), os.path.getsize(OUT), out["ref.logits"][0].tolist()))
 
 
+def export_full(out, size):
+    """efficientnet_v2_s through gen_tresnet.export_ref: stem, every stage, the head conv, the pool
+    and the insides of a FusedMBConv and an MBConv block."""
+    import torchvision
+    from gen_tresnet import export_ref
+    torch.manual_seed(0)
+    m = torchvision.models.efficientnet_v2_s(weights=None, stochastic_depth_prob=0.0)
+    m.classifier[0].p = 0.0  # the train pass must be deterministic
+    acts = ["features.%d" % i for i in range(8)] + [
+        "avgpool", "features.1.0", "features.2.0.block.0", "features.2.0.block.1", "features.2.0",
+        "features.2.1", "features.4.0.block.0", "features.4.0.block.1", "features.4.0.block.2",
+        "features.4.0.block.3", "features.4.0", "features.5.1"]
+    grads = ["features.0.0.weight", "features.0.1.weight", "features.2.0.block.0.0.weight",
+             "features.4.0.block.1.0.weight", "features.4.0.block.2.fc1.weight",
+             "features.4.0.block.2.fc2.bias", "features.6.14.block.3.1.weight", "features.7.0.weight",
+             "classifier.1.weight", "classifier.1.bias"]
+    export_ref(m, "efficientnet_v2_s", out, size, acts, grads,
+               ["features.0.1", "features.4.0.block.1.1", "features.7.1"])
+
+
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ref", help="write a full-size efficientnet_v2_s reference to this directory instead of the fixture")
+    ap.add_argument("--size", type=int, default=224)
+    args = ap.parse_args()
+    if args.ref:
+        os.makedirs(args.ref, exist_ok=True)
+        export_full(args.ref, args.size)
+    else:
+        main()

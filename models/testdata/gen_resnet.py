@@ -16,8 +16,8 @@ Run with Debian's python3, torch 1.13 and torchvision:
 Values, fields and encoding are those of gen_tresnet.py (imported).
 
 With --ref OUT it writes full-size references of torchvision's resnet50 /
-resnet101 (weights=None after manual_seed(0), BN perturbed) in the format of
-../shared/tools/export_ref.py instead; see gen_tresnet.py --help:
+resnet101 (weights=None after manual_seed(0), BN perturbed) in the reference
+format of docs/architectures.md §7 instead; see gen_tresnet.py --help:
 
     /usr/bin/python3 models/testdata/gen_resnet.py --ref /tmp/ref [--models resnet50,resnet101] [--size 224]
 """

@@ -28,13 +28,13 @@ sides start from bit-identical float32 data. What they store:
 Float arrays are base64 of little-endian float32.
 
 With --ref OUT it instead writes full-size references (not committed; about
-100-230 MB each) in the format of ../shared/tools/export_ref.py, for
-`multilabel verify` and models/reference_test.go:
+100-230 MB each) in the reference format of docs/architectures.md §7, for
+`multilabel verify` and models/tresnet_reference_test.go:
 
     /usr/bin/python3 models/testdata/gen_tresnet.py --ref /tmp/ref [--models tresnet_m,tresnet_l] [--size 224]
 
 OUT/<model>_ref.safetensors: the state dict (timm names; num_batches_tracked
-as I64) after timm's init with BN perturbed as export_ref.py does
+as I64) after timm's init with every BN perturbed
 (γ~U(0.5,1.5), β~U(-0.1,0.1), mean~U(-0.1,0.1), var~U(0.5,1.5)),
 ref.input [1,3,S,S] (torch.rand after manual_seed(0): pixels in [0,1]),
 ref.logits and ref.act.<module> (eval mode). OUT/<model>_grad.safetensors: a
@@ -283,7 +283,7 @@ def save_safetensors(path, tensors, metadata=None):
 
 
 def perturb_bn(model, seed=0):
-    """As export_ref.py: deterministic, so eval-mode BN is far from identity."""
+    """Deterministic, so that an eval-mode BN is far from the identity."""
     g = torch.Generator().manual_seed(seed + 12345)
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Writes the reduced-width references that cmd/multilabel/verify_test.go
-runs `multilabel verify` on, in the format of ../shared/tools/export_ref.py
+runs `multilabel verify` on, in the reference format of docs/architectures.md §7
 (see verify.go), into this directory:
 
   effnetv2_tiny_ref.safetensors / _grad   torchvision's own EfficientNet class with the
       tiny stage table of models/testdata/gen_effnetv2.py (every block kind, SE, a 5x5
       depthwise; widths 8-48, 5 classes), BN and biases perturbed, input randn(1,3,32,48).
-      Written as export_ref.py writes efficientnet_v2_s: float32 gradients of sum(logits)
+      Written with float32 gradients of sum(logits)
       from a train-mode pass with dropout and stochastic depth off, no PyTorch-error
       metadata (so `verify` applies max|Δ|/max|ref| ≤ 1e-3), for the parameters in
       EFFNET_GRADS (one of which has a zero gradient in exact arithmetic).
@@ -65,7 +65,7 @@ EFFNET_POST = ['features.0.1', 'features.3.0.block.1.1', 'features.5.1']
 
 
 def export_effnet(out):
-    """export_ref.py's procedure on the tiny network (all parameters' gradients)."""
+    """The reference procedure (docs/architectures.md §7) on the tiny network, all parameters' gradients."""
     model = build_effnet()                    # torch.manual_seed(0), BN and biases perturbed, p = 0
     torch.manual_seed(0)
     x = torch.randn(1, 3, 32, 48)
