@@ -1,6 +1,9 @@
 package data
 
 import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,7 +156,11 @@ func FuzzDecodeResize(f *testing.F) {
 		f.Add(b, uint8(5))
 		f.Add(b[:len(b)*2/3], uint8(1))
 	}
+	f.Add(pngHeader(100000, 100000), uint8(3))
 	dir := f.TempDir()
+	old := MaxPixels
+	MaxPixels = 1 << 20 // a 4 MiB image at most: the fuzzer's workers stay small
+	f.Cleanup(func() { MaxPixels = old })
 	f.Fuzz(func(t *testing.T, b []byte, side uint8) {
 		p := fuzzFile(t, dir, "img", b)
 		img, err := DecodeFile(p)
@@ -170,4 +177,35 @@ func FuzzDecodeResize(f *testing.F) {
 			t.Fatalf("%d values for a %dx%d image", len(x), s, s)
 		}
 	})
+}
+
+// pngHeader is the start of a PNG file whose header claims w × h RGBA
+// pixels, with no pixel data.
+func pngHeader(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := make([]byte, 17)
+	copy(ihdr, "IHDR")
+	binary.BigEndian.PutUint32(ihdr[4:], w)
+	binary.BigEndian.PutUint32(ihdr[8:], h)
+	ihdr[12], ihdr[13] = 8, 6 // 8-bit RGBA
+	binary.Write(&b, binary.BigEndian, uint32(13))
+	b.Write(ihdr)
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(ihdr))
+	return b.Bytes()
+}
+
+// A header that claims more than MaxPixels is refused before any pixel is
+// allocated, with an error naming the file.
+func TestDecodeRefusesHugeImages(t *testing.T) {
+	p := fuzzFile(t, t.TempDir(), "bomb.png", pngHeader(100000, 100000))
+	_, err := DecodeFile(p)
+	if err == nil || !strings.Contains(err.Error(), "bomb.png") || !strings.Contains(err.Error(), "100000x100000") {
+		t.Fatalf("err = %v", err)
+	}
+	// Within the limit the same truncated file fails later, on its data.
+	p = fuzzFile(t, t.TempDir(), "small.png", pngHeader(4, 4))
+	if _, err := DecodeFile(p); err == nil || strings.Contains(err.Error(), "MaxPixels") {
+		t.Fatalf("err = %v", err)
+	}
 }

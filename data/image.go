@@ -50,12 +50,28 @@ func Decode(r io.Reader) (*image.RGBA, error) {
 	return decodeInto(nil, data, "")
 }
 
+// MaxPixels is the largest width × height the decoders accept: 1<<26
+// (e.g. 8192 × 8192; a 50-megapixel photo fits). The header is read first,
+// so a small file that claims a huge image (a decompression bomb, or just
+// a corrupt header) is refused before its pixels are allocated.
+var MaxPixels = 1 << 26
+
 // decodeInto decodes the bytes of an image file; name (may be "") is
 // shown in errors.
 func decodeInto(dst *image.RGBA, data []byte, name string) (*image.RGBA, error) {
 	prefix := "image: "
 	if name != "" {
 		prefix += name + ": "
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s%w", prefix, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, fmt.Errorf("%sempty %s image (%dx%d)", prefix, format, cfg.Width, cfg.Height)
+	}
+	if cfg.Width > MaxPixels/cfg.Height {
+		return nil, fmt.Errorf("%s%s image of %dx%d pixels, more than data.MaxPixels (%d)", prefix, format, cfg.Width, cfg.Height, MaxPixels)
 	}
 	img, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
