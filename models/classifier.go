@@ -112,10 +112,10 @@ func ZeroGraph(classes, dim int) *Graph {
 // (a pretrained backbone is loaded afterwards). bo passes backbone options
 // (dropout, stochastic depth); its NumClasses is ignored.
 func Build(spec Spec, bo Options, g *Graph) (*Classifier, error) {
-	n := len(spec.Classes)
-	if n == 0 {
-		return nil, fmt.Errorf("models: spec has no classes")
+	if err := spec.Validate(); err != nil {
+		return nil, fmt.Errorf("models: %w", err)
 	}
+	n := len(spec.Classes)
 	bo.NumClasses = 0
 	bb, err := NewBackbone(spec.Backbone, bo)
 	if err != nil {
@@ -180,8 +180,5 @@ func UnmarshalSpec(b []byte) (Spec, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("model spec: %w", err)
 	}
-	if s.Backbone == "" || s.Head == "" || len(s.Classes) == 0 || s.Size <= 0 {
-		return s, fmt.Errorf("model spec: needs backbone, head, classes and size (got %q, %q, %d classes, size %d)", s.Backbone, s.Head, len(s.Classes), s.Size)
-	}
-	return s, nil
+	return s, s.Validate()
 }

@@ -1,0 +1,60 @@
+package models
+
+import (
+	"strings"
+	"testing"
+)
+
+// FuzzSpec fuzzes model.json, the run folder's description of a model:
+// UnmarshalSpec must accept it or say in one line what is wrong, and an
+// accepted spec must build. Building runs on the small efficientnetv2_t
+// backbone and only for heads of laptop size (the limits themselves are
+// Validate's, checked on every input), so each execution stays cheap.
+//
+//	go test ./models/ -run '^$' -fuzz '^FuzzSpec$' -fuzztime 10m
+func FuzzSpec(f *testing.F) {
+	for _, s := range []string{
+		`{"backbone": "efficientnetv2_t", "head": "mldecoder", "classes": ["cat", "dog"], "metric": true, "size": 128, "scale": 17, "norm": "half", "decoder_embed": 32, "decoder_ffn": 64}`,
+		`{"backbone": "efficientnetv2_t", "head": "gat", "classes": ["a", "b", "c"], "metric": true, "size": 64, "scale": 17, "norm": "half", "embed_dim": 16}`,
+		`{"backbone": "efficientnetv2_t", "head": "gat+mldecoder", "classes": ["a", "b"], "metric": true, "size": 64, "scale": 17, "embed_dim": 8, "decoder_embed": 16, "decoder_heads": 4, "decoder_ffn": 32}`,
+		`{"backbone": "efficientnetv2_t", "head": "mlgcn", "classes": ["a", "b"], "size": 64, "scale": 1, "embed_dim": 4}`,
+		`{"backbone": "efficientnetv2_t", "head": "pool", "pooling": "avg+max", "classes": ["x"], "size": 32, "scale": 1}`,
+		`{"backbone": "efficientnetv2_t", "head": "q2l", "classes": ["x", "y"], "size": 32, "scale": 1}`,
+		`{"backbone": "tresnet_m", "head": "mldecoder", "classes": ["a"], "size": 448, "scale": 23, "decoder_heads": 7}`,
+		`{"backbone": "efficientnetv2_t", "head": "pool", "classes": ["a", "a"], "size": -1, "scale": 0}`,
+		`{"backbone": 3}`, `[]`, `{`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := UnmarshalSpec(b)
+		if err != nil {
+			if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || !strings.HasPrefix(msg, "model spec: ") {
+				t.Fatalf("error %q", msg)
+			}
+			return
+		}
+		small := len(s.Classes) <= 64 && s.EmbedDim <= 64
+		if strings.Contains(s.Head, "mldecoder") {
+			small = small && s.DecoderEmbed > 0 && s.DecoderEmbed <= 64 && s.DecoderFFN > 0 && s.DecoderFFN <= 128
+		}
+		if !small {
+			return
+		}
+		s.Backbone = "efficientnetv2_t"
+		var g *Graph
+		if s.EmbedDim > 0 {
+			g = ZeroGraph(len(s.Classes), s.EmbedDim)
+		}
+		m, err := Build(s, Options{}, g)
+		if err != nil {
+			if strings.ContainsAny(err.Error(), "\n\r") {
+				t.Fatalf("error %q", err)
+			}
+			return
+		}
+		if m.Head == nil || m.Backbone == nil {
+			t.Fatal("Build returned a model without a head or backbone")
+		}
+	})
+}
