@@ -1,9 +1,6 @@
 package ops
 
-import (
-	"math"
-	"math/big"
-)
+import "math"
 
 // bfloat16 ("brain float"): the top 16 bits of a float32. It keeps float32's
 // sign and 8-bit exponent (same range, up to 3.4e38) and 7 of its 23
@@ -171,23 +168,36 @@ func microBF16(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta float32) {
 	}
 }
 
-// fma32 is x*y + z rounded once to float32 (VFMADD231PS), computed exactly.
+// fma32 is x*y + z rounded once to float32 (VFMADD231PS), computed
+// exactly: x*y is exact in float64, the float64 sum s = x*y + z carries an
+// error e that TwoSum recovers, and float32(s) is the correctly rounded
+// result unless s lies exactly halfway between two float32 (then the sign
+// of e decides; a midpoint is a float64, so the exact sum cannot be on the
+// other side of one from s otherwise).
 func fma32(x, y, z float32) float32 {
-	if beta := x; beta == 1 {
-		return y + z // one rounding already
+	p := float64(x) * float64(y)
+	s := p + float64(z)
+	if math.IsInf(s, 0) || s != s {
+		return float32(s)
 	}
-	const prec = 400 // exact for any float32 operands
-	if isFinite32(x) && isFinite32(y) && isFinite32(z) {
-		p := new(big.Float).SetPrec(prec).SetFloat64(float64(x))
-		p.Mul(p, new(big.Float).SetPrec(prec).SetFloat64(float64(y)))
-		p.Add(p, new(big.Float).SetPrec(prec).SetFloat64(float64(z)))
-		if p.Sign() == 0 { // exact zero: IEEE sign rules of x*y + z
-			return x*y + z
-		}
-		f, _ := p.Float32()
-		return f
+	bb := s - p
+	e := (p - (s - bb)) + (float64(z) - bb)
+	r := float32(s)
+	if e == 0 || float64(r) == s {
+		return r
 	}
-	return x*y + z // Inf/NaN: no rounding question
+	toward := float32(math.Inf(1))
+	if float64(r) > s {
+		toward = float32(math.Inf(-1))
+	}
+	r2 := math.Nextafter32(r, toward)  // the other float32 around s
+	if s-float64(r) != float64(r2)-s { // not a midpoint
+		return r
+	}
+	if (e > 0) == (r2 > r) {
+		return r2
+	}
+	return r
 }
 
 func isFinite32(x float32) bool { return !math.IsInf(float64(x), 0) && x == x }

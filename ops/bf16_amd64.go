@@ -16,15 +16,6 @@ func bf16Kernel8x32(k int, a, b, c []float32, ldc int, alpha, beta float32)
 //go:noescape
 func bf16Kernel4x32(k int, a, b, c []float32, ldc int, alpha, beta float32)
 
-//go:noescape
-func bf16Kernel12x24(k int, a, b, c []float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func bf16Kernel8x24(k int, a, b, c []float32, ldc int, alpha, beta float32)
-
-//go:noescape
-func bf16Kernel4x24(k int, a, b, c []float32, ldc int, alpha, beta float32)
-
 // bf16PackPairs16 writes n pair-rows of 16 columns of a B panel:
 // dst[q*stride+j] = (bf16(lo[q*ld+j]), bf16(hi[q*ld+j])) for j < 16.
 //
@@ -47,21 +38,14 @@ var (
 		{name: "avx512bf16_4x32", mr: 4, nr: 32, fn: bf16Kernel4x32},
 		{name: "avx512bf16_8x32", mr: 8, nr: 32, fn: bf16Kernel8x32},
 	}}
-	bf16x24Kernel = gemmKernel{name: "avx512bf16_12x24", mr: 12, nr: 24, fn: bf16Kernel12x24, edges: []gemmKernel{
-		{name: "avx512bf16_4x24", mr: 4, nr: 24, fn: bf16Kernel4x24},
-		{name: "avx512bf16_8x24", mr: 8, nr: 24, fn: bf16Kernel8x24},
-	}}
 )
 
-// asmBF16Kernels lists the bf16 micro-kernels this CPU runs (the 32-wide one
-// with the 24-wide as its narrow companion), or none.
+// asmBF16Kernels lists the bf16 micro-kernels this CPU runs, or none.
 func asmBF16Kernels() []gemmKernel {
 	if !haveBF16Asm {
 		return nil
 	}
-	k := bf16Kernel
-	k.narrow = &bf16x24Kernel
-	return []gemmKernel{k, bf16x24Kernel}
+	return []gemmKernel{bf16Kernel}
 }
 
 // bf16Dot16 runs one VDPBF16PS on 16 lanes: acc[i] = dpbf16(acc[i], a[i],

@@ -36,3 +36,25 @@ func BenchmarkMicroKernel(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMicroKernelI8 is BenchmarkMicroKernel for the int8 kernels
+// (GOPS: two operations per multiply-add, K = 256).
+func BenchmarkMicroKernelI8(b *testing.B) {
+	const k4 = 64
+	for _, kern := range i8AllKernels() {
+		if kern.name == goI8Kernel.name {
+			continue
+		}
+		b.Run(kern.name, func(b *testing.B) {
+			a := make([]byte, k4*kern.mr*4)
+			bb := make([]byte, k4*kern.nr*4)
+			c := make([]float32, kern.mr*kern.nr)
+			e := make([]float32, kern.mr)
+			corr := make([]int32, kern.mr)
+			for b.Loop() {
+				kern.fn(k4, a, bb, c, kern.nr, corr, e, e)
+			}
+			b.ReportMetric(2*float64(kern.mr*kern.nr*4*k4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOPS")
+		})
+	}
+}

@@ -361,3 +361,37 @@ func TestBF16Pack(t *testing.T) {
 		}
 	}
 }
+
+// TestFMA32 checks fma32 (the kernels' fused epilogue in Go) against exact
+// big.Float arithmetic, on random operands and on sums that fall exactly
+// on, or just beside, a midpoint between two float32.
+func TestFMA32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	exact := func(x, y, z float32) float32 {
+		p := new(big.Float).SetPrec(400).SetFloat64(float64(x))
+		p.Mul(p, new(big.Float).SetPrec(400).SetFloat64(float64(y)))
+		p.Add(p, new(big.Float).SetPrec(400).SetFloat64(float64(z)))
+		if p.Sign() == 0 {
+			return x*y + z
+		}
+		f, _ := p.Float32()
+		return f
+	}
+	for i := range 300000 {
+		x, y, z := float32(rng.NormFloat64()), float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		switch i % 4 {
+		case 1: // z cancels most of x*y, leaving the low bits
+			z = -RoundToBF16(x * y)
+		case 2: // x*y on a midpoint of z's grid: y a power of two, x with 25 bits
+			x = float32(1 + float64(rng.IntN(1<<24))*0x1p-24)
+			y = float32(math.Ldexp(1, rng.IntN(20)-10))
+			z = float32(math.Ldexp(float64(rng.IntN(1<<20)), rng.IntN(10)-40))
+		case 3: // tiny results: denormals
+			x, y = x*1e-20, y*1e-19
+			z = float32(rng.NormFloat64() * 1e-39)
+		}
+		if got, want := fma32(x, y, z), exact(x, y, z); !sameF32(got, want) {
+			t.Fatalf("fma32(%g, %g, %g) = %g, exact %g", x, y, z, got, want)
+		}
+	}
+}

@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package ops
+
+// Without assembly there are no int8 kernels: I8Available reports false
+// and I8Gemm runs the pure-Go twin.
+func asmI8Kernels() []i8Kernel { return nil }
+
+func i8PackAsm(nr int, dst []byte, stride int, x []float32, ld, n4, cols int, invS, lo, hi float32, z int32) int {
+	return 0
+}
