@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/seed477ab429/multilabel/nn"
 	"github.com/seed477ab429/multilabel/onnx/onnxpb"
 	"google.golang.org/protobuf/proto"
 )
@@ -16,6 +17,18 @@ import (
 type builder struct {
 	g    *onnxpb.GraphProto
 	used map[string]bool
+
+	// dry skips copying weights into the graph: the walk only records the
+	// convolutions (ImportBackbone uses it for their execution order).
+	dry   bool
+	convs []convUnit
+}
+
+// convUnit is one of our convolutions with the BatchNorm that follows it
+// (nil for SE and other biased convs), in execution order.
+type convUnit struct {
+	conv *nn.Conv2d
+	bn   *nn.BatchNorm2d
 }
 
 func newBuilder(name string) *builder {
@@ -34,6 +47,9 @@ func (b *builder) unique(name string) string {
 
 // weight adds a float32 initializer and returns its name.
 func (b *builder) weight(name string, data []float32, shape ...int) string {
+	if b.dry {
+		return b.unique(name)
+	}
 	if len(data) != numel(shape) {
 		panic(fmt.Sprintf("onnx: initializer %s: %d values for shape %v", name, len(data), shape))
 	}

@@ -55,7 +55,13 @@ func foldBN(conv *nn.Conv2d, bn *nn.BatchNorm2d) (w, bias []float32) {
 
 // conv emits conv (with bn folded in, when not nil) on x.
 func (b *builder) conv(name string, x value, conv *nn.Conv2d, bn *nn.BatchNorm2d) value {
-	w, bias := foldBN(conv, bn)
+	b.convs = append(b.convs, convUnit{conv, bn})
+	var w, bias []float32
+	if !b.dry {
+		w, bias = foldBN(conv, bn)
+	} else if conv.Bias != nil || bn != nil {
+		bias = make([]float32, conv.Weight.Shape[0])
+	}
 	o := conv.Opts(x.h, x.w)
 	k1, k2 := conv.Weight.Shape[2], conv.Weight.Shape[3]
 	in := []string{x.name, b.weight(name+".weight", w, conv.Weight.Shape...)}
