@@ -12,6 +12,8 @@ import (
 	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/models"
 	"github.com/seed477ab429/multilabel/nn"
+	"github.com/seed477ab429/multilabel/onnx"
+	"github.com/seed477ab429/multilabel/onnx/onnxpb"
 )
 
 // pretrained is a -weights file, read and classified before the model is
@@ -21,14 +23,18 @@ type pretrained struct {
 	path   string
 	sd     *nn.StateDict
 	source models.WeightSource
-	norm   string       // the normalization the weights were trained with
-	run    *models.Spec // SourceRun: the run's model.json (nil when not beside the file)
+	norm   string             // the normalization the weights were trained with
+	run    *models.Spec       // SourceRun: the run's model.json (nil when not beside the file)
+	onnx   *onnxpb.ModelProto // an ONNX export (-weights model.onnx): its initializers load the backbone
 }
 
 // readPretrained reads o.Weights and tells where it comes from by its
 // tensor names (models.DetectSource): torchvision, timm, MIIL or one of our
 // runs. Every error is the user's file: InputError.
 func readPretrained(o *Options) (*pretrained, error) {
+	if strings.EqualFold(filepath.Ext(o.Weights), ".onnx") {
+		return readONNX(o)
+	}
 	sd, err := nn.LoadWeights(o.Weights)
 	if err != nil {
 		return nil, inputf("-weights: %w", err)
@@ -66,6 +72,31 @@ func readPretrained(o *Options) (*pretrained, error) {
 	return p, nil
 }
 
+// readONNX reads a backbone exported to ONNX from PyTorch; its source
+// (torchvision or timm, hence the normalization) is told from the module
+// names the exporter kept.
+func readONNX(o *Options) (*pretrained, error) {
+	m, err := onnx.ReadFile(o.Weights)
+	if err != nil {
+		return nil, inputf("-weights: %w", err)
+	}
+	names, err := onnx.WeightNames(m, o.Weights)
+	if err != nil {
+		return nil, inputf("-weights: %w", err)
+	}
+	p := &pretrained{path: o.Weights, onnx: m}
+	if p.source, err = models.DetectSource(o.Model, names); err != nil {
+		return nil, inputf("-weights %s: %w", o.Weights, err)
+	}
+	if p.source == models.SourceRun {
+		return nil, inputf("-weights %s: an ONNX file of a whole classifier; -weights takes a backbone's ONNX export (or a run's best.safetensors)", o.Weights)
+	}
+	if p.norm, err = models.WeightNorm(o.Model, p.source); err != nil {
+		return nil, inputf("-weights %s: %w", o.Weights, err)
+	}
+	return p, nil
+}
+
 // fineTune makes spec the run's architecture (backbone, head and its
 // sizes): fine-tuning continues the run's model on new data. It says on
 // out what was taken from the run. keepHead is true when the classes are
@@ -99,6 +130,14 @@ func (p *pretrained) load(net *models.Classifier, keepHead bool, out io.Writer) 
 		}
 		fmt.Fprintf(out, "weights: the whole model from %s (a run's, same %d classes: label embeddings and graph kept; normalization %s)\n",
 			p.path, len(net.Spec.Classes), p.norm)
+		return nil
+	}
+	if p.onnx != nil {
+		rep, err := onnx.ImportBackbone(net.Backbone, p.onnx, p.path)
+		if err != nil {
+			return inputf("-weights: %w", err)
+		}
+		fmt.Fprintf(out, "weights: %s backbone from ONNX %s: %v; normalization %s\n", p.source, p.path, rep, p.norm)
 		return nil
 	}
 	sd := p.sd
