@@ -270,10 +270,13 @@ func (h *GATHead) Gate(c *nn.Ctx) *ag.Tensor {
 
 // FreezeGate computes the eval-mode gate once and keeps it: later eval
 // forwards reuse it (deployment, export). Call it again after loading
-// weights; a training forward drops it.
+// weights; a training forward drops it. It does not use ag.NoGrad, whose
+// switch is process-wide: loading a model must not turn gradient recording
+// off for a training goroutine. The gate is kept as a plain leaf, so any
+// graph recorded while computing it is dropped at once.
 func (h *GATHead) FreezeGate() {
-	ag.NoGrad(func() { h.gate = h.Gate(nn.Eval) })
-	h.gate = ag.New(h.gate.Data, h.gate.Shape...) // a plain leaf, off any tape
+	g := h.Gate(nn.Eval)
+	h.gate = ag.New(g.Data, g.Shape...) // a plain leaf, off any tape
 }
 
 // FrozenGate returns the kept gate, or nil.

@@ -42,8 +42,10 @@ func TestGATHeadMatchesPyTorch(t *testing.T) {
 
 			// The frozen gate gives the same outputs without the graph.
 			h.FreezeGate()
-			if h.FrozenGate() == nil {
+			if g := h.FrozenGate(); g == nil {
 				t.Fatal("FreezeGate kept nothing")
+			} else if g.RequiresGrad() || g.Op() != "" {
+				t.Fatalf("frozen gate is not a plain leaf: requires grad %v, op %q", g.RequiresGrad(), g.Op())
 			}
 			frozen := h.Forward(nn.Eval, fc.Features.tensor())
 			headClose(t, "output with frozen gate", frozen, fc.Out, 1e-5)

@@ -58,10 +58,10 @@ func (m *MLGCN) Classifier(c *nn.Ctx) *ag.Tensor {
 }
 
 // FreezeClassifier computes W once for eval forwards; a training forward
-// drops it.
+// drops it. Like FreezeGate it avoids the process-wide ag.NoGrad and keeps
+// W as a plain leaf.
 func (m *MLGCN) FreezeClassifier() {
-	var w *ag.Tensor
-	ag.NoGrad(func() { w = m.Classifier(nn.Eval) })
+	w := m.Classifier(nn.Eval)
 	m.w = ag.New(w.Data, w.Shape...)
 }
 
