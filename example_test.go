@@ -48,7 +48,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(m.Spec.Classes, len(m.Thresholds))
+	fmt.Println(m.Classes(), len(m.Thresholds()))
 	for _, l := range labels {
 		if l.Score <= l.Threshold {
 			fmt.Println("a label below its threshold")

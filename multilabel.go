@@ -1,26 +1,41 @@
-// Package multilabel is the entry point for programs that use a trained
-// model: Load a run folder written by `go run ./examples/voc` or
-// `multilabel train`, then Classify images. Everything underneath is pure
-// Go (package autograd and friends); no Python, no cgo.
+// Package multilabel classifies images with a trained multilabel model:
+// Load a run folder written by `go run ./examples/voc` or `multilabel
+// train`, then Classify images. Everything underneath is pure Go (package
+// autograd and friends); no Python, no cgo.
 //
 //	m, err := multilabel.Load("runs/voc-20261125-1912")
 //	labels, err := m.ClassifyFile("dog.jpg")
 //	for _, l := range labels { fmt.Println(l.Class, l.Score) }
+//
+// A model can also come from an fs.FS (LoadFS, e.g. an embed.FS holding a
+// run folder compiled into the binary), from readers (Read) or from a state
+// dict in memory (New). Decode reads an uploaded image exactly as
+// ClassifyFile reads a file, EXIF orientation included.
+//
+// # Concurrency
+//
+// A *Model is safe for concurrent use: any number of goroutines may call
+// its methods at the same time, and every call returns what it would return
+// alone. A Model never changes after it is made (WithThresholds returns a
+// new one). Inference records no autograd graph because the model's
+// parameters do not require gradients, and it never touches the engine's
+// process-wide no-grad switch (autograd.NoGrad), so a goroutine training
+// another network in the same process is unaffected. Each call allocates
+// its own activations: memory grows with the number of calls in flight, so
+// a server bounds them (examples/serve admits as many as there are CPUs).
+//
+// The Context methods (ScoresContext, ClassifyContext, ClassifyBatch)
+// check for cancellation before each image is prepared and before each
+// forward pass over a batch of at most BatchSize images; a forward pass
+// that has started runs to its end.
 package multilabel
 
 import (
-	"encoding/json"
 	"fmt"
-	"image"
-	"os"
-	"path/filepath"
-	"sort"
+	"slices"
 
-	ag "github.com/seed477ab429/multilabel/autograd"
 	"github.com/seed477ab429/multilabel/data"
-	"github.com/seed477ab429/multilabel/metrics"
 	"github.com/seed477ab429/multilabel/models"
-	"github.com/seed477ab429/multilabel/nn"
 )
 
 // Files of a run folder that Load reads.
@@ -30,14 +45,20 @@ const (
 	ThresholdsFile = "thresholds.json"  // per-class thresholds, {"class": t}
 )
 
-// Model is a trained classifier ready for inference. It is safe for
-// concurrent use by several goroutines only if they do not run at the same
-// time (the engine's no-grad switch is process-wide); serialise calls or
-// load one Model per goroutine.
+// BatchSize is the largest number of images one forward pass takes; a
+// longer slice given to Scores or ClassifyBatch is cut into batches of
+// this size.
+const BatchSize = 8
+
+// DefaultThreshold is the threshold of a class that has no tuned one.
+const DefaultThreshold = 0.5
+
+// Model is a trained classifier ready for inference. It is immutable and
+// safe for concurrent use by many goroutines (see the package doc).
 type Model struct {
-	Spec       models.Spec
-	Net        *models.Classifier
-	Thresholds []float64 // per class; 0.5 where none was tuned
+	spec       models.Spec
+	net        *models.Classifier
+	thresholds []float64 // per class
 	norm       data.Norm
 }
 
@@ -48,126 +69,63 @@ type Label struct {
 	Threshold float64 `json:"threshold"` // the class's threshold
 }
 
-// Load reads a run folder: model.json, best.safetensors and, if present,
-// thresholds.json.
-func Load(dir string) (*Model, error) {
-	raw, err := os.ReadFile(filepath.Join(dir, SpecFile))
-	if err != nil {
-		return nil, fmt.Errorf("multilabel: %s is not a run folder: %w", dir, err)
-	}
-	spec, err := models.UnmarshalSpec(raw)
-	if err != nil {
-		return nil, fmt.Errorf("multilabel: %s: %w", filepath.Join(dir, SpecFile), err)
-	}
-	return LoadWeights(spec, filepath.Join(dir, WeightsFile), filepath.Join(dir, ThresholdsFile))
+// Spec returns the model's description (a copy: changing it changes
+// nothing in the model).
+func (m *Model) Spec() models.Spec {
+	s := m.spec
+	s.Classes = slices.Clone(s.Classes)
+	return s
 }
 
-// LoadWeights builds the model of spec and loads its weights (a
-// safetensors or .pth state dict with the Classifier's names) and,
-// if thresholdsPath is not "" and exists, its thresholds.
-func LoadWeights(spec models.Spec, weightsPath, thresholdsPath string) (*Model, error) {
-	var g *models.Graph
-	if spec.EmbedDim > 0 {
-		g = models.ZeroGraph(len(spec.Classes), spec.EmbedDim)
-	}
-	net, err := models.Build(spec, models.Options{}, g)
-	if err != nil {
+// Classes returns the class names in output order (a copy).
+func (m *Model) Classes() []string { return slices.Clone(m.spec.Classes) }
+
+// Size is the side, in pixels, that images are resized to.
+func (m *Model) Size() int { return m.spec.Size }
+
+// Thresholds returns the per-class thresholds in class order (a copy):
+// tuned ones from thresholds.json, DefaultThreshold for the others.
+func (m *Model) Thresholds() []float64 { return slices.Clone(m.thresholds) }
+
+// Norm is the input normalization the model was trained with.
+func (m *Model) Norm() data.Norm { return m.norm }
+
+// Net returns the network. It is shared by every call on m and by the
+// models WithThresholds derives from m: read it (evaluation, export) but do
+// not change it. Its parameters do not require gradients; to fine-tune,
+// build a fresh network with models.Build and load m's weights into it.
+func (m *Model) Net() *models.Classifier { return m.net }
+
+// WithThresholds returns a model that shares m's network and uses the given
+// per-class thresholds (one per class, in class order). m is unchanged.
+func (m *Model) WithThresholds(t []float64) (*Model, error) {
+	if err := checkThresholds(t, len(m.spec.Classes)); err != nil {
 		return nil, fmt.Errorf("multilabel: %w", err)
 	}
-	sd, err := nn.LoadWeights(weightsPath)
-	if err != nil {
-		return nil, fmt.Errorf("multilabel: %w", err)
-	}
-	if err := nn.LoadInto(nn.StateMap(net), sd, true); err != nil {
-		return nil, fmt.Errorf("multilabel: %s: %w", weightsPath, err)
-	}
-	net.Freeze()
-	m := &Model{Spec: spec, Net: net, Thresholds: make([]float64, len(spec.Classes))}
-	for i := range m.Thresholds {
-		m.Thresholds[i] = 0.5
-	}
-	if thresholdsPath != "" {
-		if err := m.readThresholds(thresholdsPath); err != nil {
-			return nil, err
-		}
-	}
-	// The normalization the weights were trained with (model.json's
-	// "norm", see data.ParseNorm): the same pixels in, the same scores out.
-	if m.norm, err = data.ParseNorm(spec.Norm); err != nil {
-		return nil, fmt.Errorf("multilabel: model spec: %w", err)
-	}
-	return m, nil
+	c := *m
+	c.thresholds = slices.Clone(t)
+	return &c, nil
 }
 
-func (m *Model) readThresholds(path string) error {
-	raw, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
+func checkThresholds(t []float64, n int) error {
+	if len(t) != n {
+		return fmt.Errorf("%d thresholds for %d classes", len(t), n)
 	}
-	if err != nil {
-		return fmt.Errorf("multilabel: %w", err)
-	}
-	var t map[string]float64
-	if err := json.Unmarshal(raw, &t); err != nil {
-		return fmt.Errorf("multilabel: %s: %w", path, err)
-	}
-	for i, c := range m.Spec.Classes {
-		if v, ok := t[c]; ok {
-			m.Thresholds[i] = v
+	for j, v := range t {
+		if !(v >= 0 && v <= 1) {
+			return fmt.Errorf("threshold %d is %v, want a value in [0, 1]", j, v)
 		}
 	}
 	return nil
 }
 
-// Scores returns σ(scale·output) for every class of each image, resized to
-// the model's input size as in training (bilinear, no crop).
-func (m *Model) Scores(imgs []image.Image) ([][]float64, error) {
-	s := m.Spec.Size
-	x := make([]float32, 0, len(imgs)*3*s*s)
-	for _, img := range imgs {
-		rgba := data.Resize(data.ToRGBA(img), s, s)
-		x = append(x, data.Normalize(rgba, m.norm)...)
-	}
-	var out *ag.Tensor
-	ag.NoGrad(func() { out = m.Net.Forward(nn.Eval, ag.New(x, len(imgs), 3, s, s)) })
-	// The same float32 sigmoid as the metrics and the threshold tuning,
-	// so a score lands on the same side of its threshold here as there.
-	p := make([]float32, out.Numel())
-	metrics.Sigmoid(p, out.Data, m.Spec.Scale)
-	n := len(m.Spec.Classes)
-	res := make([][]float64, len(imgs))
-	for i := range res {
-		res[i] = make([]float64, n)
-		for j := range res[i] {
-			res[i][j] = float64(p[i*n+j])
-		}
-	}
-	return res, nil
-}
-
-// Classify returns the classes whose score is above their threshold,
-// highest score first.
-func (m *Model) Classify(img image.Image) ([]Label, error) {
-	sc, err := m.Scores([]image.Image{img})
+// inputNorm is the normalization the weights were trained with
+// (model.json's "norm", see data.ParseNorm): the same pixels in, the same
+// scores out.
+func inputNorm(spec models.Spec) (data.Norm, error) {
+	n, err := data.ParseNorm(spec.Norm)
 	if err != nil {
-		return nil, err
+		return data.Norm{}, fmt.Errorf("model spec: %w", err)
 	}
-	var out []Label
-	for j, p := range sc[0] {
-		if p > m.Thresholds[j] {
-			out = append(out, Label{m.Spec.Classes[j], p, m.Thresholds[j]})
-		}
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].Score > out[b].Score })
-	return out, nil
-}
-
-// ClassifyFile decodes an image file (JPEG, PNG, BMP, TIFF, WebP, GIF) and
-// classifies it.
-func (m *Model) ClassifyFile(path string) ([]Label, error) {
-	img, err := data.DecodeFile(path)
-	if err != nil {
-		return nil, err
-	}
-	return m.Classify(img)
+	return n, nil
 }

@@ -230,7 +230,7 @@ func TestRunCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(m.Spec.Classes, []string{"blue", "red"}) || m.Thresholds[0] != res.Thresholds[0] {
-		t.Errorf("loaded %v %v, want thresholds %v", m.Spec.Classes, m.Thresholds, res.Thresholds)
+	if !slices.Equal(m.Classes(), []string{"blue", "red"}) || m.Thresholds()[0] != res.Thresholds[0] {
+		t.Errorf("loaded %v %v, want thresholds %v", m.Classes(), m.Thresholds(), res.Thresholds)
 	}
 }

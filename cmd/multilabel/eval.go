@@ -74,7 +74,7 @@ func runEval(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, splitName, err := openData(*dataPath, *split, "test", m.Spec.Classes)
+	ds, splitName, err := openData(*dataPath, *split, "test", m.Classes())
 	if err != nil {
 		return err
 	}
@@ -87,13 +87,13 @@ func runEval(args []string, stdout io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		res := evalResult{Run: *runDir, Data: *dataPath, Split: splitName, Images: set.N, Classes: m.Spec.Classes,
+		res := evalResult{Run: *runDir, Data: *dataPath, Split: splitName, Images: set.N, Classes: m.Classes(),
 			At05: scoresOf(at05), AP: map[string]float64{}}
 		if tuned != nil {
 			s := scoresOf(*tuned)
 			res.Tuned = &s
 		}
-		for j, c := range m.Spec.Classes {
+		for j, c := range m.Classes() {
 			res.AP[c] = at05.AP[j]
 		}
 		enc := json.NewEncoder(stdout)
@@ -105,7 +105,7 @@ func runEval(args []string, stdout io.Writer) error {
 		where += " (" + splitName + ")"
 	}
 	fmt.Fprintf(stdout, "%s on %s: %d images, %d classes\n\n", *runDir, where, set.N, set.C)
-	recipe.PrintTable(stdout, at05, tuned, m.Spec.Classes)
+	recipe.PrintTable(stdout, at05, tuned, m.Classes())
 	return nil
 }
 
@@ -135,7 +135,7 @@ func evalThresholds(m *multilabel.Model, runDir, flag string) ([]float64, error)
 		if _, err := os.Stat(filepath.Join(runDir, multilabel.ThresholdsFile)); err != nil {
 			return nil, nil
 		}
-		return m.Thresholds, nil
+		return m.Thresholds(), nil
 	}
 	raw, err := os.ReadFile(flag)
 	if err != nil {
@@ -145,8 +145,8 @@ func evalThresholds(m *multilabel.Model, runDir, flag string) ([]float64, error)
 	if err := json.Unmarshal(raw, &byClass); err != nil {
 		return nil, usagef("-thresholds %s: want {\"class\": threshold, ...}: %v", flag, err)
 	}
-	t := make([]float64, len(m.Spec.Classes))
-	for j, c := range m.Spec.Classes {
+	t := make([]float64, len(m.Classes()))
+	for j, c := range m.Classes() {
 		v, ok := byClass[c]
 		if !ok {
 			return nil, usagef("-thresholds %s: no threshold for class %q", flag, c)
@@ -183,12 +183,12 @@ func openData(path, split, def string, classes []string) (*data.Dataset, string,
 // scoreData runs the model over ds with test transforms, with a progress
 // bar on logOut.
 func scoreData(m *multilabel.Model, ds *data.Dataset, batch, workers int) (*metrics.Set, error) {
-	loader, err := recipe.EvalLoader(m.Spec, ds, batch, workers)
+	loader, err := recipe.EvalLoader(m.Spec(), ds, batch, workers)
 	if err != nil {
 		return nil, err
 	}
 	bar := train.NewProgress(logOut, isTerminal(logOut), "scoring", len(ds.Items), "images")
-	set, err := recipe.Score(context.Background(), m.Net, m.Spec.Scale, loader, func(done int) { bar.Update(done, done, "") })
+	set, err := recipe.Score(context.Background(), m.Net(), m.Spec().Scale, loader, func(done int) { bar.Update(done, done, "") })
 	bar.Done()
 	if err != nil {
 		return nil, userError(err)

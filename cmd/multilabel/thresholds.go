@@ -39,7 +39,7 @@ func runThresholds(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, splitName, err := openData(*dataPath, *split, trainSplitOf(*runDir), m.Spec.Classes)
+	ds, splitName, err := openData(*dataPath, *split, trainSplitOf(*runDir), m.Classes())
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func runThresholds(args []string, stdout io.Writer) error {
 		return err
 	}
 	tuned := metrics.TuneThresholds(set, 0.5)
-	if err := recipe.WriteThresholds(*runDir, m.Spec.Classes, tuned.T); err != nil {
+	if err := recipe.WriteThresholds(*runDir, m.Classes(), tuned.T); err != nil {
 		return err
 	}
 	where := *dataPath
@@ -57,7 +57,7 @@ func runThresholds(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "thresholds tuned on %s: %d images\n", where, set.N)
 	fmt.Fprintf(stdout, "%-16s %9s %6s\n", "class", "threshold", "F1")
-	for j, c := range m.Spec.Classes {
+	for j, c := range m.Classes() {
 		if tuned.Fallback[j] {
 			fmt.Fprintf(stdout, "%-16s %9.4f %6s  (no positive: kept 0.5)\n", c, tuned.T[j], "-")
 			continue

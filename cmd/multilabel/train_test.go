@@ -218,11 +218,11 @@ func checkPredictAccuracy(t *testing.T, runDir, voc, row string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loader, err := recipe.EvalLoader(m.Spec, ds, 8, 1)
+	loader, err := recipe.EvalLoader(m.Spec(), ds, 8, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := recipe.Score(context.Background(), m.Net, m.Spec.Scale, loader, nil)
+	ref, err := recipe.Score(context.Background(), m.Net(), m.Spec().Scale, loader, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func checkPredictAccuracy(t *testing.T, runDir, voc, row string) {
 			predicted[lab.Class] = true
 		}
 		for j, c := range ds.Classes {
-			s, thr := float64(ref.Scores[i*ref.C+j]), m.Thresholds[j]
+			s, thr := float64(ref.Scores[i*ref.C+j]), m.Thresholds()[j]
 			if predicted[c] != (s > thr) {
 				if math.Abs(s-thr) > 1e-6 {
 					t.Errorf("image %d class %s: predict says %v, score %.9g threshold %.9g", i, c, predicted[c], s, thr)
