@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/seed477ab429/multilabel"
-	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/nn"
 	"github.com/seed477ab429/multilabel/onnx"
 )
@@ -55,25 +54,22 @@ func runExport(args []string, stdout io.Writer) error {
 	}
 	if *format == "safetensors" {
 		sd := nn.NewStateDict()
-		for _, nt := range nn.Tensors(m.Net.Backbone) {
+		for _, nt := range nn.Tensors(m.Net().Backbone) {
 			sd.Set(nt.Name, nt.Tensor)
 		}
-		for _, nt := range nn.Tensors(m.Net.Head) {
+		for _, nt := range nn.Tensors(m.Net().Head) {
 			sd.Set("head."+nt.Name, nt.Tensor)
 		}
 		if err := nn.SaveSafetensors(path, sd); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "wrote %s: %d tensors (%s under its PyTorch names, the %s head under head.*)\n", path, sd.Len(), m.Spec.Backbone, m.Spec.Head)
+		fmt.Fprintf(stdout, "wrote %s: %d tensors (%s under its PyTorch names, the %s head under head.*)\n", path, sd.Len(), m.Spec().Backbone, m.Spec().Head)
 		return nil
 	}
-	norm := data.NormHalf
-	if m.Spec.Norm == "imagenet" {
-		norm = data.NormImageNet
-	}
-	model, err := onnx.Export(m.Net, onnx.Options{Thresholds: m.Thresholds, Norm: &norm,
+	norm := m.Norm() // model.json's normalization, custom statistics included
+	model, err := onnx.Export(m.Net(), onnx.Options{Thresholds: m.Thresholds(), Norm: &norm,
 		DocString: fmt.Sprintf("multilabel %s + %s from run %s; input images [batch, 3, %d, %d] = (pixel/255 - mean)/std with mean %v, std %v; output scores = sigmoid(%g*output) [batch, %d] (classes: %s)",
-			m.Spec.Backbone, m.Spec.Head, filepath.Base(filepath.Clean(*runDir)), m.Spec.Size, m.Spec.Size, norm.Mean, norm.Std, m.Spec.Scale, len(m.Spec.Classes), strings.Join(m.Spec.Classes, ", "))})
+			m.Spec().Backbone, m.Spec().Head, filepath.Base(filepath.Clean(*runDir)), m.Spec().Size, m.Spec().Size, norm.Mean, norm.Std, m.Spec().Scale, len(m.Classes()), strings.Join(m.Classes(), ", "))})
 	if err != nil {
 		return err
 	}
@@ -82,6 +78,6 @@ func runExport(args []string, stdout io.Writer) error {
 	}
 	st, _ := os.Stat(path)
 	fmt.Fprintf(stdout, "wrote %s: ONNX opset %d, %d nodes, %.1f MB; input %s [batch, 3, %d, %d], output %s [batch, %d]\n",
-		path, onnx.Opset, len(model.Graph.Node), float64(st.Size())/1e6, onnx.InputName, m.Spec.Size, m.Spec.Size, onnx.OutputName, len(m.Spec.Classes))
+		path, onnx.Opset, len(model.Graph.Node), float64(st.Size())/1e6, onnx.InputName, m.Spec().Size, m.Spec().Size, onnx.OutputName, len(m.Classes()))
 	return nil
 }
