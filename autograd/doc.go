@@ -1,5 +1,6 @@
-// Package autograd holds float32 tensors and reverse-mode automatic
-// differentiation: the tape and every differentiable op of the engine.
+// Package autograd computes gradients: float32 tensors, the tape that
+// records what was computed, and every differentiable op of the engine with
+// its backward rule (reverse-mode automatic differentiation).
 //
 // A Tensor is a shape plus a contiguous row-major []float32. Ops (Add,
 // MatMul, Conv2d, ...) compute their output at once and, when any input

@@ -1,4 +1,6 @@
-// Package nn holds layers, parameters, state dicts and weight files.
+// Package nn is what models are built from: layers with their parameters,
+// named state dicts, and the weight files (safetensors, PyTorch .pth) that
+// load into them and save them.
 //
 // A StateDict is an ordered set of named float32 tensors plus string
 // metadata, the Go twin of PyTorch's model.state_dict(). LoadWeights reads
