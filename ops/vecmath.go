@@ -49,6 +49,11 @@ type vecKernels struct {
 	sumDot     func(g, x []float32, c float32) (sg, sgx float32)
 	combine    func(z, x, y []float32, a, b, c, d float32)
 	combineAdd func(z, x, y []float32, a, b, c, d float32)
+	// Batch norm fused with its activation (vecmath_bnact.go).
+	scaleShiftSiLU      func(y, x []float32, a, b float32)
+	scaleShiftLeaky     func(y, x []float32, a, b, slope float32)
+	scaleShiftSiLUGrad  func(gz, g, x []float32, a, b, c float32) (sg, sgx float32)
+	scaleShiftLeakyGrad func(gz, g, x []float32, a, b, slope, c float32) (sg, sgx float32)
 }
 
 // goVec is the pure-Go implementation.
@@ -67,6 +72,11 @@ var goVec = vecKernels{
 	sumDot:      sumDotGo,
 	combine:     combineGo,
 	combineAdd:  combineAddGo,
+
+	scaleShiftSiLU:      scaleShiftSiLUGo,
+	scaleShiftLeaky:     scaleShiftLeakyGo,
+	scaleShiftSiLUGrad:  scaleShiftSiLUGradGo,
+	scaleShiftLeakyGrad: scaleShiftLeakyGradGo,
 }
 
 // activeVec is the implementation the public kernels call.
@@ -356,6 +366,6 @@ func mulAddGo(z, x, y []float32) {
 func scaleShiftGo(y, x []float32, a, b float32) {
 	y = y[:len(x)]
 	for i, v := range x {
-		y[i] = a*v + b
+		y[i] = float32(a*v) + b // two roundings, as the assembly (no FMA)
 	}
 }

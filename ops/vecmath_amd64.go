@@ -49,6 +49,18 @@ func combineAVX2(z, x, y []float32, a, b, c, d float32)
 //go:noescape
 func combineAddAVX2(z, x, y []float32, a, b, c, d float32)
 
+//go:noescape
+func scaleShiftSiLUAVX2(y, x []float32, a, b float32)
+
+//go:noescape
+func scaleShiftLeakyAVX2(y, x []float32, a, b, slope float32)
+
+//go:noescape
+func scaleShiftSiLUGradAVX2(gz, g, x []float32, a, b, c float32) (sg, sgx float32)
+
+//go:noescape
+func scaleShiftLeakyGradAVX2(gz, g, x []float32, a, b, slope, c float32) (sg, sgx float32)
+
 var avx2Vec = vecKernels{
 	name:        "avx2",
 	exp:         expAVX2,
@@ -64,6 +76,11 @@ var avx2Vec = vecKernels{
 	sumDot:      sumDotAVX2,
 	combine:     combineAVX2,
 	combineAdd:  combineAddAVX2,
+
+	scaleShiftSiLU:      scaleShiftSiLUAVX2,
+	scaleShiftLeaky:     scaleShiftLeakyAVX2,
+	scaleShiftSiLUGrad:  scaleShiftSiLUGradAVX2,
+	scaleShiftLeakyGrad: scaleShiftLeakyGradAVX2,
 }
 
 // asmVecKernels lists the assembly implementations this CPU and OS support

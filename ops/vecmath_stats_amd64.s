@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "vecmath_amd64.h"
 
 // Batch-norm kernels and Sum's float64-lane reduction, AVX2+FMA
 // (vecmath_stats.go and vec.go have their Go twins).
@@ -18,16 +19,6 @@
 	VMOVD        CNT, X7; \
 	VPBROADCASTD X7, Y7; \
 	VPCMPGTD     ·vmIota(SB), Y7, Y7
-
-// HSUM(Y, X, T): lane 0 of X (the low half of Y) = the sum of Y's eight
-// lanes; T is clobbered.
-#define HSUM(Y, X, T) \
-	VEXTRACTF128 $1, Y, T; \
-	VADDPS       T, X, X; \
-	VPERMILPS    $0x4e, X, T; \
-	VADDPS       T, X, X; \
-	VPERMILPS    $0xb1, X, T; \
-	VADDPS       T, X, X
 
 // SQSTEP(OFF, D, S1, S2): D = x[OFF/4 ..+8] − c (c in Y8); S1 += D;
 // S2 += D·D.

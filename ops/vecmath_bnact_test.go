@@ -1,0 +1,168 @@
+package ops
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// Batch norm fused with its activation (vecmath_bnact.go), every
+// implementation: the pre-activation z = a·x + b must be the float32 value
+// ScaleShift computes (the backward recomputes it, so forward and
+// backward must agree on it bit for bit); the activation and its
+// derivative against float64 math at z; the sums against float64 sums
+// (statsTol, vecmath_stats_test.go); lengths 0..100 and more, slices at
+// odd offsets inside poisoned memory (a read past either end shows), and
+// every element independent of where it sits (the tails are masked, not
+// finished in Go).
+
+// bnActZ is the pre-activation as every kernel must compute it.
+func bnActZ(x, a, b float32) float32 { return float32(a*x) + b }
+
+func siluGrad64(z float64) float64 {
+	s := sigmoid64(z)
+	return s * (1 + z*(1-s))
+}
+
+// bnActInputs: a mixture of ordinary values and the edges (z across 0,
+// the tails of σ, ±Inf, NaN).
+func bnActInputs(rng *rand.Rand, n, off int) []float32 {
+	edges := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 20, -20, 90, -90, 120, -120,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())}
+	return poisoned(rng, n, off, func() float32 {
+		if rng.IntN(20) == 0 {
+			return edges[rng.IntN(len(edges))]
+		}
+		return float32(rng.NormFloat64() * 4)
+	})
+}
+
+func TestScaleShiftAct(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 1))
+	for _, k := range vecImpls() {
+		for _, n := range statLengths() {
+			for _, off := range []int{0, 1, 3} {
+				x := bnActInputs(rng, n, off)
+				a, b := float32(rng.NormFloat64()), float32(rng.NormFloat64())
+				y := poisoned(rng, n, 2, func() float32 { return 0 })
+				k.scaleShiftSiLU(y, x, a, b)
+				for i, v := range x {
+					z := bnActZ(v, a, b)
+					want := float64(z) * sigmoid64(float64(z))
+					if z == float32(math.Inf(-1)) {
+						want = math.NaN() // −Inf·0, as SiLU and PyTorch
+					}
+					if ok, _ := vmErr(y[i], want, math.Abs(want), 4e-7, denormTol*(1+math.Abs(float64(z)))); !ok {
+						t.Fatalf("%s: ScaleShiftSiLU n=%d i=%d x=%v a=%v b=%v: %v, want %v", k.name, n, i, v, a, b, y[i], want)
+					}
+				}
+				for _, slope := range []float32{0, 0.01} {
+					k.scaleShiftLeaky(y, x, a, b, slope)
+					for i, v := range x {
+						z := bnActZ(v, a, b)
+						want := z
+						if !(z > 0) {
+							want = float32(slope*z) + 0
+						}
+						if math.Float32bits(y[i]) != math.Float32bits(want) && !(want != want && y[i] != y[i]) {
+							t.Fatalf("%s: ScaleShiftLeaky(slope %v) n=%d i=%d x=%v: %v, want %v", k.name, slope, n, i, v, y[i], want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestScaleShiftActGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 2))
+	for _, k := range vecImpls() {
+		for _, n := range statLengths() {
+			for _, off := range []int{0, 2} {
+				x := poisoned(rng, n, off, func() float32 { return float32(rng.NormFloat64() * 4) })
+				g := poisoned(rng, n, 1+off, func() float32 { return float32(rng.NormFloat64()) })
+				a, b, c := float32(rng.NormFloat64()), float32(rng.NormFloat64()), float32(rng.NormFloat64())
+				for _, act := range []string{"SiLU", "ReLU", "LeakyReLU"} {
+					gz := poisoned(rng, n, 3, func() float32 { return 0 })
+					var sg, sgx float32
+					slope := float32(0)
+					switch act {
+					case "SiLU":
+						sg, sgx = k.scaleShiftSiLUGrad(gz, g, x, a, b, c)
+					case "LeakyReLU":
+						slope = 0.01
+						fallthrough
+					case "ReLU":
+						sg, sgx = k.scaleShiftLeakyGrad(gz, g, x, a, b, slope, c)
+					}
+					var w1, w2, m1, m2 float64
+					for i, v := range x {
+						z := bnActZ(v, a, b)
+						var d float64
+						if act == "SiLU" {
+							d = float64(g[i]) * siluGrad64(float64(z))
+							mag := float64(g[i]) * sigmoid64(float64(z)) * (1 + math.Abs(float64(z))*(1-sigmoid64(float64(z))))
+							if ok, _ := vmErr(gz[i], d, math.Abs(mag), 6e-7, denormTol*(1+math.Abs(float64(z)))); !ok {
+								t.Fatalf("%s: ScaleShiftSiLUGrad n=%d i=%d: %v, want %v", k.name, n, i, gz[i], d)
+							}
+						} else {
+							want := g[i]
+							if !(z > 0) {
+								want = slope * g[i]
+							}
+							if gz[i] != want {
+								t.Fatalf("%s: ScaleShiftLeakyGrad(%v) n=%d i=%d: %v, want %v", k.name, slope, n, i, gz[i], want)
+							}
+						}
+						// The sums are over the kernel's own gz values.
+						p := float64(gz[i]) * float64(v-c)
+						w1 += float64(gz[i])
+						w2 += p
+						m1 += math.Abs(float64(gz[i]))
+						m2 += math.Abs(p)
+					}
+					if math.Abs(float64(sg)-w1) > statsTol(n, m1, w1) || math.Abs(float64(sgx)-w2) > statsTol(n, m2, w2) {
+						t.Fatalf("%s: %s sums n=%d off=%d = (%v, %v), want (%v, %v)", k.name, act, n, off, sg, sgx, w1, w2)
+					}
+					// In place (gz = g) gives the same values.
+					g2 := append([]float32(nil), g...)
+					if act == "SiLU" {
+						k.scaleShiftSiLUGrad(g2, g2, x, a, b, c)
+					} else {
+						k.scaleShiftLeakyGrad(g2, g2, x, a, b, slope, c)
+					}
+					for i := range g2 {
+						if g2[i] != gz[i] {
+							t.Fatalf("%s: %s in place differs at %d: %v vs %v", k.name, act, i, g2[i], gz[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// Each element's result is the one it gets alone (length 1), and the
+// assembly agrees with the Go twin to a few ulps (identical for the
+// leaky kernels, which round only z).
+func TestScaleShiftActPositionIndependent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 3))
+	const n = 77
+	x := bnActInputs(rng, n, 0)
+	g := bnActInputs(rng, n, 0)
+	a, b := float32(1.7), float32(-0.3)
+	for _, k := range vecImpls() {
+		y := make([]float32, n)
+		gz := make([]float32, n)
+		k.scaleShiftSiLU(y, x, a, b)
+		k.scaleShiftSiLUGrad(gz, g, x, a, b, 0)
+		y1, g1 := make([]float32, 1), make([]float32, 1)
+		for i := range x {
+			k.scaleShiftSiLU(y1, x[i:i+1], a, b)
+			k.scaleShiftSiLUGrad(g1, g[i:i+1], x[i:i+1], a, b, 0)
+			if math.Float32bits(y1[0]) != math.Float32bits(y[i]) || math.Float32bits(g1[0]) != math.Float32bits(gz[i]) {
+				t.Fatalf("%s: element %d alone gives (%v, %v), in the slice (%v, %v)", k.name, i, y1[0], g1[0], y[i], gz[i])
+			}
+		}
+	}
+}
