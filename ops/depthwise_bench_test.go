@@ -32,7 +32,7 @@ func BenchmarkDepthwise(b *testing.B) {
 		{"go", func(g ConvGeom, n int, x, w, bias, out []float32) {
 			depthwiseForward(&goDW, Threads(), g, n, x, w, bias, out)
 		}, func(g ConvGeom, n int, x, w, gout, dx, dw []float32) {
-			depthwiseBackward(&goDW, Threads(), g, n, x, w, gout, dx, dw)
+			depthwiseBackward(&goDW, Threads(), g, n, x, w, gout, dx, dw, false)
 		}},
 		{"plane", planeForward, planeBackward},
 	}

@@ -241,10 +241,18 @@ func depthwiseForward(k *dwKernels, threads int, g ConvGeom, n int, x, w, bias, 
 // the plain sum of gout over n, oh, ow.) A worker owns whole channels, so
 // dw is summed over the batch without races.
 func DepthwiseBackward(g ConvGeom, n int, x, w, gout, dx, dw []float32) {
-	depthwiseBackward(dwActive, Threads(), g, n, x, w, gout, dx, dw)
+	depthwiseBackward(dwActive, Threads(), g, n, x, w, gout, dx, dw, false)
 }
 
-func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout, dx, dw []float32) {
+// DepthwiseBackwardWrite is DepthwiseBackward with ∂L/∂x written into dx
+// (its previous contents ignored, every element set) instead of added:
+// the input gradient of a tensor that has none yet needs no zeroing pass.
+// dw still accumulates.
+func DepthwiseBackwardWrite(g ConvGeom, n int, x, w, gout, dx, dw []float32) {
+	depthwiseBackward(dwActive, Threads(), g, n, x, w, gout, dx, dw, true)
+}
+
+func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout, dx, dw []float32, dxWrite bool) {
 	p := newDWPlan(g)
 	p.check("DepthwiseBackward", n, x, w, gout)
 	if dx != nil && len(dx) < len(x[:n*g.C*g.H*g.W]) || dw != nil && len(dw) < g.C*g.KH*g.KW {
@@ -299,10 +307,17 @@ func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout,
 				}
 				p.fillG(k, gbuf, gp)
 				dxp := dx[pl*hw : (pl+1)*hw]
-				if stride1 {
+				if stride1 { // one phase covering every element of dxp
+					acc := 1
+					if dxWrite {
+						acc = 0
+					}
 					ph := p.phases[0]
-					p.taps(k, dxp, g.W, g.H, g.W, gbuf, p.gW, ph.offs, wsub[0], gbuf[p.gRow0*p.gW:], &p.gCols, w9, 0, 1)
+					p.taps(k, dxp, g.W, g.H, g.W, gbuf, p.gW, ph.offs, wsub[0], gbuf[p.gRow0*p.gW:], &p.gCols, w9, 0, acc)
 					continue
+				}
+				if dxWrite { // the phases add; some elements may get no tap
+					clear(dxp)
 				}
 				for i, ph := range p.phases {
 					if len(ph.taps) == 0 {

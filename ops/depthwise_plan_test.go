@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -118,7 +119,7 @@ func TestDepthwiseFastMatchesReference(t *testing.T) {
 
 				dx, guardDx := guarded(t, len(dx0), func(s []float32) { copy(s, dx0) })
 				dw, guardDw := guarded(t, len(dw0), func(s []float32) { copy(s, dw0) })
-				depthwiseBackward(k, threads, g, n, x, w, gout, dx, dw)
+				depthwiseBackward(k, threads, g, n, x, w, gout, dx, dw, false)
 				guardDx(name + " dx")
 				guardDw(name + " dw")
 				dwClose(t, name+" dx", dx, dxRef, 1e-5)
@@ -126,11 +127,24 @@ func TestDepthwiseFastMatchesReference(t *testing.T) {
 
 				// nil skips one gradient and leaves the other right.
 				dx2 := append([]float32(nil), dx0...)
-				depthwiseBackward(k, threads, g, n, x, w, gout, dx2, nil)
+				depthwiseBackward(k, threads, g, n, x, w, gout, dx2, nil, false)
 				dwClose(t, name+" dx only", dx2, dxRef, 1e-5)
 				dw2 := append([]float32(nil), dw0...)
-				depthwiseBackward(k, threads, g, n, x, w, gout, nil, dw2)
+				depthwiseBackward(k, threads, g, n, x, w, gout, nil, dw2, false)
 				dwClose(t, name+" dw only", dw2, dwRef, 1e-4)
+
+				// Write mode: dx's old contents (NaN here) are ignored.
+				dx3, guardDx3 := guarded(t, len(dx0), func(s []float32) {
+					for i := range s {
+						s[i] = float32(math.NaN())
+					}
+				})
+				depthwiseBackward(k, threads, g, n, x, w, gout, dx3, nil, true)
+				guardDx3(name + " dx write")
+				for i := range dx3 {
+					dx3[i] += dx0[i]
+				}
+				dwClose(t, name+" dx write", dx3, dxRef, 1e-5)
 
 				// Without bias the output starts from zero.
 				depthwiseForward(k, threads, g, n, x, w, nil, out)
