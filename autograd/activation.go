@@ -62,7 +62,7 @@ func unary(k *unaryKernel, x *Tensor, p unaryParams) *Tensor {
 			var gx []float32
 			if dfTo := unaryTo[k]; dfTo != nil {
 				var fresh bool
-				if gx, fresh = gradToWrite(x); fresh {
+				if gx, fresh = x.gradWrite(); fresh {
 					df = dfTo
 				}
 			} else {

@@ -21,7 +21,7 @@ func TestBatchNorm2dGradAccumulates(t *testing.T) {
 	rv := ag.RandU(rng, 0.5, 1.5, 2)
 	for _, training := range []bool{true, false} {
 		gradcheck.Check(t, func(in []*ag.Tensor) *ag.Tensor {
-			return ag.Add(ag.BatchNorm2d(in[0], in[1], in[2], rm, rv, training, 0.1, 1e-5), in[0])
+			return ag.Add(ag.BatchNorm2d(in[0], ag.BatchNormOpts{Weight: in[1], Bias: in[2], RunningMean: rm, RunningVar: rv, Training: training, Momentum: 0.1, Eps: 1e-5}), in[0])
 		}, []*ag.Tensor{x, w, b}, gradcheck.Options{})
 	}
 }
@@ -42,7 +42,7 @@ func TestBatchNorm2dArenaGrad(t *testing.T) {
 			x = ar.New(data, 4, 3, 5, 5)
 		}
 		x.SetRequiresGrad(true)
-		y := ag.BatchNorm2d(x, w, nil, nil, nil, true, 0.1, 1e-5)
+		y := ag.BatchNorm2d(x, ag.BatchNormOpts{Weight: w, Training: true, Momentum: 0.1, Eps: 1e-5})
 		ag.SumAll(ag.Mul(y, y)).Backward() // Σy²: a gradient that is not constant
 		return append([]float32(nil), x.Grad...)
 	}
@@ -63,7 +63,7 @@ func TestBatchNorm2dLargeMean(t *testing.T) {
 	w, b := ag.Ones(c), ag.Zeros(c)
 	rm, rv := ag.Zeros(c), ag.Ones(c)
 	wantY, wantM, wantV := batchnormRef(x.Data, w.Data, b.Data, rm.Data, rv.Data, n, c, hw, 0.1, 1e-5)
-	y := ag.BatchNorm2d(x, w, b, rm, rv, true, 0.1, 1e-5)
+	y := ag.BatchNorm2d(x, ag.BatchNormOpts{Weight: w, Bias: b, RunningMean: rm, RunningVar: rv, Training: true, Momentum: 0.1, Eps: 1e-5})
 	// x − μ loses what the float32 μ ≈ 1000 rounds away (3e-5) next to a
 	// spread of 0.6: about 1e-4 of y.
 	assertClose(t, "y", y.Data, wantY, 2e-4)

@@ -49,7 +49,7 @@ func TestBatchNorm2dForward(t *testing.T) {
 	rm := ag.RandU(rng, -1, 1, 3)
 	rv := ag.RandU(rng, 0.5, 2, 3)
 	wantY, wantM, wantV := batchnormRef(x.Data, w.Data, b.Data, rm.Data, rv.Data, 4, 3, 10, 0.1, 1e-5)
-	y := ag.BatchNorm2d(x, w, b, rm, rv, true, 0.1, 1e-5)
+	y := ag.BatchNorm2d(x, ag.BatchNormOpts{Weight: w, Bias: b, RunningMean: rm, RunningVar: rv, Training: true, Momentum: 0.1, Eps: 1e-5})
 	assertClose(t, "BatchNorm2d train y", y.Data, wantY, 1e-5)
 	assertClose(t, "BatchNorm2d running mean", rm.Data, wantM, 1e-6)
 	assertClose(t, "BatchNorm2d running var", rv.Data, wantV, 1e-6)
@@ -57,7 +57,7 @@ func TestBatchNorm2dForward(t *testing.T) {
 	// Eval: y = (x − rm)/√(rv + eps)·w + b with the updated statistics,
 	// which it leaves exactly as they are.
 	trainedM := append([]float32(nil), rm.Data...)
-	y = ag.BatchNorm2d(x, w, b, rm, rv, false, 0.1, 1e-5)
+	y = ag.BatchNorm2d(x, ag.BatchNormOpts{Weight: w, Bias: b, RunningMean: rm, RunningVar: rv, Momentum: 0.1, Eps: 1e-5})
 	want := make([]float32, len(x.Data))
 	for k, v := range x.Data {
 		ch := (k / 10) % 3
@@ -77,13 +77,13 @@ func TestBatchNorm2dGrad(t *testing.T) {
 	// Training: the running statistics change on every call but do not
 	// affect the output, so f stays a function of its inputs.
 	gradcheck.Check(t, func(in []*ag.Tensor) *ag.Tensor {
-		return ag.BatchNorm2d(in[0], in[1], in[2], rm, rv, true, 0.1, 1e-5)
+		return ag.BatchNorm2d(in[0], ag.BatchNormOpts{Weight: in[1], Bias: in[2], RunningMean: rm, RunningVar: rv, Training: true, Momentum: 0.1, Eps: 1e-5})
 	}, []*ag.Tensor{x, w, b}, gradcheck.Options{})
 	gradcheck.Check(t, func(in []*ag.Tensor) *ag.Tensor {
-		return ag.BatchNorm2d(in[0], nil, nil, nil, nil, true, 0.1, 1e-5)
+		return ag.BatchNorm2d(in[0], ag.BatchNormOpts{Training: true, Momentum: 0.1, Eps: 1e-5})
 	}, []*ag.Tensor{x}, gradcheck.Options{})
 	gradcheck.Check(t, func(in []*ag.Tensor) *ag.Tensor {
-		return ag.BatchNorm2d(in[0], in[1], in[2], rm, rv, false, 0.1, 1e-5)
+		return ag.BatchNorm2d(in[0], ag.BatchNormOpts{Weight: in[1], Bias: in[2], RunningMean: rm, RunningVar: rv, Momentum: 0.1, Eps: 1e-5})
 	}, []*ag.Tensor{x, w, b}, gradcheck.Options{})
 }
 
@@ -94,21 +94,25 @@ func TestBatchNorm1d(t *testing.T) {
 	b := gradcheck.Param(rng, 3)
 	rm, rv := ag.Zeros(3), ag.Ones(3)
 	wantY, wantM, wantV := batchnormRef(x.Data, w.Data, b.Data, rm.Data, rv.Data, 5, 3, 1, 0.1, 1e-5)
-	y := ag.BatchNorm1d(x, w, b, rm, rv, true, 0.1, 1e-5)
+	y := ag.BatchNorm1d(x, ag.BatchNormOpts{Weight: w, Bias: b, RunningMean: rm, RunningVar: rv, Training: true, Momentum: 0.1, Eps: 1e-5})
 	assertClose(t, "BatchNorm1d y", y.Data, wantY, 1e-5)
 	assertClose(t, "BatchNorm1d running mean", rm.Data, wantM, 1e-6)
 	assertClose(t, "BatchNorm1d running var", rv.Data, wantV, 1e-6)
 	gradcheck.Check(t, func(in []*ag.Tensor) *ag.Tensor {
-		return ag.BatchNorm1d(in[0], in[1], in[2], nil, nil, true, 0.1, 1e-5)
+		return ag.BatchNorm1d(in[0], ag.BatchNormOpts{Weight: in[1], Bias: in[2], Training: true, Momentum: 0.1, Eps: 1e-5})
 	}, []*ag.Tensor{x, w, b}, gradcheck.Options{})
-	shapeExpectPanic(t, func() { ag.BatchNorm1d(ag.Zeros(2, 3, 4, 5), nil, nil, nil, nil, true, 0.1, 1e-5) }, "BatchNorm1d", "[2 3 4 5]")
+	shapeExpectPanic(t, func() {
+		ag.BatchNorm1d(ag.Zeros(2, 3, 4, 5), ag.BatchNormOpts{Training: true, Momentum: 0.1, Eps: 1e-5})
+	}, "BatchNorm1d", "[2 3 4 5]")
 }
 
 func TestBatchNorm2dShapeErrors(t *testing.T) {
 	x := ag.Zeros(2, 3, 4, 4)
-	shapeExpectPanic(t, func() { ag.BatchNorm2d(x, ag.Zeros(4), nil, nil, nil, true, 0.1, 1e-5) }, "BatchNorm2d", "[2 3 4 4]", "[4]")
-	shapeExpectPanic(t, func() { ag.BatchNorm2d(x, nil, nil, nil, nil, false, 0.1, 1e-5) }, "BatchNorm2d", "running")
-	shapeExpectPanic(t, func() { ag.BatchNorm2d(ag.Zeros(1, 3), nil, nil, nil, nil, true, 0.1, 1e-5) }, "BatchNorm2d", "[1 3]")
+	shapeExpectPanic(t, func() {
+		ag.BatchNorm2d(x, ag.BatchNormOpts{Weight: ag.Zeros(4), Training: true, Momentum: 0.1, Eps: 1e-5})
+	}, "BatchNorm2d", "[2 3 4 4]", "[4]")
+	shapeExpectPanic(t, func() { ag.BatchNorm2d(x, ag.BatchNormOpts{Momentum: 0.1, Eps: 1e-5}) }, "BatchNorm2d", "running")
+	shapeExpectPanic(t, func() { ag.BatchNorm2d(ag.Zeros(1, 3), ag.BatchNormOpts{Training: true, Momentum: 0.1, Eps: 1e-5}) }, "BatchNorm2d", "[1 3]")
 }
 
 // Against PyTorch: nn.BatchNorm2d(4, eps=1e-5, momentum=0.1) in train mode
@@ -123,7 +127,7 @@ func TestBatchNorm2dTorch(t *testing.T) {
 	rv := f.get(t, "running_var")
 	gy := f.get(t, "gy").Data
 
-	y := ag.BatchNorm2d(x, w, b, rm, rv, true, 0.1, 1e-5)
+	y := ag.BatchNorm2d(x, ag.BatchNormOpts{Weight: w, Bias: b, RunningMean: rm, RunningVar: rv, Training: true, Momentum: 0.1, Eps: 1e-5})
 	assertClose(t, "train y", y.Data, f.get(t, "train_y").Data, 1e-5)
 	assertClose(t, "train running_mean", rm.Data, f.get(t, "train_running_mean").Data, 1e-6)
 	assertClose(t, "train running_var", rv.Data, f.get(t, "train_running_var").Data, 1e-6)
@@ -133,7 +137,7 @@ func TestBatchNorm2dTorch(t *testing.T) {
 	assertClose(t, "train gb", b.Grad, f.get(t, "train_gb").Data, 1e-5)
 
 	x.Grad, w.Grad, b.Grad = nil, nil, nil
-	y = ag.BatchNorm2d(x, w, b, rm, rv, false, 0.1, 1e-5)
+	y = ag.BatchNorm2d(x, ag.BatchNormOpts{Weight: w, Bias: b, RunningMean: rm, RunningVar: rv, Momentum: 0.1, Eps: 1e-5})
 	assertClose(t, "eval y", y.Data, f.get(t, "eval_y").Data, 1e-5)
 	y.BackwardWith(gy)
 	assertClose(t, "eval gx", x.Grad, f.get(t, "eval_gx").Data, 1e-5)
@@ -151,7 +155,7 @@ func TestBatchNorm2dParallel(t *testing.T) {
 	b := ag.RandU(rng, -1, 1, c)
 	rm, rv := ag.Zeros(c), ag.Ones(c)
 	wantY, wantM, wantV := batchnormRef(x.Data, w.Data, b.Data, rm.Data, rv.Data, n, c, hw, 0.1, 1e-3)
-	y := ag.BatchNorm2d(x, w, b, rm, rv, true, 0.1, 1e-3)
+	y := ag.BatchNorm2d(x, ag.BatchNormOpts{Weight: w, Bias: b, RunningMean: rm, RunningVar: rv, Training: true, Momentum: 0.1, Eps: 1e-3})
 	assertClose(t, "y", y.Data, wantY, 1e-5)
 	assertClose(t, "running mean", rm.Data, wantM, 1e-6)
 	assertClose(t, "running var", rv.Data, wantV, 1e-6)

@@ -202,9 +202,14 @@ func bcastGradMulRuns(x, o, out *Tensor, p *bcastPlan, g []float32, xIsA bool) {
 // no per-element product has to be formed first.
 func bcastGradLinear(x, out *Tensor, p *bcastPlan, g []float32, c float32) {
 	if len(x.Data) == p.n {
-		// A new gradient buffer is written (a copy of c·g), with no
-		// zeroing pass; an existing one is added to.
-		gx, fresh := gradToWrite(x)
+		// x's term is g itself (c = 1): x takes out's buffer when it has
+		// no gradient yet. Otherwise a new gradient buffer is written (a
+		// copy of c·g), with no zeroing pass; an existing one is added to.
+		// (The tape's "Gradient buffers" rules, tape.go.)
+		if c == 1 && x.gradTake(out) {
+			return
+		}
+		gx, fresh := x.gradWrite()
 		ops.Parallel(p.n, bcastGrain, func(lo, hi int) {
 			switch {
 			case !fresh:

@@ -34,7 +34,7 @@ func (m *smallNet) params() []*ag.Tensor {
 func (m *smallNet) forward(x *ag.Tensor) *ag.Tensor {
 	c := m.w1.Shape[0]
 	h := ag.Conv2d(x, m.w1, nil, ag.Conv2dOpts{}.WithPad(ag.SymPad(1)))
-	h = ag.SiLU(ag.BatchNorm2d(h, m.g1, m.b1, m.rm, m.rv, true, 0.1, 1e-5))
+	h = ag.SiLU(ag.BatchNorm2d(h, ag.BatchNormOpts{Weight: m.g1, Bias: m.b1, RunningMean: m.rm, RunningVar: m.rv, Training: true, Momentum: 0.1, Eps: 1e-5}))
 	h = ag.MaxPool2d(h, ag.PoolOpts{KernelH: 2, KernelW: 2})
 	h = ag.Conv2d(h, m.w2, nil, ag.Conv2dOpts{Groups: c}.WithPad(ag.SymPad(1)))
 	return ag.Linear(ag.GlobalAvgPool2d(h), m.fw, m.fb)

@@ -141,8 +141,9 @@ func Conv2d(x, w, b *Tensor, o Conv2dOpts) *Tensor {
 	if out.requiresGrad {
 		out.backward = func() {
 			var gx, gw, gb []float32
+			fresh := false // gx is new and unzeroed: write it (tape.go, "Gradient buffers")
 			if x.requiresGrad {
-				gx = x.grad()
+				gx, fresh = x.gradWrite()
 			}
 			if w.requiresGrad {
 				gw = w.grad()
@@ -151,9 +152,9 @@ func Conv2d(x, w, b *Tensor, o Conv2dOpts) *Tensor {
 				gb = b.grad()
 			}
 			if c.depthwise {
-				c.depthwiseBackward(x.Data, w.Data, out.Grad, gx, gw, gb)
+				c.depthwiseBackward(x.Data, w.Data, out.Grad, gx, gw, gb, fresh)
 			} else {
-				c.gemmBackward(x.Data, w.Data, out.Grad, gx, gw, gb)
+				c.gemmBackward(x.Data, w.Data, out.Grad, gx, gw, gb, fresh)
 			}
 		}
 	}
@@ -255,8 +256,12 @@ func (c *convPlan) gemmForward(x, w, bias, out []float32) {
 //	∂L/∂x   += col2im_tile(w_gᵀ · G[:, tile])
 //
 // Workers take whole images: the col2im of neighbouring tiles adds onto
-// the same input rows, so one image's tiles stay on one worker.
-func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
+// the same input rows, so one image's tiles stay on one worker. With
+// gxWrite (a new, unzeroed gradient buffer) ∂L/∂x is written: the direct
+// path's GEMM runs with β = 0, and the im2col path clears the image-group
+// just before its first col2im, while it is about to be in cache anyway,
+// instead of a separate pass over the whole buffer.
+func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) {
 	k, m, p := c.g.ColRows(), c.oc, c.g.ColCols()
 	if gb != nil {
 		convBiasGrad(gout, gb, c.n, c.groups*m, p)
@@ -294,6 +299,13 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
 					gg := gout[ng*c.outGroup() : (ng+1)*c.outGroup()]
 					wg := w[g*c.wGroup() : (g+1)*c.wGroup()]
 					xg := x[ng*c.inGroup() : (ng+1)*c.inGroup()]
+					beta := float32(1)
+					if gxWrite {
+						beta = 0
+						if !c.direct {
+							clear(gx[ng*c.inGroup() : (ng+1)*c.inGroup()])
+						}
+					}
 					for p0 := 0; p0 < p; p0 += tp {
 						np := min(tp, p-p0)
 						if dw != nil { // ∂L/∂w_g += G[:, tile] · col[:, tile]ᵀ
@@ -303,7 +315,7 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32) {
 						if gx != nil { // ∂L/∂x += col2im(w_gᵀ · G[:, tile])
 							dxg := gx[ng*c.inGroup() : (ng+1)*c.inGroup()]
 							if c.direct {
-								ops.Sgemm(true, false, k, p, m, 1, wg, k, gg, p, 1, dxg, p)
+								ops.Sgemm(true, false, k, p, m, 1, wg, k, gg, p, beta, dxg, p)
 							} else {
 								dcol := (*dcolBuf)[:k*np]
 								ops.Sgemm(true, false, k, np, m, 1, wg, k, gg[p0:], p, 0, dcol, np)
@@ -334,11 +346,15 @@ func (c *convPlan) depthwiseForward(x, w, bias, out []float32) {
 // depthwiseBackward: ops.DepthwiseBackward, whose workers own whole
 // channels, so the kernel gradient of a channel is summed over the batch
 // without races.
-func (c *convPlan) depthwiseBackward(x, w, gout, gx, gw, gb []float32) {
+func (c *convPlan) depthwiseBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) {
 	g := c.g
 	g.C = c.groups
 	if gb != nil {
 		convBiasGrad(gout, gb, c.n, c.groups, g.OH*g.OW)
+	}
+	if gxWrite {
+		ops.DepthwiseBackwardWrite(g, c.n, x, w, gout, gx, gw)
+		return
 	}
 	ops.DepthwiseBackward(g, c.n, x, w, gout, gx, gw)
 }

@@ -1,13 +1,17 @@
 package autograd
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/seed477ab429/multilabel/ops"
+)
 
 // Reshape returns a view of x with a new shape and the same elements in the
 // same order; one dimension may be -1 and is then inferred. The view shares
 // x's Data (no copy).
 //
 // Backward: the gradient is the output gradient read with x's shape, added
-// into x.Grad.
+// into x.Grad (or handed to x as its buffer, when x has none yet).
 func Reshape(x *Tensor, shape ...int) *Tensor {
 	shape = inferShape(x, shape)
 	out := &Tensor{Data: x.Data, Shape: shape, op: "Reshape", view: true, arena: x.arena}
@@ -16,10 +20,12 @@ func Reshape(x *Tensor, shape ...int) *Tensor {
 		out.requiresGrad = true
 		out.prev = []*Tensor{x}
 		out.backward = func() {
-			gx := x.grad()
-			for i, g := range out.Grad {
-				gx[i] += g
+			// The gradient passes through unchanged: x takes out's
+			// buffer when it has none yet (tape.go, "Gradient buffers").
+			if x.gradTake(out) {
+				return
 			}
+			ops.Axpy(1, out.Grad, x.grad())
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"math"
 	"sync/atomic"
 )
 
@@ -9,6 +10,8 @@ import (
 // closure (backward) that, given the output's gradient in Grad, adds the
 // inputs' gradients into their Grad. Backward sorts the graph
 // topologically and runs the closures from the output back to the leaves.
+// How a closure may fill its inputs' gradients (accumulate; write first;
+// hand off) is set out under "Gradient buffers" below.
 
 var noGrad atomic.Int32
 
@@ -63,6 +66,72 @@ func resultZeros(op string, shape []int, inputs ...*Tensor) *Tensor {
 	out := result(op, shape, inputs...)
 	clear(out.Data)
 	return out
+}
+
+// Gradient buffers: the rules of the tape.
+//
+// Accumulate. A backward closure adds (+=) its terms into its inputs'
+// gradients, never assigns: a tensor used by k ops receives k terms, and
+// its Grad is their sum (the multivariable chain rule, ∂L/∂x = Σ over the
+// uses of x). t.grad() returns the buffer, allocated zeroed when the first
+// term arrives. Every op may rely on this rule alone.
+//
+// Two mechanisms of the tape save the passes over memory that the rule,
+// followed literally, costs; both keep the sum exact, and an op opts in
+// only where its backward meets their condition:
+//
+//   - Write first (t.gradWrite). The first term to reach t may be written
+//     into an unzeroed buffer instead of added to a zeroed one: gradWrite
+//     returns t's buffer and whether it is new. A new buffer comes from the
+//     arena with arbitrary contents, and the op must then assign (=) every
+//     element; an existing one holds other ops' terms, and the op adds.
+//     Only an op whose backward produces a term for every element of t
+//     may call it (a scatter, a strided write or a gradient that skips
+//     elements uses t.grad()). Saves a clearing pass and a read of an
+//     activation-sized buffer per op.
+//   - Hand off (t.gradTake(out)). When t's term is exactly out's gradient
+//     (a reshape, either same-shape operand of an addition), and t has no
+//     gradient yet, out's buffer becomes t's: out's gradient is never read
+//     again once its own closure has run, so the buffer changes owner
+//     instead of being copied. gradTake reports false when it cannot (t
+//     already holds terms, out keeps its gradient for the caller, the two
+//     belong to different arenas); the op then accumulates as usual.
+//
+// The tests run with poisonFreshGrads on, so a new write-first buffer is
+// filled with NaN: an op that claims to write every element and misses
+// one fails its gradient check. writegrad_test.go checks every op that
+// writes first or hands off, with its input used once and used twice
+// (the second use must receive the sum of both terms).
+
+// poisonFreshGrads makes gradWrite fill new buffers with NaN (tests only).
+var poisonFreshGrads bool
+
+// gradWrite returns t's gradient buffer for an op whose backward covers
+// every element of it, and whether the buffer is new (write: =) or
+// already holds other terms (add: +=). See "Gradient buffers" above.
+func (t *Tensor) gradWrite() (g []float32, fresh bool) {
+	if t.Grad != nil {
+		return t.Grad, false
+	}
+	t.Grad = t.arena.get(len(t.Data))
+	if poisonFreshGrads {
+		nan := float32(math.NaN())
+		for i := range t.Grad {
+			t.Grad[i] = nan
+		}
+	}
+	return t.Grad, true
+}
+
+// gradTake hands out's gradient buffer to t, whose term it is exactly,
+// when t has no gradient yet; it reports whether it did. See "Gradient
+// buffers" above.
+func (t *Tensor) gradTake(out *Tensor) bool {
+	if t.Grad != nil || out.Grad == nil || out.retainGrad || t.arena != out.arena || len(out.Grad) != len(t.Data) {
+		return false
+	}
+	t.Grad, out.Grad = out.Grad, nil
+	return true
 }
 
 // Backward computes the gradient of t with respect to every tensor that

@@ -96,10 +96,22 @@ func NewBatchNorm2d(c int, eps, momentum float32) *BatchNorm2d {
 // Forward normalises x; in training it also updates the running
 // statistics (in place, not recorded on the tape).
 func (b *BatchNorm2d) Forward(c *Ctx, x *ag.Tensor) *ag.Tensor {
+	return b.ForwardAct(c, x, ag.ActNone, 0)
+}
+
+// ForwardAct is Forward followed by the activation act (slope: LeakyReLU's
+// negative slope) in the same pass over memory; the pre-activation is
+// never stored (autograd.BatchNormOpts.Act).
+func (b *BatchNorm2d) ForwardAct(c *Ctx, x *ag.Tensor, act ag.Activation, slope float32) *ag.Tensor {
 	if c.Training && b.NumBatchesTracked != nil {
 		b.NumBatchesTracked.Data[0]++
 	}
-	return ag.BatchNorm2d(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, c.Training, b.Momentum, b.Eps)
+	return ag.BatchNorm2d(x, ag.BatchNormOpts{
+		Weight: b.Weight, Bias: b.Bias,
+		RunningMean: b.RunningMean, RunningVar: b.RunningVar,
+		Training: c.Training, Momentum: b.Momentum, Eps: b.Eps,
+		Act: act, Slope: slope,
+	})
 }
 
 // Visit names the tensors as PyTorch does.
