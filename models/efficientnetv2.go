@@ -142,7 +142,7 @@ func NewEfficientNetV2(cfg EffNetV2Config) (*EfficientNetV2, error) {
 		rng: rand.New(rand.NewPCG(cfg.Seed, 0xeff2)), noInit: cfg.noInit,
 	}
 	m := &EfficientNetV2{Config: cfg}
-	m.Stem = newConvBNAct(s, 3, cfg.Stem, 3, 2, 1, true)
+	m.Stem = newConvBNAct(s, convShape{In: 3, Out: cfg.Stem, Kernel: 3, Stride: 2, Act: true})
 
 	total := 0
 	for _, st := range cfg.Stages {
@@ -157,17 +157,18 @@ func NewEfficientNetV2(cfg EffNetV2Config) (*EfficientNetV2, error) {
 				in, stride = st.Out, 1
 			}
 			p := cfg.DropPath * float32(id) / float32(total)
+			bs := blockShape{In: in, Out: st.Out, Expand: st.Expand, Kernel: st.Kernel, Stride: stride, DropPath: p}
 			if st.Block == FusedMBConvBlock {
-				blocks = append(blocks, newFusedMBConv(s, in, st.Out, st.Expand, st.Kernel, stride, p))
+				blocks = append(blocks, newFusedMBConv(s, bs))
 			} else {
-				blocks = append(blocks, newMBConv(s, in, st.Out, st.Expand, st.Kernel, stride, p))
+				blocks = append(blocks, newMBConv(s, bs))
 			}
 			id++
 		}
 		m.Stages = append(m.Stages, blocks)
 		in = st.Out
 	}
-	m.Head = newConvBNAct(s, in, cfg.Head, 1, 1, 1, true)
+	m.Head = newConvBNAct(s, convShape{In: in, Out: cfg.Head, Kernel: 1, Act: true})
 	if cfg.NumClasses > 0 {
 		m.Classifier = &nn.Linear{Weight: ag.Zeros(cfg.NumClasses, cfg.Head).AsParam(), Bias: ag.Zeros(cfg.NumClasses).AsParam()}
 		r := 1 / math.Sqrt(float64(cfg.NumClasses)) // note: out_features, as torchvision

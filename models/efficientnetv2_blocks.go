@@ -49,41 +49,54 @@ type ConvBNAct struct {
 	Act  bool
 }
 
-// newConvBNAct builds Conv(in→out, k×k, stride, groups) + BN (+ SiLU) with
-// symmetric padding (k−1)/2, or TF SAME padding on stride-2 convs when
-// spec.tfSame (timm builds stride-1 convs with static symmetric padding,
-// which equals SAME for odd k).
+// convShape is the shape of one ConvBNAct: a Kernel×Kernel conv from In
+// to Out channels with the given Stride and Groups (0 means 1; Groups =
+// In = Out is a depthwise conv), then BN, then SiLU when Act.
+type convShape struct {
+	In, Out        int
+	Kernel         int
+	Stride, Groups int
+	Act            bool
+}
+
+// newConvBNAct builds the conv + BN (+ SiLU) of shape c with symmetric
+// padding (k−1)/2, or TF SAME padding on stride-2 convs when s.tfSame
+// (timm builds stride-1 convs with static symmetric padding, which equals
+// SAME for odd k).
 //
 // Init: kaiming_normal_(fan_out): N(0, 2/fan_out). torchvision takes
 // PyTorch's fan_out = Cout·k² (groups ignored); timm's _init_weight_goog
 // divides by groups, which only changes the depthwise convs (fan_out = k²).
 // BN starts at γ = 1, β = 0, running mean 0, var 1.
-func newConvBNAct(s convSpec, in, out, k, stride, groups int, act bool) *ConvBNAct {
+func newConvBNAct(s convSpec, c convShape) *ConvBNAct {
+	stride, groups, k := max(c.Stride, 1), max(c.Groups, 1), c.Kernel
 	conv := &nn.Conv2d{
-		Weight:   ag.Zeros(out, in/groups, k, k).AsParam(),
+		Weight:   ag.Zeros(c.Out, c.In/groups, k, k).AsParam(),
 		Stride:   stride,
 		Padding:  (k - 1) / 2,
 		Dilation: 1,
 		Groups:   groups,
 		Same:     s.tfSame && stride > 1,
 	}
-	fanOut := out * k * k
+	fanOut := c.Out * k * k
 	if s.timmInit {
 		fanOut /= groups
 	}
 	if !s.noInit {
 		nn.Normal(conv.Weight, s.rng, 0, math.Sqrt(2/float64(fanOut)))
 	}
-	return &ConvBNAct{Conv: conv, BN: nn.NewBatchNorm2d(out, s.bnEps, s.bnMomentum), Act: act}
+	return &ConvBNAct{Conv: conv, BN: nn.NewBatchNorm2d(c.Out, s.bnEps, s.bnMomentum), Act: c.Act}
 }
 
-// Forward: x [N, Cin, H, W] → [N, Cout, H', W'].
+// Forward: x [N, Cin, H, W] → [N, Cout, H', W']. BN and SiLU run as one
+// op (autograd.BatchNormOpts.Act): one pass over the conv output, and the
+// pre-activation is never stored.
 func (l *ConvBNAct) Forward(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
-	y := l.BN.Forward(c, l.Conv.Forward(c, x))
+	act := ag.ActNone
 	if l.Act {
-		y = ag.SiLU(y)
+		act = ag.ActSiLU
 	}
-	return y
+	return l.BN.ForwardAct(c, l.Conv.Forward(c, x), act, 0)
 }
 
 // Visit names the conv "0" and the BN "1", as in torchvision.
@@ -118,15 +131,26 @@ type FusedMBConv struct {
 	DropPath float32
 }
 
-func newFusedMBConv(s convSpec, in, out, expand, k, stride int, dropPath float32) *FusedMBConv {
-	b := &FusedMBConv{Skip: stride == 1 && in == out, DropPath: dropPath}
-	mid := makeDivisible(float64(in*expand), 8)
-	if mid == in {
-		b.Expand = newConvBNAct(s, in, out, k, stride, 1, true)
+// blockShape is the shape of one FusedMBConv or MBConv: In to Out
+// channels, expansion ratio Expand, a Kernel×Kernel conv (full for
+// FusedMBConv, depthwise for MBConv) with Stride (0 means 1), and the
+// stochastic-depth probability DropPath of its residual branch.
+type blockShape struct {
+	In, Out, Expand int
+	Kernel, Stride  int
+	DropPath        float32
+}
+
+func newFusedMBConv(s convSpec, bs blockShape) *FusedMBConv {
+	stride := max(bs.Stride, 1)
+	b := &FusedMBConv{Skip: stride == 1 && bs.In == bs.Out, DropPath: bs.DropPath}
+	mid := makeDivisible(float64(bs.In*bs.Expand), 8)
+	if mid == bs.In {
+		b.Expand = newConvBNAct(s, convShape{In: bs.In, Out: bs.Out, Kernel: bs.Kernel, Stride: stride, Act: true})
 		return b
 	}
-	b.Expand = newConvBNAct(s, in, mid, k, stride, 1, true)
-	b.Project = newConvBNAct(s, mid, out, 1, 1, 1, false)
+	b.Expand = newConvBNAct(s, convShape{In: bs.In, Out: mid, Kernel: bs.Kernel, Stride: stride, Act: true})
+	b.Project = newConvBNAct(s, convShape{In: mid, Out: bs.Out, Kernel: 1})
 	return b
 }
 
@@ -228,15 +252,16 @@ type MBConv struct {
 	DropPath  float32
 }
 
-func newMBConv(s convSpec, in, out, expand, k, stride int, dropPath float32) *MBConv {
-	b := &MBConv{Skip: stride == 1 && in == out, DropPath: dropPath}
-	mid := makeDivisible(float64(in*expand), 8)
-	if mid != in {
-		b.Expand = newConvBNAct(s, in, mid, 1, 1, 1, true)
+func newMBConv(s convSpec, bs blockShape) *MBConv {
+	stride := max(bs.Stride, 1)
+	b := &MBConv{Skip: stride == 1 && bs.In == bs.Out, DropPath: bs.DropPath}
+	mid := makeDivisible(float64(bs.In*bs.Expand), 8)
+	if mid != bs.In {
+		b.Expand = newConvBNAct(s, convShape{In: bs.In, Out: mid, Kernel: 1, Act: true})
 	}
-	b.Depthwise = newConvBNAct(s, mid, mid, k, stride, mid, true)
-	b.SE = newSE(s, mid, max(1, in/4))
-	b.Project = newConvBNAct(s, mid, out, 1, 1, 1, false)
+	b.Depthwise = newConvBNAct(s, convShape{In: mid, Out: mid, Kernel: bs.Kernel, Stride: stride, Groups: mid, Act: true})
+	b.SE = newSE(s, mid, max(1, bs.In/4))
+	b.Project = newConvBNAct(s, convShape{In: mid, Out: bs.Out, Kernel: 1})
 	return b
 }
 

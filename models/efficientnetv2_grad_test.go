@@ -64,7 +64,7 @@ func TestFusedMBConvGrad(t *testing.T) {
 	s := convSpec{bnEps: 1e-3, bnMomentum: 0.1, rng: rng}
 	// e = 4, stride 1, Cin = Cout: expand 3x3 + project 1x1 + skip with
 	// stochastic depth 0.5 over a batch of 3.
-	b := newFusedMBConv(s, 4, 4, 4, 3, 1, 0.5)
+	b := newFusedMBConv(s, blockShape{In: 4, Out: 4, Expand: 4, Kernel: 3, DropPath: 0.5})
 	if !b.Skip || b.Project == nil {
 		t.Fatalf("block layout: skip %v project %v", b.Skip, b.Project != nil)
 	}
@@ -72,7 +72,7 @@ func TestFusedMBConvGrad(t *testing.T) {
 	checkBlock(t, "FusedMBConv e4 s1", b, gradcheck.Rand(rng, 3, 4, 5, 6))
 	// e = 1, stride 2, TF SAME padding: one conv, no skip.
 	s.tfSame = true
-	b = newFusedMBConv(s, 4, 8, 1, 3, 2, 0)
+	b = newFusedMBConv(s, blockShape{In: 4, Out: 8, Expand: 1, Kernel: 3, Stride: 2})
 	perturb(rng, b)
 	checkBlock(t, "FusedMBConv e1 s2 SAME", b, gradcheck.Rand(rng, 2, 4, 6, 5))
 }
@@ -81,14 +81,14 @@ func TestMBConvGrad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	s := convSpec{bnEps: 1e-3, bnMomentum: 0.1, rng: rng}
 	// e = 4 with SE (squeeze 8/4 = 2), skip and stochastic depth.
-	b := newMBConv(s, 8, 8, 4, 3, 1, 0.5)
+	b := newMBConv(s, blockShape{In: 8, Out: 8, Expand: 4, Kernel: 3, DropPath: 0.5})
 	if !b.Skip || b.Expand == nil || b.SE.FC1.Weight.Shape[0] != 2 {
 		t.Fatalf("block layout: skip %v expand %v squeeze %v", b.Skip, b.Expand != nil, b.SE.FC1.Weight.Shape)
 	}
 	perturb(rng, b)
 	checkBlock(t, "MBConv e4 s1", b, gradcheck.Rand(rng, 3, 8, 4, 5))
 	// e = 1 (no expansion conv), 5x5 depthwise, stride 2.
-	b = newMBConv(s, 8, 16, 1, 5, 2, 0)
+	b = newMBConv(s, blockShape{In: 8, Out: 16, Expand: 1, Kernel: 5, Stride: 2})
 	perturb(rng, b)
 	checkBlock(t, "MBConv e1 k5 s2", b, gradcheck.Rand(rng, 2, 8, 6, 6))
 }

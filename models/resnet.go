@@ -82,8 +82,8 @@ func newResNetBottleneck(rng *rand.Rand, in, planes, stride int) *ResNetBottlene
 
 // Forward runs the block on x [N, Cin, H, W].
 func (b *ResNetBottleneck) Forward(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
-	out := ag.ReLU(b.BN1.Forward(c, b.Conv1.Forward(c, x)))
-	out = ag.ReLU(b.BN2.Forward(c, b.Conv2.Forward(c, out)))
+	out := b.BN1.ForwardAct(c, b.Conv1.Forward(c, x), ag.ActReLU, 0) // BN + ReLU in one op
+	out = b.BN2.ForwardAct(c, b.Conv2.Forward(c, out), ag.ActReLU, 0)
 	out = b.BN3.Forward(c, b.Conv3.Forward(c, out))
 	sc := x
 	if b.Downsample != nil {
@@ -179,7 +179,7 @@ func (m *ResNet) Features(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 	if len(x.Shape) != 4 || x.Shape[1] != 3 {
 		panic(fmt.Sprintf("models.ResNet %s: input %v, want [N, 3, H, W]", m.Config.Name, x.Shape))
 	}
-	x = ag.ReLU(m.BN1.Forward(c, m.Conv1.Forward(c, x)))
+	x = m.BN1.ForwardAct(c, m.Conv1.Forward(c, x), ag.ActReLU, 0)
 	x = ag.MaxPool2d(x, resnetMaxPool)
 	for _, layer := range m.Layers {
 		for _, b := range layer {

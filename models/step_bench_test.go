@@ -20,7 +20,9 @@ import (
 // per step (cpu-ms/op, user + system, all threads: steadier than wall time
 // on a shared machine, where other processes steal the cores) and the
 // Go-heap allocations per step (the arena's buffers are reused, so these
-// are closures, tensor headers and scratch). Linux only (getrusage).
+// are closures, tensor headers and scratch), and the arena's buffers in
+// MB (arena-MB: every activation and gradient buffer of a step, the
+// largest part of the process's memory). Linux only (getrusage).
 // Profile it with
 //
 //	GOMAXPROCS=2 go test ./models -run '^$' -bench TrainStep -benchtime 5x \
@@ -55,6 +57,8 @@ func BenchmarkTrainStep(b *testing.B) {
 	cpu := cpuTime() - cpu0
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "img/s")
 	b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
+	_, total := ar.Stats()
+	b.ReportMetric(float64(total)*4/1e6, "arena-MB")
 }
 
 // cpuTime is the user + system CPU time of the process so far.

@@ -129,7 +129,7 @@ func NewTResNetFromConfig(cfg TResNetConfig) (*TResNet, error) {
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7e5))
 	p := cfg.BasePlanes()
-	m := &TResNet{Config: cfg, Conv1: newTResConvBN(rng, 3*16, p, 3, true, tresStemSlope, false)}
+	m := &TResNet{Config: cfg, Conv1: newTResConvBN(rng, tresUnit{In: 3 * 16, Out: p, Kernel: 3, Act: true, Slope: tresStemSlope})}
 
 	total := cfg.Layers[0] + cfg.Layers[1] + cfg.Layers[2] + cfg.Layers[3]
 	id, in := 0, p
@@ -151,11 +151,12 @@ func NewTResNetFromConfig(cfg TResNetConfig) (*TResNet, error) {
 			if total > 1 {
 				dpr = cfg.DropPath * float32(id) / float32(total-1)
 			}
+			bs := tresBlockShape{In: in, Planes: planes, Stride: s, SE: se, SEMin: cfg.SEMin, DropPath: dpr}
 			if bottleneck {
-				m.Layers[li] = append(m.Layers[li], newTResBottleneck(rng, in, planes, s, se, cfg.SEMin, dpr))
+				m.Layers[li] = append(m.Layers[li], newTResBottleneck(rng, bs))
 				in = 4 * planes
 			} else {
-				m.Layers[li] = append(m.Layers[li], newTResBasicBlock(rng, in, planes, s, se, cfg.SEMin, dpr))
+				m.Layers[li] = append(m.Layers[li], newTResBasicBlock(rng, bs))
 				in = planes
 			}
 			id++

@@ -34,23 +34,35 @@ type TResNetConvBN struct {
 	AA    *BlurPool2d
 }
 
+// tresUnit is the shape of one TResNetConvBN: a Kernel×Kernel conv from In
+// to Out channels; LeakyReLU with Slope after BN when Act; a stride-2 blur
+// after that when Blur.
+type tresUnit struct {
+	In, Out, Kernel int
+	Act             bool
+	Slope           float32
+	Blur            bool
+}
+
 // newTResConvBN makes a unit with timm's init: conv kaiming_normal_
 // (fan_out; its 'leaky_relu' gain with a = 0 is √2, as for ReLU), BN γ = 1,
 // β = 0, eps 1e-5, momentum 0.1.
-func newTResConvBN(rng *rand.Rand, in, out, k int, act bool, slope float32, aa bool) *TResNetConvBN {
-	u := &TResNetConvBN{Conv: newKaimingConv(rng, in, out, k, 1), BN: nn.NewBatchNorm2d(out, 1e-5, 0.1), Act: act, Slope: slope}
-	if aa {
-		u.AA = NewBlurPool2d(out)
+func newTResConvBN(rng *rand.Rand, s tresUnit) *TResNetConvBN {
+	u := &TResNetConvBN{Conv: newKaimingConv(rng, s.In, s.Out, s.Kernel, 1), BN: nn.NewBatchNorm2d(s.Out, 1e-5, 0.1), Act: s.Act, Slope: s.Slope}
+	if s.Blur {
+		u.AA = NewBlurPool2d(s.Out)
 	}
 	return u
 }
 
-// Forward runs conv → BN (→ act) (→ blur).
+// Forward runs conv → BN (→ act) (→ blur); BN and the LeakyReLU run as
+// one op (autograd.BatchNormOpts.Act).
 func (u *TResNetConvBN) Forward(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
-	y := u.BN.Forward(c, u.Conv.Forward(c, x))
+	act := ag.ActNone
 	if u.Act {
-		y = ag.LeakyReLU(y, u.Slope)
+		act = ag.ActLeakyReLU
 	}
+	y := u.BN.ForwardAct(c, u.Conv.Forward(c, x), act, u.Slope)
 	if u.AA != nil {
 		y = u.AA.Forward(c, y)
 	}
@@ -179,18 +191,30 @@ type TResNetBasicBlock struct {
 	DropPath     float32
 }
 
-func newTResBasicBlock(rng *rand.Rand, in, planes, stride int, se bool, seMin int, dpr float32) *TResNetBasicBlock {
+// tresBlockShape is the shape of one TResNet block: In channels to Planes
+// (×4 for a bottleneck) with Stride (0 means 1); an SE layer of width
+// max(Planes/4 (basic) or 4·Planes/8 (bottleneck), SEMin) when SE; and the
+// stochastic-depth probability DropPath of the residual branch.
+type tresBlockShape struct {
+	In, Planes, Stride int
+	SE                 bool
+	SEMin              int
+	DropPath           float32
+}
+
+func newTResBasicBlock(rng *rand.Rand, bs tresBlockShape) *TResNetBasicBlock {
+	in, planes, stride, dpr := bs.In, bs.Planes, max(bs.Stride, 1), bs.DropPath
 	b := &TResNetBasicBlock{
-		Conv1:    newTResConvBN(rng, in, planes, 3, true, tresBlockSlope, stride == 2),
-		Conv2:    newTResConvBN(rng, planes, planes, 3, false, 0, false),
+		Conv1:    newTResConvBN(rng, tresUnit{In: in, Out: planes, Kernel: 3, Act: true, Slope: tresBlockSlope, Blur: stride == 2}),
+		Conv2:    newTResConvBN(rng, tresUnit{In: planes, Out: planes, Kernel: 3}),
 		DropPath: dpr,
 	}
 	nn.Fill(b.Conv2.BN.Weight, 0) // the branch starts as zero: the block is the identity
-	if se {
-		b.SE = newTResSE(rng, planes, max(planes/4, seMin))
+	if bs.SE {
+		b.SE = newTResSE(rng, planes, max(planes/4, bs.SEMin))
 	}
 	if stride != 1 || in != planes {
-		b.Downsample = &TResNetDownsample{Pool: stride == 2, Unit: newTResConvBN(rng, in, planes, 1, false, 0, false)}
+		b.Downsample = &TResNetDownsample{Pool: stride == 2, Unit: newTResConvBN(rng, tresUnit{In: in, Out: planes, Kernel: 1})}
 	}
 	return b
 }
@@ -245,19 +269,20 @@ type TResNetBottleneck struct {
 	DropPath            float32
 }
 
-func newTResBottleneck(rng *rand.Rand, in, planes, stride int, se bool, seMin int, dpr float32) *TResNetBottleneck {
+func newTResBottleneck(rng *rand.Rand, bs tresBlockShape) *TResNetBottleneck {
+	in, planes, stride, dpr := bs.In, bs.Planes, max(bs.Stride, 1), bs.DropPath
 	b := &TResNetBottleneck{
-		Conv1:    newTResConvBN(rng, in, planes, 1, true, tresBlockSlope, false),
-		Conv2:    newTResConvBN(rng, planes, planes, 3, true, tresBlockSlope, stride == 2),
-		Conv3:    newTResConvBN(rng, planes, 4*planes, 1, false, 0, false),
+		Conv1:    newTResConvBN(rng, tresUnit{In: in, Out: planes, Kernel: 1, Act: true, Slope: tresBlockSlope}),
+		Conv2:    newTResConvBN(rng, tresUnit{In: planes, Out: planes, Kernel: 3, Act: true, Slope: tresBlockSlope, Blur: stride == 2}),
+		Conv3:    newTResConvBN(rng, tresUnit{In: planes, Out: 4 * planes, Kernel: 1}),
 		DropPath: dpr,
 	}
 	nn.Fill(b.Conv3.BN.Weight, 0)
-	if se {
-		b.SE = newTResSE(rng, planes, max(planes*4/8, seMin))
+	if bs.SE {
+		b.SE = newTResSE(rng, planes, max(planes*4/8, bs.SEMin))
 	}
 	if stride != 1 || in != 4*planes {
-		b.Downsample = &TResNetDownsample{Pool: stride == 2, Unit: newTResConvBN(rng, in, 4*planes, 1, false, 0, false)}
+		b.Downsample = &TResNetDownsample{Pool: stride == 2, Unit: newTResConvBN(rng, tresUnit{In: in, Out: 4 * planes, Kernel: 1})}
 	}
 	return b
 }

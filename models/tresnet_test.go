@@ -89,11 +89,17 @@ func TestTResNetBlockGrad(t *testing.T) {
 		in   []int
 	}{
 		// stride 2: conv s1 + blur, SE, avg-pool + 1×1 shortcut
-		{"basic_s2", 2, func(rng *rand.Rand) nn.Layer { return newTResBasicBlock(rng, 3, 4, 2, true, 2, 0) }, []int{1, 3, 4, 6}},
+		{"basic_s2", 2, func(rng *rand.Rand) nn.Layer {
+			return newTResBasicBlock(rng, tresBlockShape{In: 3, Planes: 4, Stride: 2, SE: true, SEMin: 2})
+		}, []int{1, 3, 4, 6}},
 		// stride 2 with the SE on the mid channels
-		{"bottleneck_s2", 2, func(rng *rand.Rand) nn.Layer { return newTResBottleneck(rng, 4, 2, 2, true, 2, 0) }, []int{1, 4, 4, 4}},
+		{"bottleneck_s2", 2, func(rng *rand.Rand) nn.Layer {
+			return newTResBottleneck(rng, tresBlockShape{In: 4, Planes: 2, Stride: 2, SE: true, SEMin: 2})
+		}, []int{1, 4, 4, 4}},
 		// v2 layer1: stride 1, 1×1 shortcut (downsample.0), no SE
-		{"bottleneck_s1", 2, func(rng *rand.Rand) nn.Layer { return newTResBottleneck(rng, 3, 2, 1, false, 2, 0) }, []int{1, 3, 3, 3}},
+		{"bottleneck_s1", 2, func(rng *rand.Rand) nn.Layer {
+			return newTResBottleneck(rng, tresBlockShape{In: 3, Planes: 2, Stride: 1, SEMin: 2})
+		}, []int{1, 3, 3, 3}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
