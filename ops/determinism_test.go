@@ -41,7 +41,7 @@ func TestDepthwiseThreadIndependence(t *testing.T) {
 				out := make([]float32, n*C*ohw)
 				depthwiseForward(k, threads, g, n, x, w, bias, out)
 				dx, dw := append([]float32(nil), dx0...), append([]float32(nil), dw0...)
-				depthwiseBackward(k, threads, g, n, x, w, gout, dx, dw)
+				depthwiseBackward(k, threads, g, n, x, w, gout, dx, dw, false)
 				if threads == 1 {
 					out1, dx1, dw1 = out, dx, dw
 					continue
