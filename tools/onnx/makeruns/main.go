@@ -179,11 +179,17 @@ func makeRun(dir string, c config, size int) error {
 // imgDir is the images folder beside the runs folder of run dir.
 func imgDir(run string) string { return filepath.Join(filepath.Dir(filepath.Dir(run)), "images") }
 
-// readImages decodes the .bmp files of dir in name order.
-func readImages(dir string) ([]image.Image, error) {
-	paths, _ := filepath.Glob(filepath.Join(dir, "*.bmp"))
+// readImages decodes the .bmp (or, with -time, also .jpg and .png) files
+// of dir in name order.
+func readImages(dir string, exts ...string) ([]image.Image, error) {
+	var paths []string
+	for _, e := range append([]string{".bmp"}, exts...) {
+		p, _ := filepath.Glob(filepath.Join(dir, "*"+e))
+		paths = append(paths, p...)
+	}
+	sort.Strings(paths)
 	if len(paths) == 0 {
-		return nil, fmt.Errorf("no .bmp images in %s", dir)
+		return nil, fmt.Errorf("no images in %s", dir)
 	}
 	var imgs []image.Image
 	for _, p := range paths {
@@ -269,7 +275,7 @@ func timeInference(run, dir string, reps int) error {
 	if err != nil {
 		return err
 	}
-	imgs, err := readImages(dir)
+	imgs, err := readImages(dir, ".jpg", ".png")
 	if err != nil {
 		return err
 	}
