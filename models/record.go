@@ -302,7 +302,7 @@ func (r *recorder) tresUnit(name string, u *TResNetConvBN, x *ag.Tensor) *ag.Ten
 	return y
 }
 
-func (r *recorder) tresBlockParts(name string, b tresBlock, x *ag.Tensor) {
+func (r *recorder) tresBlockParts(name string, b stageBlock, x *ag.Tensor) {
 	var h *ag.Tensor
 	var se *TResNetSE
 	var ds *TResNetDownsample

@@ -180,13 +180,7 @@ func (m *ResNet) Features(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 		panic(fmt.Sprintf("models.ResNet %s: input %v, want [N, 3, H, W]", m.Config.Name, x.Shape))
 	}
 	x = m.BN1.ForwardAct(c, m.Conv1.Forward(c, x), ag.ActReLU, 0)
-	x = ag.MaxPool2d(x, resnetMaxPool)
-	for _, layer := range m.Layers {
-		for _, b := range layer {
-			x = b.Forward(c, x)
-		}
-	}
-	return x
+	return forwardStages(c, ag.MaxPool2d(x, resnetMaxPool), &m.Layers)
 }
 
 // Forward returns logits [N, classes], or the pooled features [N, 32B]
@@ -210,13 +204,8 @@ func (m *ResNet) MACs(h, w int) int64 {
 	n := m.Conv1.MACs(h, w)
 	h, w = m.Conv1.OutSize(h), m.Conv1.OutSize(w)
 	h, w = (h+2-3)/2+1, (w+2-3)/2+1 // max-pool 3×3 s2 p1
-	for _, layer := range m.Layers {
-		for _, b := range layer {
-			var k int64
-			k, h, w = b.MACs(h, w)
-			n += k
-		}
-	}
+	k, _, _ := stagesMACs(&m.Layers, h, w)
+	n += k
 	if m.FC != nil {
 		n += int64(m.FeatureChannels()) * int64(m.Config.NumClasses)
 	}
@@ -228,12 +217,7 @@ func (m *ResNet) MACs(h, w int) int64 {
 func (m *ResNet) Visit(prefix string, fn func(string, *ag.Tensor, nn.Kind)) {
 	m.Conv1.Visit(nn.Join(prefix, "conv1"), fn)
 	m.BN1.Visit(nn.Join(prefix, "bn1"), fn)
-	for li, layer := range m.Layers {
-		lp := nn.Join(prefix, "layer"+strconv.Itoa(li+1))
-		for j, b := range layer {
-			b.Visit(nn.Join(lp, strconv.Itoa(j)), fn)
-		}
-	}
+	visitStages(prefix, &m.Layers, fn)
 	if m.FC != nil {
 		m.FC.Visit(nn.Join(prefix, "fc"), fn)
 	}

@@ -3,7 +3,6 @@ package models
 import (
 	"fmt"
 	"math/rand/v2"
-	"strconv"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
 	"github.com/seed477ab429/multilabel/nn"
@@ -102,10 +101,10 @@ func (cfg *TResNetConfig) validate() error {
 // TResNet is the network; see the top of this file.
 type TResNet struct {
 	Config TResNetConfig
-	Conv1  *TResNetConvBN // body.conv1
-	Layers [4][]tresBlock // body.layer1..4
-	FC     *nn.Linear     // head.fc; nil without a classifier
-	feat   int            // channels of layer4's output
+	Conv1  *TResNetConvBN  // body.conv1
+	Layers [4][]stageBlock // body.layer1..4
+	FC     *nn.Linear      // head.fc; nil without a classifier
+	feat   int             // channels of layer4's output
 }
 
 // NewTResNet builds the named variant (see TResNetVariant) with timm's
@@ -176,13 +175,7 @@ func (m *TResNet) Features(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 	if len(x.Shape) != 4 || x.Shape[1] != 3 || x.Shape[2]%32 != 0 || x.Shape[3]%32 != 0 {
 		panic(fmt.Sprintf("models.TResNet %s: input %v, want [N, 3, H, W] with H and W divisible by 32", m.Config.Name, x.Shape))
 	}
-	x = m.Conv1.Forward(c, ag.SpaceToDepth(x, 4))
-	for _, layer := range m.Layers {
-		for _, b := range layer {
-			x = b.Forward(c, x)
-		}
-	}
-	return x
+	return forwardStages(c, m.Conv1.Forward(c, ag.SpaceToDepth(x, 4)), &m.Layers)
 }
 
 // Forward returns logits [N, classes], or the pooled features
@@ -208,13 +201,8 @@ func (m *TResNet) NumClasses() int { return m.Config.NumClasses }
 // (the blur as a depthwise 3×3, as docs/architectures.md's totals do).
 func (m *TResNet) MACs(h, w int) int64 {
 	n, h, w := m.Conv1.MACs(h/4, w/4)
-	for _, layer := range m.Layers {
-		for _, b := range layer {
-			var k int64
-			k, h, w = b.MACs(h, w)
-			n += k
-		}
-	}
+	k, _, _ := stagesMACs(&m.Layers, h, w)
+	n += k
 	if m.FC != nil {
 		n += int64(m.feat) * int64(m.Config.NumClasses)
 	}
@@ -226,12 +214,7 @@ func (m *TResNet) MACs(h, w int) int64 {
 func (m *TResNet) Visit(prefix string, fn func(string, *ag.Tensor, nn.Kind)) {
 	body := nn.Join(prefix, "body")
 	m.Conv1.Visit(nn.Join(body, "conv1"), fn)
-	for li, layer := range m.Layers {
-		lp := nn.Join(body, "layer"+strconv.Itoa(li+1))
-		for j, b := range layer {
-			b.Visit(nn.Join(lp, strconv.Itoa(j)), fn)
-		}
-	}
+	visitStages(body, &m.Layers, fn)
 	if m.FC != nil {
 		m.FC.Visit(nn.Join(prefix, "head.fc"), fn)
 	}

@@ -172,12 +172,6 @@ func newKaimingConv(rng *rand.Rand, in, out, k, stride int) *nn.Conv2d {
 	return c
 }
 
-// tresBlock is what a TResNet layer holds: a residual block with its MACs.
-type tresBlock interface {
-	nn.Layer
-	MACs(h, w int) (macs int64, oh, ow int)
-}
-
 // TResNetBasicBlock (expansion 1):
 //
 //	out = ConvBNAct_3×3(x; Cin→P, LeakyReLU 1e-3; stride 2 = conv s1 + blur)   conv1
