@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
 
 	"github.com/seed477ab429/multilabel/autograd"
@@ -371,16 +370,7 @@ func dictKeys(d *pyDict) string {
 // like "model/state_dict"); "" finds it (see LoadWeights). Names keep the
 // file's order.
 func LoadPth(path, key string) (*StateDict, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("nn: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("nn: %s: %w", path, err)
-	}
-	return readPth(f, st.Size(), path, key)
+	return readFile(path, func(r io.ReaderAt, size int64) (*StateDict, error) { return readPth(r, size, path, key) })
 }
 
 // readPth reads a torch.save zip of size bytes from r.

@@ -178,16 +178,7 @@ func clip(b []byte) string {
 
 // LoadSafetensors reads a safetensors file; names come back sorted.
 func LoadSafetensors(path string) (*StateDict, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("nn: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("nn: %s: %w", path, err)
-	}
-	return readSafetensors(f, st.Size(), path)
+	return readFile(path, func(r io.ReaderAt, size int64) (*StateDict, error) { return readSafetensors(r, size, path) })
 }
 
 // readSafetensors reads size bytes of safetensors from r; path names the

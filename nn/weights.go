@@ -158,6 +158,12 @@ const errLegacyPth = "legacy (pre-1.6, non-zip) torch.save format is not support
 // ({"state_dict": ...}, {"model": ...}) it finds the tensor dict as
 // LoadPth does with an empty key.
 func LoadWeights(path string) (*StateDict, error) {
+	return readFile(path, func(r io.ReaderAt, size int64) (*StateDict, error) { return ReadWeights(r, size, path) })
+}
+
+// readFile opens path and hands it, with its size, to read; errors name
+// the file.
+func readFile(path string, read func(r io.ReaderAt, size int64) (*StateDict, error)) (*StateDict, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("nn: %w", err)
@@ -167,7 +173,7 @@ func LoadWeights(path string) (*StateDict, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nn: %s: %w", path, err)
 	}
-	return ReadWeights(f, st.Size(), path)
+	return read(f, st.Size())
 }
 
 // ReadWeights is LoadWeights on size bytes read from r (an open file, a
