@@ -87,7 +87,7 @@ func (m *Model) forward(ctx context.Context, batch []image.Image, first int, num
 	}
 	// The parameters require no gradient, so the forward records no graph
 	// without ag.NoGrad (see the package doc on concurrency).
-	out := m.net.Forward(nn.Eval, ag.New(x, len(batch), 3, s, s))
+	out := m.network().Forward(nn.Eval, ag.New(x, len(batch), 3, s, s))
 	// The same float32 sigmoid as the metrics and the threshold tuning,
 	// so a score lands on the same side of its threshold here as there.
 	p := make([]float32, out.Numel())

@@ -36,6 +36,7 @@ import (
 
 	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/models"
+	"github.com/seed477ab429/multilabel/quant"
 )
 
 // Files of a run folder that Load reads.
@@ -60,6 +61,7 @@ type Model struct {
 	net        *models.Classifier
 	thresholds []float64 // per class
 	norm       data.Norm
+	int8       *quant.Model // set by WithInt8 (int8.go): the backbone runs in int8
 }
 
 // Label is one predicted class.

@@ -8,6 +8,7 @@
 //	multilabel info -model NAME -size S [-json]         parameters, GMACs, feature shape (info.go)
 //	multilabel verify -model NAME -weights REF          check a model against a PyTorch reference (verify.go)
 //	multilabel export -run RUN [-o FILE] [-format F]    the classifier as ONNX or safetensors (export.go)
+//	multilabel quantize -run RUN [-images N]            int8 calibration (int8.json) and its mAP cost (quantize.go)
 //
 // Usage errors (unknown subcommand, bad flags, unknown model) print one
 // line to stderr and exit with status 2; failures while running exit 1.

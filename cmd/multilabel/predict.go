@@ -35,6 +35,7 @@ func runPredict(args []string, stdout io.Writer) error {
 	fset := newFlags("predict", stdout)
 	runDir := fset.String("run", "", "run folder (written by multilabel train or examples/voc)")
 	asJSON := fset.Bool("json", false, "print one JSON object per image")
+	precision := fset.String("precision", "float32", "float32, or int8 (needs the run's int8.json: multilabel quantize)")
 	fset.Usage = func() {
 		fmt.Fprintln(fset.Output(), "usage: multilabel predict -run RUN [-json] image-or-folder...")
 		fset.PrintDefaults()
@@ -52,6 +53,9 @@ func runPredict(args []string, stdout io.Writer) error {
 	}
 	m, err := loadRun(*runDir)
 	if err != nil {
+		return err
+	}
+	if m, err = usePrecision(m, *runDir, *precision); err != nil {
 		return err
 	}
 	bad := 0

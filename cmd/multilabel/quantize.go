@@ -1,0 +1,266 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/seed477ab429/multilabel"
+	"github.com/seed477ab429/multilabel/data"
+	"github.com/seed477ab429/multilabel/metrics"
+	"github.com/seed477ab429/multilabel/ops"
+	"github.com/seed477ab429/multilabel/quant"
+	"github.com/seed477ab429/multilabel/recipe"
+	"github.com/seed477ab429/multilabel/train"
+)
+
+// quantize: post-training int8 quantization of a run (package quant).
+// BatchNorm folded, weights per output channel, activations per tensor
+// calibrated on a sample of training images; the calibration goes into
+// the run folder's int8.json, which predict -precision int8, eval
+// -precision int8 and multilabel.Model.Int8 read. Then, unless -test-split
+// none, it scores the test split in float32 and in int8 and prints the
+// accuracy cost and the speed of both.
+//
+//	multilabel quantize -run runs/voc-20261125-1912
+//	multilabel quantize -run RUN -data ~/data/VOCdevkit/VOC2007 -images 500
+func init() {
+	commands["quantize"] = command{summary: "int8 post-training quantization of a run: calibrate, write int8.json, measure the mAP cost (-json)", run: runQuantize}
+}
+
+// quantizeResult is the -json output (metrics as fractions).
+type quantizeResult struct {
+	Run         string  `json:"run"`
+	CalibData   string  `json:"calibration_data"`
+	CalibSplit  string  `json:"calibration_split,omitempty"`
+	CalibImages int     `json:"calibration_images"`
+	Layers      int     `json:"int8_layers"`
+	Kernel      string  `json:"int8_kernel"`
+	TestSplit   string  `json:"test_split,omitempty"`
+	TestImages  int     `json:"test_images,omitempty"`
+	Float32     *scores `json:"float32,omitempty"`
+	Int8        *scores `json:"int8,omitempty"`
+	Float32IPS  float64 `json:"float32_images_per_s,omitempty"`
+	Int8IPS     float64 `json:"int8_images_per_s,omitempty"`
+}
+
+func runQuantize(args []string, stdout io.Writer) error {
+	fs := newFlags("quantize", stdout)
+	runDir := fs.String("run", "", "run folder (written by multilabel train or examples/voc)")
+	dataPath := fs.String("data", "", "data set to calibrate on (default: the run's, from its config.json)")
+	split := fs.String("split", "", "split of a VOC folder to calibrate on (default: the run's training split)")
+	images := fs.Int("images", 300, "calibration images (a seeded random sample of the split)")
+	testSplit := fs.String("test-split", "", "split of a VOC folder scored in float32 and int8 to measure the cost (default: the run's test split); none skips it")
+	batch := fs.Int("batch", 32, "batch size")
+	workers := fs.Int("workers", 0, "image decoding goroutines (default GOMAXPROCS)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *images < 1 || *batch < 1 {
+		return usagef("-images %d and -batch %d: want at least 1", *images, *batch)
+	}
+	m, err := loadRun(*runDir)
+	if err != nil {
+		return err
+	}
+	qm, err := quant.New(m.Net())
+	if err != nil {
+		return err
+	}
+	conf := runConfig(*runDir)
+	if *dataPath == "" {
+		*dataPath = conf.Data
+		if *dataPath == "" {
+			return usagef("-data is required: the run's config.json names no data set")
+		}
+	}
+	st, err := os.Stat(*dataPath)
+	if err != nil {
+		return usagef("-data %s: %v", *dataPath, unwrapPath(err))
+	}
+	if st.IsDir() && *split == "" {
+		*split = conf.TrainSplit
+	}
+	ds, calSplit, err := openData(*dataPath, *split, "train", m.Spec().Classes)
+	if err != nil {
+		return err
+	}
+	sample := sampleItems(ds, *images)
+
+	// Calibrate: the folded float32 backbone over the sample, recording the
+	// input range of every convolution that will run in int8.
+	loader, err := recipe.EvalLoader(m.Spec(), sample, *batch, *workers)
+	if err != nil {
+		return err
+	}
+	bar := train.NewProgress(logOut, isTerminal(logOut), "calibrating", len(sample.Items), "images")
+	qm.Engine.BeginCalibration()
+	done := 0
+	for b, berr := range loader.Epoch(context.Background(), 0) {
+		if berr != nil {
+			bar.Done()
+			return userError(berr)
+		}
+		qm.Engine.Features(b.Images[:b.N*3*b.Size*b.Size], b.N, b.Size, b.Size)
+		done += b.N
+		b.Release()
+		bar.Update(done, done, "")
+	}
+	bar.Done()
+	cal, err := qm.Engine.EndCalibration()
+	if err != nil {
+		return err
+	}
+	if err := qm.Engine.Quantize(cal); err != nil {
+		return err
+	}
+	sum, err := quant.FileSHA256(filepath.Join(*runDir, multilabel.WeightsFile))
+	if err != nil {
+		return err
+	}
+	info := &quant.Info{Weights: multilabel.WeightsFile, WeightsSHA256: sum, Images: len(sample.Items), Data: *dataPath, Ranges: cal}
+	if calSplit != "" {
+		info.Data += " (" + calSplit + ")"
+	}
+	if err := quant.WriteInfo(*runDir, info); err != nil {
+		return err
+	}
+	res := quantizeResult{Run: *runDir, CalibData: *dataPath, CalibSplit: calSplit, CalibImages: len(sample.Items),
+		Layers: qm.Engine.Layers(), Kernel: ops.I8Kernel()}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "%s: %d convolutions quantized to int8, calibrated on %d images of %s; wrote %s\n",
+			*runDir, res.Layers, res.CalibImages, info.Data, filepath.Join(*runDir, quant.File))
+	}
+
+	// The cost: float32 and int8 scores of the test split.
+	if *testSplit == "" && st.IsDir() {
+		*testSplit = conf.TestSplit
+	}
+	if *testSplit != "none" {
+		if !ops.I8Available() {
+			fmt.Fprintln(logOut, "notice: this CPU has no AVX512_VNNI or AVX-VNNI: int8 would run through the pure-Go kernel; skipping the int8 evaluation")
+		} else {
+			tds, tsplit, err := openData(*dataPath, *testSplit, "test", m.Spec().Classes)
+			if err != nil {
+				return err
+			}
+			thr, err := evalThresholds(m, *runDir, "")
+			if err != nil {
+				return err
+			}
+			res.TestSplit, res.TestImages = tsplit, len(tds.Items)
+			score := func(net train.Model, name string) (*scores, float64, metrics.Result, *metrics.Result, error) {
+				loader, err := recipe.EvalLoader(m.Spec(), tds, *batch, *workers)
+				if err != nil {
+					return nil, 0, metrics.Result{}, nil, err
+				}
+				t0 := time.Now()
+				bar := train.NewProgress(logOut, isTerminal(logOut), "scoring "+name, len(tds.Items), "images")
+				set, err := recipe.Score(context.Background(), net, m.Spec().Scale, loader, func(d int) { bar.Update(d, d, "") })
+				bar.Done()
+				if err != nil {
+					return nil, 0, metrics.Result{}, nil, userError(err)
+				}
+				ips := float64(set.N) / time.Since(t0).Seconds()
+				at05, tuned, err := recipe.Evaluate(set, thr)
+				if err != nil {
+					return nil, 0, metrics.Result{}, nil, err
+				}
+				s := scoresOf(at05)
+				return &s, ips, at05, tuned, nil
+			}
+			var f05, q05 metrics.Result
+			var fTuned, qTuned *metrics.Result
+			if res.Float32, res.Float32IPS, f05, fTuned, err = score(m.Net(), "float32"); err != nil {
+				return err
+			}
+			if res.Int8, res.Int8IPS, q05, qTuned, err = score(qm, "int8"); err != nil {
+				return err
+			}
+			if !*asJSON {
+				fmt.Fprintf(stdout, "\n%s split, %d images (scoring speed includes image decoding):\n\n", tsplit, len(tds.Items))
+				fmt.Fprintf(stdout, "float32 (%.1f images/s)\n", res.Float32IPS)
+				fmt.Fprint(stdout, recipe.Table(f05, fTuned))
+				fmt.Fprintf(stdout, "\nint8, %s (%.1f images/s)\n", ops.I8Kernel(), res.Int8IPS)
+				fmt.Fprint(stdout, recipe.Table(q05, qTuned))
+				fmt.Fprintf(stdout, "\nmAP: float32 %.2f, int8 %.2f (%+.2f)\n", 100*f05.MAP, 100*q05.MAP, 100*(q05.MAP-f05.MAP))
+			}
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return nil
+}
+
+// runConf is what quantize reads from a run's config.json.
+type runConf struct {
+	Data       string `json:"data"`
+	TrainSplit string `json:"train_split"`
+	TestSplit  string `json:"test_split"`
+}
+
+// runConfig reads the run's config.json (zero values when it is absent or
+// unreadable: the flags then have to say).
+func runConfig(dir string) runConf {
+	var c runConf
+	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err == nil {
+		json.Unmarshal(raw, &c)
+	}
+	return c
+}
+
+// sampleItems returns n items of ds (all of them if it has fewer), a
+// seeded random sample kept in data set order.
+func sampleItems(ds *data.Dataset, n int) *data.Dataset {
+	out := &data.Dataset{Classes: ds.Classes}
+	if n >= len(ds.Items) {
+		out.Items = ds.Items
+		return out
+	}
+	pick := rand.New(rand.NewPCG(1, 13)).Perm(len(ds.Items))[:n]
+	keep := make([]bool, len(ds.Items))
+	for _, i := range pick {
+		keep[i] = true
+	}
+	for i, it := range ds.Items {
+		if keep[i] {
+			out.Items = append(out.Items, it)
+		}
+	}
+	return out
+}
+
+// usePrecision switches a loaded run to the -precision of predict: int8
+// (the run's int8.json); on a CPU without int8 instructions one notice
+// line, and float32.
+func usePrecision(m *multilabel.Model, runDir, precision string) (*multilabel.Model, error) {
+	switch precision {
+	case "float32":
+		return m, nil
+	case "int8":
+		q, err := m.WithInt8(runDir)
+		if errors.Is(err, multilabel.ErrNoInt8CPU) {
+			fmt.Fprintln(logOut, "notice: no AVX512_VNNI or AVX-VNNI on this CPU: running float32")
+			return m, nil
+		}
+		if errors.Is(err, quant.ErrNoCalibration) {
+			return nil, usagef("-precision int8: %s has no %s (run multilabel quantize -run %s first)", runDir, quant.File, runDir)
+		}
+		if err != nil {
+			return nil, usagef("-precision int8: %v", err)
+		}
+		return q, nil
+	}
+	return nil, usagef("-precision %q: want float32 or int8", precision)
+}
