@@ -31,6 +31,7 @@ var floors = map[string]int{
 	"augment":            4, // training augmentation
 	"metrics":            4, // mAP, threshold metrics, tuning
 	"synth":              4, // the built-in synthetic data set
+	"quant":              4, // int8 post-training quantization, inference engine
 	"train":              5, // the training loop
 	"onnx":               5, // ONNX import and export
 	"":                   6, // the inference API (package multilabel)
