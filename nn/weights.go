@@ -51,6 +51,15 @@ func (d DType) Size() int {
 // lose precision, as in tensor.float(). One loop per type: the switch is
 // outside the element loops.
 func decodeElements(dst []float32, src []byte, d DType, bigEndian bool) {
+	if d == F32 && !bigEndian {
+		// The common case, without the ByteOrder interface call per
+		// element (4x faster natively, more under WebAssembly, where a
+		// model's weights load in the page).
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
+		}
+		return
+	}
 	var bo binary.ByteOrder = binary.LittleEndian
 	if bigEndian {
 		bo = binary.BigEndian
