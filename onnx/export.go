@@ -32,8 +32,8 @@ const (
 // and the input normalization, written as metadata for whoever deploys the
 // file. Export reads the rest from the classifier's Spec.
 type Options struct {
-	Thresholds []float64 // per class; nil writes 0.5 for every class
-	Norm       *data.Norm
+	Thresholds []float64  // per class; nil writes 0.5 for every class
+	Norm       *data.Norm // nil: the spec's (data.ParseNorm)
 	// DocString describes the model (e.g. the run folder it came from).
 	DocString string
 }
@@ -76,12 +76,11 @@ func Export(net *models.Classifier, o Options) (*onnxpb.ModelProto, error) {
 	b.g.Input = []*onnxpb.ValueInfoProto{valueInfo(InputName, -1, 3, s, s)}
 	b.g.Output = []*onnxpb.ValueInfoProto{valueInfo(OutputName, -1, n)}
 
-	norm := data.NormHalf
-	if spec.Norm == "imagenet" {
-		norm = data.NormImageNet
-	}
+	var norm data.Norm
 	if o.Norm != nil {
 		norm = *o.Norm
+	} else if norm, err = data.ParseNorm(spec.Norm); err != nil {
+		return nil, fmt.Errorf("onnx: %w", err)
 	}
 	thr := o.Thresholds
 	if thr == nil {
