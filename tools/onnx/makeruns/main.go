@@ -61,9 +61,12 @@ func main() {
 	timeRun := flag.String("time", "", "time our inference of this run folder on -images instead")
 	images := flag.String("images", "", "with -time: folder of images")
 	reps := flag.Int("reps", 5, "with -time: timed repetitions per image")
+	featRun := flag.String("features", "", "print the backbone's pooled features of this run folder on -images (JSON) instead")
 	flag.Parse()
 	var err error
-	if *timeRun != "" {
+	if *featRun != "" {
+		err = features(*featRun, *images)
+	} else if *timeRun != "" {
 		err = timeInference(*timeRun, *images, *reps)
 	} else if *out == "" {
 		err = fmt.Errorf("-out is required")
@@ -265,6 +268,41 @@ func writeImages(dir string, size int) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// features prints {"images": [...], "features": [[...], ...]}: the
+// backbone's globally average-pooled features of each image (preprocessed
+// as multilabel.Model does), for the PyTorch round trip of
+// tools/onnx/roundtrip_torch.py.
+func features(run, dir string) error {
+	m, err := multilabel.Load(run)
+	if err != nil {
+		return err
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.bmp"))
+	sort.Strings(paths)
+	imgs, err := readImages(dir)
+	if err != nil {
+		return err
+	}
+	s := m.Size()
+	out := struct {
+		Images   []string    `json:"images"`
+		Features [][]float32 `json:"features"`
+	}{}
+	for i, img := range imgs {
+		x := data.Normalize(data.Resize(data.ToRGBA(img), s, s), m.Norm())
+		var f *ag.Tensor
+		ag.NoGrad(func() { f = ag.GlobalAvgPool2d(m.Net().Backbone.Features(nn.Eval, ag.New(x, 1, 3, s, s))) })
+		out.Images = append(out.Images, filepath.Base(paths[i]))
+		out.Features = append(out.Features, f.Data)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(b))
 	return nil
 }
 
