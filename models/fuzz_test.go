@@ -1,6 +1,8 @@
 package models
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -55,6 +57,40 @@ func FuzzSpec(f *testing.F) {
 		}
 		if m.Head == nil || m.Backbone == nil {
 			t.Fatal("Build returned a model without a head or backbone")
+		}
+	})
+}
+
+// FuzzGloVe fuzzes the label-vector file of -label-vectors (GloVe text:
+// "word v1 ... vD" per line) through ReadLabelEmbeddings: no panic, every
+// error one line naming the file, every accepted table one row of Dim
+// values per class.
+//
+//	go test ./models/ -run '^$' -fuzz '^FuzzGloVe$' -fuzztime 10m
+func FuzzGloVe(f *testing.F) {
+	for _, s := range []string{
+		"cat 0.1 0.2 0.3\ndog 1 2 3\ntraffic 0 0 1\nlight 1 0 0\n",
+		"traffic_light 1e-3 -2.5 3\ncat 1 2 3\nCat 3 2 1\ncat 9 9 9\nt 1 1 1\nshirt 2 2 2\n",
+		"a b c 1 2\ncat 1 2\n", "cat 1 x\n", "cat\n", "\n\n", "cat 1 2 3\ndog 1 2\n", "cat NaN Inf -Inf\n",
+	} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	classes := []string{"cat", "traffic light", "t-shirt"}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(dir, "vectors.txt")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		emb, dim, _, err := ReadLabelEmbeddings(p, classes)
+		if err != nil {
+			if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || !strings.Contains(msg, p) {
+				t.Fatalf("error %q", msg)
+			}
+			return
+		}
+		if dim <= 0 || len(emb) != len(classes)*dim {
+			t.Fatalf("%d values for %d classes of dim %d", len(emb), len(classes), dim)
 		}
 	})
 }
