@@ -74,6 +74,30 @@ func RecordActivations(b Backbone, x *ag.Tensor, names []string) (map[string]*ag
 	return r.got, nil
 }
 
+// recordStages runs h through the blocks of every stage, recording each
+// block's output as "<stage>.<j>" (and as "<stage>.<j><alias>" for each
+// alias), each stage's as "<stage>", and taking apart (parts) the blocks
+// that hold a wanted name. It returns the last output.
+func recordStages[B nn.Layer](r *recorder, h *ag.Tensor, stages [][]B, stageName func(int) string,
+	parts func(name string, b B, x *ag.Tensor), aliases []string) *ag.Tensor {
+	for i, stage := range stages {
+		sn := stageName(i)
+		for j, b := range stage {
+			name := sn + "." + strconv.Itoa(j)
+			if r.inside(name) {
+				parts(name, b, h)
+			}
+			h = b.Forward(nn.Eval, h)
+			r.rec(name, h)
+			for _, a := range aliases {
+				r.rec(name+a, h)
+			}
+		}
+		r.rec(sn, h)
+	}
+	return h
+}
+
 // recorder keeps the outputs of the wanted module names.
 type recorder struct {
 	want map[string]bool
@@ -106,18 +130,7 @@ func pool4(p *ag.Tensor) *ag.Tensor { return ag.Reshape(p, p.Shape[0], p.Shape[1
 func recordEffNetV2(m *EfficientNetV2, r *recorder, x *ag.Tensor) {
 	c := nn.Eval
 	h := r.convBNAct("features.0", m.Stem, x)
-	for i, st := range m.Stages {
-		stage := "features." + strconv.Itoa(i+1)
-		for j, b := range st {
-			name := stage + "." + strconv.Itoa(j)
-			if r.inside(name) {
-				r.effBlockParts(name, b, h)
-			}
-			h = b.Forward(c, h)
-			r.rec(name, h)
-		}
-		r.rec(stage, h)
-	}
+	h = recordStages(r, h, m.Stages, func(i int) string { return "features." + strconv.Itoa(i+1) }, r.effBlockParts, nil)
 	h = r.convBNAct("features."+strconv.Itoa(len(m.Stages)+1), m.Head, h)
 	r.rec("features", h)
 	p := ag.GlobalAvgPool2d(h) // avgpool + flatten: [N, C]
@@ -219,19 +232,8 @@ func recordResNet(m *ResNet, r *recorder, x *ag.Tensor) {
 	r.rec("relu", h)
 	h = ag.MaxPool2d(h, resnetMaxPool)
 	r.rec("maxpool", h)
-	for li, layer := range m.Layers {
-		lname := "layer" + strconv.Itoa(li+1)
-		for j, b := range layer {
-			name := lname + "." + strconv.Itoa(j)
-			if r.inside(name) {
-				r.resNetBlockParts(name, b, h)
-			}
-			h = b.Forward(c, h)
-			r.rec(name, h)
-			r.rec(name+".relu", h) // the shared ReLU's last call is the block output
-		}
-		r.rec(lname, h)
-	}
+	h = recordStages(r, h, m.Layers[:], func(i int) string { return "layer" + strconv.Itoa(i+1) }, r.resNetBlockParts,
+		[]string{".relu"}) // the shared ReLU's last call is the block output
 	p := ag.GlobalAvgPool2d(h)
 	r.rec("avgpool", pool4(p))
 	if m.FC != nil {
@@ -270,18 +272,7 @@ func recordTResNet(m *TResNet, r *recorder, x *ag.Tensor) {
 	h := ag.SpaceToDepth(x, 4)
 	r.rec("body.s2d", h)
 	h = r.tresUnit("body.conv1", m.Conv1, h)
-	for li, layer := range m.Layers {
-		lname := "body.layer" + strconv.Itoa(li+1)
-		for j, b := range layer {
-			name := lname + "." + strconv.Itoa(j)
-			if r.inside(name) {
-				r.tresBlockParts(name, b, h)
-			}
-			h = b.Forward(c, h)
-			r.rec(name, h)
-		}
-		r.rec(lname, h)
-	}
+	h = recordStages(r, h, m.Layers[:], func(i int) string { return "body.layer" + strconv.Itoa(i+1) }, r.tresBlockParts, nil)
 	r.rec("body", h)
 	if m.FC != nil {
 		r.rec("head.fc", m.FC.Forward(c, ag.GlobalAvgPool2d(h)))
