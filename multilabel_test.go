@@ -190,8 +190,9 @@ func TestConcurrentCallers(t *testing.T) {
 	}
 }
 
-// A batch gives each image the scores it gets alone (up to float32
-// rounding), across the BatchSize boundary, and ClassifyBatch the labels.
+// A batch gives each image the scores it gets alone, up to float32
+// rounding (some kernels pick their blocking by the batch size), across
+// the BatchSize boundary, and ClassifyBatch the labels above threshold.
 func TestBatchMatchesSingle(t *testing.T) {
 	m, _ := loadSmall(t, 32)
 	imgs := testImages(multilabel.BatchSize + 3)
@@ -212,7 +213,7 @@ func TestBatchMatchesSingle(t *testing.T) {
 			t.Fatal(err)
 		}
 		for j := range one[0] {
-			if d := one[0][j] - batch[i][j]; d > 1e-5 || d < -1e-5 {
+			if d := one[0][j] - batch[i][j]; d > 1e-6 || d < -1e-6 {
 				t.Errorf("image %d class %d: %v alone, %v in a batch", i, j, one[0][j], batch[i][j])
 			}
 		}
