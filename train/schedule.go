@@ -46,12 +46,17 @@ func (s *OneCycle) At(t int) (lr, momentum float64) {
 	end2 := float64(s.TotalSteps - 1)
 	step := float64(t)
 	var pct float64
-	if step <= end1 {
+	// With fewer than 1/PctStart steps phase 1 is empty (end1 <= 0, where
+	// PyTorch's OneCycleLR divides by zero): start at the peak.
+	if step <= end1 && end1 > 0 {
 		pct = step / end1
 		lr = cosAnneal(initial, s.MaxLR, pct)
 		momentum = cosAnneal(s.MaxMomentum, s.BaseMomentum, pct)
 	} else {
-		pct = (step - end1) / (end2 - end1)
+		pct = 1
+		if end2 > end1 {
+			pct = (step - end1) / (end2 - end1)
+		}
 		lr = cosAnneal(s.MaxLR, minLR, pct)
 		momentum = cosAnneal(s.BaseMomentum, s.MaxMomentum, pct)
 	}
