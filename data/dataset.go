@@ -23,6 +23,32 @@ type Dataset struct {
 
 	Skipped int // bad items left out (Options.SkipBad), each reported to Options.Warn
 	Dropped int // items left out by rule, not by error (COCO images without annotations)
+
+	// DroppedLabels counts, per class name, the labels left out because
+	// they are not in Options.Classes (Options.DropOthers).
+	DroppedLabels map[string]int
+}
+
+// countDropped records labels left out by DropOthers.
+func (d *Dataset) countDropped(names []string) {
+	for _, n := range names {
+		if d.DroppedLabels == nil {
+			d.DroppedLabels = map[string]int{}
+		}
+		d.DroppedLabels[n]++
+	}
+}
+
+// Background is the number of items without any positive label (images
+// with no object, kept as negatives for every class).
+func (d *Dataset) Background() int {
+	n := 0
+	for _, it := range d.Items {
+		if !slices.Contains(it.Labels, Positive) {
+			n++
+		}
+	}
+	return n
 }
 
 // Item is one image and its targets.
@@ -34,9 +60,16 @@ type Item struct {
 // Options are shared by every loader.
 type Options struct {
 	// Classes, when non-nil, fixes the class list and its order (the class
-	// index is the position here); a label outside it is an error. When nil,
-	// each loader uses the classes of the file, sorted as the reference does.
+	// index is the position here); a label outside it is an error, unless
+	// DropOthers. When nil, each loader uses the classes of the file: sorted
+	// as the reference does (VOC, CSV, COCO, the reference's JSON), or in the
+	// file's index order (YOLO).
 	Classes []string
+
+	// DropOthers leaves out labels that are not in Classes (counted in
+	// Dataset.DroppedLabels) instead of failing: Classes then picks a subset
+	// of the data set's classes.
+	DropOthers bool
 
 	// SkipBad leaves out bad items (a label not in the class list, a missing
 	// image, an unreadable annotation file) instead of failing: each one is
@@ -157,13 +190,19 @@ func (b *builder) add(path string, labels []int8, file string, line int) error {
 // positive). The error names the first unknown label.
 func (b *builder) labels(names []string) ([]int8, error) {
 	t := make([]int8, len(b.ds.Classes))
+	var dropped []string
 	for _, n := range names {
 		i, ok := b.index[n]
 		if !ok {
+			if b.opt.DropOthers {
+				dropped = append(dropped, n)
+				continue
+			}
 			return nil, fmt.Errorf("%w: %q", ErrUnknownLabel, n)
 		}
 		t[i] = Positive
 	}
+	b.ds.countDropped(dropped)
 	return t, nil
 }
 

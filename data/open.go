@@ -9,35 +9,91 @@ import (
 	"strings"
 )
 
-// Open loads a data set, choosing the reader from the path: a folder is
-// PASCAL VOC (split names the ImageSets/Main list), a .csv file is LoadCSV,
-// a .json file with "categories" is COCO and one with "classes" the
-// reference's format. split is ignored except for VOC.
-func Open(path, split string, opt Options) (*Dataset, error) {
+// Data set formats, as Format names them.
+const (
+	FormatVOC  = "voc"  // a folder with Annotations/ (LoadVOC)
+	FormatYOLO = "yolo" // a data.yaml, or a folder with one or with classes.txt (LoadYOLO)
+	FormatCSV  = "csv"  // LoadCSV
+	FormatCOCO = "coco" // a COCO instances .json (LoadCOCO)
+	FormatJSON = "json" // the reference's .json (LoadJSON)
+)
+
+// Format tells which reader Open uses for path: a folder with
+// Annotations/ (itself, VOC2007/ or VOCdevkit/VOC2007/) is VOC; a folder
+// with data.yaml, classes.txt or labels/classes.txt, or a .yaml/.yml file,
+// is YOLO; .csv is CSV; a .json with "categories" is COCO, one with
+// "classes" the reference's format.
+func Format(path string) (string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("data: %w", err)
+		return "", fmt.Errorf("data: %w", err)
 	}
 	if st.IsDir() {
-		return LoadVOC(path, split, VOCOptions{Options: opt})
+		if _, err := vocYearDir(path, ""); err == nil {
+			return FormatVOC, nil
+		}
+		if _, err := openYOLO(path); err == nil {
+			return FormatYOLO, nil
+		}
+		return "", fmt.Errorf("data: %s: not a data set folder (want Annotations/ for VOC, or data.yaml or classes.txt for YOLO)", path)
 	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
-		return LoadCSV(path, opt)
+		return FormatCSV, nil
+	case ".yaml", ".yml":
+		return FormatYOLO, nil
 	case ".json":
 		keys, err := jsonTopKeys(path)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		switch {
 		case keys["categories"]:
-			return LoadCOCO(path, COCOOptions{Options: opt})
+			return FormatCOCO, nil
 		case keys["classes"]:
-			return LoadJSON(path, opt)
+			return FormatJSON, nil
 		}
-		return nil, fmt.Errorf(`data: %s: JSON with neither "categories" (COCO) nor "classes" (reference format)`, path)
+		return "", fmt.Errorf(`data: %s: JSON with neither "categories" (COCO) nor "classes" (reference format)`, path)
 	}
-	return nil, fmt.Errorf("data: %s: unknown data set format (want a VOC folder, .csv or .json)", path)
+	return "", fmt.Errorf("data: %s: unknown data set format (want a VOC or YOLO folder, a data.yaml, .csv or .json)", path)
+}
+
+// Splits lists the named splits of a data set: VOC's ImageSets/Main
+// lists (VOCSplits), YOLO's data.yaml keys or images/ subfolders
+// (YOLOSplits); nil for a single-file format or an unsplit folder.
+func Splits(path string) ([]string, error) {
+	f, err := Format(path)
+	if err != nil {
+		return nil, err
+	}
+	switch f {
+	case FormatVOC:
+		return VOCSplits(path, "")
+	case FormatYOLO:
+		return YOLOSplits(path)
+	}
+	return nil, nil
+}
+
+// Open loads a data set, choosing the reader with Format. split names a
+// VOC ImageSets/Main list or a YOLO split ("" is every image of a folder);
+// it is ignored by the single-file formats.
+func Open(path, split string, opt Options) (*Dataset, error) {
+	f, err := Format(path)
+	if err != nil {
+		return nil, err
+	}
+	switch f {
+	case FormatVOC:
+		return LoadVOC(path, split, VOCOptions{Options: opt})
+	case FormatYOLO:
+		return LoadYOLO(path, split, opt)
+	case FormatCSV:
+		return LoadCSV(path, opt)
+	case FormatCOCO:
+		return LoadCOCO(path, COCOOptions{Options: opt})
+	}
+	return LoadJSON(path, opt)
 }
 
 // jsonTopKeys lists the keys of the top-level object without keeping the
