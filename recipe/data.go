@@ -2,8 +2,10 @@ package recipe
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -13,65 +15,189 @@ import (
 // splits are the three data sets of a run and how to name them.
 type splits struct {
 	train, val, test             *data.Dataset
-	trainName, valName, testName string
+	trainName, valName, testName string // for people: "train", "train (10% held out)", a file name
+	plan                         splitPlan
 }
 
 // holdoutFraction is the share of the training images kept aside for
-// validation when a non-VOC data set comes without a validation set.
+// validation when a data set comes without a validation set.
 const holdoutFraction = 0.1
 
-// loadSplits reads the training, validation and test sets of o.
+// holdoutSplit is the plan's name for the held-out tenth of the training
+// set.
+const holdoutSplit = "(held out)"
+
+// splitPlan says where each set of a run comes from: a split name of the
+// data folder (a VOC ImageSets list, a YOLO split), a path to a data set
+// of its own, "" for the whole of Data, or holdoutSplit.
+type splitPlan struct {
+	Train, Val, Test string
+	Note             string // why, when the default needs saying (the paper's protocol)
+}
+
+// planSplits fills the splits o leaves empty from what the data set has.
 //
-// For a VOC folder each split is an ImageSets/Main list of the same
-// folder. Otherwise the data set file is the training set, and ValSplit /
-// TestSplit name other files. Every set after the first is read with the
-// training set's classes, so the class index means the same everywhere.
-func loadSplits(o *Options, warn func(error)) (*splits, error) {
-	opt := data.Options{Classes: o.Classes, SkipBad: o.SkipBad, Warn: warn}
-	voc := isDir(o.Data)
-	if voc && opt.Classes == nil {
-		opt.Classes = vocClasses(o.Data, o.TrainSplit)
+//	VOC itself (trainval and test lists)   trainval / test / test: the paper's protocol
+//	a folder with train and val splits     train / val / test (or val when there is no test)
+//	a folder with trainval (VOC layout)    trainval / held-out tenth / test (or the held-out tenth)
+//	a folder without splits, or a file     everything / held-out tenth / the held-out tenth
+func planSplits(o *Options) (splitPlan, error) {
+	p := splitPlan{Train: o.TrainSplit, Val: o.ValSplit, Test: o.TestSplit}
+	format, err := data.Format(o.Data)
+	if err != nil {
+		return p, InputError{fmt.Errorf("-data %s: %w", o.Data, err)}
 	}
-	s := &splits{trainName: o.TrainSplit}
-	var err error
-	if s.train, err = OpenSplit(o.Data, o.TrainSplit, opt); err != nil {
+	named, err := data.Splits(o.Data)
+	if err != nil {
+		return p, InputError{fmt.Errorf("-data %s: %w", o.Data, err)}
+	}
+	has := func(s string) bool { return slices.Contains(named, s) }
+	val := ""
+	for _, v := range []string{"val", "valid", "validation"} {
+		if has(v) {
+			val = v
+			break
+		}
+	}
+	paper := format == data.FormatVOC && has("trainval") && has("test") && data.IsVOCItself(o.Data, "")
+	if p.Train == "" {
+		switch {
+		case paper:
+			p.Train = "trainval"
+		case has("train") && val != "":
+			p.Train = "train"
+		case has("trainval"):
+			p.Train = "trainval"
+		case has("train"):
+			p.Train = "train"
+		}
+	}
+	if p.Val == "" {
+		switch {
+		case paper && p.Train == "trainval":
+			p.Val = "test"
+			p.Note = "VOC itself: best epoch chosen on test, the paper's protocol (give -val to select on another split)"
+		case val != "" && p.Train != "trainval" && p.Train != val:
+			p.Val = val // trainval holds val: hold out instead
+		default:
+			p.Val = holdoutSplit
+		}
+	}
+	if p.Test == "" {
+		p.Test = p.Val
+		if has("test") && p.Train != "test" {
+			p.Test = "test"
+		}
+	}
+	return p, nil
+}
+
+// loadSplits reads the training, validation and test sets of o (see
+// planSplits). Every set after the first is read with the training set's
+// classes, so the class index means the same everywhere. Loading
+// messages (classes found, labels left out) go to out.
+func loadSplits(o *Options, warn func(error), out io.Writer) (*splits, error) {
+	if out == nil {
+		out = io.Discard
+	}
+	opt := data.Options{Classes: o.Classes, SkipBad: o.SkipBad, Warn: warn}
+	if o.ClassesFile != "" {
+		c, err := data.ReadClassList(o.ClassesFile)
+		if err != nil {
+			return nil, InputError{fmt.Errorf("-classes: %w", err)}
+		}
+		opt.Classes = c
+	}
+	opt.DropOthers = opt.Classes != nil // a given list picks a subset
+	plan, err := planSplits(o)
+	if err != nil {
 		return nil, err
 	}
-	if !voc {
-		s.trainName = filepath.Base(o.Data)
+	s := &splits{plan: plan}
+	if s.train, err = OpenSplit(o.Data, plan.Train, opt); err != nil {
+		return nil, err
+	}
+	s.trainName = nameOf(o.Data, plan.Train)
+	if opt.Classes == nil {
+		fmt.Fprintf(out, "classes: %d from the data (%s); written to the run folder's classes.txt\n", len(s.train.Classes), abbreviate(s.train.Classes, 12))
+	} else if len(s.train.DroppedLabels) > 0 {
+		fmt.Fprintf(out, "classes: %d given; labels of other classes left out: %s\n", len(opt.Classes), countsText(s.train.DroppedLabels))
+	}
+	if n := s.train.Background(); n > 0 {
+		fmt.Fprintf(out, "data: %d training images without any of the classes: negatives for all\n", n)
 	}
 	opt.Classes = s.train.Classes
-	if o.ValSplit == "" {
-		// No validation set: hold out a seeded tenth of the training images.
+	if plan.Val == holdoutSplit {
 		s.train, s.val = holdout(s.train, holdoutFraction, o.Seed)
 		s.trainName, s.valName = s.trainName+" (90%)", s.trainName+" (10% held out)"
 		if len(s.val.Items) == 0 || len(s.train.Items) == 0 {
 			return nil, inputf("-data %s: %d images, too few to hold out a validation set (give one)", o.Data, len(s.train.Items)+len(s.val.Items))
 		}
 	} else {
-		if s.val, err = OpenSplit(o.Data, o.ValSplit, opt); err != nil {
+		if s.val, err = OpenSplit(o.Data, plan.Val, opt); err != nil {
 			return nil, err
 		}
-		s.valName = o.ValSplit
+		s.valName = nameOf(o.Data, plan.Val)
 	}
 	s.test, s.testName = s.val, s.valName
-	if o.TestSplit != "" && o.TestSplit != o.ValSplit {
-		if s.test, err = OpenSplit(o.Data, o.TestSplit, opt); err != nil {
+	if plan.Test != plan.Val {
+		if s.test, err = OpenSplit(o.Data, plan.Test, opt); err != nil {
 			return nil, err
 		}
-		s.testName = o.TestSplit
+		s.testName = nameOf(o.Data, plan.Test)
+	}
+	if plan.Note != "" {
+		fmt.Fprintln(out, "splits:", plan.Note)
 	}
 	return s, nil
 }
 
-// OpenSplit reads one split of a data set. For a VOC folder root, split is
-// an ImageSets/Main list name, unless it looks like a path (it holds a
-// path separator or ends in .json or .csv): then it is a data set of its
-// own. For any other root, a non-empty split is always such a path, and ""
-// means root itself. Errors are InputErrors naming the path.
+// nameOf names a split for the log: the split, or the file's name.
+func nameOf(root, split string) string {
+	if split == "" {
+		return filepath.Base(root)
+	}
+	if isPath(split) {
+		return filepath.Base(split)
+	}
+	return split
+}
+
+func abbreviate(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:n], ", ") + fmt.Sprintf(", ... (%d more)", len(names)-n)
+}
+
+// countsText prints name ×count, most frequent first.
+func countsText(m map[string]int) string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(a, b int) bool {
+		if m[names[a]] != m[names[b]] {
+			return m[names[a]] > m[names[b]]
+		}
+		return names[a] < names[b]
+	})
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s ×%d", n, m[n]))
+	}
+	return abbreviate(parts, 8)
+}
+
+// OpenSplit reads one split of a data set. For a folder root (VOC or
+// YOLO) or a YOLO data.yaml, split is a split name, unless it looks like a path (it holds a
+// path separator or ends in .json, .csv, .yaml or .yml): then it is a data
+// set of its own; "" is every image of the folder. For a file root, a
+// non-empty split is always such a path, and "" means root itself. Errors
+// are InputErrors naming the path.
 func OpenSplit(root, split string, opt data.Options) (*data.Dataset, error) {
 	path := root
-	if split != "" && (!isDir(root) || isPath(split)) {
+	if split != "" && (!(isDir(root) || isYAML(root)) || isPath(split)) {
 		path, split = split, ""
 	}
 	ds, err := data.Open(path, split, opt)
@@ -84,7 +210,13 @@ func OpenSplit(root, split string, opt data.Options) (*data.Dataset, error) {
 	return ds, nil
 }
 
-// isPath tells a data set path from a VOC split name. Only the spelling
+// isYAML is a YOLO data.yaml given as the data set: it has named splits.
+func isYAML(p string) bool {
+	e := strings.ToLower(filepath.Ext(p))
+	return e == ".yaml" || e == ".yml"
+}
+
+// isPath tells a data set path from a split name. Only the spelling
 // decides, never what happens to exist in the working folder (a folder
 // named "test" there must not shadow VOC's test split).
 func isPath(s string) bool {
@@ -92,31 +224,10 @@ func isPath(s string) bool {
 		return true
 	}
 	switch strings.ToLower(filepath.Ext(s)) {
-	case ".json", ".csv":
+	case ".json", ".csv", ".yaml", ".yml":
 		return true
 	}
 	return false
-}
-
-// vocClasses lists the classes of a VOC folder from its per-class split
-// files, ImageSets/Main/<class>_<split>.txt, sorted (for the 20 VOC classes
-// that is data.VOCClasses). A VOC-format data set of other classes (the
-// built-in synthetic one, a user's own) is thus read without a class list;
-// nil when there are no such files (LoadVOC then uses the VOC classes).
-func vocClasses(root, split string) []string {
-	for _, d := range []string{root, filepath.Join(root, "VOC2007"), filepath.Join(root, "VOCdevkit", "VOC2007")} {
-		files, _ := filepath.Glob(filepath.Join(d, "ImageSets", "Main", "*_"+split+".txt"))
-		if len(files) == 0 {
-			continue
-		}
-		var classes []string
-		for _, f := range files {
-			classes = append(classes, strings.TrimSuffix(filepath.Base(f), "_"+split+".txt"))
-		}
-		sort.Strings(classes)
-		return classes
-	}
-	return nil
 }
 
 // holdout splits ds into (1-frac, frac) by a seeded shuffle.

@@ -21,15 +21,21 @@ type Options struct {
 	// Data is the data set: a VOC folder (VOCdevkit or VOC2007), a COCO
 	// instances JSON, the reference's JSON or a CSV (data.Open).
 	Data string
-	// TrainSplit, ValSplit and TestSplit pick the splits. For a VOC folder
-	// they are ImageSets/Main list names (default trainval / test / test:
-	// the paper's VOC protocol selects and reports on test); a value that is a file path (or any value for a
-	// non-VOC Data) is a data set of its own, read with the training
-	// classes. For a non-VOC Data without ValSplit, a seeded tenth of the
-	// training images is held out for validation. TestSplit "" is ValSplit.
+	// TrainSplit, ValSplit and TestSplit pick the splits: split names of a
+	// VOC or YOLO folder (ImageSets/Main lists, data.yaml keys), or paths
+	// of data sets of their own, read with the training classes. Left
+	// empty, they follow the data: VOC itself trainval / test / test (the
+	// paper's protocol selects and reports on test); a folder with train
+	// and val splits train / val / test (val without a test split); else
+	// the training split (trainval, or all images) with a seeded tenth held
+	// out for validation, which is also the test set when there is no test
+	// split.
 	TrainSplit, ValSplit, TestSplit string
-	// Classes fixes the class list and order (nil: the data set's own).
-	Classes []string
+	// Classes fixes the class list and order (nil: the data set's own);
+	// labels of other classes are left out. ClassesFile, when set, is read
+	// into Classes (one name a line, as a run's classes.txt).
+	Classes     []string
+	ClassesFile string
 	// DataName names the data in the report title (default Data).
 	DataName string
 	// SkipBad leaves out unreadable images and annotations with a warning.
@@ -78,9 +84,27 @@ func Defaults() Options {
 	}
 }
 
+// AddDataFlags registers the data flags that examples/voc and `multilabel
+// train` share on fs, writing into o: -data (described by dataUsage), the
+// splits -train, -val and -test, -classes and -skip-bad. The older
+// spellings -split (the command's) and -train-split, -val-split,
+// -test-split (the example's) still work, as deprecated aliases.
+func AddDataFlags(fs *flag.FlagSet, o *Options, dataUsage string) {
+	fs.StringVar(&o.Data, "data", o.Data, dataUsage)
+	fs.StringVar(&o.TrainSplit, "train", o.TrainSplit, "training set: a split of the -data folder (a VOC ImageSets/Main list, a YOLO split) or a data set file (default: train when there is a val split, else trainval or all images; trainval for VOC itself)")
+	fs.StringVar(&o.ValSplit, "val", o.ValSplit, "validation set, evaluated every epoch to keep the best weights: a split or a data set file (default: the val split; test for VOC itself, the paper's protocol; else a tenth of the training images held out)")
+	fs.StringVar(&o.TestSplit, "test", o.TestSplit, "set of the final report: a split or a data set file (default: the test split, else the validation set)")
+	fs.StringVar(&o.ClassesFile, "classes", o.ClassesFile, "class list file, one name a line (a run's classes.txt): fixes the order and picks a subset; labels of other classes are left out (default: the data set's classes)")
+	fs.BoolVar(&o.SkipBad, "skip-bad", o.SkipBad, "skip unreadable images and annotations with a warning (once per file) instead of stopping")
+	fs.StringVar(&o.TrainSplit, "split", o.TrainSplit, "deprecated: use -train")
+	fs.StringVar(&o.TrainSplit, "train-split", o.TrainSplit, "deprecated: use -train")
+	fs.StringVar(&o.ValSplit, "val-split", o.ValSplit, "deprecated: use -val")
+	fs.StringVar(&o.TestSplit, "test-split", o.TestSplit, "deprecated: use -test")
+}
+
 // AddFlags registers the model and recipe knobs on fs, writing into o
-// (whose current values are the defaults shown). Data and split flags are
-// the caller's, since they differ between the example and the command.
+// (whose current values are the defaults shown). The data flags are
+// AddDataFlags'.
 func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.Model, "model", o.Model, "backbone: "+strings.Join(models.BackboneNames(), ", "))
 	fs.StringVar(&o.Weights, "weights", o.Weights, "pretrained weights (.pth or .safetensors): a torchvision, timm or MIIL backbone, told apart by its tensor names, or a run's best.safetensors to fine-tune")
@@ -105,15 +129,16 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.BoolVar(&o.SAM, "sam", o.SAM, "use SAM (ρ 0.05); -paper turns it on")
 	fs.StringVar(&o.Optimizer, "optimizer", o.Optimizer, "sgd or adamw (default adamw; sgd with -paper)")
 	fs.StringVar(&o.Augment, "augment", o.Augment, "training augmentation: full (RandAugment, Cutout, flip, the reference's), flip, or none (default full)")
+	fs.BoolVar(&o.Quick, "quick", o.Quick, "a smoke test: 64 px, batch 16, 2 epochs (the example also makes its synthetic set tiny)")
 	fs.BoolVar(&o.Paper, "paper", o.Paper, "the paper's VOC recipe: 448 px, batch 84, 60 epochs, lr 0.005, SAM, EMA 0.9993, s 17, γ-/γ+ 2/1")
-	fs.BoolVar(&o.SkipBad, "skip-bad", o.SkipBad, "skip unreadable images and annotations with a warning instead of stopping")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
 	fs.IntVar(&o.DecoderEmbed, "decoder-embed", o.DecoderEmbed, "ML-Decoder width (default 768; 256 for the laptop default)")
 	fs.IntVar(&o.DecoderFFN, "decoder-ffn", o.DecoderFFN, "ML-Decoder FFN width (default 2048; 512 for the laptop default)")
 }
 
 // Resolve fills the knobs left 0 from the preset (laptop, Paper or
-// Quick), and the VOC split defaults when Data is a folder.
+// Quick). Splits left empty are chosen when the data is read, from what
+// the data set has (see TrainSplit).
 //
 //	           laptop  paper  quick
 //	size        128     448     64
@@ -182,17 +207,6 @@ func (o *Options) Resolve() {
 			o.DecoderFFN = 512
 		}
 	}
-	if isDir(o.Data) {
-		if o.TrainSplit == "" {
-			o.TrainSplit = "trainval"
-		}
-		if o.ValSplit == "" {
-			o.ValSplit = "test" // the paper selects on VOC 2007 test
-		}
-		if o.TestSplit == "" {
-			o.TestSplit = "test"
-		}
-	}
 	if o.Name == "" {
 		o.Name = "run"
 	}
@@ -224,6 +238,11 @@ func (o *Options) Check() error {
 	}
 	if o.Size < 32 || o.Batch < 1 || o.Epochs < 1 || !(o.LR > 0) {
 		return inputf("bad sizes: -size %d (min 32), -batch %d, -epochs %d, -lr %v", o.Size, o.Batch, o.Epochs, o.LR)
+	}
+	if o.ClassesFile != "" {
+		if _, err := os.Stat(o.ClassesFile); err != nil {
+			return inputf("-classes %s: %v", o.ClassesFile, statReason(err))
+		}
 	}
 	if o.Data != "" { // Run insists on one; a caller may fill it in later
 		if _, err := os.Stat(o.Data); err != nil {

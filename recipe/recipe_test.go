@@ -136,12 +136,12 @@ func TestOpenSplitVOC(t *testing.T) {
 			t.Fatalf("split %s: %v, want %d images", split, err, n)
 		}
 	}
-	// Without a class list, the classes come from the per-class split files.
+	// Without a class list, the classes come from the annotations.
 	o := Defaults()
 	o.Data, o.TrainSplit, o.ValSplit = root, "train", "val"
-	sp, err := loadSplits(&o, nil)
-	if err != nil || !slices.Equal(sp.train.Classes, synth.Classes()) || len(sp.test.Items) != 2 {
-		t.Fatalf("VOC splits without classes: %v", err)
+	sp, err := loadSplits(&o, nil, nil)
+	if err != nil || !slices.Equal(sp.train.Classes, synth.Classes()) || len(sp.val.Items) != 2 || len(sp.test.Items) != 3 {
+		t.Fatalf("VOC splits without classes: %v; classes %v, %d val, %d test", err, sp.train.Classes, len(sp.val.Items), len(sp.test.Items))
 	}
 	// A path beside a VOC folder is its own data set.
 	csv := writeCSV(t, dir, "extra", 4)
@@ -165,7 +165,7 @@ func TestLoadSplitsHoldout(t *testing.T) {
 	o := Defaults()
 	o.Data = writeCSV(t, dir, "all", 30)
 	o.Resolve()
-	sp, err := loadSplits(&o, nil)
+	sp, err := loadSplits(&o, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,23 +181,23 @@ func TestLoadSplitsHoldout(t *testing.T) {
 			t.Errorf("%s in both train and the held-out val", it.Path)
 		}
 	}
-	again, _ := loadSplits(&o, nil)
+	again, _ := loadSplits(&o, nil, nil)
 	if again.val.Items[0].Path != sp.val.Items[0].Path {
 		t.Error("holdout is not deterministic")
 	}
 	// A separate validation file keeps the training classes; a label the
 	// training set never saw is an error.
 	o.ValSplit = writeCSV(t, dir, "val", 4)
-	if sp, err = loadSplits(&o, nil); err != nil || len(sp.train.Items) != 30 || len(sp.val.Items) != 4 {
+	if sp, err = loadSplits(&o, nil, nil); err != nil || len(sp.train.Items) != 30 || len(sp.val.Items) != 4 {
 		t.Fatalf("separate val: %v", err)
 	}
 	os.WriteFile(o.ValSplit, []byte("val000.png,green\n"), 0o644)
-	if _, err := loadSplits(&o, nil); err == nil || !IsInputError(err) {
+	if _, err := loadSplits(&o, nil, nil); err == nil || !IsInputError(err) {
 		t.Errorf("unknown class in val: %v", err)
 	}
 	o.ValSplit = ""
 	o.Data = writeCSV(t, dir, "one", 1)
-	if _, err := loadSplits(&o, nil); err == nil || !strings.Contains(err.Error(), "too few") {
+	if _, err := loadSplits(&o, nil, nil); err == nil || !strings.Contains(err.Error(), "too few") {
 		t.Errorf("one image, no val: %v", err)
 	}
 }

@@ -104,7 +104,7 @@ func newRun(o Options) (*run, error) {
 
 // loadData reads the training, validation and test sets.
 func (r *run) loadData(context.Context) error {
-	sp, err := loadSplits(&r.o, r.warn.warn)
+	sp, err := loadSplits(&r.o, r.warn.warn, r.out)
 	if err != nil {
 		return err
 	}

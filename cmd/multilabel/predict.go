@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/seed477ab429/multilabel"
+	"github.com/seed477ab429/multilabel/data"
 )
 
 // predict: the labels of images above the run's tuned thresholds, with
@@ -26,10 +27,6 @@ import (
 func init() {
 	commands["predict"] = command{summary: "labels of images or folders of images above the run's thresholds (-json)", run: runPredict}
 }
-
-// imageExts are the file types a folder walk picks up (what
-// data.DecodeFile reads).
-var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp": true, ".tif": true, ".tiff": true, ".webp": true, ".gif": true}
 
 func runPredict(args []string, stdout io.Writer) error {
 	fset := newFlags("predict", stdout)
@@ -136,7 +133,7 @@ func imageFiles(inputs []string) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && imageExts[strings.ToLower(filepath.Ext(path))] {
+			if !d.IsDir() && data.IsImageFile(path) {
 				files = append(files, path)
 			}
 			return nil

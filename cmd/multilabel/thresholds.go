@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/seed477ab429/multilabel"
@@ -24,38 +22,22 @@ func init() {
 
 func runThresholds(args []string, stdout io.Writer) error {
 	fs := newFlags("thresholds", stdout)
-	runDir := fs.String("run", "", "run folder (written by multilabel train or examples/voc)")
-	dataPath := fs.String("data", "", "data set: a VOC folder, a COCO or reference-format .json, or a .csv")
-	split := fs.String("split", "", "split of a VOC folder (default: the run's training split, else train)")
-	batch := fs.Int("batch", 32, "batch size")
-	workers := fs.Int("workers", 0, "image decoding goroutines (default GOMAXPROCS)")
+	sf := addScoreFlags(fs, "split of a VOC or YOLO data set (default: the run's training split on its own data, else train, else trainval)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *batch < 1 {
-		return usagef("-batch %d: want at least 1", *batch)
-	}
-	m, err := loadRun(*runDir)
+	sc, err := sf.score(func(c runConfig, splits []string) string {
+		return splitOrDefault(c, *sf.data, c.TrainSplit, splits, "train", "trainval")
+	})
 	if err != nil {
 		return err
 	}
-	ds, splitName, err := openData(*dataPath, *split, trainSplitOf(*runDir), m.Classes())
-	if err != nil {
-		return err
-	}
-	set, err := scoreData(m, ds, *batch, *workers)
-	if err != nil {
-		return err
-	}
+	m, set := sc.model, sc.set
 	tuned := metrics.TuneThresholds(set, 0.5)
-	if err := recipe.WriteThresholds(*runDir, m.Classes(), tuned.T); err != nil {
+	if err := recipe.WriteThresholds(*sf.run, m.Classes(), tuned.T); err != nil {
 		return err
 	}
-	where := *dataPath
-	if splitName != "" {
-		where += " (" + splitName + ")"
-	}
-	fmt.Fprintf(stdout, "thresholds tuned on %s: %d images\n", where, set.N)
+	fmt.Fprintf(stdout, "thresholds tuned on %s: %d images\n", sc.where, set.N)
 	fmt.Fprintf(stdout, "%-16s %9s %6s\n", "class", "threshold", "F1")
 	for j, c := range m.Classes() {
 		if tuned.Fallback[j] {
@@ -64,19 +46,6 @@ func runThresholds(args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%-16s %9.4f %6.2f\n", c, tuned.T[j], 100*tuned.F1[j])
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*runDir, multilabel.ThresholdsFile))
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*sf.run, multilabel.ThresholdsFile))
 	return nil
-}
-
-// trainSplitOf reads the training split from the run's config.json
-// (written by the recipe), "train" when it has none.
-func trainSplitOf(runDir string) string {
-	var conf struct {
-		TrainSplit string `json:"train_split"`
-	}
-	raw, err := os.ReadFile(filepath.Join(runDir, "config.json"))
-	if err == nil && json.Unmarshal(raw, &conf) == nil && conf.TrainSplit != "" {
-		return conf.TrainSplit
-	}
-	return "train"
 }

@@ -17,11 +17,13 @@ import (
 //
 //	multilabel train -data ~/data/VOCdevkit/VOC2007 -model efficientnetv2_s \
 //	        -weights efficientnet_v2_s-dd5fe13b.pth -paper
+//	multilabel train -data BCCD                          # a VOC-layout folder with its own classes
+//	multilabel train -data datasets/coco8/data.yaml      # YOLO: train/val from data.yaml
 //	multilabel train -data coco/annotations/instances_train2017.json \
 //	        -val coco/annotations/instances_val2017.json -size 224
 //	multilabel train -data labels.csv -epochs 20        # a tenth held out for validation
 func init() {
-	commands["train"] = command{summary: "train on a data set (VOC folder, COCO or reference JSON, CSV) into a run folder", run: runTrain}
+	commands["train"] = command{summary: "train on a data set (VOC or YOLO folder, COCO or reference JSON, CSV) into a run folder", run: runTrain}
 }
 
 // logOut receives progress bars and status lines of the long-running
@@ -32,20 +34,17 @@ func runTrain(args []string, stdout io.Writer) error {
 	fs := newFlags("train", stdout)
 	o := recipe.Defaults()
 	o.Name = ""
-	fs.StringVar(&o.Data, "data", "", "data set: a VOC folder (VOCdevkit or VOC2007), a COCO instances .json, a reference-format .json or a .csv")
-	fs.StringVar(&o.TrainSplit, "split", "", "training split of a VOC folder (default trainval)")
-	fs.StringVar(&o.ValSplit, "val", "", "validation set, evaluated every epoch to keep the best weights: a VOC split name (default test, as the paper does) or a data set file; for a file -data, default: a tenth of it held out")
-	fs.StringVar(&o.TestSplit, "test", "", "set of the final report: a VOC split name (default test) or a data set file (default: the validation set)")
+	recipe.AddDataFlags(fs, &o, "data set: a VOC folder (Annotations/, any classes), a YOLO folder or data.yaml, a COCO instances .json, a reference-format .json or a .csv")
 	fs.StringVar(&o.Name, "name", "", "run folders are <out>/<name>-<time> (default: the data set's file or folder name)")
 	recipe.AddFlags(fs, &o)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if o.Data == "" {
-		return usagef("-data is required: a VOC folder, a COCO or reference-format .json, or a .csv")
+		return usagef("-data is required: a VOC or YOLO folder, a data.yaml, a COCO or reference-format .json, or a .csv")
 	}
-	if st, err := os.Stat(o.Data); err == nil && !st.IsDir() && o.TrainSplit != "" {
-		return usagef("-split %s: split names apply to VOC folders; %s is a file", o.TrainSplit, o.Data)
+	if st, err := os.Stat(o.Data); err == nil && !st.IsDir() && !isYAML(o.Data) && o.TrainSplit != "" {
+		return usagef("-train %s: split names apply to VOC and YOLO data sets; %s is a file", o.TrainSplit, o.Data)
 	}
 	if o.Name == "" {
 		o.Name = runName(o.Data)
@@ -63,9 +62,14 @@ func runTrain(args []string, stdout io.Writer) error {
 }
 
 // runName makes a run-folder prefix from a data set path:
-// ".../VOC2007" → "voc2007", "instances_train2017.json" → "instances_train2017".
+// ".../VOC2007" → "voc2007", "instances_train2017.json" → "instances_train2017",
+// "coco8/data.yaml" → "coco8".
 func runName(path string) string {
-	base := strings.TrimSuffix(filepath.Base(filepath.Clean(path)), filepath.Ext(path))
+	path = filepath.Clean(path)
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	if isYAML(path) && (base == "data" || base == "dataset") { // a YOLO data.yaml: its folder names the set
+		base = filepath.Base(filepath.Dir(path))
+	}
 	var b strings.Builder
 	for _, r := range strings.ToLower(base) {
 		switch {
@@ -79,6 +83,12 @@ func runName(path string) string {
 		return "run"
 	}
 	return b.String()
+}
+
+// isYAML is a YOLO data.yaml, which has named splits.
+func isYAML(p string) bool {
+	e := strings.ToLower(filepath.Ext(p))
+	return e == ".yaml" || e == ".yml"
 }
 
 // userError turns the recipe's InputErrors (the user's paths and knobs)

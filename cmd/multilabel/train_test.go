@@ -291,11 +291,11 @@ func TestUsageErrorsNoRun(t *testing.T) {
 	wantUsage(t, "flag provided but not defined", "train", "-data", dir, "-nosuch")
 	wantUsage(t, "no such file", "train", "-data", filepath.Join(dir, "nowhere"))
 	wantUsage(t, "unknown data set format", "train", "-data", txt)
-	wantUsage(t, "no Annotations", "train", "-data", dir)
+	wantUsage(t, "not a data set folder", "train", "-data", dir)
 	wantUsage(t, "-model", "train", "-data", dir, "-model", "resnet9000")
 	wantUsage(t, "-head", "train", "-data", dir, "-head", "mlp")
 	wantUsage(t, "-weights", "train", "-data", dir, "-weights", filepath.Join(dir, "none.pth"))
-	wantUsage(t, "-split", "train", "-data", csv, "-split", "val")
+	wantUsage(t, "-train val: split names", "train", "-data", csv, "-split", "val") // the deprecated alias of -train
 	wantUsage(t, "-run is required", "eval", "-data", dir)
 	wantUsage(t, "not a run folder", "eval", "-run", dir, "-data", dir)
 	wantUsage(t, "not a run folder", "thresholds", "-run", dir, "-data", dir)

@@ -10,24 +10,20 @@ import (
 )
 
 // options are the command-line settings: the recipe's knobs plus what
-// only the example has (the synthetic data set's size).
+// only the example has (the synthetic data set's size; -quick also makes
+// it tiny).
 type options struct {
 	recipe.Options
-	quick                 bool
 	synthTrain, synthTest int
 }
 
 func parseFlags(args []string) (*options, error) {
 	o := &options{Options: recipe.Defaults()}
-	o.Name, o.TestSplit = "voc", "test"
+	o.Name = "voc"
 	fs := flag.NewFlagSet("voc", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.Data, "data", "", "a VOCdevkit or VOC2007 folder; empty: the built-in synthetic data set")
-	fs.StringVar(&o.TrainSplit, "train-split", "", "training split (default: train for synthetic data, trainval for VOC)")
-	fs.StringVar(&o.ValSplit, "val-split", "", "split evaluated every epoch to pick the best model (default: val for synthetic data, test for VOC as the paper does)")
-	fs.StringVar(&o.TestSplit, "test-split", o.TestSplit, "split of the final report")
+	recipe.AddDataFlags(fs, &o.Options, "data set: a VOC folder (VOCdevkit, VOC2007, or any Annotations/ folder), a YOLO folder or data.yaml, a COCO or reference .json, or a .csv; empty: the built-in synthetic data set")
 	recipe.AddFlags(fs, &o.Options)
-	fs.BoolVar(&o.quick, "quick", false, "a smoke test: a tiny synthetic set, 2 epochs, under a minute")
 	fs.IntVar(&o.synthTrain, "synth-train", 0, "synthetic training images (default 2400)")
 	fs.IntVar(&o.synthTest, "synth-test", 0, "synthetic test images (default 600)")
 	fs.Usage = func() {}
@@ -50,12 +46,11 @@ func parseFlags(args []string) (*options, error) {
 
 // defaults fills the synthetic data set's defaults, then the recipe's.
 func (o *options) defaults() {
-	o.Quick = o.quick
 	if o.synthTrain == 0 {
-		o.synthTrain = map[bool]int{true: 160, false: 2400}[o.quick && !o.Paper]
+		o.synthTrain = map[bool]int{true: 160, false: 2400}[o.Quick && !o.Paper]
 	}
 	if o.synthTest == 0 {
-		o.synthTest = map[bool]int{true: 64, false: 600}[o.quick && !o.Paper]
+		o.synthTest = map[bool]int{true: 64, false: 600}[o.Quick && !o.Paper]
 	}
 	if o.Data == "" {
 		// The synthetic set has its own val split; VOC's defaults
@@ -80,11 +75,4 @@ func (o *options) defaults() {
 	o.Resolve()
 }
 
-func (o *options) check() error {
-	if o.Data != "" {
-		if st, err := os.Stat(o.Data); err != nil || !st.IsDir() {
-			return fmt.Errorf("-data %s: not a folder", o.Data)
-		}
-	}
-	return o.Check()
-}
+func (o *options) check() error { return o.Check() }

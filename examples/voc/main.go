@@ -73,7 +73,7 @@ func run(ctx context.Context, o *options) error {
 func synthetic(o *options) (string, error) {
 	out := o.Log
 	cfg := synth.Config{Seed: 1, Size: 160, Train: o.synthTrain, Val: o.synthTest / 2, Test: o.synthTest}
-	if o.quick {
+	if o.Quick {
 		cfg.Size = 96
 	}
 	fmt.Fprintf(out, "data: built-in synthetic VOC-format set (%d train / %d val / %d test images, %d classes)\n",
