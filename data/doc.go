@@ -33,4 +33,4 @@
 // the package stays low in the import graph.
 package data
 
-//go:generate go run ./internal/genfixtures -out testdata
+//go:generate go run ../tools/genfixtures -out testdata

@@ -9,7 +9,7 @@ import (
 )
 
 // The custom-class VOC fixture and the YOLO fixture (data/testdata, made
-// by data/internal/genfixtures) go through train, eval and predict with
+// by tools/genfixtures) go through train, eval and predict with
 // their own classes, splits and run-folder names.
 func TestFixturesTrainEvalPredict(t *testing.T) {
 	quiet(t)

@@ -15,7 +15,7 @@
 // given label sets), so a model can learn them; everything is
 // deterministic, and running this again rewrites identical files:
 //
-//	go generate ./data        (or: go run ./data/internal/genfixtures)
+//	go generate ./data     (runs: go run ./tools/genfixtures -out data/testdata)
 package main
 
 import (
@@ -185,7 +185,7 @@ func writeYOLO(dir, voc string, splits map[string][]string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
-	yaml := "# Ultralytics YOLO layout, written by go run ./data/internal/genfixtures\n" +
+	yaml := "# Ultralytics YOLO layout, written by go run ./tools/genfixtures -out data/testdata\n" +
 		"path: .\ntrain: images/train\nval: images/val\ntest: images/test  # optional\n\nnc: 4\nnames:\n"
 	for i, n := range yoloNames {
 		yaml += fmt.Sprintf("  %d: %s\n", i, n)
