@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -74,21 +73,16 @@ func runQuantize(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	conf := runConfig(*runDir)
+	conf := readRunConfig(*runDir)
 	if *dataPath == "" {
 		*dataPath = conf.Data
 		if *dataPath == "" {
 			return usagef("-data is required: the run's config.json names no data set")
 		}
 	}
-	st, err := os.Stat(*dataPath)
-	if err != nil {
-		return usagef("-data %s: %v", *dataPath, unwrapPath(err))
-	}
-	if st.IsDir() && *split == "" {
-		*split = conf.TrainSplit
-	}
-	ds, calSplit, err := openData(*dataPath, *split, "train", m.Spec().Classes)
+	ds, calSplit, err := openData(*dataPath, *split, conf, func(c runConfig, splits []string) string {
+		return splitOrDefault(c, *dataPath, c.TrainSplit, splits, "train", "trainval")
+	}, m.Classes())
 	if err != nil {
 		return err
 	}
@@ -140,14 +134,13 @@ func runQuantize(args []string, stdout io.Writer) error {
 	}
 
 	// The cost: float32 and int8 scores of the test split.
-	if *testSplit == "" && st.IsDir() {
-		*testSplit = conf.TestSplit
-	}
 	if *testSplit != "none" {
 		if !ops.I8Available() {
 			fmt.Fprintln(logOut, "notice: this CPU has no AVX512_VNNI or AVX-VNNI: int8 would run through the pure-Go kernel; skipping the int8 evaluation")
 		} else {
-			tds, tsplit, err := openData(*dataPath, *testSplit, "test", m.Spec().Classes)
+			tds, tsplit, err := openData(*dataPath, *testSplit, conf, func(c runConfig, splits []string) string {
+				return splitOrDefault(c, *dataPath, c.TestSplit, splits, "test", "val", "valid")
+			}, m.Classes())
 			if err != nil {
 				return err
 			}
@@ -200,24 +193,6 @@ func runQuantize(args []string, stdout io.Writer) error {
 		return enc.Encode(res)
 	}
 	return nil
-}
-
-// runConf is what quantize reads from a run's config.json.
-type runConf struct {
-	Data       string `json:"data"`
-	TrainSplit string `json:"train_split"`
-	TestSplit  string `json:"test_split"`
-}
-
-// runConfig reads the run's config.json (zero values when it is absent or
-// unreadable: the flags then have to say).
-func runConfig(dir string) runConf {
-	var c runConf
-	raw, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err == nil {
-		json.Unmarshal(raw, &c)
-	}
-	return c
 }
 
 // sampleItems returns n items of ds (all of them if it has fewer), a
