@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/seed477ab429/multilabel/onnx/onnxpb"
@@ -152,4 +153,52 @@ func floats(t *onnxpb.TensorProto) []float32 {
 		return out
 	}
 	return t.FloatData
+}
+
+func TestExportErrors(t *testing.T) {
+	net := tinyCases()[9].make(t) // tresnet_pool
+	net.Spec.Size = 48
+	if _, err := Export(net, Options{}); err == nil || !strings.Contains(err.Error(), "divisible by 32") {
+		t.Errorf("TResNet at 48: %v", err)
+	}
+	net.Spec.Size = 64
+	if _, err := Export(net, Options{Thresholds: []float64{0.5}}); err == nil || !strings.Contains(err.Error(), "1 thresholds for 5 classes") {
+		t.Errorf("thresholds: %v", err)
+	}
+	net.Spec.Norm = "bogus"
+	if _, err := Export(net, Options{}); err == nil {
+		t.Errorf("unknown normalization: no error")
+	}
+	if _, err := Unmarshal([]byte{0xff, 0xff, 0xff}, "x.onnx"); err == nil || !strings.Contains(err.Error(), "x.onnx is not an ONNX model") {
+		t.Errorf("garbage: %v", err)
+	}
+	if _, err := Unmarshal(nil, "empty.onnx"); err == nil || !strings.Contains(err.Error(), "no graph") {
+		t.Errorf("empty: %v", err)
+	}
+}
+
+// TestWriteFile: the file is complete, readable by others, and no
+// temporary file is left beside it.
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	m, err := Export(tinyCases()[8].make(t), Options{}) // resnet_pool_max
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "m.onnx")
+	if err := WriteFile(path, m); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadFile(path)
+	if err != nil || !proto.Equal(back, m) {
+		t.Fatalf("read back: %v", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	st, _ := os.Stat(path)
+	if len(entries) != 1 || st.Mode().Perm() != 0o644 {
+		t.Errorf("folder holds %d entries, mode %v", len(entries), st.Mode())
+	}
+	if err := WriteFile(filepath.Join(dir, "no", "such", "dir.onnx"), m); err == nil {
+		t.Error("writing into a missing folder: no error")
+	}
 }
