@@ -83,11 +83,43 @@ var avx2Vec = vecKernels{
 	scaleShiftLeakyGrad: scaleShiftLeakyGradAVX2,
 }
 
+// AVX-512 (F + DQ) twins (vecmath_avx512_amd64.s) of the compute-bound
+// kernels, the SiLU family; every element gets the AVX2 kernel's
+// operations, so both give the same bits.
+
+//go:noescape
+func siluAVX512(y, x []float32)
+
+//go:noescape
+func siluGradToAVX512(gx, g, x []float32)
+
+//go:noescape
+func scaleShiftSiLUAVX512(y, x []float32, a, b float32)
+
+//go:noescape
+func scaleShiftSiLUGradAVX512(gz, g, x []float32, a, b, c float32) (sg, sgx float32)
+
+// avx512Vec is avx2Vec with the AVX-512 kernels in place; the others are
+// bound by memory, where 16 lanes would gain nothing.
+var avx512Vec = func() vecKernels {
+	k := avx2Vec
+	k.name = "avx512"
+	k.silu = siluAVX512
+	k.siluGradTo = siluGradToAVX512
+	k.scaleShiftSiLU = scaleShiftSiLUAVX512
+	k.scaleShiftSiLUGrad = scaleShiftSiLUGradAVX512
+	return k
+}()
+
 // asmVecKernels lists the assembly implementations this CPU and OS support
 // (x/sys/cpu checks the XSAVE state too), best first.
 func asmVecKernels() []vecKernels {
 	var ks []vecKernels
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+	avx2 := cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	if avx2 && cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ && cpu.X86.HasBMI2 {
+		ks = append(ks, avx512Vec)
+	}
+	if avx2 {
 		ks = append(ks, avx2Vec)
 	}
 	return ks

@@ -88,6 +88,9 @@ func BenchmarkVecMath(b *testing.B) {
 		run("SigmoidGrad/"+k.name, func() { k.sigmoidGrad(y, g, x) })
 		run("MulAdd/"+k.name, func() { k.mulAdd(y, g, x) })
 		run("ScaleShift/"+k.name, func() { k.scaleShift(y, x, 1.5, 0.25) })
+		run("ScaleShiftSiLU/"+k.name, func() { k.scaleShiftSiLU(y, x, 1.5, 0.25) })
+		run("ScaleShiftSiLUGrad/"+k.name, func() { a, b := k.scaleShiftSiLUGrad(y, g, x, 1.5, 0.25, 0.5); sink += a + b })
+		run("ScaleShiftLeakyGrad/"+k.name, func() { a, b := k.scaleShiftLeakyGrad(y, g, x, 1.5, 0.25, 0.01, 0.5); sink += a + b })
 	}
 	run("GELU/float64", func() {
 		for i, v := range x {

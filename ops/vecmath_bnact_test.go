@@ -166,3 +166,42 @@ func TestScaleShiftActPositionIndependent(t *testing.T) {
 		}
 	}
 }
+
+// Every assembly implementation computes the same bits (AVX2 and AVX-512
+// run the same operations per element and the same lane layout in the
+// sums), so a result does not depend on which of them the machine has.
+func TestAsmVecKernelsAgreeBitForBit(t *testing.T) {
+	ks := asmVecKernels()
+	if len(ks) < 2 {
+		t.Skipf("%d assembly implementations on this CPU", len(ks))
+	}
+	rng := rand.New(rand.NewPCG(31, 4))
+	same := func(what string, n int, a, b []float32) {
+		t.Helper()
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) && !(a[i] != a[i] && b[i] != b[i]) {
+				t.Fatalf("%s n=%d element %d: %s %v, %s %v", what, n, i, ks[0].name, a[i], ks[1].name, b[i])
+			}
+		}
+	}
+	for _, n := range statLengths() {
+		x := bnActInputs(rng, n, 0)
+		g := bnActInputs(rng, n, 0)
+		a, b, c := float32(rng.NormFloat64()), float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		var out [2][4][]float32
+		var sums [2][2]float32
+		for j, k := range ks[:2] {
+			for o := range out[j] {
+				out[j][o] = make([]float32, n)
+			}
+			k.silu(out[j][0], x)
+			k.siluGradTo(out[j][1], g, x)
+			k.scaleShiftSiLU(out[j][2], x, a, b)
+			sums[j][0], sums[j][1] = k.scaleShiftSiLUGrad(out[j][3], g, x, a, b, c)
+		}
+		for o, name := range []string{"SiLU", "SiLUGradTo", "ScaleShiftSiLU", "ScaleShiftSiLUGrad"} {
+			same(name, n, out[0][o], out[1][o])
+		}
+		same("ScaleShiftSiLUGrad sums", n, sums[0][:], sums[1][:])
+	}
+}
