@@ -26,7 +26,16 @@ func dwSplit2AVX512(even, odd, src []float32, n int)
 //go:noescape
 func dw3x3AVX512(dst []float32, dstStride, rows, n int, src []float32, srcStride int, cols *[3]int, w *[9]float32, bias float32, acc int)
 
-var avx512DW = dwKernels{name: "avx512", taps: dwTapsAVX512, dot: dwDotAVX512, copyRows: dwCopyRowsAVX512, split2: dwSplit2AVX512, taps3x3: dw3x3AVX512}
+// The flat small-plane kernels (depthwise_flat_amd64.s).
+//
+//go:noescape
+func dwFlat3x3AVX512(out, x []float32, n, cstride, hw, w int, masks []uint16, wt *[9]float32, bias float32, acc int)
+
+//go:noescape
+func dwFlatDot3x3AVX512(dw *[9]float32, g, x []float32, n, cstride, hw, w int, masks []uint16)
+
+var avx512DW = dwKernels{name: "avx512", taps: dwTapsAVX512, dot: dwDotAVX512, copyRows: dwCopyRowsAVX512, split2: dwSplit2AVX512, taps3x3: dw3x3AVX512,
+	flat3x3: dwFlat3x3AVX512, flatDot3x3: dwFlatDot3x3AVX512}
 
 func asmDWKernels() *dwKernels {
 	if cpu.X86.HasAVX512F && cpu.X86.HasBMI2 {

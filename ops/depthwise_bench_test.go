@@ -10,7 +10,8 @@ import (
 // forward + both gradients ("fwdbwd"), for the dispatched kernels ("fast"),
 // the pure-Go kernels ("go") and the previous per-plane loops ("plane",
 // DepthwiseConv2d/DepthwiseConv2dBackward spread over channels as autograd
-// did), so ratios come from one run:
+// did), and the dispatched kernels without the flat small-plane path
+// ("noflat"), so ratios come from one run:
 //
 //	go test ./ops/ -run '^$' -bench Depthwise -benchtime 20x
 //	GOMAXPROCS=1 go test ./ops/ -run '^$' -bench Depthwise -benchtime 20x
@@ -22,6 +23,14 @@ func BenchmarkDepthwise(b *testing.B) {
 	}{
 		{"8x256x28x28_k3s1", 8, dwGeom(256, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1)},
 		{"8x96x56x56_k5s2", 8, dwGeom(96, 56, 56, 5, 5, 2, 2, 2, 2, 2, 2, 1, 1)},
+		// efficientnetv2_t at 128 px, batch 32: the small planes of its
+		// MBConv stages.
+		{"32x192x16x16_k3s2", 32, dwGeom(192, 16, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1)},
+		{"32x672x8x8_k3s1", 32, dwGeom(672, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1)},
+		{"32x1152x4x4_k3s1", 32, dwGeom(1152, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1)},
+		// EfficientNetV2-S at 224 px, batch 8: stages 5 and 6.
+		{"8x960x14x14_k3s1", 8, dwGeom(960, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1)},
+		{"8x1536x7x7_k3s1", 8, dwGeom(1536, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1)},
 	}
 	impls := []struct {
 		name string
@@ -35,6 +44,15 @@ func BenchmarkDepthwise(b *testing.B) {
 			depthwiseBackward(&goDW, Threads(), g, n, x, w, gout, dx, dw, false)
 		}},
 		{"plane", planeForward, planeBackward},
+		{"noflat", func(g ConvGeom, n int, x, w, bias, out []float32) {
+			k := *dwActive
+			k.flat3x3, k.flatDot3x3 = nil, nil
+			depthwiseForward(&k, Threads(), g, n, x, w, bias, out)
+		}, func(g ConvGeom, n int, x, w, gout, dx, dw []float32) {
+			k := *dwActive
+			k.flat3x3, k.flatDot3x3 = nil, nil
+			depthwiseBackward(&k, Threads(), g, n, x, w, gout, dx, dw, false)
+		}},
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, s := range shapes {

@@ -27,9 +27,14 @@ type dwKernels struct {
 	// multiple of 4: offs[a*3+b] = a*srcStride + cols[b]. The assembly
 	// loads each input row once for up to three output rows.
 	taps3x3 func(dst []float32, dstStride, rows, n int, src []float32, srcStride int, cols *[3]int, w *[9]float32, bias float32, acc int)
+	// flat3x3 and flatDot3x3: the small-plane 3x3 path of depthwise_flat.go,
+	// a whole channel of n planes (cstride apart) per call.
+	flat3x3    func(out, x []float32, n, cstride, hw, w int, masks []uint16, wt *[9]float32, bias float32, acc int)
+	flatDot3x3 func(dw *[9]float32, g, x []float32, n, cstride, hw, w int, masks []uint16)
 }
 
-var goDW = dwKernels{name: "go", taps: dwTapsGo, dot: dwDotGo, copyRows: dwCopyRowsGo, split2: dwSplit2Go, taps3x3: dw3x3Go}
+var goDW = dwKernels{name: "go", taps: dwTapsGo, dot: dwDotGo, copyRows: dwCopyRowsGo, split2: dwSplit2Go, taps3x3: dw3x3Go,
+	flat3x3: dwFlat3x3Go, flatDot3x3: dwFlatDot3x3Go}
 
 // dwActive is the kernel pair the exported depthwise ops use.
 var dwActive = pickDW()

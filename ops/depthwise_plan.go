@@ -210,6 +210,10 @@ func DepthwiseForward(g ConvGeom, n int, x, w, bias, out []float32) {
 func depthwiseForward(k *dwKernels, threads int, g ConvGeom, n int, x, w, bias, out []float32) {
 	p := newDWPlan(g)
 	p.check("DepthwiseForward", n, x, w, out)
+	if flatOK(g) && k.flat3x3 != nil {
+		flatForward(k, threads, p, n, x, w, bias, out)
+		return
+	}
 	C, hw, ohw, kk := g.C, g.H*g.W, g.OH*g.OW, g.KH*g.KW
 	ParallelN(C, p.grain(n), threads, func(lo, hi int) {
 		bp := GetScratch(p.xRows * p.xRS)
@@ -259,6 +263,10 @@ func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout,
 		panic(fmt.Sprintf("ops.DepthwiseBackward: dx %d or dw %d elements are too few for batch %d of %+v", len(dx), len(dw), n, g))
 	}
 	if dx == nil && dw == nil {
+		return
+	}
+	if flatOK(g) && k.flat3x3 != nil {
+		flatBackward(k, threads, p, n, x, w, gout, dx, dw, dxWrite)
 		return
 	}
 	C, hw, ohw, kk := g.C, g.H*g.W, g.OH*g.OW, g.KH*g.KW

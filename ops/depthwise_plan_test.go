@@ -39,6 +39,12 @@ func dwCases(rng *rand.Rand) []ConvGeom {
 		dwGeom(2, 6, 7, 3, 3, 3, 3, 2, 2, 2, 2, 1, 1),   // stride 3
 		dwGeom(2, 10, 11, 3, 3, 2, 1, 1, 1, 1, 1, 2, 2), // stride (2,1), dilation 2
 	)
+	// The flat path's planes (3x3, stride 1, padding 1, H·W <= 400):
+	// one partial chunk, whole chunks, rows across chunks, a row or column
+	// alone, the size limit and one past it.
+	for _, hw := range [][2]int{{3, 3}, {4, 4}, {8, 8}, {16, 16}, {5, 7}, {7, 14}, {14, 14}, {1, 17}, {17, 1}, {2, 40}, {20, 20}, {20, 21}} {
+		cs = append(cs, dwGeom(3, hw[0], hw[1], 3, 3, 1, 1, 1, 1, 1, 1, 1, 1))
+	}
 	for len(cs) < 40 {
 		k := 3 + 2*rng.IntN(2)
 		s := 1 + rng.IntN(2)
@@ -73,10 +79,19 @@ func guarded(t *testing.T, n int, fill func([]float32)) ([]float32, func(string)
 	}
 }
 
+// dwKernelSets: every kernel set, and each again without the flat
+// small-plane kernels, so that the padded-buffer path stays tested on the
+// shapes the flat path takes.
 func dwKernelSets() []*dwKernels {
 	ks := []*dwKernels{&goDW}
 	if k := asmDWKernels(); k != nil {
 		ks = append(ks, k)
+	}
+	for _, k := range ks[:len(ks):len(ks)] {
+		nf := *k
+		nf.name += " (no flat)"
+		nf.flat3x3, nf.flatDot3x3 = nil, nil
+		ks = append(ks, &nf)
 	}
 	return ks
 }
