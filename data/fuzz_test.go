@@ -209,3 +209,75 @@ func TestDecodeRefusesHugeImages(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// FuzzDataYAML fuzzes an Ultralytics data.yaml: the YAML subset reader,
+// the split entries, path, nc and names (a list or an index map). It stops
+// short of listing the images the file names: an absolute path in a
+// fuzzed file would walk the fuzzing machine's disk. FuzzYOLOLabels covers
+// the loading.
+func FuzzDataYAML(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("testdata", "shapes-yolo", "data.yaml"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	for _, s := range []string{
+		"train: images/train\nval: [images/val, list.txt]\nnames: ['a', \"b: c\", d]\n",
+		"path: ../data  # root\ntrain:\n  - a\n  - b\nnc: 2\n",
+		"train: x\nnames:\n  - a\n  - a\n", "train: x\nnc: 3\nnames: [a, b]\n",
+		"train: x\nnames: {0: a, 2: b}\n", "train: 'unterminated\n", "names:\n\t- a\n", "- a\n- b\n", ":\n",
+	} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := fuzzFile(t, dir, "data.yaml", b)
+		y, err := readDataYAML(p)
+		checkLoadError(t, err, p)
+		if err != nil {
+			return
+		}
+		if len(y.splits) == 0 || len(y.names) == 0 {
+			t.Fatalf("accepted %d splits and %d names", len(y.splits), len(y.names))
+		}
+		seen := map[string]bool{}
+		for _, n := range y.names {
+			if seen[n] {
+				t.Fatalf("class %q accepted twice", n)
+			}
+			seen[n] = true
+		}
+	})
+}
+
+// FuzzYOLOLabels fuzzes one YOLO label file ("class x y w h" or a
+// polygon per line) of a split, through LoadYOLO.
+func FuzzYOLOLabels(f *testing.F) {
+	for _, s := range []string{
+		"1 0.187500 0.343750 0.343750 0.343750\n2 0.5 0.2 0.2 0.3\n", "0 0.1 0.1 0.2 0.1 0.3 0.3 0.1 0.4\n",
+		"\n\n", "3 0.5 0.5 0.1 0.1\n", "1.0 0.5 0.5 0.1 0.1\n", "-1 0 0 0 0\n", "0 NaN 0 0 0\n", "0 1.5 0 0 0\n", "0 0.5\n",
+	} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	dir := f.TempDir()
+	for _, d := range []string{"images/train", "labels/train"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			f.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data.yaml"), []byte("train: images/train\nnames: [a, b, c]\n"), 0o644); err != nil {
+		f.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "images/train/x.jpg"), nil, 0o644); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte, skipBad bool) {
+		fuzzFile(t, filepath.Join(dir, "labels/train"), "x.txt", b)
+		ds, err := LoadYOLO(dir, "train", Options{NoFileCheck: true, SkipBad: skipBad})
+		checkLoadError(t, err, "x.txt")
+		if err == nil {
+			checkDataset(t, ds)
+		}
+	})
+}
