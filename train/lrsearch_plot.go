@@ -20,7 +20,7 @@ var (
 func logLR(p *plot.Plot) {
 	p.X.Label.Text = "learning rate"
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.X.Tick.Marker = plot.LogTicks{Prec: 1} // Prec -1 prints 10^-5 as 9.999999999999999e-06
 }
 
 // markAt draws a red vertical line at x over [ylo, yhi] and a dot at
