@@ -56,3 +56,36 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// -head: the head's parameters and MACs, and the deployed cost
+// (docs/architectures.md §5.4: EfficientNetV2-S + ML-Decoder, 20 classes
+// at 224: 6,514,708 trainable, 15,360 frozen queries, 194.0 M head MACs,
+// 3.043 G in all); the GAT head's graph branch costs nothing deployed.
+func TestInfoHead(t *testing.T) {
+	var out, errb bytes.Buffer
+	if rc := run([]string{"info", "-model", "efficientnetv2_s", "-head", "mldecoder", "-classes", "20", "-size", "224", "-json"}, &out, &errb); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errb.String())
+	}
+	var r infoResult
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.HeadParams != 6514708 || r.HeadBuffers != 15360 || r.HeadGMACs < 0.1935 || r.HeadGMACs > 0.1945 || r.DeployedGMACs < 3.0425 || r.DeployedGMACs > 3.0435 {
+		t.Errorf("%+v", r)
+	}
+	out.Reset()
+	if rc := run([]string{"info", "-model", "efficientnetv2_t", "-head", "gat", "-classes", "20", "-size", "128"}, &out, &errb); rc != 0 {
+		t.Fatalf("exit %d: %s", rc, errb.String())
+	}
+	for _, want := range []string{"efficientnetv2_t + gat", "label graph:", "deployed: 0.172 GMACs"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	for _, args := range [][]string{{"-head", "gat"}, {"-head", "mlp", "-classes", "3"}} {
+		var o, e bytes.Buffer
+		if rc := run(append([]string{"info", "-model", "efficientnetv2_t"}, args...), &o, &e); rc != 2 || strings.Count(e.String(), "\n") != 1 {
+			t.Errorf("%v: exit %d, %q", args, rc, e.String())
+		}
+	}
+}

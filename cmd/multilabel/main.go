@@ -5,7 +5,9 @@
 //	multilabel eval -run RUN -data PATH [-split test]   the paper's metrics table (eval.go)
 //	multilabel thresholds -run RUN -data PATH           tune per-class thresholds (thresholds.go)
 //	multilabel predict -run RUN [-json] images...       classify files or folders (predict.go)
+//	multilabel lrsearch -data PATH [-mode range|grid]   learning-rate search with its plot (lrsearch.go)
 //	multilabel info -model NAME -size S [-json]         parameters, GMACs, feature shape (info.go)
+//	multilabel info -model NAME -head H -classes N      the head's parameters and MACs, the deployed cost
 //	multilabel verify -model NAME -weights REF          check a model against a PyTorch reference (verify.go)
 //	multilabel export -run RUN [-o FILE] [-format F]    the classifier as ONNX or safetensors (export.go)
 //	multilabel quantize -run RUN [-images N]            int8 calibration (int8.json) and its mAP cost (quantize.go)
