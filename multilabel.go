@@ -10,7 +10,13 @@
 // A model can also come from an fs.FS (LoadFS, e.g. an embed.FS holding a
 // run folder compiled into the binary), from readers (Read) or from a state
 // dict in memory (New). Decode reads an uploaded image exactly as
-// ClassifyFile reads a file, EXIF orientation included.
+// ClassifyFile reads a file, EXIF orientation included. examples/serve is
+// an HTTP service built on this package.
+//
+// A run folder comes from training: `multilabel train -data DATA` on the
+// command line, or recipe.Run from Go (see the train example below). The
+// data layouts it reads are in docs/data.md, the pretrained backbones in
+// docs/weights.md.
 //
 // # Concurrency
 //
