@@ -128,7 +128,7 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.Float64Var(&o.WeightDecay, "wd", o.WeightDecay, "weight decay")
 	fs.BoolVar(&o.SAM, "sam", o.SAM, "use SAM (ρ 0.05); -paper turns it on")
 	fs.StringVar(&o.Optimizer, "optimizer", o.Optimizer, "sgd or adamw (default adamw; sgd with -paper)")
-	fs.StringVar(&o.Augment, "augment", o.Augment, "training augmentation: full (RandAugment, Cutout, flip, the reference's), flip, or none (default full)")
+	fs.StringVar(&o.Augment, "augment", o.Augment, "training augmentation: full (RandAugment, Cutout, flip, the reference's), flip, or none (default full; flip for examples/voc's synthetic data, whose classes are colours and textures)")
 	fs.BoolVar(&o.Quick, "quick", o.Quick, "a smoke test: 64 px, batch 16, 2 epochs (the example also makes its synthetic set tiny)")
 	fs.BoolVar(&o.Paper, "paper", o.Paper, "the paper's VOC recipe: 448 px, batch 84, 60 epochs, lr 0.005, SAM, EMA 0.9993, s 17, γ-/γ+ 2/1")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
