@@ -54,6 +54,9 @@ type vecKernels struct {
 	scaleShiftLeaky     func(y, x []float32, a, b, slope float32)
 	scaleShiftSiLUGrad  func(gz, g, x []float32, a, b, c float32) (sg, sgx float32)
 	scaleShiftLeakyGrad func(gz, g, x []float32, a, b, slope, c float32) (sg, sgx float32)
+	scaleAdd            func(z, x []float32, a float32, y []float32)
+	scaleAddLeaky       func(z, x []float32, a float32, y []float32, slope float32)
+	leakyGradInPlace    func(g, y []float32, slope float32)
 }
 
 // goVec is the pure-Go implementation.
@@ -77,6 +80,9 @@ var goVec = vecKernels{
 	scaleShiftLeaky:     scaleShiftLeakyGo,
 	scaleShiftSiLUGrad:  scaleShiftSiLUGradGo,
 	scaleShiftLeakyGrad: scaleShiftLeakyGradGo,
+	scaleAdd:            scaleAddGo,
+	scaleAddLeaky:       scaleAddLeakyGo,
+	leakyGradInPlace:    leakyGradInPlaceGo,
 }
 
 // activeVec is the implementation the public kernels call.

@@ -61,6 +61,15 @@ func scaleShiftSiLUGradAVX2(gz, g, x []float32, a, b, c float32) (sg, sgx float3
 //go:noescape
 func scaleShiftLeakyGradAVX2(gz, g, x []float32, a, b, slope, c float32) (sg, sgx float32)
 
+//go:noescape
+func scaleAddAVX2(z, x []float32, a float32, y []float32)
+
+//go:noescape
+func scaleAddLeakyAVX2(z, x []float32, a float32, y []float32, slope float32)
+
+//go:noescape
+func leakyGradInPlaceAVX2(g, y []float32, slope float32)
+
 var avx2Vec = vecKernels{
 	name:        "avx2",
 	exp:         expAVX2,
@@ -81,6 +90,9 @@ var avx2Vec = vecKernels{
 	scaleShiftLeaky:     scaleShiftLeakyAVX2,
 	scaleShiftSiLUGrad:  scaleShiftSiLUGradAVX2,
 	scaleShiftLeakyGrad: scaleShiftLeakyGradAVX2,
+	scaleAdd:            scaleAddAVX2,
+	scaleAddLeaky:       scaleAddLeakyAVX2,
+	leakyGradInPlace:    leakyGradInPlaceAVX2,
 }
 
 // AVX-512 (F + DQ) twins (vecmath_avx512_amd64.s) of the compute-bound

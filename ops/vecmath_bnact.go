@@ -103,3 +103,57 @@ func scaleShiftLeakyGradGo(gz, g, x []float32, a, b, slope, c float32) (sg, sgx 
 	}
 	return float32(s1), float32(s2)
 }
+
+// Residual additions (autograd.Residual): the block output act(a·x + y),
+// a the branch's stochastic-depth factor, and the backward's activation
+// mask applied to the gradient in place.
+
+// ScaleAdd sets z[i] = a·x[i] + y[i], the product and the sum rounded
+// separately (as a scale op followed by an add op).
+func ScaleAdd(z, x []float32, a float32, y []float32) {
+	n := vecLen("ScaleAdd", z, x, y)
+	activeVec.scaleAdd(z[:n], x, a, y)
+}
+
+// ScaleAddLeaky sets z[i] = s if s > 0, else slope·s + 0, for s = a·x[i] +
+// y[i] rounded as in ScaleAdd (slope 0: ReLU).
+func ScaleAddLeaky(z, x []float32, a float32, y []float32, slope float32) {
+	n := vecLen("ScaleAddLeaky", z, x, y)
+	activeVec.scaleAddLeaky(z[:n], x, a, y, slope)
+}
+
+// LeakyGradInPlace sets g[i] = g[i] if y[i] > 0, else slope·g[i]: the
+// backward of ReLU (slope 0) or LeakyReLU read from the activation's
+// output y (positive exactly where its input was).
+func LeakyGradInPlace(g, y []float32, slope float32) {
+	n := vecLen("LeakyGradInPlace", g, y)
+	activeVec.leakyGradInPlace(g[:n], y, slope)
+}
+
+func scaleAddGo(z, x []float32, a float32, y []float32) {
+	z, y = z[:len(x)], y[:len(x)]
+	for i, v := range x {
+		z[i] = float32(a*v) + y[i]
+	}
+}
+
+func scaleAddLeakyGo(z, x []float32, a float32, y []float32, slope float32) {
+	z, y = z[:len(x)], y[:len(x)]
+	for i, v := range x {
+		s := float32(a*v) + y[i]
+		if s > 0 {
+			z[i] = s
+		} else {
+			z[i] = float32(slope*s) + 0
+		}
+	}
+}
+
+func leakyGradInPlaceGo(g, y []float32, slope float32) {
+	g = g[:len(y)]
+	for i, v := range y {
+		if !(v > 0) {
+			g[i] *= slope
+		}
+	}
+}

@@ -303,3 +303,127 @@ slg_reduce:
 	VMOVSS X9, sgx+92(FP)
 	VZEROUPPER
 	RET
+
+// func scaleAddAVX2(z, x []float32, a float32, y []float32)
+//
+//	for i, v := range x {
+//		z[i] = float32(a*v) + y[i]
+//	}
+TEXT ·scaleAddAVX2(SB), NOSPLIT, $0-80
+	MOVQ         z_base+0(FP), DI
+	MOVQ         x_base+24(FP), SI
+	MOVQ         x_len+32(FP), CX
+	VBROADCASTSS a+48(FP), Y8
+	MOVQ         y_base+56(FP), DX
+	JMP          sa_check
+
+sa_loop:
+	VMULPS  (SI), Y8, Y0
+	VADDPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+
+sa_check:
+	CMPQ  CX, $8
+	JAE   sa_loop
+	TESTQ CX, CX
+	JZ    sa_done
+	TAIL8(CX)
+	VMASKMOVPS (SI), Y7, Y0
+	VMASKMOVPS (DX), Y7, Y1
+	VMULPS     Y0, Y8, Y0
+	VADDPS     Y1, Y0, Y0
+	VMASKMOVPS Y0, Y7, (DI)
+
+sa_done:
+	VZEROUPPER
+	RET
+
+// func scaleAddLeakyAVX2(z, x []float32, a float32, y []float32, slope float32)
+//
+//	for i, v := range x {
+//		s := float32(a*v) + y[i]
+//		z[i] = s if s > 0, else float32(slope*s) + 0
+//	}
+TEXT ·scaleAddLeakyAVX2(SB), NOSPLIT, $0-84
+	MOVQ         z_base+0(FP), DI
+	MOVQ         x_base+24(FP), SI
+	MOVQ         x_len+32(FP), CX
+	VBROADCASTSS a+48(FP), Y8
+	MOVQ         y_base+56(FP), DX
+	VBROADCASTSS slope+80(FP), Y10
+	VXORPS       Y11, Y11, Y11
+	JMP          sal_check
+
+sal_loop:
+	VMULPS  (SI), Y8, Y0
+	VADDPS  (DX), Y0, Y0
+	LEAKY8(Y0)
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+
+sal_check:
+	CMPQ  CX, $8
+	JAE   sal_loop
+	TESTQ CX, CX
+	JZ    sal_done
+	TAIL8(CX)
+	VMASKMOVPS (SI), Y7, Y0
+	VMASKMOVPS (DX), Y7, Y3
+	VMULPS     Y0, Y8, Y0
+	VADDPS     Y3, Y0, Y0
+	LEAKY8(Y0)
+	VMASKMOVPS Y0, Y7, (DI)
+
+sal_done:
+	VZEROUPPER
+	RET
+
+// func leakyGradInPlaceAVX2(g, y []float32, slope float32)
+//
+//	for i, v := range y {
+//		if !(v > 0) {
+//			g[i] *= slope
+//		}
+//	}
+TEXT ·leakyGradInPlaceAVX2(SB), NOSPLIT, $0-52
+	MOVQ         g_base+0(FP), DI
+	MOVQ         y_base+24(FP), SI
+	MOVQ         y_len+32(FP), CX
+	VBROADCASTSS slope+48(FP), Y10
+	VXORPS       Y11, Y11, Y11
+	JMP          lg_check
+
+lg_loop:
+	VMOVUPS   (DI), Y0
+	VMOVUPS   (SI), Y3
+	VMULPS    Y10, Y0, Y1
+	VCMPPS    $0x1e, Y11, Y3, Y2
+	VBLENDVPS Y2, Y0, Y1, Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ      $32, SI
+	ADDQ      $32, DI
+	SUBQ      $8, CX
+
+lg_check:
+	CMPQ  CX, $8
+	JAE   lg_loop
+	TESTQ CX, CX
+	JZ    lg_done
+	TAIL8(CX)
+	VMASKMOVPS (DI), Y7, Y0
+	VMASKMOVPS (SI), Y7, Y3
+	VMULPS     Y10, Y0, Y1
+	VCMPPS     $0x1e, Y11, Y3, Y2
+	VBLENDVPS  Y2, Y0, Y1, Y0
+	VMASKMOVPS Y0, Y7, (DI)
+
+lg_done:
+	VZEROUPPER
+	RET

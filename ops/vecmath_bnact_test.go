@@ -205,3 +205,48 @@ func TestAsmVecKernelsAgreeBitForBit(t *testing.T) {
 		same("ScaleShiftSiLUGrad sums", n, sums[0][:], sums[1][:])
 	}
 }
+
+// The residual kernels round exactly as their Go loops (one product and
+// one sum, or a compare and a product): every implementation must match
+// them bit for bit, over all lengths, inside poisoned memory.
+func TestResidualKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 5))
+	eq := func(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b) }
+	for _, k := range vecImpls() {
+		for _, n := range statLengths() {
+			x := bnActInputs(rng, n, 1)
+			y := bnActInputs(rng, n, 2)
+			for _, a := range []float32{0, 1, 1.25, -0.5} {
+				z := poisoned(rng, n, 3, func() float32 { return 0 })
+				want := make([]float32, n)
+				k.scaleAdd(z, x, a, y)
+				scaleAddGo(want, x, a, y)
+				for i := range z {
+					if !eq(z[i], want[i]) {
+						t.Fatalf("%s: ScaleAdd n=%d a=%v i=%d: %v, want %v", k.name, n, a, i, z[i], want[i])
+					}
+				}
+				for _, slope := range []float32{0, 1e-3} {
+					k.scaleAddLeaky(z, x, a, y, slope)
+					scaleAddLeakyGo(want, x, a, y, slope)
+					for i := range z {
+						if !eq(z[i], want[i]) {
+							t.Fatalf("%s: ScaleAddLeaky n=%d a=%v slope=%v i=%d: %v, want %v", k.name, n, a, slope, i, z[i], want[i])
+						}
+					}
+				}
+			}
+			for _, slope := range []float32{0, 0.01} {
+				g := bnActInputs(rng, n, 0)
+				want := append([]float32(nil), g...)
+				k.leakyGradInPlace(g, y, slope)
+				leakyGradInPlaceGo(want, y, slope)
+				for i := range g {
+					if !eq(g[i], want[i]) {
+						t.Fatalf("%s: LeakyGradInPlace n=%d i=%d: %v, want %v", k.name, n, i, g[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
