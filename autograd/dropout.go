@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/seed477ab429/multilabel/ops"
 )
 
 // Dropout is inverted dropout (nn.Dropout): in training each element is
@@ -55,7 +57,19 @@ func DropPath(x *Tensor, p float32, rng *rand.Rand, training bool) *Tensor {
 		return x
 	}
 	n := x.Shape[0]
-	mask := dropoutScratch(x.arena, n)
+	mask := dropPathMask(x.arena, n, p, rng)
+	per := 0
+	if n > 0 {
+		per = len(x.Data) / n
+	}
+	return maskedScale("DropPath", x, mask, per)
+}
+
+// dropPathMask draws n per-sample factors, 1/(1−p) with probability 1−p,
+// else 0, one rng.Float32 each in order (DropPath and Residual share it,
+// so both consume the same random numbers).
+func dropPathMask(a *Arena, n int, p float32, rng *rand.Rand) []float32 {
+	mask := dropoutScratch(a, n)
 	keep := 1 - p
 	var scale float32
 	if keep > 0 {
@@ -68,35 +82,43 @@ func DropPath(x *Tensor, p float32, rng *rand.Rand, training bool) *Tensor {
 			mask[i] = 0
 		}
 	}
-	per := 0
-	if n > 0 {
-		per = len(x.Data) / n
-	}
-	return maskedScale("DropPath", x, mask, per)
+	return mask
 }
 
 // maskedScale returns x ⊙ mask where each mask value covers `per`
 // consecutive elements: y[i] = x[i]·mask[i/per], ∂x[i] += g[i]·mask[i/per].
 func maskedScale(op string, x *Tensor, mask []float32, per int) *Tensor {
 	out := result(op, cloneShape(x.Shape), x)
-	for r, m := range mask {
-		xr, yr := x.Data[r*per:(r+1)*per], out.Data[r*per:(r+1)*per]
-		for j, v := range xr {
-			yr[j] = v * m
+	n := len(mask)
+	if per == 1 { // Dropout: one factor per element
+		ops.Parallel(n, 1<<14, func(lo, hi int) { ops.Mul(out.Data[lo:hi], x.Data[lo:hi], mask[lo:hi]) })
+		if out.requiresGrad {
+			out.backward = func() {
+				g := out.Grad
+				gx, fresh := x.gradWrite()
+				ops.Parallel(n, 1<<14, func(lo, hi int) {
+					if fresh {
+						ops.Mul(gx[lo:hi], g[lo:hi], mask[lo:hi])
+					} else {
+						ops.MulAdd(gx[lo:hi], g[lo:hi], mask[lo:hi])
+					}
+				})
+			}
 		}
+		return out
 	}
+	sampleRuns(n, per, func(r, lo, hi int) { ops.ScaleTo(out.Data[lo:hi], x.Data[lo:hi], mask[r]) })
 	if out.requiresGrad {
 		out.backward = func() {
-			gx := x.grad()
-			for r, m := range mask {
-				if m == 0 {
-					continue
+			g := out.Grad
+			gx, fresh := x.gradWrite() // every element gets a term (0 where dropped)
+			sampleRuns(n, per, func(r, lo, hi int) {
+				if fresh {
+					ops.ScaleTo(gx[lo:hi], g[lo:hi], mask[r])
+				} else if mask[r] != 0 {
+					ops.Axpy(mask[r], g[lo:hi], gx[lo:hi])
 				}
-				gr, gxr := out.Grad[r*per:(r+1)*per], gx[r*per:(r+1)*per]
-				for j, v := range gr {
-					gxr[j] += v * m
-				}
-			}
+			})
 		}
 	}
 	return out

@@ -41,12 +41,46 @@ var tapeOps = []struct {
 		o.Act = ag.ActSiLU
 		return ag.BatchNorm2d(x, o)
 	}, false},
+	{"DropPath", func(x, _ *ag.Tensor) *ag.Tensor {
+		return ag.DropPath(x, 0.5, rand.New(rand.NewPCG(1, 1)), true)
+	}, false},
+	{"Dropout", func(x, _ *ag.Tensor) *ag.Tensor {
+		return ag.Dropout(x, 0.3, rand.New(rand.NewPCG(1, 1)), true)
+	}, false},
+	{"Residual branch", func(x, y *ag.Tensor) *ag.Tensor {
+		return ag.Residual(x, y, ag.ResidualOpts{DropPath: 0.5, RNG: rand.New(rand.NewPCG(1, 1)), Training: true})
+	}, true},
+	{"Residual shortcut", func(x, y *ag.Tensor) *ag.Tensor {
+		return ag.Residual(y, x, ag.ResidualOpts{DropPath: 0.5, RNG: rand.New(rand.NewPCG(1, 1)), Training: true})
+	}, true},
+	{"Residual+ReLU shortcut", func(x, y *ag.Tensor) *ag.Tensor {
+		return ag.Residual(y, x, ag.ResidualOpts{Act: ag.ActReLU})
+	}, true},
+	{"Residual+LeakyReLU branch", func(x, _ *ag.Tensor) *ag.Tensor {
+		// A shortcut of ±[2.5, 3.5] keeps the sums (|x·m| <= 2) off the kink.
+		return ag.Residual(x, residualShortcut(x.Shape), ag.ResidualOpts{DropPath: 0.5, RNG: rand.New(rand.NewPCG(1, 1)), Training: true, Act: ag.ActLeakyReLU, Slope: 0.01})
+	}, false},
+	{"Residual of x and x", func(x, _ *ag.Tensor) *ag.Tensor {
+		return ag.Residual(x, x, ag.ResidualOpts{DropPath: 0.5, RNG: rand.New(rand.NewPCG(1, 1)), Training: true, Act: ag.ActReLU})
+	}, false},
 	{"BatchNorm2d train", func(x, _ *ag.Tensor) *ag.Tensor {
 		return ag.BatchNorm2d(x, bnTestParams(3, true))
 	}, false},
 	{"BatchNorm2d eval", func(x, _ *ag.Tensor) *ag.Tensor {
 		return ag.BatchNorm2d(x, bnTestParams(3, false))
 	}, false},
+}
+
+// residualShortcut is a fixed tensor of values in ±[2.5, 3.5].
+func residualShortcut(shape []int) *ag.Tensor {
+	rng := rand.New(rand.NewPCG(4, 6))
+	t := ag.RandU(rng, 2.5, 3.5, shape...)
+	for i := range t.Data {
+		if i%3 == 0 {
+			t.Data[i] = -t.Data[i]
+		}
+	}
+	return t
 }
 
 // convTest is a fixed 3→3-channel k×k convolution of x [2, 3, H, W] with

@@ -112,9 +112,10 @@ func (l *ConvBNAct) macs(h, w int) (int64, int, int) {
 // residual applies stochastic depth to the branch y and adds the block
 // input x (torchvision: result = stochastic_depth(result); result += input).
 // StochasticDepth "row" mode keeps each sample's branch with probability
-// 1−p and scales it by 1/(1−p); in eval it is the identity.
+// 1−p and scales it by 1/(1−p); in eval it is the identity. One op
+// (autograd.Residual): the dropped-path branch is never stored.
 func residual(c *nn.Ctx, y, x *ag.Tensor, p float32) *ag.Tensor {
-	return ag.Add(ag.DropPath(y, p, c.RNG, c.Training), x)
+	return ag.Residual(y, x, ag.ResidualOpts{DropPath: p, RNG: c.RNG, Training: c.Training})
 }
 
 // FusedMBConv is EfficientNetV2's fused inverted residual: the 1x1

@@ -89,7 +89,7 @@ func (b *ResNetBottleneck) Forward(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 	if b.Downsample != nil {
 		sc = b.Downsample.Forward(c, x)
 	}
-	return ag.ReLU(ag.Add(out, sc))
+	return ag.Residual(out, sc, ag.ResidualOpts{Act: ag.ActReLU}) // ReLU(out + sc) in one op
 }
 
 // MACs of the block for an h×w input, and its output size.

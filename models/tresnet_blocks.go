@@ -328,8 +328,7 @@ func tresResidual(c *nn.Ctx, branch, x *ag.Tensor, ds *TResNetDownsample, dpr fl
 	if !ag.SameShape(branch.Shape, sc.Shape) {
 		panic(fmt.Sprintf("models.TResNet block: branch %v and shortcut %v differ (input %v)", branch.Shape, sc.Shape, x.Shape))
 	}
-	if dpr > 0 {
-		branch = ag.DropPath(branch, dpr, c.RNG, c.Training)
-	}
-	return ag.ReLU(ag.Add(branch, sc))
+	// One op (autograd.Residual): neither the dropped-path branch nor the
+	// sum before the ReLU is stored.
+	return ag.Residual(branch, sc, ag.ResidualOpts{DropPath: dpr, RNG: c.RNG, Training: c.Training, Act: ag.ActReLU})
 }
