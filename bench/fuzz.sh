@@ -40,7 +40,7 @@ fail=0
 for pt in "${targets[@]}"; do
 	set -- $pt
 	pkg=$1 t=$2
-	log="$out/${pkg//\//_}.$t.log"
+	p=${pkg#./}; [ "$p" = . ] && p=root; log="$out/${p//\//_}.$t.log"
 	flock "$lock" go test "$pkg" -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" > "$log" 2>&1
 	rc=$?
 	# The last progress line: "fuzz: elapsed: 10m0s, execs: 123 (205/sec), new interesting: 4 (total: 40)".
@@ -54,6 +54,6 @@ for pt in "${targets[@]}"; do
 		result="FAIL (see $log)"
 		fail=1
 	fi
-	printf '%-10s %-22s %8s %14s %6s  %s\n' "${pkg#./}" "$t" "${elapsed:-?}" "${execs:-?}" "${new:-?}" "$result"
+	printf '%-10s %-22s %8s %14s %6s  %s\n' "$p" "$t" "${elapsed:-?}" "${execs:-?}" "${new:-?}" "$result"
 done
 exit $fail
