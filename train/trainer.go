@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -75,6 +76,10 @@ type Trainer struct {
 	stepLR float64
 }
 
+// ErrNoCheckpoint is wrapped by the error Resume returns when the run has
+// not written a checkpoint yet (it was killed during its first epoch).
+var ErrNoCheckpoint = errors.New("no checkpoint yet")
+
 // ErrNonFinite is wrapped by the error Run returns when the loss becomes
 // NaN or infinite.
 var ErrNonFinite = errors.New("loss is not finite")
@@ -143,6 +148,9 @@ func (t *Trainer) setup() error {
 func (t *Trainer) Resume(path string) error {
 	if err := t.setup(); err != nil {
 		return err
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %s does not exist; the run stopped before its first checkpoint (one is written at the end of every epoch, and when a run is interrupted with Ctrl-C or SIGTERM), so there is nothing to resume: start the run again", ErrNoCheckpoint, path)
 	}
 	st, err := LoadCheckpoint(path, t.Model, t.ema, t.opt)
 	if err != nil {

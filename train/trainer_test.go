@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -201,5 +202,19 @@ func TestTrainerNonFinite(t *testing.T) {
 	}
 	if _, err := LoadCheckpoint(filepath.Join(dir, "last.safetensors"), newTinyNet(1, 20), nil, nil); err != nil {
 		t.Fatalf("last good checkpoint unreadable: %v", err)
+	}
+}
+
+// Resuming a run that was killed before its first checkpoint says so,
+// instead of a bare "no such file".
+func TestTrainerResumeWithoutCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	tr := newTestTrainer(t, dir, 2)
+	err := tr.Resume(filepath.Join(dir, "last.safetensors"))
+	if !errors.Is(err, ErrNoCheckpoint) {
+		t.Fatalf("got %v, want ErrNoCheckpoint", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "first checkpoint") || !strings.Contains(msg, dir) {
+		t.Fatalf("message does not explain: %s", msg)
 	}
 }
