@@ -12,6 +12,18 @@ package autograd
 // safe for concurrent use; use one per training goroutine. A nil *Arena is
 // valid and means "allocate from the Go heap".
 type Arena struct {
+	// ReleaseInBackward makes Backward hand each intermediate tensor's
+	// Data back to the arena as soon as the backward pass is through with
+	// it (its own closure and those of all its consumers have run), as
+	// PyTorch frees saved activations during backward. The buffers are
+	// reused at once by the gradients that follow, and by a second
+	// forward pass on the same arena before Reset (SAM's), so the peak is
+	// one step's activations, not two. Afterwards the intermediate tensors
+	// of the graph have nil Data; the tensor Backward started from and the
+	// leaves keep theirs. Leave it off if you read an intermediate's Data
+	// after Backward (or hold a Reshape view of one outside the graph).
+	ReleaseInBackward bool
+
 	free  map[int][][]float32 // idle buffers by exact length
 	owned []*Tensor           // tensors whose buffers came from here
 	inUse int                 // float32s handed out and not yet returned

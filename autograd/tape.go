@@ -150,7 +150,8 @@ func (t *Tensor) Backward() {
 //
 // As it goes, Backward frees what it no longer needs: each node's closure
 // (and with it the activations it saved) and the gradient of every
-// non-leaf node once its closure has run, unless RetainGrad was called. A
+// non-leaf node once its closure has run, unless RetainGrad was called;
+// with Arena.ReleaseInBackward, the node's Data too. A
 // graph can therefore be walked once; run the forward again for another
 // backward pass.
 func (t *Tensor) BackwardWith(grad []float32) {
@@ -182,6 +183,14 @@ func (t *Tensor) BackwardWith(grad []float32) {
 		if !n.retainGrad && n.Grad != nil {
 			n.arena.put(n.Grad)
 			n.Grad = nil
+		}
+		// Every consumer of n comes after it in order and has run, so
+		// n's Data is read by no closure any more (Arena.ReleaseInBackward).
+		if n != t && n.arena != nil && n.arena.ReleaseInBackward {
+			if !n.view {
+				n.arena.put(n.Data)
+			}
+			n.Data = nil
 		}
 	}
 }

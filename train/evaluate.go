@@ -23,13 +23,29 @@ type Model interface {
 // (1, 0, -1), row-major, in the loader's order. progress, if not nil, is
 // called after each batch.
 func Predict(ctx context.Context, m Model, loader *data.Loader, scale float32, progress func(done int)) (scores []float32, targets []int8, n, c int, err error) {
-	arena := ag.NewArena()
+	return predict(ctx, m, loader, scale, ag.NewArena(), progress)
+}
+
+// predict is Predict with the arena given: the trainer passes its own,
+// whose buffers, idle between steps, hold a training forward's
+// activations, so evaluating allocates nothing new.
+func predict(ctx context.Context, m Model, loader *data.Loader, scale float32, arena *ag.Arena, progress func(done int)) (scores []float32, targets []int8, n, c int, err error) {
+	defer arena.Reset()
+	full := -1 // rows of the first batch
 	for b, berr := range loader.Epoch(ctx, 0) {
 		if berr != nil {
 			return nil, nil, 0, 0, berr
 		}
+		// A shorter batch (the last one) would add buffers of new sizes to
+		// the arena for good; it takes its buffers from the Go heap.
+		ar := arena
+		if full < 0 {
+			full = b.N
+		} else if b.N != full {
+			ar = nil
+		}
 		ag.NoGrad(func() {
-			x := arena.New(b.Images[:b.N*3*b.Size*b.Size], b.N, 3, b.Size, b.Size)
+			x := ar.New(b.Images[:b.N*3*b.Size*b.Size], b.N, 3, b.Size, b.Size)
 			out := m.Forward(nn.Eval, x)
 			if len(out.Shape) != 2 || out.Shape[0] != b.N || out.Shape[1] != b.Classes {
 				err = fmt.Errorf("predict: model output %v for a batch of %d images and %d classes", out.Shape, b.N, b.Classes)
@@ -48,7 +64,9 @@ func Predict(ctx context.Context, m Model, loader *data.Loader, scale float32, p
 		n += b.N
 		c = b.Classes
 		b.Release()
-		arena.Reset()
+		if ar != nil {
+			ar.Reset()
+		}
 		if progress != nil {
 			progress(n)
 		}
@@ -59,7 +77,11 @@ func Predict(ctx context.Context, m Model, loader *data.Loader, scale float32, p
 // Evaluate predicts over loader and computes the metrics (mAP and the
 // threshold family) with the given per-class thresholds (nil: 0.5).
 func Evaluate(ctx context.Context, m Model, loader *data.Loader, scale float32, thresholds []float64) (metrics.Result, *metrics.Set, error) {
-	scores, targets, n, c, err := Predict(ctx, m, loader, scale, nil)
+	return evaluate(ctx, m, loader, scale, thresholds, ag.NewArena())
+}
+
+func evaluate(ctx context.Context, m Model, loader *data.Loader, scale float32, thresholds []float64, arena *ag.Arena) (metrics.Result, *metrics.Set, error) {
+	scores, targets, n, c, err := predict(ctx, m, loader, scale, arena, nil)
 	if err != nil {
 		return metrics.Result{}, nil, err
 	}

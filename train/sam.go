@@ -52,10 +52,16 @@ func (s *SAM) FirstStep() bool {
 		return false
 	}
 	scale := s.Rho / (math.Sqrt(sq) + 1e-12)
-	s.saved = s.saved[:0]
+	k := 0
 	for _, g := range groups {
 		for _, p := range g.Params {
-			s.saved = append(s.saved, append([]float32(nil), p.Data...))
+			// The copies are kept from step to step: SAM allocates its
+			// one copy of the weights once, not every step.
+			if k == len(s.saved) {
+				s.saved = append(s.saved, make([]float32, len(p.Data)))
+			}
+			s.saved[k] = append(s.saved[k][:0], p.Data...)
+			k++
 			if p.Grad == nil {
 				continue
 			}

@@ -63,17 +63,23 @@ type Trainer struct {
 	OnStep  func(StepStats)  // called every LogEvery steps
 	Phases  *Phases          // if not nil, wall time is added to it by phase
 
-	opt    Optimizer
-	sam    *SAM
-	ema    *EMA
-	sched  Schedule
-	pcg    *rand.PCG
-	ctx    *nn.Ctx
-	state  State
-	ready  bool
-	arena  *ag.Arena
-	logf   *os.File
-	stepLR float64
+	// NoMemoryLimit leaves the Go runtime's memory limit alone. By
+	// default Run keeps the heap near its live set with a soft limit
+	// (memlimit.go), unless the program or GOMEMLIMIT set one.
+	NoMemoryLimit bool
+
+	opt      Optimizer
+	sam      *SAM
+	ema      *EMA
+	sched    Schedule
+	pcg      *rand.PCG
+	ctx      *nn.Ctx
+	state    State
+	ready    bool
+	arena    *ag.Arena
+	logf     *os.File
+	stepLR   float64
+	memLimit memLimitState
 }
 
 // ErrNoCheckpoint is wrapped by the error Resume returns when the run has
@@ -137,6 +143,7 @@ func (t *Trainer) setup() error {
 	t.pcg = rand.NewPCG(c.Seed, 0x7472616e)
 	t.ctx = &nn.Ctx{Training: true, RNG: rand.New(t.pcg)}
 	t.arena = ag.NewArena()
+	t.arena.ReleaseInBackward = true // the step reads no activation after Backward
 	t.state = State{Classes: t.Classes, Config: *c}
 	t.ready = true
 	return nil
@@ -200,6 +207,10 @@ func (t *Trainer) Run(ctx context.Context) (*State, error) {
 		defer f.Close()
 	}
 	st := &t.state
+	if t.NoMemoryLimit {
+		t.memLimit.off = true
+	}
+	defer t.restoreMemoryLimit()
 	stopped := false
 	for epoch := st.Epoch; epoch < t.Config.Epochs && !stopped; epoch++ {
 		start := time.Now()
@@ -234,6 +245,7 @@ func (t *Trainer) Run(ctx context.Context) (*State, error) {
 			return st, err
 		}
 		t.log(map[string]any{"type": "epoch", "stats": es})
+		t.fitMemoryLimit() // the evaluation and checkpoints may have added to the live set
 		t.printEpoch(es)
 		if t.OnEpoch != nil {
 			t.OnEpoch(es)
@@ -307,6 +319,9 @@ func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, 
 		b.Release()
 		if err != nil {
 			return 0, images, fmt.Errorf("epoch %d, batch %d (step %d): %w", epoch+1, i+1, st.Step, err)
+		}
+		if !t.memLimit.set && !t.memLimit.off {
+			t.fitMemoryLimit() // after the run's first step: the arena holds a whole step's buffers
 		}
 		i++
 		st.StepInEpoch = i
@@ -402,7 +417,7 @@ func flatParams(groups []Group) []*ag.Tensor {
 }
 
 func (t *Trainer) evalMAP(ctx context.Context) (float64, error) {
-	r, _, err := Evaluate(ctx, t.Model, t.Val, t.Loss.Scale(), nil)
+	r, _, err := evaluate(ctx, t.Model, t.Val, t.Loss.Scale(), nil, t.arena)
 	if err != nil {
 		return 0, fmt.Errorf("evaluation: %w", err)
 	}
