@@ -1,5 +1,6 @@
 // Command multilabel is the command line of the project: one subcommand
-// per file, dispatched by name.
+// per file, dispatched by name. docs/cli.md lists every flag; it is
+// generated from the flag definitions (multilabel help -markdown).
 //
 //	multilabel train -data PATH [recipe flags]          train, write a run folder (train.go)
 //	multilabel eval -run RUN -data PATH [-split test]   the paper's metrics table (eval.go)
@@ -16,6 +17,8 @@
 // line to stderr and exit with status 2; failures while running exit 1.
 package main
 
+//go:generate go run ../../tools/gencli -o ../../docs/cli.md
+
 import (
 	"errors"
 	"flag"
@@ -24,12 +27,15 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/seed477ab429/multilabel/recipe"
 )
 
 // command is one subcommand: run parses args (without the subcommand
 // name) and writes its results to stdout.
 type command struct {
 	summary string
+	args    string // positional arguments after the flags, for the usage line ("" for none)
 	run     func(args []string, stdout io.Writer) error
 }
 
@@ -50,6 +56,10 @@ func main() {
 
 // run dispatches args and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 2 && args[0] == "help" && args[1] == "-markdown" {
+		markdown(stdout)
+		return 0
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {
@@ -93,6 +103,26 @@ func usage(w io.Writer) {
 	}
 }
 
+// markdown writes every command's flags as Markdown sections (docs/cli.md
+// is made of them: go generate ./cmd/multilabel).
+func markdown(w io.Writer) {
+	defer func() { captureFlags = nil }()
+	for _, n := range commandNames() {
+		c := commands[n]
+		var fs *flag.FlagSet
+		captureFlags = func(f *flag.FlagSet) { fs = f }
+		c.run([]string{"-h"}, io.Discard)
+		if fs == nil {
+			continue
+		}
+		use := "multilabel " + n + " [flags]"
+		if c.args != "" {
+			use += " " + c.args
+		}
+		recipe.FlagsMarkdown(w, "multilabel "+n, c.summary, use, fs)
+	}
+}
+
 // newFlags makes a flag set for a subcommand that reports errors as
 // values (never exits) and prints its usage only on -h.
 func newFlags(name string, stdout io.Writer) *flag.FlagSet {
@@ -101,19 +131,37 @@ func newFlags(name string, stdout io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// captureFlags, when set, receives the flag set of a command run with -h
+// instead of its usage text being printed (help -markdown).
+var captureFlags func(*flag.FlagSet)
+
+// help handles -h, -help and --help in args: it prints fs's usage (or
+// hands fs to captureFlags) and reports true.
+func help(fs *flag.FlagSet, args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			if captureFlags != nil {
+				captureFlags(fs)
+				return true
+			}
+			out := fs.Output()
+			fs.SetOutput(out)
+			fs.Usage()
+			fs.SetOutput(io.Discard)
+			return true
+		}
+	}
+	return false
+}
+
 // parseFlags parses args, turning flag errors into usage errors (the flag
 // package has already printed nothing, since output goes to io.Discard
 // except for -h).
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	out := fs.Output()
-	fs.SetOutput(io.Discard)
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			fs.SetOutput(out)
-			fs.Usage()
-			return flag.ErrHelp
-		}
+	if help(fs, args) {
+		return flag.ErrHelp
 	}
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}

@@ -25,7 +25,7 @@ import (
 // With -json each image is one line: {"image": "cat.jpg", "labels":
 // [{"class": "cat", "score": 0.99, "threshold": 0.41}]}.
 func init() {
-	commands["predict"] = command{summary: "labels of images or folders of images above the run's thresholds (-json)", run: runPredict}
+	commands["predict"] = command{summary: "labels of images or folders of images above the run's thresholds (-json)", args: "image-or-folder...", run: runPredict}
 }
 
 func runPredict(args []string, stdout io.Writer) error {
@@ -91,15 +91,10 @@ func runPredict(args []string, stdout io.Writer) error {
 // the positional arguments (predict -run R a.jpg -json b.jpg), which the
 // flag package alone stops at; it returns the positional ones.
 func parseInterleaved(fset *flag.FlagSet, args []string) ([]string, error) {
-	out := fset.Output()
-	fset.SetOutput(io.Discard)
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			fset.SetOutput(out)
-			fset.Usage()
-			return nil, flag.ErrHelp
-		}
+	if help(fset, args) {
+		return nil, flag.ErrHelp
 	}
+	fset.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fset.Parse(args); err != nil {

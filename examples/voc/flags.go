@@ -27,6 +27,10 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.synthTrain, "synth-train", 0, "synthetic training images (default 2400)")
 	fs.IntVar(&o.synthTest, "synth-test", 0, "synthetic test images (default 600)")
 	fs.Usage = func() {}
+	if len(args) == 1 && args[0] == "-help-markdown" { // docs/cli.md's section (tools/gencli)
+		recipe.FlagsMarkdown(os.Stdout, "go run ./examples/voc", "train and evaluate end to end: the built-in synthetic VOC-format set by default, or -data", "go run ./examples/voc [flags]", fs)
+		return nil, flag.ErrHelp
+	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			fs.SetOutput(os.Stdout)
