@@ -276,8 +276,9 @@ const i8ParallelMinOps = 4 << 20
 
 // I8Gemm computes out = W·X in int8 (see the top of this file): X [K, N]
 // float32 with row stride ldx, quantized with act while it is packed; out
-// [M, N] with row stride ldo; bias (length M) may be nil.
-func I8Gemm(w *I8Weights, act I8Act, x []float32, ldx, n int, bias []float32, out []float32, ldo int) {
+// [M, N] with row stride ldo; bias (length M) may be nil. With silu, each
+// output then goes through SiLUI8 while its tile is in L1.
+func I8Gemm(w *I8Weights, act I8Act, x []float32, ldx, n int, bias []float32, silu bool, out []float32, ldo int) {
 	if n <= 0 || w.M == 0 {
 		return
 	}
@@ -323,6 +324,12 @@ func I8Gemm(w *I8Weights, act I8Act, x []float32, ldx, n int, bias []float32, ou
 				rows := min(tk.mr, w.M-r0)
 				if rows == tk.mr && cols == tk.nr {
 					tk.fn(w.k4, w.tiles[i], bp, out[r0*ldo+j0:], ldo, corr[r0:], scale[r0:], bi[r0:])
+					if silu {
+						for r := 0; r < rows; r++ {
+							o := out[(r0+r)*ldo+j0 : (r0+r)*ldo+j0+cols]
+							SiLUI8(o, o)
+						}
+					}
 					continue
 				}
 				// Partial tile: the epilogue constants padded to the tile.
@@ -334,7 +341,11 @@ func I8Gemm(w *I8Weights, act I8Act, x []float32, ldx, n int, bias []float32, ou
 				t := buf.tile[:tk.mr*tk.nr]
 				tk.fn(w.k4, w.tiles[i], bp, t, tk.nr, ce[:], se[:], be[:])
 				for r := 0; r < rows; r++ {
-					copy(out[(r0+r)*ldo+j0:(r0+r)*ldo+j0+cols], t[r*tk.nr:r*tk.nr+cols])
+					o := out[(r0+r)*ldo+j0 : (r0+r)*ldo+j0+cols]
+					copy(o, t[r*tk.nr:r*tk.nr+cols])
+					if silu {
+						SiLUI8(o, o)
+					}
 				}
 			}
 		}
@@ -347,8 +358,8 @@ func I8Gemm(w *I8Weights, act I8Act, x []float32, ldx, n int, bias []float32, ou
 }
 
 // I8GemmRef is the plain reference of I8Gemm: quantize X, integer dot
-// products, the same epilogue, for tests and readers.
-func I8GemmRef(w *I8Weights, act I8Act, x []float32, ldx, n int, bias []float32, out []float32, ldo int) {
+// products, the same epilogue (and silu32), for tests and readers.
+func I8GemmRef(w *I8Weights, act I8Act, x []float32, ldx, n int, bias []float32, silu bool, out []float32, ldo int) {
 	for r := 0; r < w.M; r++ {
 		for j := 0; j < n; j++ {
 			var s int32
@@ -360,6 +371,9 @@ func I8GemmRef(w *I8Weights, act I8Act, x []float32, ldx, n int, bias []float32,
 				b = bias[r]
 			}
 			out[r*ldo+j] = fma32(float32(s-act.Zero*w.sum[r]), act.Scale*w.Scale[r], b)
+			if silu {
+				out[r*ldo+j] = silu32(out[r*ldo+j])
+			}
 		}
 	}
 }

@@ -46,6 +46,7 @@ func i8PackB8AVX2(dst []byte, stride int, x []float32, ld, n4 int, invS, lo, hi 
 var (
 	hasVNNI512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BW && cpu.X86.HasAVX512VNNI
 	hasAVXVNNI = cpu.X86.HasAVX2 && cpu.X86.HasFMA && cpu.X86.HasAVXVNNI
+	hasSiLU512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512DQ
 )
 
 var (
@@ -97,3 +98,8 @@ func i8PackAsm(nr int, dst []byte, stride int, x []float32, ld, n4, cols int, in
 	}
 	return 0
 }
+
+// siluAVX512 sets y[i] = silu32(x[i]) for i < len(x)&^15.
+//
+//go:noescape
+func siluAVX512(y, x []float32, c *[16]uint32)

@@ -1194,3 +1194,67 @@ loop_i8PackB8AVX2:
 done_i8PackB8AVX2:
 	VZEROUPPER
 	RET
+
+// func siluAVX512(y, x []float32, c *[16]uint32)
+//
+// y[i] = silu32(x[i]) for i < len(x) rounded down to a multiple of 16.
+TEXT ·siluAVX512(SB), NOSPLIT, $0-56
+	MOVQ y_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	MOVQ c+48(FP), AX
+	VPBROADCASTD 0(AX), Z16
+	VPBROADCASTD 4(AX), Z17
+	VPBROADCASTD 8(AX), Z18
+	VPBROADCASTD 12(AX), Z19
+	VPBROADCASTD 16(AX), Z20
+	VPBROADCASTD 20(AX), Z21
+	VPBROADCASTD 24(AX), Z22
+	VPBROADCASTD 28(AX), Z23
+	VPBROADCASTD 32(AX), Z24
+	VPBROADCASTD 36(AX), Z25
+	VPBROADCASTD 40(AX), Z26
+	VPBROADCASTD 44(AX), Z27
+	VPBROADCASTD 48(AX), Z28
+	SHRQ $4, CX
+	JZ   doneSiLU
+loopSiLU:
+	VMOVUPS (SI), Z0
+	VPORD Z16, Z0, Z1      // a = -|x|
+	VMAXPS Z1, Z17, Z1     // max(expLo, a), NaN kept
+	VMULPS Z18, Z1, Z2     // n = a*log2e
+	VRNDSCALEPS $0, Z2, Z2 // round to nearest even
+	VFNMADD231PS Z19, Z2, Z1 // r = a - n*ln2Hi (fused)
+	VFNMADD231PS Z20, Z2, Z1 // r -= n*ln2Lo (fused)
+	VMOVAPS Z21, Z3
+	VFMADD213PS Z22, Z1, Z3 // p = p*r + C1
+	VFMADD213PS Z23, Z1, Z3 // p = p*r + C2
+	VFMADD213PS Z24, Z1, Z3 // p = p*r + C3
+	VFMADD213PS Z25, Z1, Z3 // p = p*r + C4
+	VFMADD213PS Z26, Z1, Z3 // p = p*r + C5
+	VMULPS Z1, Z1, Z4        // r*r
+	VFMADD213PS Z1, Z4, Z3   // p = p*r² + r
+	VADDPS Z27, Z3, Z3       // p += 1
+	VCVTPS2DQ Z2, Z2
+	VPSRAD $1, Z2, Z4        // n1 = n >> 1
+	VPSUBD Z4, Z2, Z2        // n - n1
+	VPADDD Z28, Z4, Z4
+	VPSLLD $23, Z4, Z4       // 2^n1
+	VPADDD Z28, Z2, Z2
+	VPSLLD $23, Z2, Z2       // 2^(n-n1)
+	VMULPS Z4, Z3, Z3
+	VMULPS Z2, Z3, Z1        // e
+	VADDPS Z27, Z1, Z2       // 1 + e
+	VDIVPS Z2, Z27, Z2       // r = 1/(1+e)
+	VMULPS Z2, Z1, Z3        // e*r
+	VPMOVD2M Z0, K1          // sign of x
+	VBLENDMPS Z3, Z2, K1, Z2 // σ(x): e*r where x < 0, else r
+	VMULPS Z2, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loopSiLU
+doneSiLU:
+	VZEROUPPER
+	RET

@@ -49,6 +49,7 @@ func main() {
 	}
 	genPack(&sb, true)
 	genPack(&sb, false)
+	genSiLU(&sb)
 	os.Stdout.WriteString(sb.String())
 }
 
@@ -229,6 +230,70 @@ func genPack(sb *strings.Builder, avx512 bool) {
 	p("\tDECQ CX")
 	p("\tJNZ  loop_%s", name)
 	p("done_%s:", name)
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// genSiLU writes siluAVX512, y = x·σ(x) 16 lanes at a time with the
+// constants of silu32 (int8.go) passed in a table:
+//
+//	c[0] sign mask, c[1] expLo, c[2] log2e, c[3] ln2Hi, c[4] ln2Lo,
+//	c[5..10] expC0..expC5, c[11] 1, c[12] 127
+//
+// Constants live in Z16-Z28, data in Z0-Z7.
+func genSiLU(sb *strings.Builder) {
+	p := func(format string, args ...any) { fmt.Fprintf(sb, format+"\n", args...) }
+	p("")
+	p("// func siluAVX512(y, x []float32, c *[16]uint32)")
+	p("//")
+	p("// y[i] = silu32(x[i]) for i < len(x) rounded down to a multiple of 16.")
+	p("TEXT ·siluAVX512(SB), NOSPLIT, $0-56")
+	p("\tMOVQ y_base+0(FP), DI")
+	p("\tMOVQ x_base+24(FP), SI")
+	p("\tMOVQ x_len+32(FP), CX")
+	p("\tMOVQ c+48(FP), AX")
+	for i := 0; i <= 12; i++ {
+		p("\tVPBROADCASTD %d(AX), Z%d", 4*i, 16+i)
+	}
+	p("\tSHRQ $4, CX")
+	p("\tJZ   doneSiLU")
+	p("loopSiLU:")
+	p("\tVMOVUPS (SI), Z0")
+	p("\tVPORD Z16, Z0, Z1      // a = -|x|")
+	p("\tVMAXPS Z1, Z17, Z1     // max(expLo, a), NaN kept")
+	// e = exp(a), into Z1 (EXP8 of vecmath_amd64.h with AVX-512)
+	p("\tVMULPS Z18, Z1, Z2     // n = a*log2e")
+	p("\tVRNDSCALEPS $0, Z2, Z2 // round to nearest even")
+	p("\tVFNMADD231PS Z19, Z2, Z1 // r = a - n*ln2Hi (fused)")
+	p("\tVFNMADD231PS Z20, Z2, Z1 // r -= n*ln2Lo (fused)")
+	p("\tVMOVAPS Z21, Z3")
+	for i := 1; i <= 5; i++ {
+		p("\tVFMADD213PS Z%d, Z1, Z3 // p = p*r + C%d", 21+i, i)
+	}
+	p("\tVMULPS Z1, Z1, Z4        // r*r")
+	p("\tVFMADD213PS Z1, Z4, Z3   // p = p*r² + r")
+	p("\tVADDPS Z27, Z3, Z3       // p += 1")
+	p("\tVCVTPS2DQ Z2, Z2")
+	p("\tVPSRAD $1, Z2, Z4        // n1 = n >> 1")
+	p("\tVPSUBD Z4, Z2, Z2        // n - n1")
+	p("\tVPADDD Z28, Z4, Z4")
+	p("\tVPSLLD $23, Z4, Z4       // 2^n1")
+	p("\tVPADDD Z28, Z2, Z2")
+	p("\tVPSLLD $23, Z2, Z2       // 2^(n-n1)")
+	p("\tVMULPS Z4, Z3, Z3")
+	p("\tVMULPS Z2, Z3, Z1        // e")
+	p("\tVADDPS Z27, Z1, Z2       // 1 + e")
+	p("\tVDIVPS Z2, Z27, Z2       // r = 1/(1+e)")
+	p("\tVMULPS Z2, Z1, Z3        // e*r")
+	p("\tVPMOVD2M Z0, K1          // sign of x")
+	p("\tVBLENDMPS Z3, Z2, K1, Z2 // σ(x): e*r where x < 0, else r")
+	p("\tVMULPS Z2, Z0, Z0")
+	p("\tVMOVUPS Z0, (DI)")
+	p("\tADDQ $64, SI")
+	p("\tADDQ $64, DI")
+	p("\tDECQ CX")
+	p("\tJNZ  loopSiLU")
+	p("doneSiLU:")
 	p("\tVZEROUPPER")
 	p("\tRET")
 }

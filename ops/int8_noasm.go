@@ -9,3 +9,7 @@ func asmI8Kernels() []i8Kernel { return nil }
 func i8PackAsm(nr int, dst []byte, stride int, x []float32, ld, n4, cols int, invS, lo, hi float32, z int32) int {
 	return 0
 }
+
+const hasSiLU512 = false
+
+func siluAVX512(y, x []float32, c *[16]uint32) { panic("ops: siluAVX512 without assembly") }

@@ -185,8 +185,9 @@ func TestI8Gemm(t *testing.T) {
 		for i := range got {
 			got[i], want[i] = guard, guard
 		}
-		I8Gemm(wq, act, x, ldx, n, bias, got, ldo)
-		I8GemmRef(wq, act, x, ldx, n, bias, want, ldo)
+		silu := it%3 == 1
+		I8Gemm(wq, act, x, ldx, n, bias, silu, got, ldo)
+		I8GemmRef(wq, act, x, ldx, n, bias, silu, want, ldo)
 		for i := range got {
 			if !sameF32(got[i], want[i]) {
 				t.Fatalf("%s (%s): out[%d] = %g, reference %g", name, activeI8.name, i, got[i], want[i])
@@ -207,6 +208,10 @@ func TestI8Gemm(t *testing.T) {
 					ref += float64(bias[r])
 				}
 				bound += 1e-5 * (math.Abs(ref) + 1) // float32 epilogue
+				if silu { // SiLU is 1.1-Lipschitz
+					ref = ref / (1 + math.Exp(-ref))
+					bound *= 1.1
+				}
 				if d := math.Abs(float64(got[r*ldo+j]) - ref); d > bound {
 					t.Fatalf("%s: out[%d,%d] = %g, float64 %g: error %g > bound %g", name, r, j, got[r*ldo+j], ref, d, bound)
 				}
@@ -233,5 +238,37 @@ func TestQuantizeI8Weights(t *testing.T) {
 	}
 	if _, err := NewI8Weights(q.Q, q.Scale[:3], m, k); err == nil {
 		t.Fatal("NewI8Weights accepted 3 scales for 7 rows")
+	}
+}
+
+// TestSiLUI8 checks the AVX-512 SiLU against its twin bit for bit, and
+// the twin against float64 (a few ulp, as vecmath's SiLU).
+func TestSiLUI8(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 12))
+	x := make([]float32, 5000)
+	for i := range x {
+		switch i % 5 {
+		case 0:
+			x[i] = math.Float32frombits(rng.Uint32())
+		case 1:
+			x[i] = float32(rng.NormFloat64() * 100)
+		default:
+			x[i] = float32(rng.NormFloat64() * 4)
+		}
+	}
+	x[0], x[1], x[2], x[3] = float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1))
+	y := make([]float32, len(x))
+	SiLUI8(y, x)
+	for i, v := range x {
+		if w := silu32(v); !sameF32(y[i], w) {
+			t.Fatalf("SiLUI8(%g) = %g (%#08x), twin %g (%#08x)", v, y[i], math.Float32bits(y[i]), w, math.Float32bits(w))
+		}
+		if v != v || math.IsInf(float64(v), 0) {
+			continue
+		}
+		want := float64(v) / (1 + math.Exp(-float64(v)))
+		if d := math.Abs(float64(y[i]) - want); d > 4e-7*math.Abs(want)+1e-37 {
+			t.Fatalf("SiLUI8(%g) = %g, float64 %g", v, y[i], want)
+		}
 	}
 }

@@ -37,16 +37,30 @@ type block interface {
 	run(e *Engine, x tensor) tensor
 }
 
-// tensor is an NCHW batch.
+// tensor is an NCHW batch. Intermediate tensors live in buffers of the
+// ops scratch pool (buf), given back as soon as the forward is done with
+// them, so a steady stream of batches allocates almost nothing.
 type tensor struct {
 	d          []float32
 	n, c, h, w int
+	buf        *[]float32 // nil: not ours (the caller's input)
 }
 
 func (t tensor) plane() int { return t.h * t.w }
 
+// newTensor takes a buffer from the pool; its contents are arbitrary
+// (every producer writes all of it).
 func newTensor(n, c, h, w int) tensor {
-	return tensor{d: make([]float32, n*c*h*w), n: n, c: c, h: h, w: w}
+	b := ops.GetScratch(n * c * h * w)
+	return tensor{d: *b, n: n, c: c, h: h, w: w, buf: b}
+}
+
+// release gives t's buffer back to the pool, unless t is keep (the same
+// buffer) or not ours.
+func release(t, keep tensor) {
+	if t.buf != nil && t.buf != keep.buf {
+		ops.PutScratch(t.buf)
+	}
 }
 
 // conv is a convolution with its BatchNorm folded in, and its activation.
@@ -135,7 +149,7 @@ func (c *conv) run(e *Engine, x tensor) tensor {
 	if c.depthwise() {
 		g.C = c.cin // DepthwiseForward's geometry counts all channels
 		ops.DepthwiseForward(g, x.n, x.d, c.w, c.b, out.d)
-		c.activate(out.d)
+		c.activate(e, out.d)
 		return out
 	}
 	if c.group != 1 {
@@ -154,7 +168,9 @@ func (c *conv) run(e *Engine, x tensor) tensor {
 	ops.Parallel(x.n*tiles, 1, func(lo, hi int) {
 		var scratch []float32
 		if !direct {
-			scratch = make([]float32, k*tp)
+			sb := ops.GetScratch(k * tp)
+			defer ops.PutScratch(sb)
+			scratch = *sb
 		}
 		for it := lo; it < hi; it++ {
 			img, t := it/tiles, it%tiles
@@ -168,7 +184,8 @@ func (c *conv) run(e *Engine, x tensor) tensor {
 			}
 			oi := out.d[img*c.cout*p : (img+1)*c.cout*p]
 			if e.int8 {
-				ops.I8Gemm(c.q, c.qa, src, ld, np, c.b, oi[p0:], p)
+				ops.I8Gemm(c.q, c.qa, src, ld, np, c.b, c.act == actSiLU, oi[p0:], p)
+				continue
 			} else {
 				for o := 0; o < c.cout; o++ {
 					row := oi[o*p+p0 : o*p+p0+np]
@@ -180,7 +197,7 @@ func (c *conv) run(e *Engine, x tensor) tensor {
 			}
 			if c.act != actNone {
 				for o := 0; o < c.cout; o++ {
-					c.activate(oi[o*p+p0 : o*p+p0+np])
+					c.activate(e, oi[o*p+p0:o*p+p0+np])
 				}
 			}
 		}
@@ -188,11 +205,17 @@ func (c *conv) run(e *Engine, x tensor) tensor {
 	return out
 }
 
-// activate applies the activation in place.
-func (c *conv) activate(d []float32) {
-	if c.act == actSiLU {
-		ops.Parallel(len(d), 1<<14, func(lo, hi int) { ops.SiLU(d[lo:hi], d[lo:hi]) })
+// activate applies the activation in place: the int8 path's SiLU
+// (ops.SiLUI8) in int8 mode, vecmath's (as autograd) in float32 mode.
+func (c *conv) activate(e *Engine, d []float32) {
+	if c.act != actSiLU {
+		return
 	}
+	silu := ops.SiLU
+	if e.int8 {
+		silu = ops.SiLUI8
+	}
+	ops.Parallel(len(d), 1<<14, func(lo, hi int) { silu(d[lo:hi], d[lo:hi]) })
 }
 
 // observe widens the calibration range with x.
@@ -255,7 +278,11 @@ type residual struct {
 func (r *residual) run(e *Engine, x tensor) tensor {
 	y := x
 	for _, b := range r.body {
-		y = b.run(e, y)
+		next := b.run(e, y)
+		if y.buf != x.buf {
+			release(y, next) // an intermediate of the block (SE gates in place: next is y)
+		}
+		y = next
 	}
 	if r.skip {
 		ops.Parallel(len(y.d), 1<<14, func(lo, hi int) { ops.Add(y.d[lo:hi], y.d[lo:hi], x.d[lo:hi]) })
@@ -330,7 +357,12 @@ func (e *Engine) Features(x []float32, n, h, w int) (out []float32, c, oh, ow in
 		panic(fmt.Sprintf("quant: %d values for a [%d, 3, %d, %d] batch", len(x), n, h, w))
 	}
 	for _, b := range e.blocks {
-		t = b.run(e, t)
+		next := b.run(e, t)
+		release(t, next)
+		t = next
 	}
-	return t.d, t.c, t.h, t.w
+	// The result leaves the engine: copy it out of the pool's buffer.
+	out = append([]float32(nil), t.d...)
+	release(t, tensor{})
+	return out, t.c, t.h, t.w
 }
