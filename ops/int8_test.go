@@ -208,7 +208,7 @@ func TestI8Gemm(t *testing.T) {
 					ref += float64(bias[r])
 				}
 				bound += 1e-5 * (math.Abs(ref) + 1) // float32 epilogue
-				if silu { // SiLU is 1.1-Lipschitz
+				if silu {                           // SiLU is 1.1-Lipschitz
 					ref = ref / (1 + math.Exp(-ref))
 					bound *= 1.1
 				}
