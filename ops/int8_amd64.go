@@ -99,7 +99,7 @@ func i8PackAsm(nr int, dst []byte, stride int, x []float32, ld, n4, cols int, in
 	return 0
 }
 
-// siluAVX512 sets y[i] = silu32(x[i]) for i < len(x)&^15.
+// siluI8AVX512 sets y[i] = silu32(x[i]) for i < len(x)&^15.
 //
 //go:noescape
-func siluAVX512(y, x []float32, c *[16]uint32)
+func siluI8AVX512(y, x []float32, c *[16]uint32)

@@ -1195,10 +1195,10 @@ done_i8PackB8AVX2:
 	VZEROUPPER
 	RET
 
-// func siluAVX512(y, x []float32, c *[16]uint32)
+// func siluI8AVX512(y, x []float32, c *[16]uint32)
 //
 // y[i] = silu32(x[i]) for i < len(x) rounded down to a multiple of 16.
-TEXT ·siluAVX512(SB), NOSPLIT, $0-56
+TEXT ·siluI8AVX512(SB), NOSPLIT, $0-56
 	MOVQ y_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
 	MOVQ x_len+32(FP), CX

@@ -234,7 +234,7 @@ func genPack(sb *strings.Builder, avx512 bool) {
 	p("\tRET")
 }
 
-// genSiLU writes siluAVX512, y = x·σ(x) 16 lanes at a time with the
+// genSiLU writes siluI8AVX512, y = x·σ(x) 16 lanes at a time with the
 // constants of silu32 (int8.go) passed in a table:
 //
 //	c[0] sign mask, c[1] expLo, c[2] log2e, c[3] ln2Hi, c[4] ln2Lo,
@@ -244,10 +244,10 @@ func genPack(sb *strings.Builder, avx512 bool) {
 func genSiLU(sb *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(sb, format+"\n", args...) }
 	p("")
-	p("// func siluAVX512(y, x []float32, c *[16]uint32)")
+	p("// func siluI8AVX512(y, x []float32, c *[16]uint32)")
 	p("//")
 	p("// y[i] = silu32(x[i]) for i < len(x) rounded down to a multiple of 16.")
-	p("TEXT ·siluAVX512(SB), NOSPLIT, $0-56")
+	p("TEXT ·siluI8AVX512(SB), NOSPLIT, $0-56")
 	p("\tMOVQ y_base+0(FP), DI")
 	p("\tMOVQ x_base+24(FP), SI")
 	p("\tMOVQ x_len+32(FP), CX")

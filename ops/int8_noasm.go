@@ -12,4 +12,4 @@ func i8PackAsm(nr int, dst []byte, stride int, x []float32, ld, n4, cols int, in
 
 const hasSiLU512 = false
 
-func siluAVX512(y, x []float32, c *[16]uint32) { panic("ops: siluAVX512 without assembly") }
+func siluI8AVX512(y, x []float32, c *[16]uint32) { panic("ops: siluI8AVX512 without assembly") }
