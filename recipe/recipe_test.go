@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -232,5 +233,37 @@ func TestRunCSV(t *testing.T) {
 	}
 	if !slices.Equal(m.Classes(), []string{"blue", "red"}) || m.Thresholds()[0] != res.Thresholds[0] {
 		t.Errorf("loaded %v %v, want thresholds %v", m.Classes(), m.Thresholds(), res.Thresholds)
+	}
+}
+
+// A bad image skipped with SkipBad is reported once per run, however many
+// epochs and evaluations meet it, and counted at the end; -resume on a run
+// that has no checkpoint yet says so.
+func TestWarningsOncePerRun(t *testing.T) {
+	dir := t.TempDir()
+	o := Defaults()
+	o.Data = writeCSV(t, dir, "all", 24)
+	if err := os.WriteFile(filepath.Join(dir, "all004.png"), []byte("not a png"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.Size, o.Batch, o.Epochs, o.Workers, o.Out, o.SkipBad, o.Head = 32, 8, 3, 1, filepath.Join(dir, "runs"), true, "pool"
+	var log bytes.Buffer
+	o.Log, o.Stdout = &log, io.Discard
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	if n := strings.Count(log.String(), "all004.png"); n != 1 {
+		t.Errorf("the bad image is named %d times, want once:\n%s", n, log.String())
+	}
+	if !strings.Contains(log.String(), "warnings: 9 (each printed once above;") { // the bad image and 8 images without labels
+		t.Errorf("no count at the end:\n%s", log.String())
+	}
+
+	// -resume on a run folder without last.safetensors.
+	os.Remove(filepath.Join(res.RunDir, "last.safetensors"))
+	o.Resume = res.RunDir
+	if _, err := Run(context.Background(), o); err == nil || !IsInputError(err) || !strings.Contains(err.Error(), "no checkpoint yet") {
+		t.Errorf("resume without a checkpoint: %v", err)
 	}
 }

@@ -2,7 +2,9 @@ package recipe
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"io"
 	"os"
 	"path/filepath"
@@ -220,7 +222,11 @@ func (r *run) train(ctx context.Context) error {
 		return err
 	}
 	if o.Resume != "" {
-		if err := tr.Resume(filepath.Join(r.runDir, "last.safetensors")); err != nil {
+		last := filepath.Join(r.runDir, "last.safetensors")
+		if _, err := os.Stat(last); errors.Is(err, fs.ErrNotExist) {
+			return inputf("-resume %s: no checkpoint yet (last.safetensors is written at the end of every epoch, and this run stopped before the end of its first): start it again without -resume", r.runDir)
+		}
+		if err := tr.Resume(last); err != nil {
 			return InputError{err}
 		}
 		fmt.Fprintf(r.out, "resuming %s at epoch %d\n", r.runDir, tr.State().Epoch+1)
