@@ -107,8 +107,13 @@ func (e *ItemError) Error() string {
 	}
 	b.WriteString(": ")
 	b.WriteString(e.Err.Error())
-	return b.String()
+	return oneLine.Replace(b.String())
 }
+
+// oneLine escapes line breaks: an error quotes what it found in a user's
+// file (an entry, a name, a path), which may hold any character, and it
+// must stay one line.
+var oneLine = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\u2028", `\u2028`, "\u2029", `\u2029`)
 
 func (e *ItemError) Unwrap() error { return e.Err }
 

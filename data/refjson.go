@@ -225,8 +225,9 @@ func numericCompare(a, b string) int {
 
 // clip shortens a raw JSON value for an error message.
 func clip(raw []byte) string {
-	if len(raw) > 80 {
-		return string(raw[:77]) + "..."
+	s := strings.Join(strings.Fields(string(raw)), " ") // JSON whitespace folded
+	if len(s) > 80 {
+		return s[:77] + "..."
 	}
-	return string(raw)
+	return s
 }
