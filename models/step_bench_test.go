@@ -69,3 +69,68 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkTrainStepConfigs is the bare training step (forward, mean of
+// the logits, backward; an arena; no optimizer or data) of the issue-10
+// configurations, for profiling the ops of each model:
+//
+//	GOMAXPROCS=2 go test ./models -run '^$' -bench 'TrainStepConfigs/s96' -benchtime 3x \
+//	    -cpuprofile /tmp/s96.prof
+//
+// Sub-benchmarks: t128 (efficientnetv2_t 128 px, batch 32, ML-Decoder
+// 256/512), s96 (EfficientNetV2-S 96 px, batch 32, ML-Decoder 768/2048),
+// s224 (batch 8), s448 (batch 4), tresnet224 and resnet224 (batch 8,
+// pooled head). Metrics as BenchmarkTrainStep.
+func BenchmarkTrainStepConfigs(b *testing.B) {
+	classes := make([]string, 20)
+	for i := range classes {
+		classes[i] = "c" + string(rune('a'+i))
+	}
+	cfgs := []struct {
+		name           string
+		backbone, head string
+		size, batch    int
+		embed, ffn     int
+	}{
+		{"t128", "efficientnetv2_t", "mldecoder", 128, 32, 256, 512},
+		{"s96", "efficientnetv2_s", "mldecoder", 96, 32, 0, 0},
+		{"s224", "efficientnetv2_s", "mldecoder", 224, 8, 0, 0},
+		{"s448", "efficientnetv2_s", "mldecoder", 448, 4, 0, 0},
+		{"tresnet224", "tresnet_m", "pool", 224, 8, 0, 0},
+		{"resnet224", "resnet50", "pool", 224, 8, 0, 0},
+	}
+	for _, cf := range cfgs {
+		b.Run(cf.name, func(b *testing.B) {
+			spec := Spec{Backbone: cf.backbone, Head: cf.head, Classes: classes, Metric: true, Size: cf.size,
+				Scale: 30, Norm: "imagenet", DecoderEmbed: cf.embed, DecoderFFN: cf.ffn}
+			m, err := Build(spec, Options{Seed: 1}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(1, 2))
+			data := make([]float32, cf.batch*3*cf.size*cf.size)
+			for i := range data {
+				data[i] = float32(rng.NormFloat64())
+			}
+			ar := ag.NewArena()
+			step := func(i int) {
+				nn.ZeroGrad(m)
+				x := ar.New(data, cf.batch, 3, cf.size, cf.size)
+				ag.MeanAll(m.Forward(nn.Train(uint64(i)), x)).Backward()
+				ar.Reset()
+			}
+			step(0)
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			for i := range b.N {
+				step(i + 1)
+			}
+			cpu := cpuTime() - cpu0
+			b.ReportMetric(float64(b.N*cf.batch)/b.Elapsed().Seconds(), "img/s")
+			b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
+			_, total := ar.Stats()
+			b.ReportMetric(float64(total)*4/1e6, "arena-MB")
+		})
+	}
+}
