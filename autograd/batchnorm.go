@@ -109,6 +109,25 @@ func batchNorm(op string, x *Tensor, o BatchNormOpts) *Tensor {
 	return out
 }
 
+// BatchNormEvalAffine returns the per-channel scale and shift of
+// eval-mode batch norm, z = x·scale + shift (o's running statistics,
+// weight and bias), computed exactly as BatchNorm2d computes them: with
+// Conv2dOpts.Epilogue the convolution then gives the bits of conv →
+// BatchNorm2d → activation.
+func BatchNormEvalAffine(o BatchNormOpts) (scale, shift []float32) {
+	if o.RunningMean == nil || o.RunningVar == nil {
+		panic("autograd.BatchNormEvalAffine: needs running mean and variance")
+	}
+	c := len(o.RunningMean.Data)
+	p := &bnPlan{BatchNormOpts: o, c: c, mean: make([]float32, c), rstd: make([]float32, c)}
+	scale, shift = make([]float32, c), make([]float32, c)
+	for ch := range c {
+		p.evalStats(ch)
+		scale[ch], shift[ch] = p.affine(ch)
+	}
+	return scale, shift
+}
+
 // bnPlan is what the forward and backward of one batch norm share.
 type bnPlan struct {
 	BatchNormOpts
@@ -158,8 +177,7 @@ func (p *bnPlan) forward(x, y []float32) {
 			if p.Training {
 				p.mean[ch], p.rstd[ch] = p.batchStats(x, ch)
 			} else {
-				p.mean[ch] = p.RunningMean.Data[ch]
-				p.rstd[ch] = float32(1 / math.Sqrt(float64(p.RunningVar.Data[ch])+float64(p.Eps)))
+				p.evalStats(ch)
 			}
 			scale, shift := p.affine(ch)
 			for i := 0; i < p.n; i++ {
@@ -177,6 +195,12 @@ func (p *bnPlan) forward(x, y []float32) {
 			}
 		}
 	})
+}
+
+// evalStats sets channel ch's statistics from the running ones.
+func (p *bnPlan) evalStats(ch int) {
+	p.mean[ch] = p.RunningMean.Data[ch]
+	p.rstd[ch] = float32(1 / math.Sqrt(float64(p.RunningVar.Data[ch])+float64(p.Eps)))
 }
 
 // batchStats returns channel ch's batch mean and 1/√(σ² + eps) and

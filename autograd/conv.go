@@ -17,6 +17,21 @@ type Conv2dOpts struct {
 	PadTop, PadBottom, PadLeft, PadRight int
 	DilationH, DilationW                 int
 	Groups                               int
+	// Epilogue, when set, maps each output value v of channel o to
+	// Act(v·Scale[o] + Shift[o]) as the output tiles are computed, while
+	// they are in cache: eval-mode batch norm and its activation folded into
+	// the convolution (BatchNormEvalAffine gives Scale and Shift), the same
+	// bits as the separate ops. Inference only: it panics when the
+	// output would need a gradient.
+	Epilogue *ConvEpilogue
+}
+
+// ConvEpilogue is a per-output-channel affine map and activation applied
+// inside Conv2d (Conv2dOpts.Epilogue).
+type ConvEpilogue struct {
+	Scale, Shift []float32 // [O]
+	Act          Activation
+	Slope        float32 // ActLeakyReLU's negative slope
 }
 
 // WithPad returns o with the four paddings set.
@@ -133,10 +148,20 @@ func Conv2d(x, w, b *Tensor, o Conv2dOpts) *Tensor {
 		bias = b.Data
 	}
 	out := result("Conv2d", []int{N, O, OH, OW}, inputs...)
+	var ep *ops.Epilogue
+	if e := o.Epilogue; e != nil {
+		if out.requiresGrad {
+			panic(fmt.Sprintf("autograd.Conv2d: an epilogue is for inference; input %v and weight %v need a gradient (run under NoGrad)", x.Shape, w.Shape))
+		}
+		if len(e.Scale) != O || len(e.Shift) != O {
+			panic(fmt.Sprintf("autograd.Conv2d: epilogue scale %d and shift %d for %d output channels", len(e.Scale), len(e.Shift), O))
+		}
+		ep = &ops.Epilogue{Scale: e.Scale, Shift: e.Shift, Act: ops.Act(e.Act), Slope: e.Slope}
+	}
 	if c.depthwise {
-		c.depthwiseForward(x.Data, w.Data, bias, out.Data)
+		c.depthwiseForward(x.Data, w.Data, bias, out.Data, ep)
 	} else {
-		c.gemmForward(x.Data, w.Data, bias, out.Data)
+		c.gemmForward(x.Data, w.Data, bias, out.Data, ep)
 	}
 	if out.requiresGrad {
 		out.backward = func() {
@@ -216,7 +241,7 @@ func (c *convPlan) col(xg []float32, p0, np int, scratch []float32) []float32 {
 // w_g · col[:, tile]. The work items are spread over the pool (tiles of one
 // image write disjoint columns of out), so batch-1 inference on a large
 // image still uses every worker.
-func (c *convPlan) gemmForward(x, w, bias, out []float32) {
+func (c *convPlan) gemmForward(x, w, bias, out []float32, ep *ops.Epilogue) {
 	k, m, p := c.g.ColRows(), c.oc, c.g.ColCols()
 	tp := c.tile()
 	tiles := (p + tp - 1) / tp
@@ -246,6 +271,11 @@ func (c *convPlan) gemmForward(x, w, bias, out []float32) {
 			}
 			col := c.col(x[ng*c.inGroup():(ng+1)*c.inGroup()], p0, np, deref(scratch))
 			ops.Sgemm(false, false, m, np, k, 1, w[g*c.wGroup():], k, col, np, beta, og, p)
+			if ep != nil { // the tile is in cache: each row is one output channel
+				for i := 0; i < m; i++ {
+					ep.Apply(og[i*p:i*p+np], g*m+i)
+				}
+			}
 		}
 	})
 }
@@ -337,10 +367,10 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) 
 
 // depthwiseForward: ops.DepthwiseForward over the whole batch (workers
 // take whole channels; see ops/depthwise_plan.go).
-func (c *convPlan) depthwiseForward(x, w, bias, out []float32) {
+func (c *convPlan) depthwiseForward(x, w, bias, out []float32, ep *ops.Epilogue) {
 	g := c.g
 	g.C = c.groups
-	ops.DepthwiseForward(g, c.n, x, w, bias, out)
+	ops.DepthwiseForwardEpilogue(g, c.n, x, w, bias, out, ep)
 }
 
 // depthwiseBackward: ops.DepthwiseBackward, whose workers own whole

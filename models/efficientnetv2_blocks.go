@@ -90,13 +90,14 @@ func newConvBNAct(s convSpec, c convShape) *ConvBNAct {
 
 // Forward: x [N, Cin, H, W] → [N, Cout, H', W']. BN and SiLU run as one
 // op (autograd.BatchNormOpts.Act): one pass over the conv output, and the
-// pre-activation is never stored.
+// pre-activation is never stored; in eval under NoGrad they fold into the
+// convolution (convBN).
 func (l *ConvBNAct) Forward(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 	act := ag.ActNone
 	if l.Act {
 		act = ag.ActSiLU
 	}
-	return l.BN.ForwardAct(c, l.Conv.Forward(c, x), act, 0)
+	return convBN(c, l.Conv, l.BN, x, act, 0)
 }
 
 // Visit names the conv "0" and the BN "1", as in torchvision.

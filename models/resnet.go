@@ -82,9 +82,9 @@ func newResNetBottleneck(rng *rand.Rand, in, planes, stride int) *ResNetBottlene
 
 // Forward runs the block on x [N, Cin, H, W].
 func (b *ResNetBottleneck) Forward(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
-	out := b.BN1.ForwardAct(c, b.Conv1.Forward(c, x), ag.ActReLU, 0) // BN + ReLU in one op
-	out = b.BN2.ForwardAct(c, b.Conv2.Forward(c, out), ag.ActReLU, 0)
-	out = b.BN3.Forward(c, b.Conv3.Forward(c, out))
+	out := convBN(c, b.Conv1, b.BN1, x, ag.ActReLU, 0) // BN + ReLU in one op
+	out = convBN(c, b.Conv2, b.BN2, out, ag.ActReLU, 0)
+	out = convBN(c, b.Conv3, b.BN3, out, ag.ActNone, 0)
 	sc := x
 	if b.Downsample != nil {
 		sc = b.Downsample.Forward(c, x)
@@ -179,7 +179,7 @@ func (m *ResNet) Features(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 	if len(x.Shape) != 4 || x.Shape[1] != 3 {
 		panic(fmt.Sprintf("models.ResNet %s: input %v, want [N, 3, H, W]", m.Config.Name, x.Shape))
 	}
-	x = m.BN1.ForwardAct(c, m.Conv1.Forward(c, x), ag.ActReLU, 0)
+	x = convBN(c, m.Conv1, m.BN1, x, ag.ActReLU, 0)
 	return forwardStages(c, ag.MaxPool2d(x, resnetMaxPool), &m.Layers)
 }
 

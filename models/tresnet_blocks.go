@@ -62,7 +62,7 @@ func (u *TResNetConvBN) Forward(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 	if u.Act {
 		act = ag.ActLeakyReLU
 	}
-	y := u.BN.ForwardAct(c, u.Conv.Forward(c, x), act, u.Slope)
+	y := convBN(c, u.Conv, u.BN, x, act, u.Slope)
 	if u.AA != nil {
 		y = u.AA.Forward(c, y)
 	}

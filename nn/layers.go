@@ -106,12 +106,18 @@ func (b *BatchNorm2d) ForwardAct(c *Ctx, x *ag.Tensor, act ag.Activation, slope 
 	if c.Training && b.NumBatchesTracked != nil {
 		b.NumBatchesTracked.Data[0]++
 	}
-	return ag.BatchNorm2d(x, ag.BatchNormOpts{
+	return ag.BatchNorm2d(x, b.Opts(c.Training, act, slope))
+}
+
+// Opts returns the layer's tensors and settings as autograd.BatchNormOpts
+// (for autograd.BatchNormEvalAffine, or a fused op).
+func (b *BatchNorm2d) Opts(training bool, act ag.Activation, slope float32) ag.BatchNormOpts {
+	return ag.BatchNormOpts{
 		Weight: b.Weight, Bias: b.Bias,
 		RunningMean: b.RunningMean, RunningVar: b.RunningVar,
-		Training: c.Training, Momentum: b.Momentum, Eps: b.Eps,
+		Training: training, Momentum: b.Momentum, Eps: b.Eps,
 		Act: act, Slope: slope,
-	})
+	}
 }
 
 // Visit names the tensors as PyTorch does.

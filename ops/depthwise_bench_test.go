@@ -39,7 +39,7 @@ func BenchmarkDepthwise(b *testing.B) {
 	}{
 		{"fast", DepthwiseForward, DepthwiseBackward},
 		{"go", func(g ConvGeom, n int, x, w, bias, out []float32) {
-			depthwiseForward(&goDW, Threads(), g, n, x, w, bias, out)
+			depthwiseForward(&goDW, Threads(), g, n, x, w, bias, out, nil)
 		}, func(g ConvGeom, n int, x, w, gout, dx, dw []float32) {
 			depthwiseBackward(&goDW, Threads(), g, n, x, w, gout, dx, dw, false)
 		}},
@@ -47,7 +47,7 @@ func BenchmarkDepthwise(b *testing.B) {
 		{"noflat", func(g ConvGeom, n int, x, w, bias, out []float32) {
 			k := *dwActive
 			k.flat3x3, k.flatDot3x3 = nil, nil
-			depthwiseForward(&k, Threads(), g, n, x, w, bias, out)
+			depthwiseForward(&k, Threads(), g, n, x, w, bias, out, nil)
 		}, func(g ConvGeom, n int, x, w, gout, dx, dw []float32) {
 			k := *dwActive
 			k.flat3x3, k.flatDot3x3 = nil, nil

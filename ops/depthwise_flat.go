@@ -111,7 +111,7 @@ func dwFlatDot3x3Go(dw *[9]float32, g, x []float32, n, cstride, hw, w int, masks
 
 // flatForward is depthwiseForward on the flat path: workers take whole
 // channels, one kernel call per channel for all n images.
-func flatForward(k *dwKernels, threads int, p *dwPlan, n int, x, w, bias, out []float32) {
+func flatForward(k *dwKernels, threads int, p *dwPlan, n int, x, w, bias, out []float32, ep *Epilogue) {
 	g := p.g
 	C, hw := g.C, g.H*g.W
 	masks := flatMasks(g.H, g.W)
@@ -124,6 +124,11 @@ func flatForward(k *dwKernels, threads int, p *dwPlan, n int, x, w, bias, out []
 			}
 			w9 = [9]float32(w[c*9 : c*9+9])
 			k.flat3x3(out[c*hw:], x[c*hw:], n, C*hw, hw, g.W, masks, &w9, b, 0)
+			if ep != nil { // the channel's n small planes are still in cache
+				for i := 0; i < n; i++ {
+					ep.Apply(out[(i*C+c)*hw:(i*C+c+1)*hw], c)
+				}
+			}
 		}
 	})
 }

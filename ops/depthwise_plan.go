@@ -204,14 +204,21 @@ func (p *dwPlan) grain(n int) int {
 // Channels are spread over the worker pool. DepthwiseConv2dRef is the
 // plain reference, per plane.
 func DepthwiseForward(g ConvGeom, n int, x, w, bias, out []float32) {
-	depthwiseForward(dwActive, Threads(), g, n, x, w, bias, out)
+	depthwiseForward(dwActive, Threads(), g, n, x, w, bias, out, nil)
 }
 
-func depthwiseForward(k *dwKernels, threads int, g ConvGeom, n int, x, w, bias, out []float32) {
+// DepthwiseForwardEpilogue is DepthwiseForward followed by ep on every
+// output plane, applied right after the plane is computed (ep.Apply with
+// the plane's channel).
+func DepthwiseForwardEpilogue(g ConvGeom, n int, x, w, bias, out []float32, ep *Epilogue) {
+	depthwiseForward(dwActive, Threads(), g, n, x, w, bias, out, ep)
+}
+
+func depthwiseForward(k *dwKernels, threads int, g ConvGeom, n int, x, w, bias, out []float32, ep *Epilogue) {
 	p := newDWPlan(g)
 	p.check("DepthwiseForward", n, x, w, out)
 	if flatOK(g) && k.flat3x3 != nil {
-		flatForward(k, threads, p, n, x, w, bias, out)
+		flatForward(k, threads, p, n, x, w, bias, out, ep)
 		return
 	}
 	C, hw, ohw, kk := g.C, g.H*g.W, g.OH*g.OW, g.KH*g.KW
@@ -234,6 +241,9 @@ func depthwiseForward(k *dwKernels, threads int, g ConvGeom, n int, x, w, bias, 
 				pl := img*C + c
 				p.fillX(k, buf, x[pl*hw:(pl+1)*hw])
 				p.taps(k, out[pl*ohw:(pl+1)*ohw], g.OW, g.OH, g.OW, buf, g.StrideH*p.xRS, p.xOffs, wc, buf, &p.xCols, w9, b, 0)
+				if ep != nil {
+					ep.Apply(out[pl*ohw:(pl+1)*ohw], c)
+				}
 			}
 		}
 	})

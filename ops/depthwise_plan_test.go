@@ -128,7 +128,7 @@ func TestDepthwiseFastMatchesReference(t *testing.T) {
 						s[i] = 99 // must be overwritten
 					}
 				})
-				depthwiseForward(k, threads, g, n, x, w, bias, out)
+				depthwiseForward(k, threads, g, n, x, w, bias, out, nil)
 				guardOut(name + " forward")
 				dwClose(t, name+" out", out, want, 1e-5)
 
@@ -162,7 +162,7 @@ func TestDepthwiseFastMatchesReference(t *testing.T) {
 				dwClose(t, name+" dx write", dx3, dxRef, 1e-5)
 
 				// Without bias the output starts from zero.
-				depthwiseForward(k, threads, g, n, x, w, nil, out)
+				depthwiseForward(k, threads, g, n, x, w, nil, out, nil)
 				for img := 0; img < n; img++ {
 					for c := 0; c < C; c++ {
 						pl := img*C + c
@@ -271,5 +271,37 @@ func TestDepthwiseFillKernelsMatchGo(t *testing.T) {
 		guardO("split2 odd")
 		dwClose(t, fmt.Sprintf("split2 even n %d", n), ge, we, 0)
 		dwClose(t, fmt.Sprintf("split2 odd n %d", n), gd, wo, 0)
+	}
+}
+
+// The epilogue gives the bits of the forward followed by Epilogue.Apply
+// on each plane, on both paths (padded buffer and flat) and every
+// kernel set.
+func TestDepthwiseEpilogue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	for ci, g := range dwCases(rng) {
+		const n = 2
+		C, hw, ohw, kk := g.C, g.H*g.W, g.OH*g.OW, g.KH*g.KW
+		x := im2colRandom(rng, n*C*hw)
+		w := im2colRandom(rng, C*kk)
+		bias := im2colRandom(rng, C)
+		ep := &Epilogue{Scale: im2colRandom(rng, C), Shift: im2colRandom(rng, C), Act: Act(ci % 4), Slope: 0.1}
+		for _, k := range dwKernelSets() {
+			want := make([]float32, n*C*ohw)
+			depthwiseForward(k, 2, g, n, x, w, bias, want, nil)
+			for img := 0; img < n; img++ {
+				for c := 0; c < C; c++ {
+					pl := img*C + c
+					ep.Apply(want[pl*ohw:(pl+1)*ohw], c)
+				}
+			}
+			got := make([]float32, len(want))
+			depthwiseForward(k, 2, g, n, x, w, bias, got, ep)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("case %d %+v, %s kernels, act %d: element %d = %v, want %v", ci, g, k.name, ep.Act, i, got[i], want[i])
+				}
+			}
+		}
 	}
 }

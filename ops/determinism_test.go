@@ -39,7 +39,7 @@ func TestDepthwiseThreadIndependence(t *testing.T) {
 			for _, threads := range []int{1, 2, 3, 4} {
 				name := fmt.Sprintf("%s %+v threads=%d", k.name, g, threads)
 				out := make([]float32, n*C*ohw)
-				depthwiseForward(k, threads, g, n, x, w, bias, out)
+				depthwiseForward(k, threads, g, n, x, w, bias, out, nil)
 				dx, dw := append([]float32(nil), dx0...), append([]float32(nil), dw0...)
 				depthwiseBackward(k, threads, g, n, x, w, gout, dx, dw, false)
 				if threads == 1 {

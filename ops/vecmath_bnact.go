@@ -157,3 +157,40 @@ func leakyGradInPlaceGo(g, y []float32, slope float32) {
 		}
 	}
 }
+
+// Act selects the activation of a fused epilogue.
+type Act uint8
+
+// The activations an Epilogue applies.
+const (
+	ActNone Act = iota
+	ActReLU
+	ActLeakyReLU
+	ActSiLU
+)
+
+// Epilogue is a per-channel affine map and activation applied to a
+// convolution's output while it is still in cache, v → Act(v·Scale[c] +
+// Shift[c]) for channel c: eval-mode batch norm and its activation folded
+// into the convolution (the same z as ScaleShift computes, so the same
+// bits as the separate ops).
+type Epilogue struct {
+	Scale, Shift []float32
+	Act          Act
+	Slope        float32 // ActLeakyReLU's negative slope
+}
+
+// Apply maps dst, values of channel c, in place.
+func (e *Epilogue) Apply(dst []float32, c int) {
+	a, b := e.Scale[c], e.Shift[c]
+	switch e.Act {
+	case ActNone:
+		ScaleShift(dst, dst, a, b)
+	case ActSiLU:
+		ScaleShiftSiLU(dst, dst, a, b)
+	case ActReLU:
+		ScaleShiftLeaky(dst, dst, a, b, 0)
+	case ActLeakyReLU:
+		ScaleShiftLeaky(dst, dst, a, b, e.Slope)
+	}
+}
