@@ -10,6 +10,11 @@
 //	go run ./examples/voc -quick     # a smoke test, under a minute
 //	go run ./examples/voc -data ~/data/VOCdevkit/VOC2007 -model efficientnetv2_s \
 //	        -weights efficientnet_v2_s-dd5fe13b.pth -paper
+//	go run ./examples/voc -quick -data data/testdata/shapes-voc    # VOC layout, its own classes
+//	go run ./examples/voc -quick -data data/testdata/shapes-yolo   # YOLO layout (data.yaml)
+//
+// -data takes any data set multilabel train does (docs/data.md); the flags
+// are the same as the command's (docs/cli.md).
 //
 // Everything lands in a run folder (runs/voc-<time>/): the best weights,
 // the thresholds, the class names, the config, the JSONL log, PNG curves
