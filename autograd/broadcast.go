@@ -148,8 +148,16 @@ func (p *bcastPlan) parallel(fn func(o, ia, ib, l int)) {
 // per-output-element gradient of the run (o, ia, ib, l). When x has the
 // output's shape, dst is x's own gradient; when x was stretched, the terms
 // go to a scratch buffer that is then summed down to x's shape.
-func bcastGrad(x, out *Tensor, p *bcastPlan, term func(dst []float32, o, ia, ib, l int)) {
+func bcastGrad(x, out *Tensor, p *bcastPlan, term, termTo func(dst []float32, o, ia, ib, l int)) {
 	if len(x.Data) == p.n {
+		if termTo != nil { // write a new gradient (tape.go, "Gradient buffers")
+			gx, fresh := x.gradWrite()
+			if fresh {
+				term = termTo
+			}
+			p.parallel(func(o, ia, ib, l int) { term(gx[o:o+l], o, ia, ib, l) })
+			return
+		}
 		gx := x.grad()
 		p.parallel(func(o, ia, ib, l int) { term(gx[o:o+l], o, ia, ib, l) })
 		return

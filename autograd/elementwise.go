@@ -25,6 +25,10 @@ type binaryKernel struct {
 	f    func(out, a []float32, sa int, b []float32, sb int)
 	// da and db add g[j]·∂f/∂a (∂f/∂b) into dst[j]; y is the forward output.
 	da, db func(dst, g, y, a []float32, sa int, b []float32, sb int)
+	// daTo and dbTo, when set, are da and db's write forms (dst[j] = ...):
+	// used for an input of the output's shape with no gradient yet (tape.go,
+	// "Gradient buffers"), which then needs no zeroing pass.
+	daTo, dbTo func(dst, g, y, a []float32, sa int, b []float32, sb int)
 	// ca, cb, when not 0, say that ∂f/∂a (∂f/∂b) is that constant (Add,
 	// Sub): the gradient is then c·g summed down, with no da/db pass.
 	ca, cb float32
@@ -52,7 +56,7 @@ func binary(k *binaryKernel, a, b *Tensor) *Tensor {
 			} else if a.requiresGrad {
 				bcastGrad(a, out, p, func(dst []float32, o, ia, ib, l int) {
 					k.da(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
-				})
+				}, writeTerm(k.daTo, g, y, ad, bd, p))
 			}
 			if b.requiresGrad && k.cb != 0 {
 				bcastGradLinear(b, out, p, g, k.cb)
@@ -61,7 +65,7 @@ func binary(k *binaryKernel, a, b *Tensor) *Tensor {
 			} else if b.requiresGrad {
 				bcastGrad(b, out, p, func(dst []float32, o, ia, ib, l int) {
 					k.db(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
-				})
+				}, writeTerm(k.dbTo, g, y, ad, bd, p))
 			}
 		}
 	}
@@ -92,6 +96,25 @@ func Minimum(a, b *Tensor) *Tensor { return binary(&minimumK, a, b) }
 func fillConst(out []float32, v float32) {
 	for j := range out {
 		out[j] = v
+	}
+}
+
+// writeTerm wraps a write-form derivative (nil: none) as a bcastGrad term.
+func writeTerm(d func(dst, g, y, a []float32, sa int, b []float32, sb int), g, y, ad, bd []float32, p *bcastPlan) func(dst []float32, o, ia, ib, l int) {
+	if d == nil {
+		return nil
+	}
+	return func(dst []float32, o, ia, ib, l int) {
+		d(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
+	}
+}
+
+// mulGradTo sets dst[j] = g[j]·o[j·so] (mulGrad's write form).
+func mulGradTo(dst, g, o []float32, so int) {
+	if so == 1 {
+		ops.Mul(dst, g, o[:len(g)])
+	} else {
+		ops.ScaleTo(dst, g, o[0])
 	}
 }
 
@@ -164,8 +187,10 @@ var (
 				fillConst(out, a[0]*b[0])
 			}
 		},
-		da: func(dst, g, _, _ []float32, _ int, b []float32, sb int) { mulGrad(dst, g, b, sb) },
-		db: func(dst, g, _, a []float32, sa int, _ []float32, _ int) { mulGrad(dst, g, a, sa) }}
+		da:   func(dst, g, _, _ []float32, _ int, b []float32, sb int) { mulGrad(dst, g, b, sb) },
+		db:   func(dst, g, _, a []float32, sa int, _ []float32, _ int) { mulGrad(dst, g, a, sa) },
+		daTo: func(dst, g, _, _ []float32, _ int, b []float32, sb int) { mulGradTo(dst, g, b, sb) },
+		dbTo: func(dst, g, _, a []float32, sa int, _ []float32, _ int) { mulGradTo(dst, g, a, sa) }}
 
 	divK = binaryKernel{name: "Div",
 		f: func(out, a []float32, sa int, b []float32, sb int) {
@@ -259,7 +284,7 @@ func Where(cond []bool, a, b *Tensor) *Tensor {
 							dst[j] += g[o+j]
 						}
 					}
-				})
+				}, nil)
 			}
 		}
 	}
