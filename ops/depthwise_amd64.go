@@ -34,8 +34,14 @@ func dwFlat3x3AVX512(out, x []float32, n, cstride, hw, w int, masks []uint16, wt
 //go:noescape
 func dwFlatDot3x3AVX512(dw *[9]float32, g, x []float32, n, cstride, hw, w int, masks []uint16)
 
+//go:noescape
+func dwSplit2RowsAVX512(dst []float32, dstStride, oddOff int, src []float32, srcStride, rows, n int)
+
+//go:noescape
+func dwMerge2AVX512(dst, even, odd []float32, n, acc int)
+
 var avx512DW = dwKernels{name: "avx512", taps: dwTapsAVX512, dot: dwDotAVX512, copyRows: dwCopyRowsAVX512, split2: dwSplit2AVX512, taps3x3: dw3x3AVX512,
-	flat3x3: dwFlat3x3AVX512, flatDot3x3: dwFlatDot3x3AVX512}
+	flat3x3: dwFlat3x3AVX512, flatDot3x3: dwFlatDot3x3AVX512, split2Rows: dwSplit2RowsAVX512, merge2: dwMerge2AVX512}
 
 func asmDWKernels() *dwKernels {
 	if cpu.X86.HasAVX512F && cpu.X86.HasBMI2 {

@@ -522,3 +522,162 @@ scol:
 sdone:
 	VZEROUPPER
 	RET
+
+// func dwSplit2RowsAVX512(dst []float32, dstStride, oddOff int, src []float32, srcStride, rows, n int)
+//
+// dwSplit2AVX512 on each of rows rows (dwSplit2RowsGo): row r of src (n
+// values at r·srcStride) goes to evens at dst[r·dstStride:] and odds at
+// dst[r·dstStride + oddOff:]. One call per plane instead of one per row.
+TEXT ·dwSplit2RowsAVX512(SB), NOSPLIT, $0-88
+	VMOVUPS dwEvenIdx<>(SB), Z4
+	MOVL $1, AX
+	VPBROADCASTD AX, Z5
+	VPADDD Z5, Z4, Z5
+	MOVQ dst_base+0(FP), DI
+	MOVQ dstStride+24(FP), R10
+	SHLQ $2, R10
+	MOVQ oddOff+32(FP), R13
+	SHLQ $2, R13
+	MOVQ src_base+40(FP), SI
+	MOVQ srcStride+64(FP), R11
+	SHLQ $2, R11
+	MOVQ rows+72(FP), R9
+	MOVQ n+80(FP), R14
+	TESTQ R14, R14
+	JLE  s2rdone
+	TESTQ R9, R9
+	JLE  s2rdone
+
+s2rrow: // DI: the row's evens, R8 its odds, SI the source row
+	LEAQ (DI)(R13*1), R8
+	XORQ CX, CX
+
+s2rcol:
+	MASKS
+	VMOVUPS.Z (SI)(CX*4), K1, Z0
+	VMOVUPS.Z 64(SI)(CX*4), K2, Z1
+	VMOVAPS Z0, Z2
+	VPERMT2PS Z1, Z4, Z0
+	VPERMT2PS Z1, Z5, Z2
+	MOVQ R14, AX
+	SUBQ CX, AX
+	MOVQ $32, DX
+	CMPQ AX, DX
+	CMOVQGT DX, AX
+	MOVL $0xFFFF, DX
+	LEAQ 1(AX), BX
+	SHRQ $1, BX
+	BZHIL BX, DX, BX
+	KMOVW BX, K3
+	SHRQ $1, AX
+	BZHIL AX, DX, BX
+	KMOVW BX, K4
+	MOVQ CX, BX
+	SHRQ $1, BX
+	VMOVUPS Z0, K3, (DI)(BX*4)
+	VMOVUPS Z2, K4, (R8)(BX*4)
+	ADDQ $32, CX
+	CMPQ CX, R14
+	JLT  s2rcol
+	ADDQ R10, DI
+	ADDQ R11, SI
+	DECQ R9
+	JNZ  s2rrow
+
+s2rdone:
+	VZEROUPPER
+	RET
+
+// func dwMerge2AVX512(dst, even, odd []float32, n, acc int)
+//
+// The inverse of dwSplit2AVX512 (dwMerge2Go): dst[i] = (acc ≠ 0 ? dst[i] :
+// 0) + (even[i/2] for even i, odd[i/2] for odd i), i < n. It adds the
+// column phases of a stride-2 input gradient back into ∂L/∂x.
+TEXT ·dwMerge2AVX512(SB), NOSPLIT, $0-88
+	MOVQ dst_base+0(FP), DI
+	MOVQ even_base+24(FP), SI
+	MOVQ odd_base+48(FP), R8
+	MOVQ n+72(FP), R14
+	MOVQ acc+80(FP), R9
+	VMOVUPS dwLoIdx<>(SB), Z4
+	VMOVUPS dwHiIdx<>(SB), Z5
+	XORQ CX, CX
+	TESTQ R14, R14
+	JLE  mdone
+
+mcol:
+	MASKS
+	// K3, K4: the ceil(m/2) evens and floor(m/2) odds of this block, m = min(n-i, 32).
+	MOVQ R14, AX
+	SUBQ CX, AX
+	MOVQ $32, DX
+	CMPQ AX, DX
+	CMOVQGT DX, AX
+	MOVL $0xFFFF, DX
+	LEAQ 1(AX), BX
+	SHRQ $1, BX
+	BZHIL BX, DX, BX
+	KMOVW BX, K3
+	SHRQ $1, AX
+	BZHIL AX, DX, BX
+	KMOVW BX, K4
+	MOVQ CX, BX
+	SHRQ $1, BX
+	VMOVUPS.Z (SI)(BX*4), K3, Z0
+	VMOVUPS.Z (R8)(BX*4), K4, Z1
+	VMOVAPS Z0, Z2
+	VPERMT2PS Z1, Z4, Z0 // lanes 0..15 of the interleave
+	VPERMT2PS Z1, Z5, Z2 // lanes 16..31
+	TESTQ R9, R9
+	JZ    mstore
+	VADDPS.Z (DI)(CX*4), Z0, K1, Z0
+	VADDPS.Z 64(DI)(CX*4), Z2, K2, Z2
+
+mstore:
+	VMOVUPS Z0, K1, (DI)(CX*4)
+	VMOVUPS Z2, K2, 64(DI)(CX*4)
+	ADDQ $32, CX
+	CMPQ CX, R14
+	JLT  mcol
+
+mdone:
+	VZEROUPPER
+	RET
+
+// dwLoIdx / dwHiIdx: VPERMT2PS indices interleaving a (evens, 0..15) and
+// b (odds, 16..31): a0 b0 a1 b1 ... a7 b7, then a8 b8 ... a15 b15.
+DATA dwLoIdx<>+0(SB)/4, $0
+DATA dwLoIdx<>+4(SB)/4, $16
+DATA dwLoIdx<>+8(SB)/4, $1
+DATA dwLoIdx<>+12(SB)/4, $17
+DATA dwLoIdx<>+16(SB)/4, $2
+DATA dwLoIdx<>+20(SB)/4, $18
+DATA dwLoIdx<>+24(SB)/4, $3
+DATA dwLoIdx<>+28(SB)/4, $19
+DATA dwLoIdx<>+32(SB)/4, $4
+DATA dwLoIdx<>+36(SB)/4, $20
+DATA dwLoIdx<>+40(SB)/4, $5
+DATA dwLoIdx<>+44(SB)/4, $21
+DATA dwLoIdx<>+48(SB)/4, $6
+DATA dwLoIdx<>+52(SB)/4, $22
+DATA dwLoIdx<>+56(SB)/4, $7
+DATA dwLoIdx<>+60(SB)/4, $23
+GLOBL dwLoIdx<>(SB), RODATA|NOPTR, $64
+
+DATA dwHiIdx<>+0(SB)/4, $8
+DATA dwHiIdx<>+4(SB)/4, $24
+DATA dwHiIdx<>+8(SB)/4, $9
+DATA dwHiIdx<>+12(SB)/4, $25
+DATA dwHiIdx<>+16(SB)/4, $10
+DATA dwHiIdx<>+20(SB)/4, $26
+DATA dwHiIdx<>+24(SB)/4, $11
+DATA dwHiIdx<>+28(SB)/4, $27
+DATA dwHiIdx<>+32(SB)/4, $12
+DATA dwHiIdx<>+36(SB)/4, $28
+DATA dwHiIdx<>+40(SB)/4, $13
+DATA dwHiIdx<>+44(SB)/4, $29
+DATA dwHiIdx<>+48(SB)/4, $14
+DATA dwHiIdx<>+52(SB)/4, $30
+DATA dwHiIdx<>+56(SB)/4, $15
+DATA dwHiIdx<>+60(SB)/4, $31
+GLOBL dwHiIdx<>(SB), RODATA|NOPTR, $64

@@ -31,10 +31,16 @@ type dwKernels struct {
 	// a whole channel of n planes (cstride apart) per call.
 	flat3x3    func(out, x []float32, n, cstride, hw, w int, masks []uint16, wt *[9]float32, bias float32, acc int)
 	flatDot3x3 func(dw *[9]float32, g, x []float32, n, cstride, hw, w int, masks []uint16)
+	// split2Rows is split2 on rows rows: row r of src (at r·srcStride) to
+	// dst[r·dstStride:] (evens) and dst[r·dstStride+oddOff:] (odds).
+	split2Rows func(dst []float32, dstStride, oddOff int, src []float32, srcStride, rows, n int)
+	// merge2 is split2's inverse, added or written: dst[i] = (acc ≠ 0 ?
+	// dst[i] : 0) + (even[i/2] for even i, odd[i/2] for odd i), i < n.
+	merge2 func(dst, even, odd []float32, n, acc int)
 }
 
 var goDW = dwKernels{name: "go", taps: dwTapsGo, dot: dwDotGo, copyRows: dwCopyRowsGo, split2: dwSplit2Go, taps3x3: dw3x3Go,
-	flat3x3: dwFlat3x3Go, flatDot3x3: dwFlatDot3x3Go}
+	flat3x3: dwFlat3x3Go, flatDot3x3: dwFlatDot3x3Go, split2Rows: dwSplit2RowsGo, merge2: dwMerge2Go}
 
 // dwActive is the kernel pair the exported depthwise ops use.
 var dwActive = pickDW()
@@ -137,6 +143,29 @@ func dwSplit2Go(even, odd, src []float32, n int) {
 	}
 	if n%2 == 1 {
 		ev[n/2] = src[n-1]
+	}
+}
+
+// dwSplit2RowsGo is split2Rows in Go: dwSplit2Go on each row.
+func dwSplit2RowsGo(dst []float32, dstStride, oddOff int, src []float32, srcStride, rows, n int) {
+	for r := 0; r < rows; r++ {
+		row := dst[r*dstStride:]
+		dwSplit2Go(row, row[oddOff:], src[r*srcStride:], n)
+	}
+}
+
+// dwMerge2Go is merge2 in Go.
+func dwMerge2Go(dst, even, odd []float32, n, acc int) {
+	dst = dst[:n]
+	for i := range dst {
+		v := odd[i/2]
+		if i%2 == 0 {
+			v = even[i/2]
+		}
+		if acc != 0 {
+			v += dst[i]
+		}
+		dst[i] = v
 	}
 }
 

@@ -162,16 +162,42 @@ func (p *dwPlan) fillX(k *dwKernels, buf, x []float32) {
 	case 1:
 		k.copyRows(buf[base:], p.xRS, x, g.W, g.H, g.W)
 	case 2:
-		for ih := 0; ih < g.H; ih++ {
-			row := buf[base+ih*p.xRS:]
-			k.split2(row, row[p.xWq:], x[ih*g.W:(ih+1)*g.W], g.W)
-		}
+		k.split2Rows(buf[base:], p.xRS, p.xWq, x, g.W, g.H, g.W)
 	default:
 		for ih := 0; ih < g.H; ih++ {
 			row := buf[base+ih*p.xRS:]
 			for iw, v := range x[ih*g.W : (ih+1)*g.W] {
 				row[(iw%sw)*p.xWq+iw/sw] = v
 			}
+		}
+	}
+}
+
+// phases2x2 is the stride-(2, 2) input gradient of one plane: the (up to)
+// four phase planes computed into tmp (tmpLen apart, a phase with no taps
+// zeroed), then each row of ∂L/∂x written or added from the rows of its two
+// column phases by one merge2 call (interleaving), instead of adding
+// element by element at stride 2.
+func (p *dwPlan) phases2x2(k *dwKernels, dxp, gbuf, tmp []float32, wsub [][]float32, write bool) {
+	g := p.g
+	nc := min(2, g.W) // column phases
+	for i, ph := range p.phases {
+		t := tmp[i*p.tmpLen : i*p.tmpLen+ph.rows*ph.cols]
+		if len(ph.taps) == 0 {
+			clear(t)
+			continue
+		}
+		k.taps(t, ph.cols, ph.rows, ph.cols, gbuf, p.gW, ph.offs, wsub[i], 0, 0)
+	}
+	acc := 1
+	if write {
+		acc = 0
+	}
+	for i := 0; i < len(p.phases); i += nc {
+		ev, od := p.phases[i], p.phases[i+nc-1] // od == ev when W == 1 (never read)
+		te, to := tmp[i*p.tmpLen:], tmp[(i+nc-1)*p.tmpLen:]
+		for r := 0; r < ev.rows; r++ {
+			k.merge2(dxp[(2*r+ev.a)*g.W:], te[r*ev.cols:], to[r*od.cols:], g.W, acc)
 		}
 	}
 }
@@ -292,7 +318,7 @@ func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout,
 		var wsub [][]float32
 		w9 := new([9]float32) // flipped rows: a = 2 - kh
 		if dx != nil {
-			bp := GetScratch(p.gRows*p.gW + p.tmpLen)
+			bp := GetScratch(p.gRows*p.gW + 4*p.tmpLen) // stride (2, 2): four phases at once
 			defer PutScratch(bp)
 			gbuf, tmp = (*bp)[:p.gRows*p.gW], (*bp)[p.gRows*p.gW:]
 			clear(gbuf)
@@ -332,6 +358,10 @@ func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout,
 					}
 					ph := p.phases[0]
 					p.taps(k, dxp, g.W, g.H, g.W, gbuf, p.gW, ph.offs, wsub[0], gbuf[p.gRow0*p.gW:], &p.gCols, w9, 0, acc)
+					continue
+				}
+				if g.StrideH == 2 && g.StrideW == 2 {
+					p.phases2x2(k, dxp, gbuf, tmp, wsub, dxWrite)
 					continue
 				}
 				if dxWrite { // the phases add; some elements may get no tap
