@@ -1,34 +1,16 @@
 package autograd
 
-import (
-	"fmt"
-
-	"github.com/seed477ab429/multilabel/ops"
-)
+import "fmt"
 
 // Reshape returns a view of x with a new shape and the same elements in the
 // same order; one dimension may be -1 and is then inferred. The view shares
 // x's Data (no copy).
 //
 // Backward: the gradient is the output gradient read with x's shape, added
-// into x.Grad (or handed to x as its buffer, when x has none yet).
+// into x.Grad (handed to x as its buffer when x has none yet; shared with
+// x when x is a parameter with a gradient: tape.go, "Gradient buffers").
 func Reshape(x *Tensor, shape ...int) *Tensor {
-	shape = inferShape(x, shape)
-	out := &Tensor{Data: x.Data, Shape: shape, op: "Reshape", view: true, arena: x.arena}
-	x.arena.own(out)
-	if GradEnabled() && x.requiresGrad {
-		out.requiresGrad = true
-		out.prev = []*Tensor{x}
-		out.backward = func() {
-			// The gradient passes through unchanged: x takes out's
-			// buffer when it has none yet (tape.go, "Gradient buffers").
-			if x.gradTake(out) {
-				return
-			}
-			ops.Axpy(1, out.Grad, x.grad())
-		}
-	}
-	return out
+	return view("Reshape", x, inferShape(x, shape), 0, len(x.Data))
 }
 
 // Flatten reshapes x to [x.Shape[0], rest] (torch.flatten(x, 1)).

@@ -192,9 +192,12 @@ func Concat(axis int, xs ...*Tensor) *Tensor {
 	return out
 }
 
-// Slice returns x narrowed to [start, end) along axis, a copy
-// (torch.narrow(x, axis, start, end-start)). The backward adds the output
-// gradient into that window of x's gradient; the rest gets nothing.
+// Slice returns x narrowed to [start, end) along axis
+// (torch.narrow(x, axis, start, end-start)): a view sharing x's Data when
+// the window is one contiguous range (every dimension before axis is 1),
+// else a copy. The backward adds the output gradient into that window of
+// x's gradient; the rest gets nothing. (A view of a parameter shares its
+// gradient: tape.go, "Gradient buffers".)
 func Slice(x *Tensor, axis, start, end int) *Tensor {
 	axis = normAxis("Slice", axis, len(x.Shape))
 	if start < 0 || end > x.Shape[axis] || start > end {
@@ -206,6 +209,9 @@ func Slice(x *Tensor, axis, start, end int) *Tensor {
 	inRow := x.Shape[axis] * inner
 	w := (end - start) * inner
 	off := start * inner
+	if outer == 1 { // a contiguous range of x: a view (tape.go, "Gradient buffers")
+		return view("Slice", x, shape, off, off+w)
+	}
 	out := result("Slice", shape, x)
 	for o := 0; o < outer; o++ {
 		copy(out.Data[o*w:(o+1)*w], x.Data[o*inRow+off:o*inRow+off+w])

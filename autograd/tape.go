@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sync/atomic"
+
+	"github.com/seed477ab429/multilabel/ops"
 )
 
 // The tape is implicit: each op's output remembers its inputs (prev) and a
@@ -97,6 +99,18 @@ func resultZeros(op string, shape []int, inputs ...*Tensor) *Tensor {
 //     already holds terms, out keeps its gradient for the caller, the two
 //     belong to different arenas); the op then accumulates as usual.
 //
+//   - Views of parameters share their gradient (view). A view of a
+//     contiguous range of a tensor's data (Reshape; Slice along the first
+//     dimension that is not 1) copies nothing in the forward; when the
+//     tensor is a parameter that already has its gradient buffer (every
+//     step after the first: parameters keep it, ZeroGrad clears it), the
+//     view's gradient is the matching range of the parameter's, so the
+//     ops that read the view accumulate straight into the parameter
+//     (they find a gradient there and add), and the view's backward has
+//     nothing left to do: no per-step buffer, no copy. Otherwise the
+//     view's backward adds its gradient into the range (or, for a view of
+//     all of x, hands it over).
+//
 // The tests run with poisonFreshGrads on, so a new write-first buffer is
 // filled with NaN: an op that claims to write every element and misses
 // one fails its gradient check. writegrad_test.go checks every op that
@@ -132,6 +146,32 @@ func (t *Tensor) gradTake(out *Tensor) bool {
 	}
 	t.Grad, out.Grad = out.Grad, nil
 	return true
+}
+
+// view returns a tensor of the given shape over x.Data[lo:hi] (no copy),
+// with the backward described under "Gradient buffers" (views of
+// parameters share their gradient).
+func view(op string, x *Tensor, shape []int, lo, hi int) *Tensor {
+	out := &Tensor{Data: x.Data[lo:hi:hi], Shape: shape, op: op, view: true, arena: x.arena}
+	x.arena.own(out)
+	if !GradEnabled() || !x.requiresGrad {
+		return out
+	}
+	out.requiresGrad = true
+	out.prev = []*Tensor{x}
+	if x.isParam && x.Grad != nil && x.arena == nil {
+		out.Grad = x.Grad[lo:hi:hi] // consumers add into the parameter
+		out.backward = func() {}
+		return out
+	}
+	out.backward = func() {
+		// All of x: x takes out's buffer when it has none yet.
+		if lo == 0 && hi == len(x.Data) && x.gradTake(out) {
+			return
+		}
+		ops.Axpy(1, out.Grad, x.grad()[lo:hi])
+	}
+	return out
 }
 
 // Backward computes the gradient of t with respect to every tensor that

@@ -1,6 +1,7 @@
 package autograd_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -220,5 +221,32 @@ func TestGradTakeKeepsRetainedGrad(t *testing.T) {
 	x.Grad[0] = 100
 	if y.Grad[0] != 2 {
 		t.Fatal("x and y share one gradient buffer although y retains its own")
+	}
+}
+
+// Views of a parameter that already has its gradient buffer share it
+// (tape.go, "Gradient buffers"): their consumers accumulate straight into
+// the parameter. The gradient must be the one a plain leaf gets (no
+// sharing), on the first step (no buffer yet) and every later one, with
+// views used several times, by write-first ops and accumulating ones.
+func TestParamViewsShareGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 4))
+	data := ag.RandU(rng, -1, 1, 4, 6).Data
+	in := ag.RandU(rng, -1, 1, 5, 6)
+	loss := func(p *ag.Tensor) *ag.Tensor {
+		parts := ag.Split(p, 0, 1, 3)
+		l := ag.Add(proj(ag.SiLU(ag.Reshape(p, 6, 4))), proj(ag.Linear(in, p, nil)))
+		l = ag.Add(l, proj(ag.Mul(parts[1], parts[1])))
+		l = ag.Add(l, proj(ag.Slice(p, 0, 1, 3)))
+		return ag.Add(l, proj(ag.Reshape(parts[0], 2, 3)))
+	}
+	x := ag.New(append([]float32(nil), data...), 4, 6).SetRequiresGrad(true)
+	loss(x).Backward()
+	want := x.Grad
+	p := ag.NewParam(append([]float32(nil), data...), 4, 6)
+	for step := range 3 {
+		p.ZeroGrad()
+		loss(p).Backward()
+		assertClose(t, fmt.Sprintf("step %d", step), p.Grad, want, 1e-6)
 	}
 }
