@@ -28,7 +28,7 @@
 // process-wide no-grad switch (autograd.NoGrad), so a goroutine training
 // another network in the same process is unaffected. Each call allocates
 // its own activations: memory grows with the number of calls in flight, so
-// a server bounds them (examples/serve admits as many as there are CPUs).
+// a server bounds them (examples/serve -slots).
 //
 // The Context methods (ScoresContext, ClassifyContext, ClassifyBatch)
 // check for cancellation before each image is prepared and before each

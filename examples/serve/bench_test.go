@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ import (
 //
 //	go test ./examples/serve -run '^$' -bench Serve -benchtime 200x
 //
+// SERVE_BENCH_SLOTS sets -slots (default: the command's).
 // The model is SERVE_BENCH_RUN (a run folder) if set, else the example's
 // default architecture (efficientnetv2_t + ML-Decoder 256/512, 20 classes,
 // 128 px) with seeded weights: the weights do not change the cost. The
@@ -45,7 +47,13 @@ func BenchmarkServe(b *testing.B) {
 		b.Fatal(err)
 	}
 	imgs := benchImages(b)
-	s := newServer(m, config{Timeout: time.Minute, MaxBytes: 32 << 20, MaxImages: 16, Slots: runtime.GOMAXPROCS(0)})
+	slots := defaultSlots()
+	if v := os.Getenv("SERVE_BENCH_SLOTS"); v != "" {
+		if slots, err = strconv.Atoi(v); err != nil || slots < 1 {
+			b.Fatalf("SERVE_BENCH_SLOTS=%q", v)
+		}
+	}
+	s := newServer(m, config{Timeout: time.Minute, MaxBytes: 32 << 20, MaxImages: 16, Slots: slots})
 	ts := httptest.NewServer(s.handler())
 	defer ts.Close()
 	spec := m.Spec()

@@ -25,8 +25,10 @@
 // not an image, 413 for a body over -max-bytes or more than -max-images
 // files, 503 (with Retry-After) when the request's -timeout passes before
 // its images are classified. At most -slots images are classified at once
-// (default: one per CPU); further requests wait for a slot within their
-// deadline. SIGINT or SIGTERM stops the service after the requests in
+// (default: one per two CPUs, at least one: a forward pass already runs its
+// matrix products on every core, and on 2 cores one slot gave the same or
+// more images per second than two, with shorter tails; docs/PERFORMANCE.md);
+// further requests wait for a slot within their deadline. SIGINT or SIGTERM stops the service after the requests in
 // flight.
 package main
 
@@ -53,7 +55,7 @@ func main() {
 	timeout := flag.Duration("timeout", 10*time.Second, "deadline of a request, from its arrival to its answer")
 	maxBytes := flag.Int64("max-bytes", 32<<20, "largest request body in bytes")
 	maxImages := flag.Int("max-images", 16, "most images in one request")
-	slots := flag.Int("slots", runtime.GOMAXPROCS(0), "images classified at once")
+	slots := flag.Int("slots", defaultSlots(), "images classified at once (forward passes in flight)")
 	flag.Parse()
 	if *runDir == "" || flag.NArg() > 0 || *slots < 1 || *maxImages < 1 || *timeout <= 0 {
 		fmt.Fprintln(os.Stderr, "usage: serve -run RUN_FOLDER [-addr localhost:8080] [-timeout 10s] [-slots N]")
@@ -95,3 +97,6 @@ func main() {
 		log.Fatal(err)
 	}
 }
+
+// defaultSlots is one slot per two CPUs, at least one (see the doc above).
+func defaultSlots() int { return max(1, runtime.GOMAXPROCS(0)/2) }
