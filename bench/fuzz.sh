@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of the repository (Go native fuzzing), one after
-# the other, each for FUZZTIME (default 10m), each under the bench lock so
-# that only one heavy job runs on the machine at a time. Prints one line per
-# target (package, target, minutes, executions, new corpus entries, result)
-# and keeps the full logs in $OUT (default /tmp/multilabel-fuzz).
+# Runs every fuzz target of the repository (Go native fuzzing), each for
+# FUZZTIME (default 10m), JOBS targets at a time (default 2), each with
+# -parallel PARALLEL fuzzing workers (default 1) under `nice -n 19`, so the
+# fuzzers only soak up CPU nobody else wants. (Fuzzing does not take the
+# bench lock; set LOCK=/tmp/multilabel-bench.lock to run under it.) Prints
+# one line per target (package, target, time fuzzed, executions, new corpus
+# entries, result) and keeps the full logs in $OUT (default
+# /tmp/multilabel-fuzz).
 #
-#   bench/fuzz.sh                      # all targets, 10 minutes each
+#   bench/fuzz.sh                      # all targets, 10 minutes each, two at a time
 #   FUZZTIME=30s bench/fuzz.sh         # a quick pass
 #   bench/fuzz.sh 'CSV|Spec'           # only targets matching the regexp
 #
 # A failing input is written by `go test` to the package's
 # testdata/fuzz/<Target>/ folder: commit it with the fix, and every later
-# `go test` replays it. The figures of the last full run are in
-# docs/RELIABILITY.md.
+# `go test` replays it. The corpus a run builds stays in the Go build
+# cache ($(go env GOCACHE)/fuzz/<package>/<Target>). The figures of the last
+# full run are in docs/RELIABILITY.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 fuzztime=${FUZZTIME:-10m}
+jobs=${JOBS:-2}
+parallel=${PARALLEL:-1}
 filter=${1:-.}
 out=${OUT:-/tmp/multilabel-fuzz}
-lock=${LOCK:-/tmp/multilabel-bench.lock}
+lock=${LOCK:-}
 mkdir -p "$out"
 
 # Every package with a fuzz target, and its targets.
@@ -35,16 +41,23 @@ if [ ${#targets[@]} -eq 0 ]; then
 	exit 2
 fi
 
-printf '%-10s %-22s %8s %14s %6s  %s\n' package target fuzzed executions new result
-fail=0
-for pt in "${targets[@]}"; do
-	set -- $pt
-	pkg=$1 t=$2
+# Build every test binary first, so the fuzzing time is not spent compiling.
+for pkg in $(printf '%s\n' "${targets[@]}" | cut -d' ' -f1 | sort -u); do
+	go test -count=1 -run '^$' "$pkg" > /dev/null || exit 1
+done
+
+# fuzz PKG TARGET: one target; prints its line.
+fuzz() {
+	local pkg=$1 t=$2 p log rc last execs new elapsed result
 	p=${pkg#./}; [ "$p" = . ] && p=root; log="$out/${p//\//_}.$t.log"
-	flock "$lock" go test "$pkg" -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" > "$log" 2>&1
+	local cmd=(nice -n 19 go test "$pkg" -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" -parallel "$parallel")
+	if [ -n "$lock" ]; then
+		cmd=(flock "$lock" "${cmd[@]}")
+	fi
+	"${cmd[@]}" > "$log" 2>&1
 	rc=$?
 	# The last progress line: "fuzz: elapsed: 10m0s, execs: 123 (205/sec), new interesting: 4 (total: 40)".
-	last=$(grep '^fuzz: elapsed' "$log" | tail -1)
+	last=$(grep '^fuzz: elapsed.*execs' "$log" | tail -1)
 	execs=$(sed -n 's/.*execs: \([0-9]*\).*/\1/p' <<< "$last")
 	new=$(sed -n 's/.*new interesting: \([0-9]*\).*/\1/p' <<< "$last")
 	elapsed=$(sed -n 's/^fuzz: elapsed: \([^,]*\),.*/\1/p' <<< "$last")
@@ -52,8 +65,24 @@ for pt in "${targets[@]}"; do
 		result=ok
 	else
 		result="FAIL (see $log)"
-		fail=1
 	fi
 	printf '%-10s %-22s %8s %14s %6s  %s\n' "$p" "$t" "${elapsed:-?}" "${execs:-?}" "${new:-?}" "$result"
+	[ $rc -eq 0 ]
+}
+
+printf '%-10s %-22s %8s %14s %6s  %s\n' package target fuzzed executions new result
+fail=0
+running=0
+for pt in "${targets[@]}"; do
+	if [ $running -ge "$jobs" ]; then
+		wait -n || fail=1
+		running=$((running - 1))
+	fi
+	fuzz $pt &
+	running=$((running + 1))
+done
+while [ $running -gt 0 ]; do
+	wait -n || fail=1
+	running=$((running - 1))
 done
 exit $fail
