@@ -193,6 +193,9 @@ func parseGraph(m *onnxpb.ModelProto, name string) (*parsedGraph, error) {
 			if len(n.Input) < 2 {
 				return nil, bad("Conv node %q has no weight input", n.GetName())
 			}
+			if len(n.Output) != 1 {
+				return nil, bad("Conv node %q has %d outputs, want 1", n.GetName(), len(n.Output))
+			}
 			c := onnxConv{node: n.GetName(), group: 1}
 			var err error
 			if c.w, err = get(n.GetName(), n.Input[1]); err != nil {
@@ -245,6 +248,9 @@ func parseGraph(m *onnxpb.ModelProto, name string) (*parsedGraph, error) {
 			}
 			p.convs = append(p.convs, c)
 		case "BatchNormalization":
+			if len(n.Input) == 0 {
+				return nil, bad("BatchNormalization node %q has no input", n.GetName())
+			}
 			if p := n.Input[0]; len(consumers[p]) == 0 || !producedByConv(g, p) {
 				return nil, bad("BatchNormalization node %q does not follow a Conv", n.GetName())
 			}
@@ -500,7 +506,9 @@ func decodeFloat(t *onnxpb.TensorProto, file string) (*tensorF32, error) {
 			return nil, fmt.Errorf("onnx: %s: tensor %q has dimension %d", file, name, d)
 		}
 		shape[i] = int(d)
-		n *= int(d)
+		if n *= int(d); n > 1<<31 {
+			return nil, fmt.Errorf("onnx: %s: tensor %q has shape %v: too large", file, name, t.Dims)
+		}
 	}
 	out := &tensorF32{name: name, shape: shape}
 	switch {
