@@ -281,3 +281,34 @@ func FuzzYOLOLabels(f *testing.F) {
 		}
 	})
 }
+
+// FuzzClassList fuzzes a class list (a YOLO classes.txt, a run folder's
+// classes.txt, the file of -classes) through ReadClassList: what is
+// accepted is at least one name, each unique, non-blank and trimmed.
+func FuzzClassList(f *testing.F) {
+	for _, s := range []string{
+		"cat\ndog\ntraffic light\n", "\uFEFFcat\r\ndog\r\n", "# classes\n\n  cat  \n#dog\nbird", "cat\ncat\n",
+		"\n\n", "", "a\x00b\n\xff\xfe\n", strings.Repeat("x", 70000) + "\n",
+	} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := fuzzFile(t, dir, "classes.txt", b)
+		names, err := ReadClassList(p)
+		checkLoadError(t, err, p)
+		if err != nil {
+			return
+		}
+		if len(names) == 0 {
+			t.Fatal("no names accepted without an error")
+		}
+		seen := map[string]bool{}
+		for _, n := range names {
+			if n == "" || n != strings.TrimSpace(n) || strings.HasPrefix(n, "#") || seen[n] {
+				t.Fatalf("name %q accepted (names %q)", n, names)
+			}
+			seen[n] = true
+		}
+	})
+}

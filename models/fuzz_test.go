@@ -94,3 +94,51 @@ func FuzzGloVe(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLabelGraph fuzzes the label-graph tables of a GAT or ML-GCN head
+// (ML-GCN's co-occurrence counts and per-class image counts as CSV)
+// through ReadCooccurrenceCSV and ReadNumsCSV, then builds the graph from
+// what was accepted: no panic, every error one line naming the file.
+//
+//	go test ./models/ -run '^$' -fuzz '^FuzzLabelGraph$' -fuzztime 10m
+func FuzzLabelGraph(f *testing.F) {
+	for _, s := range []string{
+		"class,cat,dog\ncat,5,2\ndog,2,4\n", "class,num_images\ncat,5\ndog,4\n", "class,cat\ncat,-1\n",
+		"class,cat,dog\ndog,1,1\ncat,1,1\n", "class,cat\ncat,1,2\n", "\"class,cat\n", "", "class\n", "class,a,a\na,1,1\na,1,1\n",
+	} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(dir, "labels.csv")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		check := func(err error) bool {
+			if err != nil {
+				if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || !strings.Contains(msg, p) {
+					t.Fatalf("error %q", msg)
+				}
+				return false
+			}
+			return true
+		}
+		classes, counts, err := ReadCooccurrenceCSV(p)
+		if check(err) {
+			if len(counts) != len(classes)*len(classes) {
+				t.Fatalf("%d counts for %d classes", len(counts), len(classes))
+			}
+			if n := len(classes); n > 0 && n <= 64 {
+				nums := make([]int, n)
+				for i := range nums {
+					nums[i] = counts[i*n+i]
+				}
+				GraphFromCounts(nums, counts, 0.4, 0.2)
+			}
+		}
+		classes, nums, err := ReadNumsCSV(p)
+		if check(err) && len(nums) != len(classes) {
+			t.Fatalf("%d counts for %d classes", len(nums), len(classes))
+		}
+	})
+}
