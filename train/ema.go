@@ -23,15 +23,19 @@ type EMA struct {
 	Updates int
 	names   []string
 	shadow  []*ag.Tensor
+	segs    []segment
 }
 
 // NewEMA starts an average at m's current state.
 func NewEMA(m nn.Module, decay float64, warmup bool) *EMA {
 	e := &EMA{Decay: decay, Warmup: warmup}
+	var lens []int
 	for _, nt := range nn.Tensors(m) {
 		e.names = append(e.names, nt.Name)
 		e.shadow = append(e.shadow, nt.Tensor.Clone())
+		lens = append(lens, len(nt.Tensor.Data))
 	}
+	e.segs = segmentsOf(lens)
 	return e
 }
 
@@ -43,16 +47,18 @@ func (e *EMA) DecayAt(t int) float64 {
 	return e.Decay
 }
 
-// Update folds m's current state into the average.
+// Update folds m's current state into the average (in parallel over
+// segments, segments.go).
 func (e *EMA) Update(m nn.Module) {
 	d := float32(e.DecayAt(e.Updates))
 	e.Updates++
-	for k, nt := range nn.Tensors(m) {
-		s := e.shadow[k].Data
-		for i, w := range nt.Tensor.Data {
+	ts := nn.Tensors(m)
+	forSegments(e.segs, func(sg segment) {
+		s := e.shadow[sg.k].Data[sg.lo:sg.hi]
+		for i, w := range ts[sg.k].Tensor.Data[sg.lo:sg.hi] {
 			s[i] = d*s[i] + (1-d)*w
 		}
-	}
+	})
 }
 
 // Swap exchanges m's tensors with the averaged ones (no copy): call it

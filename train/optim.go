@@ -78,11 +78,17 @@ type Optimizer interface {
 
 // ZeroGrad zeroes the gradients of every parameter of the groups.
 func ZeroGrad(groups []Group) {
+	var grads [][]float32
+	var lens []int
 	for _, g := range groups {
 		for _, p := range g.Params {
-			p.ZeroGrad()
+			if p.Grad != nil {
+				grads = append(grads, p.Grad)
+				lens = append(lens, len(p.Grad))
+			}
 		}
 	}
+	forSegments(segmentsOf(lens), func(s segment) { clear(grads[s.k][s.lo:s.hi]) })
 }
 
 // SGD is torch.optim.SGD with coupled L2 weight decay, dampening 0:
@@ -95,53 +101,71 @@ type SGD struct {
 	groups   []Group
 	Nesterov bool
 	buf      map[*ag.Tensor][]float32
+	pl       *paramList
 }
 
 // NewSGD returns SGD over the groups.
 func NewSGD(groups []Group, nesterov bool) *SGD {
-	return &SGD{groups: groups, Nesterov: nesterov, buf: map[*ag.Tensor][]float32{}}
+	return &SGD{groups: groups, Nesterov: nesterov, buf: map[*ag.Tensor][]float32{}, pl: newParamList(groups)}
 }
 
 // Groups returns the parameter groups.
 func (o *SGD) Groups() []Group { return o.groups }
 
-// Step applies one SGD update; momentum 0 disables the buffer.
+// Step applies one SGD update; momentum 0 disables the buffer. The
+// elements are updated in parallel (segments.go); each one's arithmetic
+// is the same as a serial loop's.
 func (o *SGD) Step(lr, momentum float64) {
-	for _, g := range o.groups {
-		glr := float32(lr * g.LRScale)
-		wd := float32(g.WeightDecay)
-		mu := float32(momentum)
-		for _, p := range g.Params {
+	pl := o.pl
+	bufs := make([][]float32, len(pl.params))
+	fresh := make([]bool, len(pl.params))
+	if momentum != 0 {
+		for k, p := range pl.params {
 			if p.Grad == nil {
-				continue
-			}
-			if momentum == 0 {
-				for i, gr := range p.Grad {
-					p.Data[i] -= glr * (gr + wd*p.Data[i])
-				}
 				continue
 			}
 			b, seen := o.buf[p]
 			if !seen {
 				b = make([]float32, len(p.Data))
 				o.buf[p] = b
+				fresh[k] = true
 			}
-			for i, gr := range p.Grad {
-				d := gr + wd*p.Data[i]
-				if seen {
-					b[i] = mu*b[i] + d
-				} else {
-					b[i] = d
-				}
-				if o.Nesterov {
-					d += mu * b[i]
-				} else {
-					d = b[i]
-				}
-				p.Data[i] -= glr * d
-			}
+			bufs[k] = b
 		}
 	}
+	mu := float32(momentum)
+	forSegments(pl.segs, func(s segment) {
+		p := pl.params[s.k]
+		if p.Grad == nil {
+			return
+		}
+		g := &o.groups[pl.group[s.k]]
+		glr := float32(lr * g.LRScale)
+		wd := float32(g.WeightDecay)
+		data, grad := p.Data[s.lo:s.hi], p.Grad[s.lo:s.hi]
+		if momentum == 0 {
+			for i, gr := range grad {
+				data[i] -= glr * (gr + wd*data[i])
+			}
+			return
+		}
+		b := bufs[s.k][s.lo:s.hi]
+		seen := !fresh[s.k]
+		for i, gr := range grad {
+			d := gr + wd*data[i]
+			if seen {
+				b[i] = mu*b[i] + d
+			} else {
+				b[i] = d
+			}
+			if o.Nesterov {
+				d += mu * b[i]
+			} else {
+				d = b[i]
+			}
+			data[i] -= glr * d
+		}
+	})
 }
 
 // State returns the momentum buffers by parameter name.
@@ -176,17 +200,19 @@ type AdamW struct {
 	Eps          float64
 	t            int
 	m, v         map[*ag.Tensor][]float32
+	pl           *paramList
 }
 
 // NewAdamW returns AdamW with β = (0.9, 0.999), ε = 1e-8.
 func NewAdamW(groups []Group) *AdamW {
-	return &AdamW{groups: groups, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, m: map[*ag.Tensor][]float32{}, v: map[*ag.Tensor][]float32{}}
+	return &AdamW{groups: groups, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, m: map[*ag.Tensor][]float32{}, v: map[*ag.Tensor][]float32{},
+		pl: newParamList(groups)}
 }
 
 // Groups returns the parameter groups.
 func (o *AdamW) Groups() []Group { return o.groups }
 
-// Step applies one AdamW update.
+// Step applies one AdamW update, the elements in parallel (segments.go).
 func (o *AdamW) Step(lr, momentum float64) {
 	o.t++
 	b1, b2 := o.Beta1, o.Beta2
@@ -195,30 +221,40 @@ func (o *AdamW) Step(lr, momentum float64) {
 	}
 	bc1 := 1 - math.Pow(b1, float64(o.t))
 	bc2 := math.Sqrt(1 - math.Pow(b2, float64(o.t)))
-	for _, g := range o.groups {
+	pl := o.pl
+	ms := make([][]float32, len(pl.params))
+	vs := make([][]float32, len(pl.params))
+	for k, p := range pl.params {
+		if p.Grad == nil {
+			continue
+		}
+		m, ok := o.m[p]
+		if !ok {
+			m = make([]float32, len(p.Data))
+			o.m[p] = m
+			o.v[p] = make([]float32, len(p.Data))
+		}
+		ms[k], vs[k] = m, o.v[p]
+	}
+	forSegments(pl.segs, func(s segment) {
+		p := pl.params[s.k]
+		if p.Grad == nil {
+			return
+		}
+		g := &o.groups[pl.group[s.k]]
 		glr := lr * g.LRScale
 		decay := float32(1 - glr*g.WeightDecay)
 		step := float32(glr / bc1)
-		for _, p := range g.Params {
-			if p.Grad == nil {
-				continue
-			}
-			m, ok := o.m[p]
-			if !ok {
-				m = make([]float32, len(p.Data))
-				o.m[p] = m
-				o.v[p] = make([]float32, len(p.Data))
-			}
-			v := o.v[p]
-			for i, gr := range p.Grad {
-				p.Data[i] *= decay
-				m[i] = float32(b1)*m[i] + float32(1-b1)*gr
-				v[i] = float32(b2)*v[i] + float32(1-b2)*gr*gr
-				den := float32(math.Sqrt(float64(v[i])))/float32(bc2) + float32(o.Eps)
-				p.Data[i] -= step * m[i] / den
-			}
+		data, grad := p.Data[s.lo:s.hi], p.Grad[s.lo:s.hi]
+		m, v := ms[s.k][s.lo:s.hi], vs[s.k][s.lo:s.hi]
+		for i, gr := range grad {
+			data[i] *= decay
+			m[i] = float32(b1)*m[i] + float32(1-b1)*gr
+			v[i] = float32(b2)*v[i] + float32(1-b2)*gr*gr
+			den := float32(math.Sqrt(float64(v[i])))/float32(bc2) + float32(o.Eps)
+			data[i] -= step * m[i] / den
 		}
-	}
+	})
 }
 
 // State returns the moments and the step count.

@@ -5,9 +5,16 @@ import (
 	"time"
 )
 
-// Phases is where a training run's wall time went, summed over steps.
-// Set Trainer.Phases to collect it (bench/step does, to print the split);
-// a nil Phases costs nothing.
+// Phases is where a training run's time went, summed over steps: wall
+// time, and the process's CPU time (user + system, all threads; zero
+// where the OS does not report it) in the same phases, so that CPU / wall
+// tells how busy the cores were in each. Set Trainer.Phases to collect it
+// (bench/step does, to print the split); a nil Phases costs nothing.
+type Phases struct {
+	Wall, CPU PhaseTimes
+}
+
+// PhaseTimes is a duration per phase:
 //
 //	Data      waiting for the next batch from the loader, plus copying it
 //	          into the step's input tensor
@@ -16,23 +23,26 @@ import (
 //	Update    SAM's perturbation and restore, the optimizer, EMA, zeroing
 //	          the gradients
 //	Eval      the evaluation after each epoch (raw and EMA models)
-type Phases struct {
+type PhaseTimes struct {
 	Data, Forward, Backward, Update, Eval time.Duration
 }
 
 // Total is the sum of the phases.
-func (p Phases) Total() time.Duration {
+func (p PhaseTimes) Total() time.Duration {
 	return p.Data + p.Forward + p.Backward + p.Update + p.Eval
 }
 
 // Sub returns p minus an earlier snapshot q: the time spent in between.
-func (p Phases) Sub(q Phases) Phases {
-	return Phases{p.Data - q.Data, p.Forward - q.Forward, p.Backward - q.Backward, p.Update - q.Update, p.Eval - q.Eval}
+func (p PhaseTimes) Sub(q PhaseTimes) PhaseTimes {
+	return PhaseTimes{p.Data - q.Data, p.Forward - q.Forward, p.Backward - q.Backward, p.Update - q.Update, p.Eval - q.Eval}
 }
 
-func (p Phases) String() string {
+func (p PhaseTimes) String() string {
 	return fmt.Sprintf("data %v, forward %v, backward %v, update %v, eval %v", p.Data, p.Forward, p.Backward, p.Update, p.Eval)
 }
+
+// Sub returns p minus an earlier snapshot q.
+func (p Phases) Sub(q Phases) Phases { return Phases{p.Wall.Sub(q.Wall), p.CPU.Sub(q.CPU)} }
 
 type phase int
 
@@ -44,25 +54,45 @@ const (
 	phaseEval
 )
 
-// lap adds the time since *t0 to phase ph (when the trainer collects
-// phases) and moves *t0 to now.
-func (t *Trainer) lap(ph phase, t0 *time.Time) {
+// mark is a point in wall and CPU time.
+type mark struct {
+	wall time.Time
+	cpu  time.Duration
+}
+
+// now returns the current mark (the CPU time only when phases are
+// collected: it costs a system call).
+func (t *Trainer) now() mark {
+	m := mark{wall: time.Now()}
+	if t.Phases != nil {
+		m.cpu = processCPU()
+	}
+	return m
+}
+
+// lap adds the time since *m0 to phase ph (when the trainer collects
+// phases) and moves *m0 to now.
+func (t *Trainer) lap(ph phase, m0 *mark) {
 	if t.Phases == nil {
 		return
 	}
-	now := time.Now()
-	d := now.Sub(*t0)
-	*t0 = now
-	switch ph {
-	case phaseData:
-		t.Phases.Data += d
-	case phaseForward:
-		t.Phases.Forward += d
-	case phaseBackward:
-		t.Phases.Backward += d
-	case phaseUpdate:
-		t.Phases.Update += d
-	case phaseEval:
-		t.Phases.Eval += d
+	m := t.now()
+	dw, dc := m.wall.Sub(m0.wall), m.cpu-m0.cpu
+	*m0 = m
+	add := func(p *PhaseTimes, d time.Duration) {
+		switch ph {
+		case phaseData:
+			p.Data += d
+		case phaseForward:
+			p.Forward += d
+		case phaseBackward:
+			p.Backward += d
+		case phaseUpdate:
+			p.Update += d
+		case phaseEval:
+			p.Eval += d
+		}
 	}
+	add(&t.Phases.Wall, dw)
+	add(&t.Phases.CPU, dc)
 }

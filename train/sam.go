@@ -23,57 +23,64 @@ type SAM struct {
 	Rho      float64
 	Adaptive bool
 	saved    [][]float32
+	pl       *paramList
 }
 
 // NewSAM wraps base with radius rho (the reference uses 0.05).
 func NewSAM(base Optimizer, rho float64, adaptive bool) *SAM {
-	return &SAM{Base: base, Rho: rho, Adaptive: adaptive}
+	return &SAM{Base: base, Rho: rho, Adaptive: adaptive, pl: newParamList(base.Groups())}
 }
 
 // FirstStep perturbs the weights toward the local worst case. It returns
 // false, with gradients zeroed and weights untouched, when any gradient is
-// NaN or infinite: the caller skips the batch.
+// NaN or infinite: the caller skips the batch. The norm is summed per
+// segment and the segments in order (segments.go): the same value on any
+// thread count.
 func (s *SAM) FirstStep() bool {
 	groups := s.Base.Groups()
-	var sq float64
-	for _, g := range groups {
-		for _, p := range g.Params {
-			for i, gr := range p.Grad {
-				v := float64(gr)
-				if s.Adaptive {
-					v *= math.Abs(float64(p.Data[i]))
-				}
-				sq += v * v
-			}
+	pl := s.pl
+	sq := sumSegments(pl.segs, func(sg segment) float64 {
+		p := pl.params[sg.k]
+		if p.Grad == nil {
+			return 0
 		}
-	}
+		var sum float64
+		for i, gr := range p.Grad[sg.lo:sg.hi] {
+			v := float64(gr)
+			if s.Adaptive {
+				v *= math.Abs(float64(p.Data[sg.lo+i]))
+			}
+			sum += v * v
+		}
+		return sum
+	})
 	if math.IsNaN(sq) || math.IsInf(sq, 0) {
 		ZeroGrad(groups)
 		return false
 	}
 	scale := s.Rho / (math.Sqrt(sq) + 1e-12)
-	k := 0
-	for _, g := range groups {
-		for _, p := range g.Params {
-			// The copies are kept from step to step: SAM allocates its
-			// one copy of the weights once, not every step.
-			if k == len(s.saved) {
-				s.saved = append(s.saved, make([]float32, len(p.Data)))
-			}
-			s.saved[k] = append(s.saved[k][:0], p.Data...)
-			k++
-			if p.Grad == nil {
-				continue
-			}
-			for i, gr := range p.Grad {
-				e := scale * float64(gr)
-				if s.Adaptive {
-					e *= float64(p.Data[i]) * float64(p.Data[i])
-				}
-				p.Data[i] += float32(e)
-			}
+	// The copies are kept from step to step: SAM allocates its one copy
+	// of the weights once, not every step.
+	if s.saved == nil {
+		for _, p := range pl.params {
+			s.saved = append(s.saved, make([]float32, len(p.Data)))
 		}
 	}
+	forSegments(pl.segs, func(sg segment) {
+		p := pl.params[sg.k]
+		data := p.Data[sg.lo:sg.hi]
+		copy(s.saved[sg.k][sg.lo:sg.hi], data)
+		if p.Grad == nil {
+			return
+		}
+		for i, gr := range p.Grad[sg.lo:sg.hi] {
+			e := scale * float64(gr)
+			if s.Adaptive {
+				e *= float64(data[i]) * float64(data[i])
+			}
+			data[i] += float32(e)
+		}
+	})
 	ZeroGrad(groups)
 	return true
 }
@@ -81,24 +88,26 @@ func (s *SAM) FirstStep() bool {
 // SecondStep restores the weights saved by FirstStep and applies the base
 // optimizer's update with the current gradients (those at w + e).
 func (s *SAM) SecondStep(lr, momentum float64) {
-	k := 0
-	for _, g := range s.Base.Groups() {
-		for _, p := range g.Params {
-			copy(p.Data, s.saved[k])
-			k++
-		}
-	}
+	pl := s.pl
+	forSegments(pl.segs, func(sg segment) {
+		copy(pl.params[sg.k].Data[sg.lo:sg.hi], s.saved[sg.k][sg.lo:sg.hi])
+	})
 	s.Base.Step(lr, momentum)
 }
 
 // gradsFinite reports whether every gradient of params is finite.
 func gradsFinite(params []*ag.Tensor) bool {
+	var lens []int
 	for _, p := range params {
-		for _, g := range p.Grad {
+		lens = append(lens, len(p.Grad))
+	}
+	bad := sumSegments(segmentsOf(lens), func(s segment) float64 {
+		for _, g := range params[s.k].Grad[s.lo:s.hi] {
 			if math.IsNaN(float64(g)) || math.IsInf(float64(g), 0) {
-				return false
+				return 1
 			}
 		}
-	}
-	return true
+		return 0
+	})
+	return bad == 0
 }

@@ -270,7 +270,7 @@ func (t *Trainer) evalEpoch(ctx context.Context, es *EpochStats) (metric float64
 	if t.Val == nil {
 		return 0, nil
 	}
-	t0 := time.Now()
+	t0 := t.now()
 	defer t.lap(phaseEval, &t0)
 	if es.MAP, err = t.evalMAP(ctx); err != nil {
 		return 0, err
@@ -304,7 +304,7 @@ func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, 
 	lctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	i := 0
-	t0 := time.Now() // the wait for the next batch starts
+	t0 := t.now() // the wait for the next batch starts
 	for b, berr := range t.Train.Epoch(lctx, epoch) {
 		if berr != nil {
 			return 0, images, fmt.Errorf("epoch %d: %w", epoch+1, berr)
@@ -342,7 +342,7 @@ func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, 
 			}
 			return 0, images, fmt.Errorf("interrupted at epoch %d, batch %d; checkpoint saved (resume to continue): %w", epoch+1, i, ctx.Err())
 		}
-		t0 = time.Now()
+		t0 = t.now()
 	}
 	if count == 0 {
 		return 0, images, nil
@@ -352,7 +352,7 @@ func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, 
 
 // step trains on one batch and returns its loss. t0 is when the wait for
 // the batch began (for Phases).
-func (t *Trainer) step(b *data.Batch, t0 *time.Time) (float64, error) {
+func (t *Trainer) step(b *data.Batch, t0 *mark) (float64, error) {
 	defer t.arena.Reset()
 	x := t.arena.New(b.Images[:b.N*3*b.Size*b.Size], b.N, 3, b.Size, b.Size)
 	t.lap(phaseData, t0)

@@ -106,7 +106,7 @@ func TestTrainerRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ph.Forward <= 0 || ph.Backward <= 0 || ph.Update <= 0 || ph.Eval <= 0 || ph.Data < 0 {
+	if w := ph.Wall; w.Forward <= 0 || w.Backward <= 0 || w.Update <= 0 || w.Eval <= 0 || w.Data < 0 || ph.CPU.Total() <= 0 {
 		t.Fatalf("phases not collected: %v", ph)
 	}
 	if len(st.History) != 3 || st.Step != 3*6 {

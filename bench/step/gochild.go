@@ -33,10 +33,12 @@ type result struct {
 	Layout      string  `json:"layout,omitempty"`         // PyTorch: contiguous or channels_last
 	// Phases: seconds per timed window, by phase (data, forward, backward,
 	// update = optimizer/SAM/EMA, eval).
-	Phases   map[string]float64 `json:"phases,omitempty"`
-	SelfHWM  float64            `json:"self_hwm_mb,omitempty"` // VmHWM read by the child itself
-	Notes    string             `json:"notes,omitempty"`
-	WallSecs float64            `json:"wall_s,omitempty"` // timed window
+	Phases map[string]float64 `json:"phases,omitempty"`
+	// PhasesCPU: the process's CPU seconds in the same phases (Go side).
+	PhasesCPU map[string]float64 `json:"phases_cpu,omitempty"`
+	SelfHWM   float64            `json:"self_hwm_mb,omitempty"` // VmHWM read by the child itself
+	Notes     string             `json:"notes,omitempty"`
+	WallSecs  float64            `json:"wall_s,omitempty"` // timed window
 }
 
 // runGo runs configuration c in this process, as `multilabel train` would:
@@ -127,13 +129,18 @@ func runGo(c config, list *itemList) (*result, error) {
 		ImgPerS:     float64(c.Steps*c.Batch) / trainS,
 		EvalImgPerS: float64(2*valN) / evalS, // raw and EMA
 		CPUUtil:     (cpu1 - cpu0).Seconds() / wall,
-		Phases: map[string]float64{"data": d.Data.Seconds(), "forward": d.Forward.Seconds(), "backward": d.Backward.Seconds(),
-			"update": d.Update.Seconds(), "eval": d.Eval.Seconds()},
-		WallSecs: wall,
+		Phases:      phaseMap(d.Wall),
+		PhasesCPU:   phaseMap(d.CPU),
+		WallSecs:    wall,
 	}
 	r.SelfHWM = vmHWM()
 	r.Notes = goMemNotes()
 	return r, nil
+}
+
+func phaseMap(p train.PhaseTimes) map[string]float64 {
+	return map[string]float64{"data": p.Data.Seconds(), "forward": p.Forward.Seconds(), "backward": p.Backward.Seconds(),
+		"update": p.Update.Seconds(), "eval": p.Eval.Seconds()}
 }
 
 // runGoInfer times the forward pass of net in eval mode without

@@ -404,6 +404,17 @@ func printConfig(c config, rs []*result) {
 		}
 	}
 	for _, r := range rs {
+		if len(r.PhasesCPU) > 0 {
+			var parts []string
+			for _, p := range phaseNames {
+				if w := r.Phases[p]; w > 0 {
+					parts = append(parts, fmt.Sprintf("%s %.0f%%", p, 100*r.PhasesCPU[p]/w))
+				}
+			}
+			fmt.Printf("  %s: CPU use by phase: %s\n", r.Impl, strings.Join(parts, ", "))
+		}
+	}
+	for _, r := range rs {
 		if r.Notes != "" {
 			fmt.Printf("  %s: %s\n", r.Impl, r.Notes)
 		}

@@ -333,7 +333,10 @@ def run_train(cfg, lst, fmt, workers):
         opt = torch.optim.SGD(groups, lr=cfg["lr"], momentum=0.9)
     else:
         opt = torch.optim.AdamW(groups, lr=cfg["lr"], foreach=True)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[g["lr"] for g in groups], total_steps=steps, pct_start=0.2)
+    # OneCycleLR divides by zero when pct_start * total_steps < 2 (our short
+    # runs); the schedule's values do not change the work of a step.
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=[g["lr"] for g in groups], total_steps=max(steps, 10),
+                                                pct_start=0.2)
     sam = SAM(opt, 0.05) if cfg["sam"] else None
     ema = EMA(model, cfg["ema"]) if cfg["ema"] > 0 else None
 
