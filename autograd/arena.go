@@ -27,6 +27,7 @@ type Arena struct {
 	free  map[int][][]float32 // idle buffers by exact length
 	owned []*Tensor           // tensors whose buffers came from here
 	inUse int                 // float32s handed out and not yet returned
+	peak  int                 // the most float32s ever in use at once
 	total int                 // float32s ever allocated by this arena
 }
 
@@ -74,12 +75,19 @@ func (a *Arena) Reset() {
 // Stats reports the float32s in use and allocated in total by the arena.
 func (a *Arena) Stats() (inUse, total int) { return a.inUse, a.total }
 
+// Peak reports the most float32s the arena has had in use at once: the
+// working set its users needed, against Stats' total, what it allocated
+// (buffers are reused by exact length, so total - peak is memory that
+// idles in buffers of lengths not wanted at the peak).
+func (a *Arena) Peak() int { return a.peak }
+
 // get returns a buffer of n elements with arbitrary contents.
 func (a *Arena) get(n int) []float32 {
 	if a == nil {
 		return make([]float32, n)
 	}
 	a.inUse += n
+	a.peak = max(a.peak, a.inUse)
 	if l := a.free[n]; len(l) > 0 {
 		b := l[len(l)-1]
 		l[len(l)-1] = nil

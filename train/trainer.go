@@ -174,6 +174,16 @@ func (t *Trainer) Resume(path string) error {
 	return nil
 }
 
+// ArenaBytes reports the trainer's activation arena: the most bytes in
+// use at once (a step's working set) and the bytes it holds in all.
+func (t *Trainer) ArenaBytes() (peak, total int64) {
+	if t.arena == nil {
+		return 0, 0
+	}
+	_, tot := t.arena.Stats()
+	return 4 * int64(t.arena.Peak()), 4 * int64(tot)
+}
+
 // State returns the training state so far.
 func (t *Trainer) State() State { return t.state }
 

@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"time"
 
 	"github.com/seed477ab429/multilabel/augment"
@@ -106,6 +108,11 @@ func runGo(c config, list *itemList) (*result, error) {
 			t0, cpu0, ph0 = time.Now(), cpuTime(), ph
 		case c.Warmup + c.Steps:
 			tSteps = time.Now()
+			if heapProfile != "" { // the arena now holds a whole step's buffers
+				if err := writeHeapProfile(heapProfile); err != nil {
+					fmt.Fprintln(os.Stderr, "heap profile:", err)
+				}
+			}
 		}
 	}
 	var tEnd time.Time
@@ -134,13 +141,28 @@ func runGo(c config, list *itemList) (*result, error) {
 		WallSecs:    wall,
 	}
 	r.SelfHWM = vmHWM()
-	r.Notes = goMemNotes()
+	peak, total := tr.ArenaBytes()
+	r.Notes = fmt.Sprintf("arena peak %.0f MB, holds %.0f MB; %s", float64(peak)/(1<<20), float64(total)/(1<<20), goMemNotes())
 	return r, nil
 }
 
 func phaseMap(p train.PhaseTimes) map[string]float64 {
 	return map[string]float64{"data": p.Data.Seconds(), "forward": p.Forward.Seconds(), "backward": p.Backward.Seconds(),
 		"update": p.Update.Seconds(), "eval": p.Eval.Seconds()}
+}
+
+// heapProfile, if set, is where runGo writes a heap profile after the
+// last timed step (-memprofile).
+var heapProfile string
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC()
+	return pprof.WriteHeapProfile(f)
 }
 
 // runGoInfer times the forward pass of net in eval mode without
@@ -177,6 +199,11 @@ func runGoInfer(c config, net *models.Classifier, valDS *data.Dataset) (*result,
 		times[i] = time.Since(s).Seconds()
 	}
 	wall := time.Since(t0).Seconds()
+	if heapProfile != "" {
+		if err := writeHeapProfile(heapProfile); err != nil {
+			return nil, err
+		}
+	}
 	return &result{Impl: "go", Config: c.Name,
 		ImgPerS:   float64(c.Steps*c.Batch) / wall,
 		LatencyMS: 1e3 * median(times),

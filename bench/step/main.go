@@ -86,7 +86,7 @@ func main() {
 	flag.IntVar(&o.steps, "steps", 0, "timed steps (0: the configuration's)")
 	flag.BoolVar(&o.verbose, "v", false, "show the children's progress output")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the Go side's CPU profile here (with one configuration)")
-	flag.StringVar(&o.memProfile, "memprofile", "", "write the Go side's heap profile (at the end of the run) here")
+	flag.StringVar(&o.memProfile, "memprofile", "", "write the Go side's heap profile here (after the last timed step, or the last inference call)")
 	flag.StringVar(&o.child, "child", "", "internal: run one configuration in this process")
 	flag.StringVar(&o.list, "list", "", "internal: item list for -child")
 	flag.Parse()
@@ -130,20 +130,10 @@ func childMain(o *options) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	heapProfile = o.memProfile
 	r, err := runGo(c, &list)
 	if err != nil {
 		return err
-	}
-	if o.memProfile != "" {
-		f, err := os.Create(o.memProfile)
-		if err != nil {
-			return err
-		}
-		runtime.GC()
-		if err := pprof.WriteHeapProfile(f); err != nil {
-			return err
-		}
-		f.Close()
 	}
 	js, err := json.Marshal(r)
 	if err != nil {
