@@ -49,7 +49,75 @@ type quantizeResult struct {
 	Int8IPS     float64 `json:"int8_images_per_s,omitempty"`
 }
 
+// quantizeFlags are quantize's command line.
+type quantizeFlags struct {
+	runDir, dataPath, split, testSplit string
+	images, batch, workers             int
+	asJSON                             bool
+}
+
+// runQuantize runs the phases: calibrate on a sample of the training
+// split, write int8.json, then measure the cost on the test split.
 func runQuantize(args []string, stdout io.Writer) error {
+	f, err := parseQuantizeFlags(args, stdout)
+	if err != nil {
+		return err
+	}
+	m, err := loadRun(f.runDir)
+	if err != nil {
+		return err
+	}
+	qm, err := quant.New(m.Net())
+	if err != nil {
+		return err
+	}
+	conf := readRunConfig(f.runDir)
+	if f.dataPath == "" {
+		f.dataPath = conf.Data
+		if f.dataPath == "" {
+			return usagef("-data is required: the run's config.json names no data set")
+		}
+	}
+	ds, calSplit, err := openData(f.dataPath, f.split, conf, func(c runConfig, splits []string) string {
+		return splitOrDefault(c, f.dataPath, c.TrainSplit, splits, "train", "trainval")
+	}, m.Classes())
+	if err != nil {
+		return err
+	}
+	sample := sampleItems(ds, f.images)
+	cal, err := calibrate(m, qm, sample, f)
+	if err != nil {
+		return err
+	}
+	if err := qm.Engine.Quantize(cal); err != nil {
+		return err
+	}
+	info, err := writeCalibration(f, cal, calSplit, len(sample.Items))
+	if err != nil {
+		return err
+	}
+	res := quantizeResult{Run: f.runDir, CalibData: f.dataPath, CalibSplit: calSplit, CalibImages: len(sample.Items),
+		Layers: qm.Engine.Layers(), Kernel: ops.I8Kernel()}
+	if !f.asJSON {
+		fmt.Fprintf(stdout, "%s: %d convolutions quantized to int8, calibrated on %d images of %s; wrote %s\n",
+			f.runDir, res.Layers, res.CalibImages, info.Data, filepath.Join(f.runDir, quant.File))
+	}
+	if f.testSplit != "none" {
+		if !ops.I8Available() {
+			fmt.Fprintln(logOut, "notice: this CPU has no AVX512_VNNI or AVX-VNNI: int8 would run through the pure-Go kernel; skipping the int8 evaluation")
+		} else if err := quantizeCost(m, qm, conf, f, &res, stdout); err != nil {
+			return err
+		}
+	}
+	if f.asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return nil
+}
+
+func parseQuantizeFlags(args []string, stdout io.Writer) (*quantizeFlags, error) {
 	fs := newFlags("quantize", stdout)
 	runDir := fs.String("run", "", "run folder (written by multilabel train or examples/voc)")
 	dataPath := fs.String("data", "", "data set to calibrate on (default: the run's, from its config.json)")
@@ -60,39 +128,21 @@ func runQuantize(args []string, stdout io.Writer) error {
 	workers := fs.Int("workers", 0, "image decoding goroutines (default GOMAXPROCS)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return nil, err
 	}
 	if *images < 1 || *batch < 1 {
-		return usagef("-images %d and -batch %d: want at least 1", *images, *batch)
+		return nil, usagef("-images %d and -batch %d: want at least 1", *images, *batch)
 	}
-	m, err := loadRun(*runDir)
-	if err != nil {
-		return err
-	}
-	qm, err := quant.New(m.Net())
-	if err != nil {
-		return err
-	}
-	conf := readRunConfig(*runDir)
-	if *dataPath == "" {
-		*dataPath = conf.Data
-		if *dataPath == "" {
-			return usagef("-data is required: the run's config.json names no data set")
-		}
-	}
-	ds, calSplit, err := openData(*dataPath, *split, conf, func(c runConfig, splits []string) string {
-		return splitOrDefault(c, *dataPath, c.TrainSplit, splits, "train", "trainval")
-	}, m.Classes())
-	if err != nil {
-		return err
-	}
-	sample := sampleItems(ds, *images)
+	return &quantizeFlags{runDir: *runDir, dataPath: *dataPath, split: *split, testSplit: *testSplit,
+		images: *images, batch: *batch, workers: *workers, asJSON: *asJSON}, nil
+}
 
-	// Calibrate: the folded float32 backbone over the sample, recording the
-	// input range of every convolution that will run in int8.
-	loader, err := recipe.EvalLoader(m.Spec(), sample, *batch, *workers)
+// calibrate runs the folded float32 backbone over the sample, recording
+// the input range of every convolution that will run in int8.
+func calibrate(m *multilabel.Model, qm *quant.Model, sample *data.Dataset, f *quantizeFlags) (quant.Calibration, error) {
+	loader, err := recipe.EvalLoader(m.Spec(), sample, f.batch, f.workers)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bar := train.NewProgress(logOut, isTerminal(logOut), "calibrating", len(sample.Items), "images")
 	qm.Engine.BeginCalibration()
@@ -100,7 +150,7 @@ func runQuantize(args []string, stdout io.Writer) error {
 	for b, berr := range loader.Epoch(context.Background(), 0) {
 		if berr != nil {
 			bar.Done()
-			return userError(berr)
+			return nil, userError(berr)
 		}
 		qm.Engine.Features(b.Images[:b.N*3*b.Size*b.Size], b.N, b.Size, b.Size)
 		done += b.N
@@ -108,89 +158,71 @@ func runQuantize(args []string, stdout io.Writer) error {
 		bar.Update(done, done, "")
 	}
 	bar.Done()
-	cal, err := qm.Engine.EndCalibration()
+	return qm.Engine.EndCalibration()
+}
+
+// writeCalibration writes the run's int8.json, tied to its weights file.
+func writeCalibration(f *quantizeFlags, cal quant.Calibration, calSplit string, images int) (*quant.Info, error) {
+	sum, err := quant.FileSHA256(filepath.Join(f.runDir, multilabel.WeightsFile))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := qm.Engine.Quantize(cal); err != nil {
-		return err
-	}
-	sum, err := quant.FileSHA256(filepath.Join(*runDir, multilabel.WeightsFile))
-	if err != nil {
-		return err
-	}
-	info := &quant.Info{Weights: multilabel.WeightsFile, WeightsSHA256: sum, Images: len(sample.Items), Data: *dataPath, Ranges: cal}
+	info := &quant.Info{Weights: multilabel.WeightsFile, WeightsSHA256: sum, Images: images, Data: f.dataPath, Ranges: cal}
 	if calSplit != "" {
 		info.Data += " (" + calSplit + ")"
 	}
-	if err := quant.WriteInfo(*runDir, info); err != nil {
+	return info, quant.WriteInfo(f.runDir, info)
+}
+
+// quantizeCost scores the test split in float32 and in int8 into res, and
+// prints both tables unless -json.
+func quantizeCost(m *multilabel.Model, qm *quant.Model, conf runConfig, f *quantizeFlags, res *quantizeResult, stdout io.Writer) error {
+	tds, tsplit, err := openData(f.dataPath, f.testSplit, conf, func(c runConfig, splits []string) string {
+		return splitOrDefault(c, f.dataPath, c.TestSplit, splits, "test", "val", "valid")
+	}, m.Classes())
+	if err != nil {
 		return err
 	}
-	res := quantizeResult{Run: *runDir, CalibData: *dataPath, CalibSplit: calSplit, CalibImages: len(sample.Items),
-		Layers: qm.Engine.Layers(), Kernel: ops.I8Kernel()}
-	if !*asJSON {
-		fmt.Fprintf(stdout, "%s: %d convolutions quantized to int8, calibrated on %d images of %s; wrote %s\n",
-			*runDir, res.Layers, res.CalibImages, info.Data, filepath.Join(*runDir, quant.File))
+	thr, err := evalThresholds(m, f.runDir, "")
+	if err != nil {
+		return err
 	}
-
-	// The cost: float32 and int8 scores of the test split.
-	if *testSplit != "none" {
-		if !ops.I8Available() {
-			fmt.Fprintln(logOut, "notice: this CPU has no AVX512_VNNI or AVX-VNNI: int8 would run through the pure-Go kernel; skipping the int8 evaluation")
-		} else {
-			tds, tsplit, err := openData(*dataPath, *testSplit, conf, func(c runConfig, splits []string) string {
-				return splitOrDefault(c, *dataPath, c.TestSplit, splits, "test", "val", "valid")
-			}, m.Classes())
-			if err != nil {
-				return err
-			}
-			thr, err := evalThresholds(m, *runDir, "")
-			if err != nil {
-				return err
-			}
-			res.TestSplit, res.TestImages = tsplit, len(tds.Items)
-			score := func(net train.Model, name string) (*scores, float64, metrics.Result, *metrics.Result, error) {
-				loader, err := recipe.EvalLoader(m.Spec(), tds, *batch, *workers)
-				if err != nil {
-					return nil, 0, metrics.Result{}, nil, err
-				}
-				t0 := time.Now()
-				bar := train.NewProgress(logOut, isTerminal(logOut), "scoring "+name, len(tds.Items), "images")
-				set, err := recipe.Score(context.Background(), net, m.Spec().Scale, loader, func(d int) { bar.Update(d, d, "") })
-				bar.Done()
-				if err != nil {
-					return nil, 0, metrics.Result{}, nil, userError(err)
-				}
-				ips := float64(set.N) / time.Since(t0).Seconds()
-				at05, tuned, err := recipe.Evaluate(set, thr)
-				if err != nil {
-					return nil, 0, metrics.Result{}, nil, err
-				}
-				s := scoresOf(at05)
-				return &s, ips, at05, tuned, nil
-			}
-			var f05, q05 metrics.Result
-			var fTuned, qTuned *metrics.Result
-			if res.Float32, res.Float32IPS, f05, fTuned, err = score(m.Net(), "float32"); err != nil {
-				return err
-			}
-			if res.Int8, res.Int8IPS, q05, qTuned, err = score(qm, "int8"); err != nil {
-				return err
-			}
-			if !*asJSON {
-				fmt.Fprintf(stdout, "\n%s split, %d images (scoring speed includes image decoding):\n\n", tsplit, len(tds.Items))
-				fmt.Fprintf(stdout, "float32 (%.1f images/s)\n", res.Float32IPS)
-				fmt.Fprint(stdout, recipe.Table(f05, fTuned))
-				fmt.Fprintf(stdout, "\nint8, %s (%.1f images/s)\n", ops.I8Kernel(), res.Int8IPS)
-				fmt.Fprint(stdout, recipe.Table(q05, qTuned))
-				fmt.Fprintf(stdout, "\nmAP: float32 %.2f, int8 %.2f (%+.2f)\n", 100*f05.MAP, 100*q05.MAP, 100*(q05.MAP-f05.MAP))
-			}
+	res.TestSplit, res.TestImages = tsplit, len(tds.Items)
+	score := func(net train.Model, name string) (*scores, float64, metrics.Result, *metrics.Result, error) {
+		loader, err := recipe.EvalLoader(m.Spec(), tds, f.batch, f.workers)
+		if err != nil {
+			return nil, 0, metrics.Result{}, nil, err
 		}
+		t0 := time.Now()
+		bar := train.NewProgress(logOut, isTerminal(logOut), "scoring "+name, len(tds.Items), "images")
+		set, err := recipe.Score(context.Background(), net, m.Spec().Scale, loader, func(d int) { bar.Update(d, d, "") })
+		bar.Done()
+		if err != nil {
+			return nil, 0, metrics.Result{}, nil, userError(err)
+		}
+		ips := float64(set.N) / time.Since(t0).Seconds()
+		at05, tuned, err := recipe.Evaluate(set, thr)
+		if err != nil {
+			return nil, 0, metrics.Result{}, nil, err
+		}
+		s := scoresOf(at05)
+		return &s, ips, at05, tuned, nil
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+	var f05, q05 metrics.Result
+	var fTuned, qTuned *metrics.Result
+	if res.Float32, res.Float32IPS, f05, fTuned, err = score(m.Net(), "float32"); err != nil {
+		return err
+	}
+	if res.Int8, res.Int8IPS, q05, qTuned, err = score(qm, "int8"); err != nil {
+		return err
+	}
+	if !f.asJSON {
+		fmt.Fprintf(stdout, "\n%s split, %d images (scoring speed includes image decoding):\n\n", tsplit, len(tds.Items))
+		fmt.Fprintf(stdout, "float32 (%.1f images/s)\n", res.Float32IPS)
+		fmt.Fprint(stdout, recipe.Table(f05, fTuned))
+		fmt.Fprintf(stdout, "\nint8, %s (%.1f images/s)\n", ops.I8Kernel(), res.Int8IPS)
+		fmt.Fprint(stdout, recipe.Table(q05, qTuned))
+		fmt.Fprintf(stdout, "\nmAP: float32 %.2f, int8 %.2f (%+.2f)\n", 100*f05.MAP, 100*q05.MAP, 100*(q05.MAP-f05.MAP))
 	}
 	return nil
 }
