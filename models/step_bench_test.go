@@ -4,6 +4,7 @@ package models
 
 import (
 	"math/rand/v2"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -128,6 +129,53 @@ func BenchmarkTrainStepConfigs(b *testing.B) {
 			}
 			cpu := cpuTime() - cpu0
 			b.ReportMetric(float64(b.N*cf.batch)/b.Elapsed().Seconds(), "img/s")
+			b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
+			_, total := ar.Stats()
+			b.ReportMetric(float64(total)*4/1e6, "arena-MB")
+		})
+	}
+}
+
+// BenchmarkInferConfigs is issue 10's inference configuration (f):
+// EfficientNetV2-S + ML-Decoder (768/2048) at 224 px, eval mode under
+// NoGrad (the folded Conv2d+BN+activation epilogues), batch 1 (latency)
+// and batch 32, buffers recycled by an arena:
+//
+//	GOMAXPROCS=2 go test ./models -run '^$' -bench 'InferConfigs' -benchtime 3x \
+//	    -cpuprofile /tmp/infer.prof
+func BenchmarkInferConfigs(b *testing.B) {
+	classes := make([]string, 20)
+	for i := range classes {
+		classes[i] = "c" + string(rune('a'+i))
+	}
+	spec := Spec{Backbone: "efficientnetv2_s", Head: "mldecoder", Classes: classes, Metric: true, Size: 224,
+		Scale: 30, Norm: "imagenet"}
+	m, err := Build(spec, Options{Seed: 1}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, batch := range []int{1, 32} {
+		b.Run("s224/b"+strconv.Itoa(batch), func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			data := make([]float32, batch*3*224*224)
+			for i := range data {
+				data[i] = float32(rng.NormFloat64())
+			}
+			ar := ag.NewArena()
+			step := func() {
+				x := ar.New(data, batch, 3, 224, 224)
+				ag.NoGrad(func() { m.Forward(nn.Eval, x) })
+				ar.Reset()
+			}
+			step()
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			for range b.N {
+				step()
+			}
+			cpu := cpuTime() - cpu0
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "img/s")
 			b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/op")
 			_, total := ar.Stats()
 			b.ReportMetric(float64(total)*4/1e6, "arena-MB")

@@ -2,9 +2,9 @@ package ops
 
 import "fmt"
 
-// Plain vector kernels on []float32. They are the reference versions: an
-// assembly twin may replace one later, and its test then runs against the
-// loop written here. Lengths are checked once, outside the loop, so the
+// Vector kernels on []float32. Axpy and Scale run the dispatched
+// kernels of vecmath_plain.go (Go loops with AVX2 twins, same bits); the
+// others are plain loops. Lengths are checked once, outside the loop, so the
 // compiler can drop the per-element bounds checks.
 
 // Axpy computes y += alpha·x over len(x) elements (BLAS saxpy); y must be
@@ -13,23 +13,12 @@ func Axpy(alpha float32, x, y []float32) {
 	if len(y) < len(x) {
 		panic(fmt.Sprintf("ops.Axpy: len(y) %d < len(x) %d", len(y), len(x)))
 	}
-	y = y[:len(x)]
-	if alpha == 1 {
-		for i, v := range x {
-			y[i] += v
-		}
-		return
-	}
-	for i, v := range x {
-		y[i] += alpha * v
-	}
+	activeVec.axpy(y[:len(x)], x, alpha)
 }
 
 // Scale computes x *= alpha in place.
 func Scale(alpha float32, x []float32) {
-	for i := range x {
-		x[i] *= alpha
-	}
+	activeVec.scaleTo(x, x, alpha)
 }
 
 // Sum returns Σ x_i, accumulated in float64 so that long sums (a whole

@@ -57,6 +57,12 @@ type vecKernels struct {
 	scaleAdd            func(z, x []float32, a float32, y []float32)
 	scaleAddLeaky       func(z, x []float32, a float32, y []float32, slope float32)
 	leakyGradInPlace    func(g, y []float32, slope float32)
+	// One operation per element (vecmath_plain.go).
+	scaleTo func(y, x []float32, a float32)
+	axpy    func(y, x []float32, a float32)
+	add     func(z, x, y []float32)
+	sub     func(z, x, y []float32)
+	mul     func(z, x, y []float32)
 }
 
 // goVec is the pure-Go implementation.
@@ -83,6 +89,11 @@ var goVec = vecKernels{
 	scaleAdd:            scaleAddGo,
 	scaleAddLeaky:       scaleAddLeakyGo,
 	leakyGradInPlace:    leakyGradInPlaceGo,
+	scaleTo:             scaleToGo,
+	axpy:                axpyVecGo,
+	add:                 addGo,
+	sub:                 subGo,
+	mul:                 mulGo,
 }
 
 // activeVec is the implementation the public kernels call.
@@ -169,28 +180,19 @@ func SiLUGradTo(gx, g, x []float32) {
 // Add sets z[i] = x[i] + y[i].
 func Add(z, x, y []float32) {
 	n := vecLen("Add", z, x, y)
-	z = z[:n]
-	for i, v := range x {
-		z[i] = v + y[i]
-	}
+	activeVec.add(z[:n], x, y)
 }
 
 // Sub sets z[i] = x[i] − y[i].
 func Sub(z, x, y []float32) {
 	n := vecLen("Sub", z, x, y)
-	z = z[:n]
-	for i, v := range x {
-		z[i] = v - y[i]
-	}
+	activeVec.sub(z[:n], x, y)
 }
 
 // Mul sets z[i] = x[i]·y[i].
 func Mul(z, x, y []float32) {
 	n := vecLen("Mul", z, x, y)
-	z = z[:n]
-	for i, v := range x {
-		z[i] = v * y[i]
-	}
+	activeVec.mul(z[:n], x, y)
 }
 
 // MulAdd accumulates z[i] += x[i]·y[i] (the backward of a product:
@@ -214,10 +216,7 @@ func ScaleShift(y, x []float32, a, b float32) {
 // ScaleTo sets y[i] = a·x[i] (Scale in place is vec.go's Scale).
 func ScaleTo(y, x []float32, a float32) {
 	n := vecLen("ScaleTo", y, x)
-	y = y[:n]
-	for i, v := range x {
-		y[i] = a * v
-	}
+	activeVec.scaleTo(y[:n], x, a)
 }
 
 // The exponential, float32 (after Cephes' expf, with an overflow-free

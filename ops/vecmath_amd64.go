@@ -70,6 +70,23 @@ func scaleAddLeakyAVX2(z, x []float32, a float32, y []float32, slope float32)
 //go:noescape
 func leakyGradInPlaceAVX2(g, y []float32, slope float32)
 
+// One operation per element (vecmath_plain_amd64.s).
+
+//go:noescape
+func scaleToAVX2(y, x []float32, a float32)
+
+//go:noescape
+func axpyAVX2(y, x []float32, a float32)
+
+//go:noescape
+func addAVX2(z, x, y []float32)
+
+//go:noescape
+func subAVX2(z, x, y []float32)
+
+//go:noescape
+func mulAVX2(z, x, y []float32)
+
 var avx2Vec = vecKernels{
 	name:        "avx2",
 	exp:         expAVX2,
@@ -93,6 +110,11 @@ var avx2Vec = vecKernels{
 	scaleAdd:            scaleAddAVX2,
 	scaleAddLeaky:       scaleAddLeakyAVX2,
 	leakyGradInPlace:    leakyGradInPlaceAVX2,
+	scaleTo:             scaleToAVX2,
+	axpy:                axpyAVX2,
+	add:                 addAVX2,
+	sub:                 subAVX2,
+	mul:                 mulAVX2,
 }
 
 // AVX-512 (F + DQ) twins (vecmath_avx512_amd64.s) of the compute-bound

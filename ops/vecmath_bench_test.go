@@ -90,6 +90,9 @@ func BenchmarkVecMath(b *testing.B) {
 		run("ScaleShift/"+k.name, func() { k.scaleShift(y, x, 1.5, 0.25) })
 		run("ScaleShiftSiLU/"+k.name, func() { k.scaleShiftSiLU(y, x, 1.5, 0.25) })
 		run("ScaleShiftSiLUGrad/"+k.name, func() { a, b := k.scaleShiftSiLUGrad(y, g, x, 1.5, 0.25, 0.5); sink += a + b })
+		run("ScaleTo/"+k.name, func() { k.scaleTo(y, x, 1.5) })
+		run("Axpy/"+k.name, func() { k.axpy(y, x, 1.5) })
+		run("Mul/"+k.name, func() { k.mul(y, g, x) })
 		run("ScaleShiftLeakyGrad/"+k.name, func() { a, b := k.scaleShiftLeakyGrad(y, g, x, 1.5, 0.25, 0.01, 0.5); sink += a + b })
 	}
 	run("GELU/float64", func() {
