@@ -1,6 +1,9 @@
 package ops
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // bfloat16 ("brain float"): the top 16 bits of a float32. It keeps float32's
 // sign and 8-bit exponent (same range, up to 3.4e38) and 7 of its 23
@@ -73,15 +76,14 @@ func RoundToBF16(f float32) float32 { return BF16ToFloat32(BF16Round(f)) }
 // be at least as long as src.
 func BF16Convert(dst []uint16, src []float32) {
 	dst = dst[:len(src)]
-	n := 0
 	if haveBF16Asm {
-		n = len(src) &^ 31
-		if n > 0 {
-			bf16Convert(dst[:n], src[:n])
+		if len(src) > 0 {
+			bf16Convert(dst, src)
 		}
+		return
 	}
-	for i := n; i < len(src); i++ {
-		dst[i] = BF16Round(src[i])
+	for i, v := range src {
+		dst[i] = BF16Round(v)
 	}
 }
 
@@ -213,6 +215,31 @@ func packABF16(transA bool, a []float32, lda, i0, rows, p0, kb, mr int, dst []fl
 	pairs := (kb + 1) / 2
 	dst = dst[:pairs*mr]
 	even := kb &^ 1
+	if haveBF16Asm {
+		if !transA {
+			if tr := bf16Transpose(mr); tr != nil && kb <= 2*bf16RowStride {
+				packRowsBF16(tr, a, lda, i0*lda+p0, rows, mr, kb, dst)
+				return
+			}
+		} else if mr <= 16 {
+			if even > 0 {
+				bf16PackPairs(dst, mr, a[p0*lda+i0:], a[(p0+1)*lda+i0:], 2*lda, even/2, uint16(1)<<rows-1)
+			}
+			if even < kb {
+				lo := a[(p0+even)*lda+i0 : (p0+even)*lda+i0+rows]
+				d := dst[(pairs-1)*mr : pairs*mr]
+				for r := range lo {
+					d[r] = bf16Pair(lo[r], 0)
+				}
+			}
+			if rows < mr {
+				for q := 0; q < pairs; q++ {
+					clear(dst[q*mr+rows : q*mr+mr])
+				}
+			}
+			return
+		}
+	}
 	if transA {
 		for q := 0; q < even/2; q++ {
 			lo := a[(p0+2*q)*lda+i0 : (p0+2*q)*lda+i0+rows]
@@ -258,12 +285,19 @@ func packBBF16(transB bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []fl
 	pairs := (kb + 1) / 2
 	dst = dst[:pairs*nr]
 	even := kb &^ 1
+	if haveBF16Asm && transB {
+		if tr := bf16Transpose(nr); tr != nil && kb <= 2*bf16RowStride {
+			packRowsBF16(tr, b, ldb, j0*ldb+p0, cols, nr, kb, dst)
+			return
+		}
+	}
 	if !transB {
 		j := 0
 		if haveBF16Asm && even > 0 {
 			// 16 columns at a time: VCVTNE2PS2BF16 + an interleave.
-			for ; j+16 <= cols; j += 16 {
-				bf16PackPairs16(dst[j:], nr, b[p0*ldb+j0+j:], b[(p0+1)*ldb+j0+j:], 2*ldb, even/2)
+			for ; j < cols; j += 16 {
+				w := min(16, cols-j)
+				bf16PackPairs(dst[j:], nr, b[p0*ldb+j0+j:], b[(p0+1)*ldb+j0+j:], 2*ldb, even/2, uint16(1<<w-1))
 			}
 		}
 		for q := 0; q < even/2; q++ {
@@ -297,4 +331,36 @@ func packBBF16(transB bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []fl
 	for q := 0; q < pairs; q++ {
 		clear(dst[q*nr+cols : q*nr+nr])
 	}
+}
+
+// bf16Rows is the scratch of packRowsBF16: up to 32 rows of
+// 2·bf16RowStride bf16, rows bf16RowStride dwords apart.
+var bf16Rows = sync.Pool{New: func() any { return new([32 * 2 * bf16RowStride]uint16) }}
+
+// bf16RowStride is the dword stride of the rows the transposing packers
+// read (bf16_asmgen.go): KC/2 for gemmKC = 256; deeper K blocks take the Go
+// packers.
+const bf16RowStride = 128
+
+// packRowsBF16 packs n rows of kb consecutive floats (row r at
+// x[off+r*ld:]) into a panel of R rows per pair: dst[q*R + r] = (bf16 of
+// elements 2q, 2q+1 of row r), an odd kb padded with zero, rows n..R zero.
+// Each row is converted with VCVTNE2PS2BF16 into the scratch, and the
+// scratch transposed into the panel.
+func packRowsBF16(tr func(dst []float32, src []uint16, nq int), x []float32, ld, off, n, R, kb int, dst []float32) {
+	s := bf16Rows.Get().(*[32 * 2 * bf16RowStride]uint16)
+	pairs := (kb + 1) / 2
+	for r := 0; r < R; r++ {
+		row := s[r*2*bf16RowStride : r*2*bf16RowStride+2*pairs]
+		if r >= n {
+			clear(row)
+			continue
+		}
+		bf16Convert(row[:kb], x[off+r*ld:off+r*ld+kb])
+		if kb&1 == 1 {
+			row[kb] = 0
+		}
+	}
+	tr(dst, s[:], pairs)
+	bf16Rows.Put(s)
 }

@@ -16,17 +16,47 @@ func bf16Kernel8x32(k int, a, b, c []float32, ldc int, alpha, beta float32)
 //go:noescape
 func bf16Kernel4x32(k int, a, b, c []float32, ldc int, alpha, beta float32)
 
-// bf16PackPairs16 writes n pair-rows of 16 columns of a B panel:
-// dst[q*stride+j] = (bf16(lo[q*ld+j]), bf16(hi[q*ld+j])) for j < 16.
+// bf16PackPairs writes n pair-rows of the columns in mask (the low ones,
+// at most 16) of a panel: dst[q*stride+j] = (bf16(lo[q*ld+j]),
+// bf16(hi[q*ld+j])).
 //
 //go:noescape
-func bf16PackPairs16(dst []float32, stride int, lo, hi []float32, ld, n int)
+func bf16PackPairs(dst []float32, stride int, lo, hi []float32, ld, n int, mask uint16)
 
-// bf16Convert writes dst[i] = BF16Round(src[i]) for i < len(src), which
-// must be a multiple of 32.
+// bf16Convert writes dst[i] = BF16Round(src[i]) for i < len(src).
 //
 //go:noescape
 func bf16Convert(dst []uint16, src []float32)
+
+// bf16TransposeR writes dst[q*R + r] = dword q of row r of src (rows
+// bf16RowStride dwords apart), for r < R and q < nq.
+//
+//go:noescape
+func bf16Transpose4(dst []float32, src []uint16, nq int)
+
+//go:noescape
+func bf16Transpose8(dst []float32, src []uint16, nq int)
+
+//go:noescape
+func bf16Transpose12(dst []float32, src []uint16, nq int)
+
+//go:noescape
+func bf16Transpose32(dst []float32, src []uint16, nq int)
+
+// bf16Transpose returns the transposing packer for R rows, or nil.
+func bf16Transpose(r int) func(dst []float32, src []uint16, nq int) {
+	switch r {
+	case 4:
+		return bf16Transpose4
+	case 8:
+		return bf16Transpose8
+	case 12:
+		return bf16Transpose12
+	case 32:
+		return bf16Transpose32
+	}
+	return nil
+}
 
 // haveBF16Asm: the CPU and OS support AVX512_BF16 (with F, VL and BW, used
 // beside it), and assembly is allowed (MULTILABEL_NOASM unset).
@@ -37,7 +67,7 @@ var (
 	bf16Kernel = gemmKernel{name: "avx512bf16_12x32", mr: 12, nr: 32, fn: bf16Kernel12x32, edges: []gemmKernel{
 		{name: "avx512bf16_4x32", mr: 4, nr: 32, fn: bf16Kernel4x32},
 		{name: "avx512bf16_8x32", mr: 8, nr: 32, fn: bf16Kernel8x32},
-	}}
+	}, packA: packABF16, packB: packBBF16}
 )
 
 // asmBF16Kernels lists the bf16 micro-kernels this CPU runs, or none.

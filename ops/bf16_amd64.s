@@ -468,11 +468,12 @@ DATA bf16Interleave<>+56(SB)/4, $0x001e000e
 DATA bf16Interleave<>+60(SB)/4, $0x001f000f
 GLOBL bf16Interleave<>(SB), RODATA|NOPTR, $64
 
-// func bf16PackPairs16(dst []float32, stride int, lo, hi []float32, ld, n int)
+// func bf16PackPairs(dst []float32, stride int, lo, hi []float32, ld, n int, mask uint16)
 //
-// n pair-rows of 16 columns: dst[q*stride+j] = (bf16(lo[q*ld+j]), bf16(hi[q*ld+j])),
-// rounding to nearest even (bf16Pack is the Go twin).
-TEXT ·bf16PackPairs16(SB), NOSPLIT, $0-96
+// n pair-rows of the columns j < 16 set in mask (the low ones):
+// dst[q*stride+j] = (bf16(lo[q*ld+j]), bf16(hi[q*ld+j])), rounding to
+// nearest even; nothing is read or written outside the mask.
+TEXT ·bf16PackPairs(SB), NOSPLIT, $0-98
 	MOVQ dst_base+0(FP), DI
 	MOVQ stride+24(FP), R8
 	SHLQ $2, R8
@@ -481,15 +482,17 @@ TEXT ·bf16PackPairs16(SB), NOSPLIT, $0-96
 	MOVQ ld+80(FP), R9
 	SHLQ $2, R9
 	MOVQ n+88(FP), CX
+	MOVWLZX mask+96(FP), AX
+	KMOVW AX, K1
 	VMOVDQU32 bf16Interleave<>(SB), Z3
 	TESTQ CX, CX
 	JZ   donePack
 loopPack:
-	VMOVUPS (DX), Z1
-	VMOVUPS (SI), Z2
+	VMOVUPS.Z (DX), K1, Z1
+	VMOVUPS.Z (SI), K1, Z2
 	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xc2 // vcvtne2ps2bf16 zmm0, zmm1, zmm2
 	VPERMW Z0, Z3, Z0
-	VMOVDQU32 Z0, (DI)
+	VMOVDQU32 Z0, K1, (DI)
 	ADDQ R8, DI
 	ADDQ R9, SI
 	ADDQ R9, DX
@@ -501,14 +504,16 @@ donePack:
 
 // func bf16Convert(dst []uint16, src []float32)
 //
-// dst[i] = bf16(src[i]) for i < len(src) rounded down to a multiple of 32,
-// rounding to nearest even; the caller converts the tail (bf16Round).
+// dst[i] = bf16(src[i]) for i < len(src), rounding to nearest even: 32
+// at a time, then the tail with masked loads and stores.
 TEXT ·bf16Convert(SB), NOSPLIT, $0-48
 	MOVQ dst_base+0(FP), DI
 	MOVQ src_base+24(FP), SI
 	MOVQ src_len+32(FP), CX
+	MOVQ CX, DX
+	ANDQ $31, DX // tail
 	SHRQ $5, CX
-	JZ   doneCvt
+	JZ   tailCvt
 loopCvt:
 	VMOVUPS 64(SI), Z1
 	VMOVUPS (SI), Z2
@@ -518,8 +523,203 @@ loopCvt:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ  loopCvt
+tailCvt:
+	TESTQ DX, DX
+	JZ   doneCvt
+	MOVL $1, AX
+	MOVQ DX, CX
+	SHLL CX, AX
+	DECL AX       // rem low bits: the words to store
+	KMOVD AX, K3
+	KMOVW AX, K1  // the low 16 floats
+	SHRL $16, AX
+	KMOVW AX, K2  // the high 16
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS.Z (SI), K1, Z2
+	BYTE $0x62; BYTE $0xf2; BYTE $0x77; BYTE $0x48; BYTE $0x72; BYTE $0xc2 // vcvtne2ps2bf16 zmm0, zmm1, zmm2
+	VMOVDQU16 Z0, K3, (DI)
 doneCvt:
 	VZEROUPPER
+	RET
+
+// func bf16Transpose4(dst []float32, src []uint16, nq int)
+//
+// dst[q*4 + r] = src[r*128 + q] for r < 4, q < nq (dwords).
+TEXT ·bf16Transpose4(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ nq+48(FP), CX
+	TESTQ CX, CX
+	JZ   done_bf16Transpose4
+loop_bf16Transpose4:
+	MOVL 0(SI), AX
+	MOVL 512(SI), BX
+	MOVL 1024(SI), DX
+	MOVL 1536(SI), R8
+	MOVL AX, 0(DI)
+	MOVL BX, 4(DI)
+	MOVL DX, 8(DI)
+	MOVL R8, 12(DI)
+	ADDQ $4, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ  loop_bf16Transpose4
+done_bf16Transpose4:
+	RET
+
+// func bf16Transpose8(dst []float32, src []uint16, nq int)
+//
+// dst[q*8 + r] = src[r*128 + q] for r < 8, q < nq (dwords).
+TEXT ·bf16Transpose8(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ nq+48(FP), CX
+	TESTQ CX, CX
+	JZ   done_bf16Transpose8
+loop_bf16Transpose8:
+	MOVL 0(SI), AX
+	MOVL 512(SI), BX
+	MOVL 1024(SI), DX
+	MOVL 1536(SI), R8
+	MOVL 2048(SI), R9
+	MOVL 2560(SI), R10
+	MOVL 3072(SI), R11
+	MOVL 3584(SI), R12
+	MOVL AX, 0(DI)
+	MOVL BX, 4(DI)
+	MOVL DX, 8(DI)
+	MOVL R8, 12(DI)
+	MOVL R9, 16(DI)
+	MOVL R10, 20(DI)
+	MOVL R11, 24(DI)
+	MOVL R12, 28(DI)
+	ADDQ $4, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop_bf16Transpose8
+done_bf16Transpose8:
+	RET
+
+// func bf16Transpose12(dst []float32, src []uint16, nq int)
+//
+// dst[q*12 + r] = src[r*128 + q] for r < 12, q < nq (dwords).
+TEXT ·bf16Transpose12(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ nq+48(FP), CX
+	TESTQ CX, CX
+	JZ   done_bf16Transpose12
+loop_bf16Transpose12:
+	MOVL 0(SI), AX
+	MOVL 512(SI), BX
+	MOVL 1024(SI), DX
+	MOVL 1536(SI), R8
+	MOVL 2048(SI), R9
+	MOVL 2560(SI), R10
+	MOVL 3072(SI), R11
+	MOVL 3584(SI), R12
+	MOVL AX, 0(DI)
+	MOVL BX, 4(DI)
+	MOVL DX, 8(DI)
+	MOVL R8, 12(DI)
+	MOVL R9, 16(DI)
+	MOVL R10, 20(DI)
+	MOVL R11, 24(DI)
+	MOVL R12, 28(DI)
+	MOVL 4096(SI), AX
+	MOVL 4608(SI), BX
+	MOVL 5120(SI), DX
+	MOVL 5632(SI), R8
+	MOVL AX, 32(DI)
+	MOVL BX, 36(DI)
+	MOVL DX, 40(DI)
+	MOVL R8, 44(DI)
+	ADDQ $4, SI
+	ADDQ $48, DI
+	DECQ CX
+	JNZ  loop_bf16Transpose12
+done_bf16Transpose12:
+	RET
+
+// func bf16Transpose32(dst []float32, src []uint16, nq int)
+//
+// dst[q*32 + r] = src[r*128 + q] for r < 32, q < nq (dwords).
+TEXT ·bf16Transpose32(SB), NOSPLIT, $0-56
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ nq+48(FP), CX
+	TESTQ CX, CX
+	JZ   done_bf16Transpose32
+loop_bf16Transpose32:
+	MOVL 0(SI), AX
+	MOVL 512(SI), BX
+	MOVL 1024(SI), DX
+	MOVL 1536(SI), R8
+	MOVL 2048(SI), R9
+	MOVL 2560(SI), R10
+	MOVL 3072(SI), R11
+	MOVL 3584(SI), R12
+	MOVL AX, 0(DI)
+	MOVL BX, 4(DI)
+	MOVL DX, 8(DI)
+	MOVL R8, 12(DI)
+	MOVL R9, 16(DI)
+	MOVL R10, 20(DI)
+	MOVL R11, 24(DI)
+	MOVL R12, 28(DI)
+	MOVL 4096(SI), AX
+	MOVL 4608(SI), BX
+	MOVL 5120(SI), DX
+	MOVL 5632(SI), R8
+	MOVL 6144(SI), R9
+	MOVL 6656(SI), R10
+	MOVL 7168(SI), R11
+	MOVL 7680(SI), R12
+	MOVL AX, 32(DI)
+	MOVL BX, 36(DI)
+	MOVL DX, 40(DI)
+	MOVL R8, 44(DI)
+	MOVL R9, 48(DI)
+	MOVL R10, 52(DI)
+	MOVL R11, 56(DI)
+	MOVL R12, 60(DI)
+	MOVL 8192(SI), AX
+	MOVL 8704(SI), BX
+	MOVL 9216(SI), DX
+	MOVL 9728(SI), R8
+	MOVL 10240(SI), R9
+	MOVL 10752(SI), R10
+	MOVL 11264(SI), R11
+	MOVL 11776(SI), R12
+	MOVL AX, 64(DI)
+	MOVL BX, 68(DI)
+	MOVL DX, 72(DI)
+	MOVL R8, 76(DI)
+	MOVL R9, 80(DI)
+	MOVL R10, 84(DI)
+	MOVL R11, 88(DI)
+	MOVL R12, 92(DI)
+	MOVL 12288(SI), AX
+	MOVL 12800(SI), BX
+	MOVL 13312(SI), DX
+	MOVL 13824(SI), R8
+	MOVL 14336(SI), R9
+	MOVL 14848(SI), R10
+	MOVL 15360(SI), R11
+	MOVL 15872(SI), R12
+	MOVL AX, 96(DI)
+	MOVL BX, 100(DI)
+	MOVL DX, 104(DI)
+	MOVL R8, 108(DI)
+	MOVL R9, 112(DI)
+	MOVL R10, 116(DI)
+	MOVL R11, 120(DI)
+	MOVL R12, 124(DI)
+	ADDQ $4, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  loop_bf16Transpose32
+done_bf16Transpose32:
 	RET
 
 // func bf16Dot16(acc, a, b []float32)

@@ -48,6 +48,9 @@ func main() {
 	// the 240 that padding n = 24 to 32 leaves of the 12x32 kernel.
 	genPackB(&sb)
 	genCvt(&sb)
+	for _, r := range []int{4, 8, 12, 32} {
+		genTranspose(&sb, r)
+	}
 	genDot(&sb)
 	os.Stdout.WriteString(sb.String())
 }
@@ -240,7 +243,7 @@ func gen(sb *strings.Builder, k kernel) {
 	p("\tRET")
 }
 
-// genPackB writes bf16PackPairs16: pairs of float32 rows to the pair-
+// genPackB writes bf16PackPairs: pairs of float32 rows to the pair-
 // interleaved bf16 layout of a B panel, 16 columns at a time.
 //
 //	for q < n: for j < 16:
@@ -259,11 +262,12 @@ func genPackB(sb *strings.Builder) {
 	}
 	p("GLOBL bf16Interleave<>(SB), RODATA|NOPTR, $64")
 	p("")
-	p("// func bf16PackPairs16(dst []float32, stride int, lo, hi []float32, ld, n int)")
+	p("// func bf16PackPairs(dst []float32, stride int, lo, hi []float32, ld, n int, mask uint16)")
 	p("//")
-	p("// n pair-rows of 16 columns: dst[q*stride+j] = (bf16(lo[q*ld+j]), bf16(hi[q*ld+j])),")
-	p("// rounding to nearest even (bf16Pack is the Go twin).")
-	p("TEXT ·bf16PackPairs16(SB), NOSPLIT, $0-96")
+	p("// n pair-rows of the columns j < 16 set in mask (the low ones):")
+	p("// dst[q*stride+j] = (bf16(lo[q*ld+j]), bf16(hi[q*ld+j])), rounding to")
+	p("// nearest even; nothing is read or written outside the mask.")
+	p("TEXT ·bf16PackPairs(SB), NOSPLIT, $0-98")
 	p("\tMOVQ dst_base+0(FP), DI")
 	p("\tMOVQ stride+24(FP), R8")
 	p("\tSHLQ $2, R8")
@@ -272,15 +276,17 @@ func genPackB(sb *strings.Builder) {
 	p("\tMOVQ ld+80(FP), R9")
 	p("\tSHLQ $2, R9")
 	p("\tMOVQ n+88(FP), CX")
+	p("\tMOVWLZX mask+96(FP), AX")
+	p("\tKMOVW AX, K1")
 	p("\tVMOVDQU32 bf16Interleave<>(SB), Z3")
 	p("\tTESTQ CX, CX")
 	p("\tJZ   donePack")
 	p("loopPack:")
-	p("\tVMOVUPS (DX), Z1")
-	p("\tVMOVUPS (SI), Z2")
+	p("\tVMOVUPS.Z (DX), K1, Z1")
+	p("\tVMOVUPS.Z (SI), K1, Z2")
 	emitBytes(sb, evex(0x72, 3, 2, 0, 1, vreg(2), false), "vcvtne2ps2bf16 zmm0, zmm1, zmm2")
 	p("\tVPERMW Z0, Z3, Z0")
-	p("\tVMOVDQU32 Z0, (DI)")
+	p("\tVMOVDQU32 Z0, K1, (DI)")
 	p("\tADDQ R8, DI")
 	p("\tADDQ R9, SI")
 	p("\tADDQ R9, DX")
@@ -291,20 +297,59 @@ func genPackB(sb *strings.Builder) {
 	p("\tRET")
 }
 
+// bf16RowStride is the dword stride of the converted rows that the
+// transposing packers read (bf16.go): KC/2 for the fixed KC of 256.
+const bf16RowStride = 128
+
+// genTranspose writes bf16Transpose{R}: dst[q*R + r] = src[r*bf16RowStride + q]
+// for r < R, q < nq: R rows of converted bf16 pairs into the panel layout.
+func genTranspose(sb *strings.Builder, rows int) {
+	p := func(format string, args ...any) { fmt.Fprintf(sb, format+"\n", args...) }
+	name := fmt.Sprintf("bf16Transpose%d", rows)
+	p("")
+	p("// func %s(dst []float32, src []uint16, nq int)", name)
+	p("//")
+	p("// dst[q*%d + r] = src[r*%d + q] for r < %d, q < nq (dwords).", rows, bf16RowStride, rows)
+	p("TEXT ·%s(SB), NOSPLIT, $0-56", name)
+	p("\tMOVQ dst_base+0(FP), DI")
+	p("\tMOVQ src_base+24(FP), SI")
+	p("\tMOVQ nq+48(FP), CX")
+	p("\tTESTQ CX, CX")
+	p("\tJZ   done_%s", name)
+	p("loop_%s:", name)
+	regs := []string{"AX", "BX", "DX", "R8", "R9", "R10", "R11", "R12"}
+	for r := 0; r < rows; r += len(regs) {
+		for i := 0; i < len(regs) && r+i < rows; i++ {
+			p("\tMOVL %d(SI), %s", 4*bf16RowStride*(r+i), regs[i])
+		}
+		for i := 0; i < len(regs) && r+i < rows; i++ {
+			p("\tMOVL %s, %d(DI)", regs[i], 4*(r+i))
+		}
+	}
+	p("\tADDQ $4, SI")
+	p("\tADDQ $%d, DI", 4*rows)
+	p("\tDECQ CX")
+	p("\tJNZ  loop_%s", name)
+	p("done_%s:", name)
+	p("\tRET")
+}
+
 // genCvt writes bf16Convert: float32 to bf16, 32 at a time.
 func genCvt(sb *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(sb, format+"\n", args...) }
 	p("")
 	p("// func bf16Convert(dst []uint16, src []float32)")
 	p("//")
-	p("// dst[i] = bf16(src[i]) for i < len(src) rounded down to a multiple of 32,")
-	p("// rounding to nearest even; the caller converts the tail (bf16Round).")
+	p("// dst[i] = bf16(src[i]) for i < len(src), rounding to nearest even: 32")
+	p("// at a time, then the tail with masked loads and stores.")
 	p("TEXT ·bf16Convert(SB), NOSPLIT, $0-48")
 	p("\tMOVQ dst_base+0(FP), DI")
 	p("\tMOVQ src_base+24(FP), SI")
 	p("\tMOVQ src_len+32(FP), CX")
+	p("\tMOVQ CX, DX")
+	p("\tANDQ $31, DX // tail")
 	p("\tSHRQ $5, CX")
-	p("\tJZ   doneCvt")
+	p("\tJZ   tailCvt")
 	p("loopCvt:")
 	p("\tVMOVUPS 64(SI), Z1")
 	p("\tVMOVUPS (SI), Z2")
@@ -314,6 +359,21 @@ func genCvt(sb *strings.Builder) {
 	p("\tADDQ $64, DI")
 	p("\tDECQ CX")
 	p("\tJNZ  loopCvt")
+	p("tailCvt:")
+	p("\tTESTQ DX, DX")
+	p("\tJZ   doneCvt")
+	p("\tMOVL $1, AX")
+	p("\tMOVQ DX, CX")
+	p("\tSHLL CX, AX")
+	p("\tDECL AX       // rem low bits: the words to store")
+	p("\tKMOVD AX, K3")
+	p("\tKMOVW AX, K1  // the low 16 floats")
+	p("\tSHRL $16, AX")
+	p("\tKMOVW AX, K2  // the high 16")
+	p("\tVMOVUPS.Z 64(SI), K2, Z1")
+	p("\tVMOVUPS.Z (SI), K1, Z2")
+	emitBytes(sb, evex(0x72, 3, 2, 0, 1, vreg(2), false), "vcvtne2ps2bf16 zmm0, zmm1, zmm2")
+	p("\tVMOVDQU16 Z0, K3, (DI)")
 	p("doneCvt:")
 	p("\tVZEROUPPER")
 	p("\tRET")

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -56,5 +57,30 @@ func BenchmarkMicroKernelI8(b *testing.B) {
 			}
 			b.ReportMetric(2*float64(kern.mr*kern.nr*4*k4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOPS")
 		})
+	}
+}
+
+// BenchmarkSgemmBF16 compares Sgemm in float32 and in bf16 (packing
+// included) on squares and on convolution shapes of the example's model
+// (M output channels x N pixels x K = C·k·k), one thread and all.
+func BenchmarkSgemmBF16(b *testing.B) {
+	if !BF16Available() {
+		b.Skip("no AVX512_BF16")
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	shapes := [][3]int{{256, 256, 256}, {1024, 1024, 1024}, {64, 4096, 144}, {32, 1024, 288}, {96, 256, 384}, {640, 16, 192}}
+	for _, s := range shapes {
+		m, n, k := s[0], s[1], s[2]
+		a, bb, c := randSlice(rng, m*k), randSlice(rng, k*n), make([]float32, m*n)
+		for _, p := range []Precision{Float32, BF16} {
+			b.Run(fmt.Sprintf("%dx%dx%d/%v", m, n, k, p), func(b *testing.B) {
+				prev, _ := SetMatmulPrecision(p)
+				defer SetMatmulPrecision(prev)
+				for b.Loop() {
+					Sgemm(false, false, m, n, k, 1, a, k, bb, n, 0, c, n)
+				}
+				b.ReportMetric(2*float64(m*n*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+			})
+		}
 	}
 }

@@ -289,15 +289,15 @@ func TestBF16Pack(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	pair := func(lo, hi float32) uint32 { return uint32(BF16Round(lo)) | uint32(BF16Round(hi))<<16 }
 	for _, tr := range []bool{false, true} {
-		for _, kb := range []int{1, 2, 5, 16, 33} {
-			for _, mr := range []int{4, 12, 24, 32} {
+		for _, kb := range []int{1, 2, 5, 16, 33, 255, 256} {
+			for _, mr := range []int{4, 8, 12, 16, 24, 32} {
 				for _, rows := range []int{1, mr - 1, mr} {
 					if rows < 1 {
 						continue
 					}
 					// A panel: opA[i0+r, p0+p].
 					i0, p0, ld := 3, 2, 70
-					src := randSlice(rng, 80*ld)
+					src := randSlice(rng, 300*ld)
 					opA := func(i, p int) float32 {
 						if tr {
 							return src[p*ld+i]

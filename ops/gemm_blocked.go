@@ -50,7 +50,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if 2*float64(m)*float64(n)*float64(k) < gemmParallelMinFlops {
 		threads = 1
 	}
-	sgemmPlanned(activeGemm.forN(n), threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmPlanned(gemmPlanFor(n), threads, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // gemmParallelMinFlops: below this many FLOPs a product runs on one
@@ -269,7 +269,11 @@ func (j *gemmJob) compute(u0, u1 int, apan, tile, own []float32) {
 			if direct {
 				arows = a[i*lda+pc : (i+mr-1)*lda+pc+kb]
 			} else {
-				packA(j.transA, a, lda, i, rows, pc, kb, emr, apan)
+				if kern.packA != nil {
+					kern.packA(j.transA, a, lda, i, rows, pc, kb, emr, apan)
+				} else {
+					packA(j.transA, a, lda, i, rows, pc, kb, emr, apan)
+				}
 			}
 			bblk := bbuf[s*kc*nPan*nr:]
 			rdy := ready[s*nPan : (s+1)*nPan]
@@ -335,7 +339,11 @@ func (j *gemmJob) packedB(s, q, pc, kb int, own []float32) []float32 {
 		}
 		pan = own[:kb*nr]
 	}
-	packB(j.transB, j.b, j.ldb, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, pan)
+	if pb := j.pl.kern.packB; pb != nil {
+		pb(j.transB, j.b, j.ldb, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, pan)
+	} else {
+		packB(j.transB, j.b, j.ldb, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, pan)
+	}
 	if &pan[0] != &own[0] {
 		st.Store(panelReady)
 	}

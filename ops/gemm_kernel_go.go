@@ -36,6 +36,11 @@ type gemmKernel struct {
 	// narrow, if set, is a kernel with a smaller NR that Sgemm uses instead
 	// when it pads n to fewer columns (n = 24 with NR 24 rather than 32).
 	narrow *gemmKernel
+	// packA and packB, if set, replace packA and packB for this kernel and
+	// its edges: a kernel on another element type (bf16 pairs, bf16.go)
+	// packs its own panels, within the same float32 buffers.
+	packA func(transA bool, a []float32, lda, i0, rows, p0, kb, mr int, dst []float32)
+	packB func(transB bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []float32)
 }
 
 // microGeneric is the plain Go loop every micro-kernel computes, for any
