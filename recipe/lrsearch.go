@@ -55,6 +55,7 @@ func LRSearch(ctx context.Context, o Options, so LRSearchOptions) (*LRSearchResu
 		WeightDecay: cfg.WeightDecay, Seed: cfg.Seed, Out: r.out, TTY: r.o.TTY,
 	}
 	res := &LRSearchResult{}
+	defer usePrecision(&r.o, r.out)()
 	if so.Mode == "range" {
 		rr, err := s.RangeTest(ctx, so.Range)
 		res.Range = rr

@@ -63,6 +63,9 @@ type Options struct {
 	Paper               bool   // the paper's VOC recipe
 	Quick               bool   // smoke-test sizes
 	Seed                uint64
+	// Precision of training's matrix products: "float32" (""), or "bf16"
+	// for mixed precision (Precisions).
+	Precision string
 
 	Out    string   // parent folder of new run folders
 	Name   string   // run folders are Out/Name-<time> (default "run")
@@ -132,6 +135,7 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.BoolVar(&o.Quick, "quick", o.Quick, "a smoke test: 64 px, batch 16, 2 epochs (the example also makes its synthetic set tiny)")
 	fs.BoolVar(&o.Paper, "paper", o.Paper, "the paper's VOC recipe: 448 px, batch 84, 60 epochs, lr 0.005, SAM, EMA 0.9993, s 17, γ-/γ+ 2/1")
 	fs.Uint64Var(&o.Seed, "seed", o.Seed, "random seed")
+	fs.StringVar(&o.Precision, "precision", o.Precision, "training's matrix products: float32, or bf16 (mixed precision on AVX512_BF16: bf16 inputs, float32 accumulation; weights, optimizer state, BatchNorm statistics and losses stay float32; float32 with a notice on other CPUs)")
 	fs.IntVar(&o.DecoderEmbed, "decoder-embed", o.DecoderEmbed, "ML-Decoder width (default 768; 256 for the laptop default)")
 	fs.IntVar(&o.DecoderFFN, "decoder-ffn", o.DecoderFFN, "ML-Decoder FFN width (default 2048; 512 for the laptop default)")
 }
@@ -224,6 +228,9 @@ func (o *Options) Check() error {
 	}
 	if o.Augment != "full" && o.Augment != "flip" && o.Augment != "none" {
 		return inputf("-augment %q: want full, flip or none", o.Augment)
+	}
+	if o.Precision != "" && !slices.Contains(Precisions, o.Precision) {
+		return inputf("-precision %q: want float32 or bf16", o.Precision)
 	}
 	if !slices.Contains(models.HeadNames, o.Head) {
 		return inputf("-head %q: want one of %s", o.Head, strings.Join(models.HeadNames, ", "))

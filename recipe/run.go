@@ -233,7 +233,9 @@ func (r *run) train(ctx context.Context) error {
 	}
 	fmt.Fprintf(r.out, "train: %d epochs of %d batches of %d at %dpx, lr %g, SAM %v, EMA %g; run folder %s\n",
 		cfg.Epochs, r.trainLoader.Len(), o.Batch, o.Size, cfg.LR, cfg.SAM, cfg.EMADecay, r.runDir)
+	restore := usePrecision(o, r.out) // training and its validation; the final evaluation is float32, as deployed
 	st, err := tr.Run(ctx)
+	restore()
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package recipe
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -34,7 +35,7 @@ func writeRunFiles(dir string, spec models.Spec, cfg train.Config, o *Options, s
 	conf := map[string]any{"train": cfg, "args": o.Args, "size": o.Size, "batch": o.Batch, "loss": o.Loss,
 		"s": o.S, "m": o.M, "k": o.K, "gamma_pos": o.GammaPos, "gamma_neg": o.GammaNeg, "data": o.Data,
 		"train_split": sp.plan.Train, "val_split": sp.plan.Val, "test_split": sp.plan.Test, "augment": o.Augment,
-		"classes_file": o.ClassesFile, "norm": spec.Norm, "weights": o.Weights}
+		"classes_file": o.ClassesFile, "norm": spec.Norm, "weights": o.Weights, "precision": cmp.Or(o.Precision, "float32")}
 	if o.Args == nil {
 		conf["args"] = []string{}
 	}
