@@ -136,7 +136,7 @@ func NewQuery2Label(rng *rand.Rand, cfg Q2LConfig) *Query2Label {
 		panic(fmt.Sprintf("models.NewQuery2Label: hidden %d must be a multiple of 4 and of %d heads; %d classes", d, cfg.Heads, cfg.Classes))
 	}
 	q := &Query2Label{Config: cfg,
-		InputProj:   nn.NewConv2d(rng, cfg.Features, d, 1, 1, 0, 1, true),
+		InputProj:   nn.NewConv2d(rng, nn.ConvSpec{In: cfg.Features, Out: d, Kernel: 1, Bias: true}),
 		QueryEmbed:  ag.RandN(rng, cfg.Classes, d).AsParam(),
 		DecoderNorm: nn.NewLayerNorm(d, 1e-5),
 		FCWeight:    ag.Zeros(1, cfg.Classes, d),

@@ -98,7 +98,7 @@ type TResNetSE struct {
 }
 
 func newTResSE(rng *rand.Rand, c, rd int) *TResNetSE {
-	se := &TResNetSE{FC1: nn.NewConv2d(rng, c, rd, 1, 1, 0, 1, true), FC2: nn.NewConv2d(rng, rd, c, 1, 1, 0, 1, true)}
+	se := &TResNetSE{FC1: nn.NewConv2d(rng, nn.ConvSpec{In: c, Out: rd, Kernel: 1, Bias: true}), FC2: nn.NewConv2d(rng, nn.ConvSpec{In: rd, Out: c, Kernel: 1, Bias: true})}
 	// timm re-initialises every nn.Conv2d weight (the SE ones included)
 	// with kaiming_normal_ fan_out; the biases keep PyTorch's default.
 	nn.KaimingNormalFanOut(se.FC1.Weight, rng)

@@ -21,14 +21,24 @@ type Conv2d struct {
 	Same         bool
 }
 
-// NewConv2d makes a convolution with PyTorch's default initialisation.
-// Models that initialise differently (torchvision's kaiming_normal_ fan_out)
-// overwrite Weight afterwards.
-func NewConv2d(rng *rand.Rand, in, out, k, stride, padding, groups int, bias bool) *Conv2d {
-	c := &Conv2d{Weight: ag.Zeros(out, in/groups, k, k).AsParam(), Stride: stride, Padding: padding, Dilation: 1, Groups: groups}
+// ConvSpec is the shape of a new convolution: In and Out channels, a
+// square Kernel, Stride (0 means 1), symmetric Padding, Groups (0 means 1)
+// and whether it has a Bias.
+type ConvSpec struct {
+	In, Out, Kernel         int
+	Stride, Padding, Groups int
+	Bias                    bool
+}
+
+// NewConv2d makes a convolution of shape s with PyTorch's default
+// initialisation. Models that initialise differently (torchvision's
+// kaiming_normal_ fan_out) overwrite Weight afterwards.
+func NewConv2d(rng *rand.Rand, s ConvSpec) *Conv2d {
+	stride, groups := max(s.Stride, 1), max(s.Groups, 1)
+	c := &Conv2d{Weight: ag.Zeros(s.Out, s.In/groups, s.Kernel, s.Kernel).AsParam(), Stride: stride, Padding: s.Padding, Dilation: 1, Groups: groups}
 	KaimingUniformDefault(c.Weight, rng)
-	if bias {
-		c.Bias = ag.Zeros(out).AsParam()
+	if s.Bias {
+		c.Bias = ag.Zeros(s.Out).AsParam()
 		fanIn, _ := Fans(c.Weight.Shape)
 		b := 1 / math.Sqrt(float64(fanIn))
 		Uniform(c.Bias, rng, -b, b)

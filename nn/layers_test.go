@@ -11,7 +11,7 @@ import (
 func TestSequentialNamesAndCounts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	m := Sequential{
-		NewConv2d(rng, 3, 8, 3, 2, 1, 1, false),
+		NewConv2d(rng, ConvSpec{In: 3, Out: 8, Kernel: 3, Stride: 2, Padding: 1}),
 		NewBatchNorm2d(8, 1e-3, 0.1),
 		Func(ag.SiLU),
 		NewLinear(rng, 8, 4, true),
@@ -44,7 +44,7 @@ func TestSequentialNamesAndCounts(t *testing.T) {
 
 func TestConvSameAndMACs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	c := NewConv2d(rng, 4, 6, 3, 2, 1, 1, false)
+	c := NewConv2d(rng, ConvSpec{In: 4, Out: 6, Kernel: 3, Stride: 2, Padding: 1})
 	if got := c.MACs(8, 8); got != 4*4*6*4*9 {
 		t.Fatalf("MACs %d", got)
 	}
@@ -76,7 +76,7 @@ func TestBatchNormLayerTracksBatches(t *testing.T) {
 // check on its input and every parameter.
 func TestLayerStackGrad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	conv := NewConv2d(rng, 2, 3, 3, 1, 1, 1, true)
+	conv := NewConv2d(rng, ConvSpec{In: 2, Out: 3, Kernel: 3, Padding: 1, Bias: true})
 	bn := NewBatchNorm2d(3, 1e-5, 0.1)
 	fc := NewLinear(rng, 3, 2, true)
 	x := gradcheck.Rand(rng, 2, 2, 4, 4)

@@ -29,8 +29,8 @@ func newTinyNet(seed uint64, classes int) *tinyNet {
 	rng := rand.New(rand.NewPCG(seed, 1))
 	return &tinyNet{
 		body: nn.Sequential{
-			nn.NewConv2d(rng, 3, 8, 3, 2, 1, 1, false), nn.NewBatchNorm2d(8, 1e-5, 0.1), nn.Func(ag.SiLU),
-			nn.NewConv2d(rng, 8, 8, 3, 2, 1, 1, false), nn.NewBatchNorm2d(8, 1e-5, 0.1), nn.Func(ag.SiLU),
+			nn.NewConv2d(rng, nn.ConvSpec{In: 3, Out: 8, Kernel: 3, Stride: 2, Padding: 1}), nn.NewBatchNorm2d(8, 1e-5, 0.1), nn.Func(ag.SiLU),
+			nn.NewConv2d(rng, nn.ConvSpec{In: 8, Out: 8, Kernel: 3, Stride: 2, Padding: 1}), nn.NewBatchNorm2d(8, 1e-5, 0.1), nn.Func(ag.SiLU),
 		},
 		fc: nn.NewLinear(rng, 8, classes, true),
 	}
