@@ -1,5 +1,5 @@
 // Package augment holds the training-time image augmentations of the
-// reference recipe (docs/method.md §5.7), on *image.RGBA:
+// reference recipe (docs/method.md §5.7), on *image.RGBA. In order:
 //
 //	RandAugment -> Cutout (p 0.5, side 0.4 x size, random colour) -> horizontal flip (p 0.5)
 //

@@ -1,6 +1,6 @@
 // Package quant is post-training int8 quantization of a trained classifier
 // for inference on CPUs with int8 dot-product instructions (AVX512_VNNI,
-// AVX-VNNI):
+// AVX-VNNI). How:
 //
 //   - BatchNorm is folded into the convolution before it (eval statistics);
 //   - the weights of every convolution that is a matrix product are

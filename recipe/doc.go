@@ -1,6 +1,6 @@
 // Package recipe is the project's training pipeline from a data set path to
 // a finished run folder, shared by `go run ./examples/voc` and
-// `multilabel train/eval/thresholds`:
+// `multilabel train/eval/thresholds`. Its phases, in order:
 //
 //  1. data: any format data.Open reads (VOC folder, COCO instances
 //     JSON, the reference's JSON, CSV), train / val / test splits;

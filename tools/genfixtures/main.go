@@ -1,6 +1,6 @@
 // Command genfixtures writes the two small data sets under data/testdata
 // that tests, CI and the docs use for the formats people bring their own
-// data in:
+// data in. They are:
 //
 //	shapes-voc/    the PASCAL VOC layout with custom classes, as LabelImg,
 //	               CVAT and Roboflow export it (no VOC2007 folder): four
