@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/seed477ab429/multilabel/data"
+	"github.com/seed477ab429/multilabel/ops"
 	"github.com/seed477ab429/multilabel/synth"
 )
 
@@ -66,6 +67,8 @@ type options struct {
 	verbose    bool
 	cpuProfile string
 	memProfile string
+
+	precision string // float32, or bf16: Go's ops.SetMatmulPrecision, PyTorch's CPU autocast
 
 	child string // internal: run this configuration in this process
 	list  string // internal: the item list of the child
@@ -87,6 +90,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "show the children's progress output")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the Go side's CPU profile here (with one configuration)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write the Go side's heap profile here (after the last timed step, or the last inference call)")
+	flag.StringVar(&o.precision, "precision", "float32", "float32, or bf16: mixed precision on both sides (Go: train -precision bf16's bf16 matrix products; PyTorch: torch.autocast(\"cpu\", torch.bfloat16) around the forward passes)")
 	flag.StringVar(&o.child, "child", "", "internal: run one configuration in this process")
 	flag.StringVar(&o.list, "list", "", "internal: item list for -child")
 	flag.Parse()
@@ -111,6 +115,15 @@ func childMain(o *options) error {
 		return fmt.Errorf("-child %q: %v", o.child, err)
 	}
 	c := applySteps(cs[0], o)
+	switch o.precision {
+	case "float32":
+	case "bf16":
+		if _, err := ops.SetMatmulPrecision(ops.BF16); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("-precision %q: want float32 or bf16", o.precision)
+	}
 	var list itemList
 	b, err := os.ReadFile(o.list)
 	if err != nil {
@@ -135,6 +148,7 @@ func childMain(o *options) error {
 	if err != nil {
 		return err
 	}
+	r.Notes += "; matrix products " + ops.MatmulPrecision().String()
 	js, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -195,7 +209,7 @@ func parentMain(o *options) error {
 		}
 		var rs []*result
 		if runGoSide {
-			args := []string{"-child", c.Name, "-list", listPath, "-warmup", strconv.Itoa(c.Warmup), "-steps", strconv.Itoa(c.Steps)}
+			args := []string{"-child", c.Name, "-list", listPath, "-warmup", strconv.Itoa(c.Warmup), "-steps", strconv.Itoa(c.Steps), "-precision", o.precision}
 			if o.cpuProfile != "" {
 				args = append(args, "-cpuprofile", o.cpuProfile)
 			}
@@ -208,7 +222,7 @@ func parentMain(o *options) error {
 		if runTorch {
 			cj, _ := json.Marshal(c)
 			for _, l := range layouts {
-				args := []string{o.script, "--config", string(cj), "--list", listPath, "--layout", l, "--threads", strconv.Itoa(o.threads)}
+				args := []string{o.script, "--config", string(cj), "--list", listPath, "--layout", l, "--threads", strconv.Itoa(o.threads), "--precision", o.precision}
 				r, err := runChild(o, o.python, args)
 				rs = appendResult(o, rs, r, err, "pytorch/"+l, c.Name)
 			}

@@ -319,6 +319,9 @@ def self_hwm_mb():
     return 0.0
 
 
+BF16 = False  # --precision bf16
+
+
 def run_train(cfg, lst, fmt, workers):
     classes = len(lst["classes"])
     model = build(cfg, classes).to(memory_format=fmt)
@@ -358,14 +361,18 @@ def run_train(cfg, lst, fmt, workers):
         x = x.contiguous(memory_format=fmt)
         t = lap("data", t)
         opt.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=BF16):
+            out = model(x)
+        loss = loss_fn(out.float(), y)
         t = lap("forward", t)
         loss.backward()
         t = lap("backward", t)
         if sam:
             sam.first_step()
             t = lap("update", t)
-            loss2 = loss_fn(model(x), y)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=BF16):
+                out2 = model(x)
+            loss2 = loss_fn(out2.float(), y)
             t = lap("forward", t)
             loss2.backward()
             t = lap("backward", t)
@@ -432,8 +439,12 @@ def main():
     ap.add_argument("--list", required=True, help="the item list JSON written by bench/step")
     ap.add_argument("--layout", default="channels_last", choices=["contiguous", "channels_last"])
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--precision", default="float32", choices=["float32", "bf16"],
+                    help="bf16: torch.autocast('cpu', torch.bfloat16) around the training forward passes (the loss in float32)")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader num_workers (0: data in the main process)")
     args = ap.parse_args()
+    global BF16
+    BF16 = args.precision == "bf16"
     cfg = json.loads(args.config)
     with open(args.list) as f:
         lst = json.load(f)
@@ -444,7 +455,7 @@ def main():
     r = run_infer(cfg, lst, fmt, args.workers) if cfg.get("infer") else run_train(cfg, lst, fmt, args.workers)
     r.update({"impl": "pytorch/" + args.layout, "config": cfg["name"], "layout": args.layout,
               "self_hwm_mb": self_hwm_mb(),
-              "notes": "torch %s, %d threads, DataLoader num_workers %d" % (torch.__version__, args.threads, args.workers)})
+              "notes": "torch %s, %d threads, DataLoader num_workers %d, %s" % (torch.__version__, args.threads, args.workers, args.precision)})
     print(json.dumps(r), flush=True)
 
 
