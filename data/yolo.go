@@ -287,10 +287,11 @@ func ReadClassList(path string) ([]string, error) {
 	seen := map[string]int{}
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
-		s := strings.TrimSpace(sc.Text())
+		s := sc.Text()
 		if n == 1 {
-			s = strings.TrimPrefix(s, "\uFEFF")
+			s = strings.TrimPrefix(s, "\uFEFF") // before trimming: "\uFEFF cat" is "cat"
 		}
+		s = strings.TrimSpace(s)
 		if s == "" || strings.HasPrefix(s, "#") {
 			continue
 		}

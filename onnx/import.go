@@ -129,7 +129,7 @@ func WeightNames(m *onnxpb.ModelProto, name string) ([]string, error) {
 
 func parseGraph(m *onnxpb.ModelProto, name string) (*parsedGraph, error) {
 	g := m.GetGraph()
-	bad := func(f string, a ...any) error { return fmt.Errorf("onnx: %s: %s", name, fmt.Sprintf(f, a...)) }
+	bad := func(f string, a ...any) error { return fmt.Errorf("onnx: %s: %s", name, oneLine(fmt.Sprintf(f, a...))) }
 	for _, o := range m.OpsetImport {
 		if d := o.GetDomain(); d != "" && d != "ai.onnx" {
 			return nil, bad("uses operator domain %q; only standard ONNX ops are read", d)
@@ -263,7 +263,7 @@ func parseGraph(m *onnxpb.ModelProto, name string) (*parsedGraph, error) {
 // model m into bb; name (the file) is used in messages. On error bb may be
 // partly loaded.
 func ImportBackbone(bb models.Backbone, m *onnxpb.ModelProto, name string) (*ImportReport, error) {
-	bad := func(f string, a ...any) error { return fmt.Errorf("onnx: %s: %s", name, fmt.Sprintf(f, a...)) }
+	bad := func(f string, a ...any) error { return fmt.Errorf("onnx: %s: %s", name, oneLine(fmt.Sprintf(f, a...))) }
 	p, err := parseGraph(m, name)
 	if err != nil {
 		return nil, err
@@ -488,6 +488,13 @@ func scopePath(node, op string) string {
 		prev = p
 	}
 	return strings.Join(full, ".")
+}
+
+// oneLine escapes the line breaks of a message that quotes names from the
+// file (node, op and tensor names are any bytes), so that every error is
+// one line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\n", `\n`, "\r", `\r`, "\u2028", `\u2028`, "\u2029", `\u2029`).Replace(s)
 }
 
 // decodeFloat reads a FLOAT initializer.
