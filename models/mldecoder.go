@@ -121,12 +121,13 @@ type DecoderLayerOptimal struct {
 	Dropout             float32
 }
 
-func newDecoderLayerOptimal(rng *rand.Rand, e, heads, ffn int, dropout float32) *DecoderLayerOptimal {
+func newDecoderLayerOptimal(rng *rand.Rand, s layerShape) *DecoderLayerOptimal {
+	e := s.Dim
 	return &DecoderLayerOptimal{
 		Norm1: nn.NewLayerNorm(e, 1e-5), Norm2: nn.NewLayerNorm(e, 1e-5), Norm3: nn.NewLayerNorm(e, 1e-5),
-		Attn:    NewMultiheadAttention(rng, e, heads, dropout),
-		Linear1: nn.NewLinear(rng, e, ffn, true), Linear2: nn.NewLinear(rng, ffn, e, true),
-		Dropout: dropout,
+		Attn:    NewMultiheadAttention(rng, e, s.Heads, s.Dropout),
+		Linear1: nn.NewLinear(rng, e, s.FFN, true), Linear2: nn.NewLinear(rng, s.FFN, e, true),
+		Dropout: s.Dropout,
 	}
 }
 
@@ -183,7 +184,7 @@ func NewMLDecoder(rng *rand.Rand, cfg MLDecoderConfig) *MLDecoder {
 	m := &MLDecoder{Config: cfg, K: k, Dup: dup,
 		Embed:    nn.NewLinear(rng, cfg.Features, cfg.Embed, true),
 		Queries:  ag.RandN(rng, k, cfg.Embed),
-		Layer:    newDecoderLayerOptimal(rng, cfg.Embed, cfg.Heads, cfg.FFN, cfg.Dropout),
+		Layer:    newDecoderLayerOptimal(rng, layerShape{Dim: cfg.Embed, Heads: cfg.Heads, FFN: cfg.FFN, Dropout: cfg.Dropout, Cross: true}),
 		Pooling:  ag.Zeros(k, cfg.Embed, dup),
 		PoolBias: ag.Zeros(cfg.Classes).AsParam(),
 	}

@@ -64,14 +64,23 @@ type TransformerLayer struct {
 	Dropout             float32
 }
 
-func newTransformerLayer(rng *rand.Rand, d, heads, ffn int, dropout float32, self, cross bool) *TransformerLayer {
-	l := &TransformerLayer{Linear1: nn.NewLinear(rng, d, ffn, true), Linear2: nn.NewLinear(rng, ffn, d, true),
-		Norm2: nn.NewLayerNorm(d, 1e-5), Dropout: dropout}
-	if self {
-		l.SelfAttn, l.Norm1 = NewMultiheadAttention(rng, d, heads, dropout), nn.NewLayerNorm(d, 1e-5)
+// layerShape is the shape of one transformer layer: width, heads and
+// FFN width, dropout, and which attentions it has.
+type layerShape struct {
+	Dim, Heads, FFN int
+	Dropout         float32
+	Self, Cross     bool // self-attention (+ Norm1); cross-attention (+ Norm3)
+}
+
+func newTransformerLayer(rng *rand.Rand, s layerShape) *TransformerLayer {
+	d := s.Dim
+	l := &TransformerLayer{Linear1: nn.NewLinear(rng, d, s.FFN, true), Linear2: nn.NewLinear(rng, s.FFN, d, true),
+		Norm2: nn.NewLayerNorm(d, 1e-5), Dropout: s.Dropout}
+	if s.Self {
+		l.SelfAttn, l.Norm1 = NewMultiheadAttention(rng, d, s.Heads, s.Dropout), nn.NewLayerNorm(d, 1e-5)
 	}
-	if cross {
-		l.CrossAttn, l.Norm3 = NewMultiheadAttention(rng, d, heads, dropout), nn.NewLayerNorm(d, 1e-5)
+	if s.Cross {
+		l.CrossAttn, l.Norm3 = NewMultiheadAttention(rng, d, s.Heads, s.Dropout), nn.NewLayerNorm(d, 1e-5)
 	}
 	// Transformer._reset_parameters: Xavier-uniform on every matrix.
 	for _, w := range []*ag.Tensor{l.Linear1.Weight, l.Linear2.Weight} {
@@ -142,11 +151,16 @@ func NewQuery2Label(rng *rand.Rand, cfg Q2LConfig) *Query2Label {
 		FCWeight:    ag.Zeros(1, cfg.Classes, d),
 		FCBias:      ag.Zeros(1, cfg.Classes),
 	}
+	shape := layerShape{Dim: d, Heads: cfg.Heads, FFN: cfg.FFN, Dropout: cfg.Dropout}
 	for i := 0; i < cfg.EncoderLayers; i++ {
-		q.Encoder = append(q.Encoder, newTransformerLayer(rng, d, cfg.Heads, cfg.FFN, cfg.Dropout, true, false))
+		enc := shape
+		enc.Self = true
+		q.Encoder = append(q.Encoder, newTransformerLayer(rng, enc))
 	}
 	for i := 0; i < cfg.DecoderLayers; i++ {
-		q.Decoder = append(q.Decoder, newTransformerLayer(rng, d, cfg.Heads, cfg.FFN, cfg.Dropout, i > 0, true))
+		dec := shape
+		dec.Self, dec.Cross = i > 0, true // Q2L's first decoder layer has no self-attention
+		q.Decoder = append(q.Decoder, newTransformerLayer(rng, dec))
 	}
 	// GroupWiseLinear.reset_parameters: U(−1/√d, 1/√d) for weight and bias.
 	b := 1 / math.Sqrt(float64(d))
