@@ -28,7 +28,7 @@ cat "$T/1.err"
 
 echo "== 2. -skip-bad: trains; each bad file warned once, a count at the end"
 "$ML" train "${args[@]}" -skip-bad -epochs 3 -name skip > /dev/null 2> "$T/2.err" || fail "exit $?"
-grep '^warning' "$T/2.err"; tail -1 "$T/2.err"
+grep '^warning:' "$T/2.err"; tail -1 "$T/2.err"
 [ "$(grep -c "$(basename "$jpg")" "$T/2.err")" = 1 ] || fail "the corrupt JPEG is not warned exactly once"
 
 echo "== 3. SIGKILL in epoch 4, then -resume: the same result as uninterrupted"
