@@ -3,7 +3,6 @@ package models
 import (
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
@@ -121,7 +120,7 @@ func Build(spec Spec, bo Options, g *Graph) (*Classifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(bo.Seed, 0x68656164))
+	rng := initRNG(bo.NoInit, bo.Seed, 0x68656164)
 	ch := bb.FeatureChannels()
 	dec := DefaultMLDecoderConfig(ch, n, spec.Metric)
 	if spec.DecoderEmbed > 0 {

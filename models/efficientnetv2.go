@@ -3,7 +3,6 @@ package models
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strconv"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
@@ -139,7 +138,7 @@ func NewEfficientNetV2(cfg EffNetV2Config) (*EfficientNetV2, error) {
 	}
 	s := convSpec{
 		bnEps: cfg.BNEps, bnMomentum: cfg.BNMomentum, tfSame: cfg.TFSame, timmInit: cfg.TimmInit,
-		rng: rand.New(rand.NewPCG(cfg.Seed, 0xeff2)), noInit: cfg.noInit,
+		rng: initRNG(cfg.noInit, cfg.Seed, 0xeff2), noInit: cfg.noInit,
 	}
 	m := &EfficientNetV2{Config: cfg}
 	m.Stem = newConvBNAct(s, convShape{In: 3, Out: cfg.Stem, Kernel: 3, Stride: 2, Act: true})

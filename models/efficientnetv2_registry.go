@@ -45,7 +45,7 @@ func effNetV2Config(size string, tf bool, o Options) (EffNetV2Config, error) {
 		cfg.Name = "tf_" + cfg.Name
 		cfg.TFSame, cfg.TimmNames, cfg.TimmInit = true, true, true
 	}
-	cfg.NumClasses, cfg.Seed = o.NumClasses, o.Seed
+	cfg.NumClasses, cfg.Seed, cfg.noInit = o.NumClasses, o.Seed, o.NoInit
 	cfg.Dropout = rate(o.Dropout, cfg.Dropout)
 	cfg.DropPath = rate(o.DropPath, cfg.DropPath)
 	return cfg, nil

@@ -183,7 +183,7 @@ func NewMLDecoder(rng *rand.Rand, cfg MLDecoderConfig) *MLDecoder {
 	k, dup := cfg.Queries()
 	m := &MLDecoder{Config: cfg, K: k, Dup: dup,
 		Embed:    nn.NewLinear(rng, cfg.Features, cfg.Embed, true),
-		Queries:  ag.RandN(rng, k, cfg.Embed),
+		Queries:  randN(rng, k, cfg.Embed),
 		Layer:    newDecoderLayerOptimal(rng, layerShape{Dim: cfg.Embed, Heads: cfg.Heads, FFN: cfg.FFN, Dropout: cfg.Dropout, Cross: true}),
 		Pooling:  ag.Zeros(k, cfg.Embed, dup),
 		PoolBias: ag.Zeros(cfg.Classes).AsParam(),

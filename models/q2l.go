@@ -146,7 +146,7 @@ func NewQuery2Label(rng *rand.Rand, cfg Q2LConfig) *Query2Label {
 	}
 	q := &Query2Label{Config: cfg,
 		InputProj:   nn.NewConv2d(rng, nn.ConvSpec{In: cfg.Features, Out: d, Kernel: 1, Bias: true}),
-		QueryEmbed:  ag.RandN(rng, cfg.Classes, d).AsParam(),
+		QueryEmbed:  randN(rng, cfg.Classes, d).AsParam(),
 		DecoderNorm: nn.NewLayerNorm(d, 1e-5),
 		FCWeight:    ag.Zeros(1, cfg.Classes, d),
 		FCBias:      ag.Zeros(1, cfg.Classes),

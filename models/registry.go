@@ -2,9 +2,13 @@ package models
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"sync"
+
+	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/nn"
 )
 
 // Options are what every backbone constructor accepts. The zero value is
@@ -19,6 +23,30 @@ type Options struct {
 	// the model's default (EfficientNetV2: S 0.2 / M 0.3 / L 0.4, drop
 	// path 0.2); a negative value turns it off.
 	Dropout, DropPath float32
+	// NoInit skips the random initialisation: the parameters are left
+	// zero (BatchNorm's γ and running variance one). For a model whose
+	// every weight is loaded from a file next (multilabel.Load does this),
+	// it saves drawing millions of random numbers that would be
+	// overwritten. The registered backbones and Build honour it; a
+	// Constructor registered elsewhere may ignore it.
+	NoInit bool
+}
+
+// initRNG is the random source of a model's initialisation from seed and
+// a per-model stream, or nil (nn's fills then leave the zeros) for noInit.
+func initRNG(noInit bool, seed, stream uint64) *rand.Rand {
+	if noInit {
+		return nil
+	}
+	return rand.New(rand.NewPCG(seed, stream))
+}
+
+// randN is autograd.RandN (the same numbers) that leaves zeros for a nil
+// rng (Options.NoInit).
+func randN(rng *rand.Rand, shape ...int) *ag.Tensor {
+	t := ag.Zeros(shape...)
+	nn.Normal(t, rng, 0, 1)
+	return t
 }
 
 // rate resolves an Options rate against a model default.

@@ -16,7 +16,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			cfg.NumClasses, cfg.Seed = o.NumClasses, o.Seed
+			cfg.NumClasses, cfg.Seed, cfg.noInit = o.NumClasses, o.Seed, o.NoInit
 			cfg.Dropout, cfg.DropPath = rate(o.Dropout, 0), rate(o.DropPath, 0)
 			return NewTResNetFromConfig(cfg)
 		})
@@ -31,7 +31,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			cfg.NumClasses, cfg.Seed = o.NumClasses, o.Seed
+			cfg.NumClasses, cfg.Seed, cfg.noInit = o.NumClasses, o.Seed, o.NoInit
 			return NewResNetFromConfig(cfg)
 		})
 	}

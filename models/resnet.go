@@ -40,6 +40,8 @@ type ResNetConfig struct {
 	NumClasses       int    // 0: no classifier
 	ZeroInitResidual bool   // torchvision's zero_init_residual (default false)
 	Seed             uint64
+
+	noInit bool // Options.NoInit: leave the weights zero
 }
 
 // ResNetVariant returns torchvision's resnet50 or resnet101 configuration
@@ -147,7 +149,7 @@ func NewResNetFromConfig(cfg ResNetConfig) (*ResNet, error) {
 	if cfg.Base < 1 || cfg.NumClasses < 0 {
 		return nil, fmt.Errorf("models: ResNet %q: base width %d and classes %d out of range", cfg.Name, cfg.Base, cfg.NumClasses)
 	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7e50))
+	rng := initRNG(cfg.noInit, cfg.Seed, 0x7e50)
 	m := &ResNet{Config: cfg, Conv1: newKaimingConv(rng, 3, cfg.Base, 7, 2), BN1: nn.NewBatchNorm2d(cfg.Base, 1e-5, 0.1)}
 	in := cfg.Base
 	for li := range 4 {

@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"math/rand/v2"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
 	"github.com/seed477ab429/multilabel/nn"
@@ -47,6 +46,8 @@ type TResNetConfig struct {
 	Dropout    float32 // before the classifier (timm drop_rate, default 0)
 	DropPath   float32 // stochastic depth: linspace(0, DropPath) over all blocks (default 0)
 	Seed       uint64
+
+	noInit bool // Options.NoInit: leave the weights zero
 }
 
 // TResNetVariant returns timm's configuration of "tresnet_m", "tresnet_l",
@@ -126,7 +127,7 @@ func NewTResNetFromConfig(cfg TResNetConfig) (*TResNet, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7e5))
+	rng := initRNG(cfg.noInit, cfg.Seed, 0x7e5)
 	p := cfg.BasePlanes()
 	m := &TResNet{Config: cfg, Conv1: newTResConvBN(rng, tresUnit{In: 3 * 16, Out: p, Kernel: 3, Act: true, Slope: tresStemSlope})}
 

@@ -11,6 +11,11 @@ import (
 // kH · kW (or in_features); fan_out = out_channels · kH · kW / ... as
 // PyTorch's _calculate_fan_in_and_fan_out: for a weight of shape
 // [O, I, k...], fan_in = I·Πk and fan_out = O·Πk.
+//
+// A nil rng leaves t as it is (zeros, for a new parameter): a constructor
+// given a nil rng builds the network's shapes without drawing a single
+// random number, for weights that are loaded from a file next
+// (models.Options.NoInit).
 
 // Fans returns PyTorch's fan_in and fan_out for a weight shape.
 func Fans(shape []int) (fanIn, fanOut int) {
@@ -26,6 +31,9 @@ func Fans(shape []int) (fanIn, fanOut int) {
 
 // Uniform fills t with samples from U(lo, hi).
 func Uniform(t *ag.Tensor, rng *rand.Rand, lo, hi float64) {
+	if rng == nil {
+		return
+	}
 	for i := range t.Data {
 		t.Data[i] = float32(lo + (hi-lo)*rng.Float64())
 	}
@@ -33,6 +41,9 @@ func Uniform(t *ag.Tensor, rng *rand.Rand, lo, hi float64) {
 
 // Normal fills t with samples from N(mean, std²).
 func Normal(t *ag.Tensor, rng *rand.Rand, mean, std float64) {
+	if rng == nil {
+		return
+	}
 	for i := range t.Data {
 		t.Data[i] = float32(mean + std*rng.NormFloat64())
 	}
@@ -41,6 +52,9 @@ func Normal(t *ag.Tensor, rng *rand.Rand, mean, std float64) {
 // TruncNormal fills t with N(mean, std²) samples redrawn until they fall in
 // [a, b] (timm's trunc_normal_).
 func TruncNormal(t *ag.Tensor, rng *rand.Rand, mean, std, a, b float64) {
+	if rng == nil {
+		return
+	}
 	for i := range t.Data {
 		for {
 			v := mean + std*rng.NormFloat64()
