@@ -211,8 +211,10 @@ def loaders(cfg, lst, workers):
     train_tf = transforms.Compose([transforms.Resize((s, s))] + aug + norm)
     val_tf = transforms.Compose([transforms.Resize((s, s))] + norm)
     b = cfg["batch"]
-    tl = torch.utils.data.DataLoader(Items(lst["train"], train_tf), batch_size=b, shuffle=True, drop_last=True,
-                                     num_workers=workers)
+    tl = None  # inference configurations have no training items (RandomSampler refuses an empty set)
+    if lst["train"]:
+        tl = torch.utils.data.DataLoader(Items(lst["train"], train_tf), batch_size=b, shuffle=True, drop_last=True,
+                                         num_workers=workers)
     vl = torch.utils.data.DataLoader(Items(lst["val"], val_tf), batch_size=b, shuffle=False, num_workers=workers)
     return tl, vl
 
