@@ -23,13 +23,15 @@ type splits struct {
 // validation when a data set comes without a validation set.
 const holdoutFraction = 0.1
 
-// holdoutSplit is the plan's name for the held-out tenth of the training
-// set.
-const holdoutSplit = "(held out)"
+// HeldOutSplit is the name a run's plan (and its config.json, as
+// val_split or test_split) gives the tenth of the training images held out
+// for validation when the data has no validation set. HoldOut draws it
+// again from the run's training set and seed.
+const HeldOutSplit = "(held out)"
 
 // splitPlan says where each set of a run comes from: a split name of the
 // data folder (a VOC ImageSets list, a YOLO split), a path to a data set
-// of its own, "" for the whole of Data, or holdoutSplit.
+// of its own, "" for the whole of Data, or HeldOutSplit.
 type splitPlan struct {
 	Train, Val, Test string
 	Note             string // why, when the default needs saying (the paper's protocol)
@@ -80,7 +82,7 @@ func planSplits(o *Options) (splitPlan, error) {
 		case val != "" && p.Train != "trainval" && p.Train != val:
 			p.Val = val // trainval holds val: hold out instead
 		default:
-			p.Val = holdoutSplit
+			p.Val = HeldOutSplit
 		}
 	}
 	if p.Test == "" {
@@ -114,7 +116,7 @@ func loadSplits(o *Options, warn func(error), out io.Writer) (*splits, error) {
 		return nil, err
 	}
 	s := &splits{plan: plan}
-	if s.train, err = OpenSplit(o.Data, plan.Train, opt); err != nil {
+	if s.train, err = openSplit("-train", o.Data, plan.Train, opt); err != nil {
 		return nil, err
 	}
 	s.trainName = nameOf(o.Data, plan.Train)
@@ -127,21 +129,21 @@ func loadSplits(o *Options, warn func(error), out io.Writer) (*splits, error) {
 		fmt.Fprintf(out, "data: %d training images without any of the classes: negatives for all\n", n)
 	}
 	opt.Classes = s.train.Classes
-	if plan.Val == holdoutSplit {
-		s.train, s.val = holdout(s.train, holdoutFraction, o.Seed)
+	if plan.Val == HeldOutSplit {
+		s.train, s.val = HoldOut(s.train, o.Seed)
 		s.trainName, s.valName = s.trainName+" (90%)", s.trainName+" (10% held out)"
 		if len(s.val.Items) == 0 || len(s.train.Items) == 0 {
 			return nil, inputf("-data %s: %d images, too few to hold out a validation set (give one)", o.Data, len(s.train.Items)+len(s.val.Items))
 		}
 	} else {
-		if s.val, err = OpenSplit(o.Data, plan.Val, opt); err != nil {
+		if s.val, err = openSplit("-val", o.Data, plan.Val, opt); err != nil {
 			return nil, err
 		}
 		s.valName = nameOf(o.Data, plan.Val)
 	}
 	s.test, s.testName = s.val, s.valName
 	if plan.Test != plan.Val {
-		if s.test, err = OpenSplit(o.Data, plan.Test, opt); err != nil {
+		if s.test, err = openSplit("-test", o.Data, plan.Test, opt); err != nil {
 			return nil, err
 		}
 		s.testName = nameOf(o.Data, plan.Test)
@@ -194,18 +196,24 @@ func countsText(m map[string]int) string {
 // path separator or ends in .json, .csv, .yaml or .yml): then it is a data
 // set of its own; "" is every image of the folder. For a file root, a
 // non-empty split is always such a path, and "" means root itself. Errors
-// are InputErrors naming the path.
+// are InputErrors naming the path (and -split, when split was the path).
 func OpenSplit(root, split string, opt data.Options) (*data.Dataset, error) {
-	path := root
+	return openSplit("-split", root, split, opt)
+}
+
+// openSplit is OpenSplit with the flag that gave split, so that an error
+// in a data set named by -val names -val, not -data.
+func openSplit(flag, root, split string, opt data.Options) (*data.Dataset, error) {
+	path, prefix := root, "-data"
 	if split != "" && (!(isDir(root) || isYAML(root)) || isPath(split)) {
-		path, split = split, ""
+		path, split, prefix = split, "", flag
 	}
 	ds, err := data.Open(path, split, opt)
 	if err != nil {
-		return nil, InputError{fmt.Errorf("-data %s: %w", path, err)}
+		return nil, InputError{fmt.Errorf("%s %s: %w", prefix, path, err)}
 	}
 	if len(ds.Items) == 0 {
-		return nil, inputf("-data %s: no images (split %q)", path, split)
+		return nil, inputf("%s %s: no images (split %q)", prefix, path, split)
 	}
 	return ds, nil
 }
@@ -230,9 +238,13 @@ func isPath(s string) bool {
 	return false
 }
 
-// holdout splits ds into (1-frac, frac) by a seeded shuffle.
-func holdout(ds *data.Dataset, frac float64, seed uint64) (rest, held *data.Dataset) {
+// HoldOut splits ds as Run does when the data has no validation set: held
+// is a tenth of the images (rounded), drawn by a shuffle seeded with seed
+// (Options.Seed), and rest the others, in that shuffled order. The same
+// data set and seed give the same split, so eval and thresholds can find
+// a run's held-out images again.
+func HoldOut(ds *data.Dataset, seed uint64) (rest, held *data.Dataset) {
 	idx := rand.New(rand.NewPCG(seed, 0x401d)).Perm(len(ds.Items))
-	k := int(frac*float64(len(idx)) + 0.5)
+	k := int(holdoutFraction*float64(len(idx)) + 0.5)
 	return ds.Subset(idx[k:]), ds.Subset(idx[:k])
 }

@@ -56,13 +56,13 @@ func TestPlanSplits(t *testing.T) {
 		counts                 [3]int
 	}{
 		{shapesVOC, "", "", "", splitPlan{Train: "train", Val: "val", Test: "test"}, [3]int{40, 12, 12}},
-		{shapesVOC, "trainval", "", "", splitPlan{Train: "trainval", Val: holdoutSplit, Test: "test"}, [3]int{47, 5, 12}},
+		{shapesVOC, "trainval", "", "", splitPlan{Train: "trainval", Val: HeldOutSplit, Test: "test"}, [3]int{47, 5, 12}},
 		{shapesVOC, "", "test", "", splitPlan{Train: "train", Val: "test", Test: "test"}, [3]int{40, 12, 12}},
-		{trainval, "", "", "", splitPlan{Train: "trainval", Val: holdoutSplit, Test: "test"}, [3]int{47, 5, 12}},
-		{noSets, "", "", "", splitPlan{Train: "", Val: holdoutSplit, Test: holdoutSplit}, [3]int{58, 6, 6}},
+		{trainval, "", "", "", splitPlan{Train: "trainval", Val: HeldOutSplit, Test: "test"}, [3]int{47, 5, 12}},
+		{noSets, "", "", "", splitPlan{Train: "", Val: HeldOutSplit, Test: HeldOutSplit}, [3]int{58, 6, 6}},
 		{shapesYOLO, "", "", "", splitPlan{Train: "train", Val: "val", Test: "test"}, [3]int{40, 12, 12}},
 		{filepath.Join(shapesYOLO, "data.yaml"), "", "", "val", splitPlan{Train: "train", Val: "val", Test: "val"}, [3]int{40, 12, 12}},
-		{csv, "", "", "", splitPlan{Val: holdoutSplit, Test: holdoutSplit}, [3]int{18, 2, 2}},
+		{csv, "", "", "", splitPlan{Val: HeldOutSplit, Test: HeldOutSplit}, [3]int{18, 2, 2}},
 	} {
 		o := Defaults()
 		o.Data, o.TrainSplit, o.ValSplit, o.TestSplit = tc.data, tc.train, tc.val, tc.test

@@ -72,7 +72,7 @@ func Table(at05 metrics.Result, tuned *metrics.Result) string {
 		row("per-class thresholds", *tuned)
 	}
 	if at05.NoPositives > 0 {
-		fmt.Fprintf(&b, "note: %d classes have no positive in the test split; their AP counts as 0\n", at05.NoPositives)
+		fmt.Fprintf(&b, "note: %d of %d classes have no positive in this set; their AP counts as 0\n", at05.NoPositives, at05.C)
 	}
 	return b.String()
 }

@@ -51,7 +51,7 @@ func scoresOf(r metrics.Result) scores {
 
 func runEval(args []string, stdout io.Writer) error {
 	fs := newFlags("eval", stdout)
-	sf := addScoreFlags(fs, "split of a VOC or YOLO data set (default: the run's test split on its own data, else test, else val)")
+	sf := addScoreFlags(fs, "split of a VOC or YOLO data set (default: on the run's own data, a CSV or JSON file too, the run's test set, be it a split or the tenth it held out; else test, else val, else every image)")
 	thrFlag := fs.String("thresholds", "", "per-class thresholds: a thresholds.json, or none (default: the run's thresholds.json)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args); err != nil {

@@ -75,7 +75,19 @@ type runConfig struct {
 	TrainSplit string `json:"train_split"`
 	ValSplit   string `json:"val_split"`
 	TestSplit  string `json:"test_split"`
+	Train      struct {
+		Seed uint64 `json:"seed"` // draws the held-out tenth
+	} `json:"train"`
 }
+
+// The sets a default may pick on a run's own data when the run held out
+// a tenth of its training images for validation (recipe.HeldOutSplit in
+// config.json): that tenth, drawn again with the run's seed, or the rest,
+// which the run trained on and tuned its thresholds on.
+const (
+	heldOutSet   = recipe.HeldOutSplit
+	trainRestSet = "(trained on)"
+)
 
 func readRunConfig(runDir string) runConfig {
 	var c runConfig
@@ -96,11 +108,17 @@ func sameData(a, b string) bool {
 }
 
 // splitOrDefault is the run's own split when data is the run's data set
-// and that split is a named one, else the first of prefer the data set
+// and that split is a named one (or the held-out tenth, heldOutSet, or
+// the rest of it, trainRestSet), else the first of prefer the data set
 // has, else "" (all of it).
 func splitOrDefault(conf runConfig, dataPath, runSplit string, splits []string, prefer ...string) string {
-	if sameData(conf.Data, dataPath) && slices.Contains(splits, runSplit) {
-		return runSplit
+	if sameData(conf.Data, dataPath) {
+		switch {
+		case runSplit == heldOutSet, runSplit == trainRestSet && conf.ValSplit == heldOutSet:
+			return runSplit
+		case slices.Contains(splits, runSplit):
+			return runSplit
+		}
 	}
 	for _, s := range prefer {
 		if slices.Contains(splits, s) {
@@ -130,13 +148,32 @@ func openData(path, split string, conf runConfig, def func(runConfig, []string) 
 	}
 	format, _ := data.Format(path)
 	named := format == data.FormatVOC || format == data.FormatYOLO
-	if split == "" && named {
+	if split == "" && (named || sameData(conf.Data, path)) {
 		split = def(conf, splits)
 	}
 	warn := func(err error) { fmt.Fprintln(logOut, "warning:", err) }
-	ds, err := recipe.OpenSplit(path, split, data.Options{Classes: classes, DropOthers: true, Warn: warn})
-	if err != nil {
-		return nil, "", userError(err)
+	opt := data.Options{Classes: classes, DropOthers: true, Warn: warn}
+	var ds *data.Dataset
+	switch split {
+	case heldOutSet, trainRestSet:
+		// The run's own images, split again as the run split them.
+		all, err := recipe.OpenSplit(path, conf.TrainSplit, opt)
+		if err != nil {
+			return nil, "", userError(err)
+		}
+		rest, held := recipe.HoldOut(all, conf.Train.Seed)
+		name := "the 10% the run held out"
+		held.DroppedLabels, rest.DroppedLabels = all.DroppedLabels, all.DroppedLabels
+		if ds = held; split == trainRestSet {
+			ds, name = rest, "the 90% the run trained on"
+		}
+		if split = name; conf.TrainSplit != "" {
+			split = conf.TrainSplit + ", " + name
+		}
+	default:
+		if ds, err = recipe.OpenSplit(path, split, opt); err != nil {
+			return nil, "", userError(err)
+		}
 	}
 	if len(ds.DroppedLabels) > 0 {
 		fmt.Fprintf(logOut, "note: labels of classes the run does not have were left out: %d\n", len(ds.DroppedLabels))

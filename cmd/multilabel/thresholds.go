@@ -22,12 +22,16 @@ func init() {
 
 func runThresholds(args []string, stdout io.Writer) error {
 	fs := newFlags("thresholds", stdout)
-	sf := addScoreFlags(fs, "split of a VOC or YOLO data set (default: the run's training split on its own data, else train, else trainval)")
+	sf := addScoreFlags(fs, "split of a VOC or YOLO data set (default: on the run's own data, a CSV or JSON file too, the images the run trained on, less any tenth it held out; else train, else trainval, else every image)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	sc, err := sf.score(func(c runConfig, splits []string) string {
-		return splitOrDefault(c, *sf.data, c.TrainSplit, splits, "train", "trainval")
+		own := c.TrainSplit
+		if c.ValSplit == heldOutSet {
+			own = trainRestSet // the run tuned on its training images less the tenth held out
+		}
+		return splitOrDefault(c, *sf.data, own, splits, "train", "trainval")
 	})
 	if err != nil {
 		return err
