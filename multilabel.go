@@ -3,7 +3,7 @@
 // train`, then Classify images. Everything underneath is pure Go (package
 // autograd and friends); no Python, no cgo.
 //
-//	m, err := multilabel.Load("runs/voc-20261125-1912")
+//	m, err := multilabel.Load("runs/voc-20261125-191230")
 //	labels, err := m.ClassifyFile("dog.jpg")
 //	for _, l := range labels { fmt.Println(l.Class, l.Score) }
 //

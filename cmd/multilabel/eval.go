@@ -16,7 +16,7 @@ import (
 // CR, CF1, OP, OR, OF1 at threshold 0.5 and with the run's tuned
 // per-class thresholds, then AP (and P/R/F1 at 0.5) per class.
 //
-//	multilabel eval -run runs/voc-20261125-1912 -data ~/data/VOCdevkit/VOC2007
+//	multilabel eval -run runs/voc-20261125-191230 -data ~/data/VOCdevkit/VOC2007
 //	multilabel eval -run RUN -data datasets/coco8/data.yaml -split val
 //	multilabel eval -run RUN -data val.csv -thresholds none -json
 func init() {

@@ -16,8 +16,8 @@ import (
 // σ(scale·output) scores; docs/deploy.md), or as a safetensors state dict
 // under PyTorch's names for the PyTorch round trip.
 //
-//	multilabel export -run runs/voc-20261125-1912 -o model.onnx
-//	multilabel export -run runs/voc-20261125-1912 -format safetensors -o model.safetensors
+//	multilabel export -run runs/voc-20261125-191230 -o model.onnx
+//	multilabel export -run runs/voc-20261125-191230 -format safetensors -o model.safetensors
 func init() {
 	commands["export"] = command{summary: "write a run's classifier as ONNX (opset 17) or safetensors with PyTorch names", run: runExport}
 }

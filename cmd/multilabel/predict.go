@@ -18,7 +18,7 @@ import (
 // their scores, through package multilabel (the same API a Go service
 // uses). Folders are walked for image files.
 //
-//	multilabel predict -run runs/voc-20261125-1912 photos/ cat.jpg
+//	multilabel predict -run runs/voc-20261125-191230 photos/ cat.jpg
 //	photos/a.jpg: dog (0.97) person (0.64)
 //	cat.jpg: cat (0.99)
 //

@@ -27,7 +27,7 @@ import (
 // none, it scores the test split in float32 and in int8 and prints the
 // accuracy cost and the speed of both.
 //
-//	multilabel quantize -run runs/voc-20261125-1912
+//	multilabel quantize -run runs/voc-20261125-191230
 //	multilabel quantize -run RUN -data ~/data/VOCdevkit/VOC2007 -images 500
 func init() {
 	commands["quantize"] = command{summary: "int8 post-training quantization of a run: calibrate, write int8.json, measure the mAP cost (-json)", run: runQuantize}

@@ -15,7 +15,7 @@ import (
 // the recipe does after training) and write RUN/thresholds.json, which
 // predict, eval and package multilabel then use.
 //
-//	multilabel thresholds -run runs/voc-20261125-1912 -data ~/data/VOCdevkit/VOC2007 -split trainval
+//	multilabel thresholds -run runs/voc-20261125-191230 -data ~/data/VOCdevkit/VOC2007 -split trainval
 func init() {
 	commands["thresholds"] = command{summary: "tune per-class thresholds of a run on a split and write RUN/thresholds.json", run: runThresholds}
 }

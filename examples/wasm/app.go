@@ -7,7 +7,7 @@
 // and the time it took.
 //
 //	go run ./examples/wasm/serve                  # builds this, serves the newest runs/voc-*
-//	go run ./examples/wasm/serve -run runs/voc-20261125-1912 -addr 127.0.0.1:8080
+//	go run ./examples/wasm/serve -run runs/voc-20261125-191230 -addr 127.0.0.1:8080
 //
 // app.go is the part that does not depend on the browser (tested natively
 // and, with Node, as wasm); main_js.go binds it to JavaScript.
