@@ -2,8 +2,10 @@
 // a finished run folder, shared by `go run ./examples/voc` and
 // `multilabel train/eval/thresholds`. Its phases, in order:
 //
-//  1. data: any format data.Open reads (VOC folder, COCO instances
-//     JSON, the reference's JSON, CSV), train / val / test splits;
+//  1. data: any layout data.Open reads (a VOC or YOLO folder, a COCO
+//     instances JSON, the reference's JSON, a CSV file; docs/data.md),
+//     train / val / test splits, a tenth held out when there is no
+//     validation set (HoldOut);
 //  2. model: models.Build from the knobs (backbone, head, loss), optional
 //     pretrained weights, the label graph for the graph heads;
 //  3. loaders: the reference's training transform (RandAugment, Cutout,
