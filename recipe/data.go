@@ -133,7 +133,7 @@ func loadSplits(o *Options, warn func(error), out io.Writer) (*splits, error) {
 		s.train, s.val = HoldOut(s.train, o.Seed)
 		s.trainName, s.valName = s.trainName+" (90%)", s.trainName+" (10% held out)"
 		if len(s.val.Items) == 0 || len(s.train.Items) == 0 {
-			return nil, inputf("-data %s: %d images, too few to hold out a validation set (give one)", o.Data, len(s.train.Items)+len(s.val.Items))
+			return nil, inputf("-data %s: %d images, too few to hold out a validation set: give one with -val (a split or a data set file)", o.Data, len(s.train.Items)+len(s.val.Items))
 		}
 	} else {
 		if s.val, err = openSplit("-val", o.Data, plan.Val, opt); err != nil {
