@@ -1,5 +1,7 @@
 package autograd
 
+import "slices"
+
 // Arena recycles the buffers of a training step. Tensors created from an
 // arena (Arena.New, Arena.Zeros), and every op output that has such a tensor
 // among its inputs, take their Data and Grad from it; Reset hands all of
@@ -24,7 +26,8 @@ type Arena struct {
 	// after Backward (or hold a Reshape view of one outside the graph).
 	ReleaseInBackward bool
 
-	free  map[int][][]float32 // idle buffers by exact length
+	free  map[int][][]float32 // idle buffers by capacity
+	caps  []int               // the capacities that have idle buffers, ascending
 	owned []*Tensor           // tensors whose buffers came from here
 	inUse int                 // float32s handed out and not yet returned
 	peak  int                 // the most float32s ever in use at once
@@ -72,30 +75,52 @@ func (a *Arena) Reset() {
 	a.owned = a.owned[:0]
 }
 
-// Stats reports the float32s in use and allocated in total by the arena.
+// Stats reports the float32s in use (the capacities of the buffers handed
+// out) and allocated in total by the arena.
 func (a *Arena) Stats() (inUse, total int) { return a.inUse, a.total }
 
 // Peak reports the most float32s the arena has had in use at once: the
 // working set its users needed, against Stats' total, what it allocated
-// (buffers are reused by exact length, so total - peak is memory that
-// idles in buffers of lengths not wanted at the peak).
+// (total - peak is memory that idles at the peak in buffers too small for
+// the requests then made).
 func (a *Arena) Peak() int { return a.peak }
 
-// get returns a buffer of n elements with arbitrary contents.
+// get returns a buffer of n elements with arbitrary contents: an idle one
+// of capacity n if there is one, else the smallest idle one that is
+// larger, cut to length n (put takes it back whole), else a new one. A
+// step asks for its buffers in a different order than it frees them, so
+// at the moment a length is wanted its own idle buffers may all be taken
+// while larger ones idle; reusing those keeps the arena near its peak
+// working set (the example's training step, docs/PERFORMANCE.md: 415 MB
+// instead of 466 MB for a 354 MB peak). Which buffer an op writes into
+// changes no result: an op writes every element of a result's buffer, or
+// clears it first (zeros).
 func (a *Arena) get(n int) []float32 {
 	if a == nil {
 		return make([]float32, n)
 	}
-	a.inUse += n
-	a.peak = max(a.peak, a.inUse)
-	if l := a.free[n]; len(l) > 0 {
-		b := l[len(l)-1]
-		l[len(l)-1] = nil
-		a.free[n] = l[:len(l)-1]
-		return b
+	c := n
+	if len(a.free[n]) == 0 {
+		i, _ := slices.BinarySearch(a.caps, n)
+		if i == len(a.caps) {
+			a.inUse += n
+			a.peak = max(a.peak, a.inUse)
+			a.total += n
+			return make([]float32, n)
+		}
+		c = a.caps[i]
 	}
-	a.total += n
-	return make([]float32, n)
+	l := a.free[c]
+	b := l[len(l)-1]
+	l[len(l)-1] = nil
+	a.free[c] = l[:len(l)-1]
+	if len(l) == 1 {
+		i, _ := slices.BinarySearch(a.caps, c)
+		a.caps = slices.Delete(a.caps, i, i+1)
+	}
+	a.inUse += c
+	a.peak = max(a.peak, a.inUse)
+	return b[:n]
 }
 
 // zeros returns a zeroed buffer of n elements.
@@ -113,8 +138,15 @@ func (a *Arena) put(b []float32) {
 	if a == nil || b == nil {
 		return
 	}
-	a.inUse -= len(b)
-	a.free[len(b)] = append(a.free[len(b)], b)
+	b = b[:cap(b)]
+	c := len(b)
+	a.inUse -= c
+	l := a.free[c]
+	if len(l) == 0 {
+		i, _ := slices.BinarySearch(a.caps, c)
+		a.caps = slices.Insert(a.caps, i, c)
+	}
+	a.free[c] = append(l, b)
 }
 
 // own records that t's buffers belong to the arena.
