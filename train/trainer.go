@@ -275,24 +275,34 @@ func (t *Trainer) Run(ctx context.Context) (*State, error) {
 }
 
 // evalEpoch evaluates the raw model, and the EMA model if there is one,
-// on Val, filling es; metric is the better mAP (0 without Val).
+// on Val, filling es; metric is the better mAP (0 without Val). Both
+// models score each validation batch in turn, so the images are decoded
+// once for the two.
 func (t *Trainer) evalEpoch(ctx context.Context, es *EpochStats) (metric float64, err error) {
 	if t.Val == nil {
 		return 0, nil
 	}
 	t0 := t.now()
 	defer t.lap(phaseEval, &t0)
-	if es.MAP, err = t.evalMAP(ctx); err != nil {
-		return 0, err
-	}
-	metric = es.MAP
+	var swap func()
 	if t.ema != nil {
-		t.ema.Swap(t.Model)
-		es.MAPEMA, err = t.evalMAP(ctx)
-		t.ema.Swap(t.Model)
+		swap = func() { t.ema.Swap(t.Model) }
+	}
+	p, err := predict(ctx, t.Model, t.Val, t.Loss.Scale(), t.arena, swap, nil)
+	if err != nil {
+		return 0, fmt.Errorf("evaluation: %w", err)
+	}
+	r, _, err := score(p.scores, p.targets, p.n, p.c, nil)
+	if err != nil {
+		return 0, fmt.Errorf("evaluation: %w", err)
+	}
+	es.MAP, metric = r.MAP, r.MAP
+	if t.ema != nil {
+		r, _, err := score(p.alt, p.targets, p.n, p.c, nil)
 		if err != nil {
-			return 0, err
+			return 0, fmt.Errorf("evaluation (EMA): %w", err)
 		}
+		es.MAPEMA = r.MAP
 		if es.MAPEMA > es.MAP {
 			metric, es.UsedEMA = es.MAPEMA, true
 		}
@@ -424,14 +434,6 @@ func flatParams(groups []Group) []*ag.Tensor {
 		ps = append(ps, g.Params...)
 	}
 	return ps
-}
-
-func (t *Trainer) evalMAP(ctx context.Context) (float64, error) {
-	r, _, err := evaluate(ctx, t.Model, t.Val, t.Loss.Scale(), nil, t.arena)
-	if err != nil {
-		return 0, fmt.Errorf("evaluation: %w", err)
-	}
-	return r.MAP, nil
 }
 
 func (t *Trainer) saveLast() error {
