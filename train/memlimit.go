@@ -21,9 +21,13 @@ import (
 // A limit set by the program or by GOMEMLIMIT is left alone, and Run
 // restores the previous limit when it returns.
 
-// memoryMargin is the headroom above the runtime's in-use memory: an
-// eighth, plus 64 MiB.
-func memoryMargin(inUse uint64) uint64 { return inUse/8 + 64<<20 }
+// memoryMargin is the headroom above the runtime's in-use memory: a
+// sixteenth, plus 32 MiB. The peak RSS of a run sits near the limit, and
+// a collection is cheap (bench/step configuration (a): the collector's
+// mark workers took under 0.5% of the CPU profile's samples), so the
+// margin is kept small: half the earlier eighth plus 64 MiB, which left
+// the example's step about 55 MB higher (docs/PERFORMANCE.md).
+func memoryMargin(inUse uint64) uint64 { return inUse/16 + 32<<20 }
 
 // runtimeInUse is the memory the Go runtime holds and counts against its
 // limit (mapped and not returned to the OS), minus the idle heap spans.
