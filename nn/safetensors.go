@@ -184,54 +184,107 @@ func LoadSafetensors(path string) (*StateDict, error) {
 // readSafetensors reads size bytes of safetensors from r; path names the
 // file in errors.
 func readSafetensors(r io.ReaderAt, size int64, path string) (*StateDict, error) {
-	fail := func(format string, a ...any) error {
-		return fmt.Errorf("nn: %s: safetensors: %s", path, fmt.Sprintf(format, a...))
-	}
-	if size < 8 {
-		return nil, fail("file too short (%d bytes) to hold the header length", size)
-	}
-	var lenBuf [8]byte
-	if err := readFullAt(r, lenBuf[:], 0); err != nil {
-		return nil, fail("reading header length: %v", err)
-	}
-	n := binary.LittleEndian.Uint64(lenBuf[:])
-	if n > uint64(size-8) {
-		return nil, fail("header length %d exceeds the file size %d (truncated file?)", n, size)
-	}
-	if n > maxHeaderBytes {
-		return nil, fail("header length %d exceeds the %d-byte limit", n, maxHeaderBytes)
-	}
-	if n == 0 {
-		return nil, fail("header length is 0")
-	}
-	hdr := make([]byte, n)
-	if err := readFullAt(r, hdr, 8); err != nil {
-		return nil, fail("reading header: %v", err)
-	}
-	dataStart := 8 + int64(n)
-	entries, meta, err := parseSafetensorsHeader(hdr, size-dataStart)
+	h, err := readSafetensorsHeader(r, size, path)
 	if err != nil {
-		return nil, fail("%v", err)
+		return nil, err
 	}
-
 	sd := NewStateDict()
-	sd.Metadata = meta
-	buf := make([]byte, 0, 1<<20) // chunk of raw bytes, reused
-	for _, e := range entries {
+	sd.Metadata = h.meta
+	var buf []byte
+	for _, e := range h.entries {
 		t := autograd.Zeros(e.shape...)
-		es := int64(e.dtype.Size())
-		chunk := int64(cap(buf)) / es // elements per read
-		for i := int64(0); i < int64(len(t.Data)); i += chunk {
-			m := min(chunk, int64(len(t.Data))-i)
-			b := buf[:m*es]
-			if err := readFullAt(r, b, dataStart+e.begin+i*es); err != nil {
-				return nil, fail("tensor %q: reading data: %v", e.name, err)
-			}
-			decodeElements(t.Data[i:i+m], b, e.dtype, false)
+		if err := h.readData(r, e, t.Data, &buf); err != nil {
+			return nil, err
 		}
 		sd.set(e.name, t, e.dtype)
 	}
 	return sd, nil
+}
+
+// readSafetensorsInto reads size bytes of safetensors from r straight into
+// dst's tensors (no state dict in between), strictly: the file must hold
+// exactly dst's names with dst's shapes (else a *LoadError, and nothing
+// is read).
+func readSafetensorsInto(dst map[string]*autograd.Tensor, r io.ReaderAt, size int64, path string) error {
+	h, err := readSafetensorsHeader(r, size, path)
+	if err != nil {
+		return err
+	}
+	byName := make(map[string]*stEntry, len(h.entries))
+	names := make([]string, len(h.entries))
+	for i := range h.entries {
+		byName[h.entries[i].name] = &h.entries[i]
+		names[i] = h.entries[i].name
+	}
+	if e := checkLoad(dst, names, func(name string) ([]int, bool) {
+		if e := byName[name]; e != nil {
+			return e.shape, true
+		}
+		return nil, false
+	}); e != nil {
+		return e
+	}
+	var buf []byte
+	for _, e := range h.entries {
+		if err := h.readData(r, e, dst[e.name].Data, &buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stHeader is a validated safetensors header and where its data starts.
+type stHeader struct {
+	path      string
+	entries   []stEntry // sorted by name
+	meta      map[string]string
+	dataStart int64
+}
+
+func (h *stHeader) fail(format string, a ...any) error {
+	return fmt.Errorf("nn: %s: safetensors: %s", h.path, fmt.Sprintf(format, a...))
+}
+
+// readSafetensorsHeader reads and validates the length and the JSON
+// header (parseSafetensorsHeader) of size bytes of safetensors in r.
+func readSafetensorsHeader(r io.ReaderAt, size int64, path string) (*stHeader, error) {
+	h := &stHeader{path: path}
+	if size < 8 {
+		return nil, h.fail("file too short (%d bytes) to hold the header length", size)
+	}
+	var lenBuf [8]byte
+	if err := readFullAt(r, lenBuf[:], 0); err != nil {
+		return nil, h.fail("reading header length: %v", err)
+	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if n > uint64(size-8) {
+		return nil, h.fail("header length %d exceeds the file size %d (truncated file?)", n, size)
+	}
+	if n > maxHeaderBytes {
+		return nil, h.fail("header length %d exceeds the %d-byte limit", n, maxHeaderBytes)
+	}
+	if n == 0 {
+		return nil, h.fail("header length is 0")
+	}
+	hdr := make([]byte, n)
+	if err := readFullAt(r, hdr, 8); err != nil {
+		return nil, h.fail("reading header: %v", err)
+	}
+	h.dataStart = 8 + int64(n)
+	var err error
+	if h.entries, h.meta, err = parseSafetensorsHeader(hdr, size-h.dataStart); err != nil {
+		return nil, h.fail("%v", err)
+	}
+	return h, nil
+}
+
+// readData fills dst (len(dst) == numel of e) with tensor e's elements
+// (readElements; buf is its reusable chunk of raw bytes).
+func (h *stHeader) readData(r io.ReaderAt, e stEntry, dst []float32, buf *[]byte) error {
+	if err := readElements(r, h.dataStart+e.begin, e.dtype, dst, buf); err != nil {
+		return h.fail("tensor %q: reading data: %v", e.name, err)
+	}
+	return nil
 }
 
 // SaveSafetensors writes sd to path as safetensors, every tensor as F32,

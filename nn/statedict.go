@@ -160,16 +160,27 @@ func listNames(names []string) string {
 // copying anything; it returns nil when every name matches in both
 // directions with equal shapes.
 func CheckLoad(dst map[string]*autograd.Tensor, src *StateDict) *LoadError {
+	return checkLoad(dst, src.names, func(name string) ([]int, bool) {
+		if s := src.Get(name); s != nil {
+			return s.Shape, true
+		}
+		return nil, false
+	})
+}
+
+// checkLoad is CheckLoad against a source given by its names (in its
+// order) and the shape of each.
+func checkLoad(dst map[string]*autograd.Tensor, names []string, shape func(name string) ([]int, bool)) *LoadError {
 	e := &LoadError{}
 	for name, t := range dst {
-		s := src.Get(name)
-		if s == nil {
+		s, ok := shape(name)
+		if !ok {
 			e.Missing = append(e.Missing, name)
-		} else if !slices.Equal(s.Shape, t.Shape) {
-			e.Mismatched = append(e.Mismatched, ShapeMismatch{Name: name, Model: t.Shape, File: s.Shape})
+		} else if !slices.Equal(s, t.Shape) {
+			e.Mismatched = append(e.Mismatched, ShapeMismatch{Name: name, Model: t.Shape, File: s})
 		}
 	}
-	for _, name := range src.names {
+	for _, name := range names {
 		if _, ok := dst[name]; !ok {
 			e.Unexpected = append(e.Unexpected, name)
 		}

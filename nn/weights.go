@@ -6,6 +6,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"unsafe"
+
+	"github.com/seed477ab429/multilabel/autograd"
 )
 
 // This file holds what the weight formats share: the element types a file
@@ -106,6 +109,47 @@ func decodeElements(dst []float32, src []byte, d DType, bigEndian bool) {
 	}
 }
 
+// readElements fills dst with len(dst) elements of type d stored
+// little-endian in r at off. Float32 on a little-endian machine (amd64,
+// arm64, wasm: readF32Direct) is read straight into dst's memory, whose
+// bytes are then exactly the file's: no buffer and no conversion loop,
+// which in a browser is most of loading a model (docs/deploy.md). Every
+// other case reads at most 1 MiB at a time into *buf (allocated on first
+// use, then reused) and converts it with decodeElements, the reference
+// that the direct path is tested against.
+func readElements(r io.ReaderAt, off int64, d DType, dst []float32, buf *[]byte) error {
+	if d == F32 && readF32Direct {
+		return readFullAt(r, float32Bytes(dst), off)
+	}
+	if cap(*buf) == 0 {
+		*buf = make([]byte, 0, 1<<20)
+	}
+	es := int64(d.Size())
+	chunk := int64(cap(*buf)) / es // elements per read
+	for i := int64(0); i < int64(len(dst)); i += chunk {
+		m := min(chunk, int64(len(dst))-i)
+		b := (*buf)[:m*es]
+		if err := readFullAt(r, b, off+i*es); err != nil {
+			return err
+		}
+		decodeElements(dst[i:i+m], b, d, false)
+	}
+	return nil
+}
+
+// readF32Direct: float32s are stored little-endian in memory, as in the
+// files, so readElements may read F32 data straight into a []float32.
+// Tests turn it off to run the reference path.
+var readF32Direct = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// float32Bytes is the memory of f seen as bytes (4·len(f), no copy).
+func float32Bytes(f []float32) []byte {
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), 4*len(f))
+}
+
 // halfToFloat32 widens an IEEE 754 binary16 value; every half is exactly
 // representable as a float32.
 //
@@ -183,6 +227,32 @@ func readFile(path string, read func(r io.ReaderAt, size int64) (*StateDict, err
 		return nil, fmt.Errorf("nn: %s: %w", path, err)
 	}
 	return read(f, st.Size())
+}
+
+// ReadWeightsInto reads a weight file, as ReadWeights does, straight into
+// a model's tensors (dst: parameters and buffers by state-dict name, as
+// StateMap gives them), strictly as LoadInto(dst, sd, true): the file must
+// hold exactly dst's names with dst's shapes, else a *LoadError and
+// nothing is read. Safetensors data goes from r into the tensors without a
+// state dict in between (for float32 on a little-endian machine, without
+// any buffer either), so loading a model takes one copy of its weights in
+// memory, not two. A read that fails part way (an I/O error) may leave dst
+// partly overwritten. A torch.save checkpoint is read whole first
+// (ReadWeights, then LoadInto).
+func ReadWeightsInto(dst map[string]*autograd.Tensor, r io.ReaderAt, size int64, name string) error {
+	head := make([]byte, 16)
+	n, err := io.NewSectionReader(r, 0, size).ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("nn: %s: %w", name, err)
+	}
+	if detectFormat(head[:n]) == formatSafetensors {
+		return readSafetensorsInto(dst, r, size, name)
+	}
+	sd, err := ReadWeights(r, size, name)
+	if err != nil {
+		return err
+	}
+	return LoadInto(dst, sd, true)
 }
 
 // ReadWeights is LoadWeights on size bytes read from r (an open file, a

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/seed477ab429/multilabel/autograd"
 )
 
 // Fuzz targets for the parsers that read untrusted bytes. `go test` runs
@@ -50,6 +52,19 @@ func FuzzSafetensors(f *testing.F) {
 		}
 		if bytesUsed > len(data) {
 			t.Fatalf("accepted tensors of %d bytes from a %d-byte file", bytesUsed, len(data))
+		}
+		// Read straight into a model of the same shapes: the same bits.
+		dst := map[string]*autograd.Tensor{}
+		for _, name := range sd.Names() {
+			dst[name] = autograd.Zeros(sd.Get(name).Shape...)
+		}
+		if err := ReadWeightsInto(dst, bytes.NewReader(data), int64(len(data)), "fuzz.safetensors"); err != nil {
+			t.Fatalf("ReadWeights accepted the file, ReadWeightsInto: %v", err)
+		}
+		for name, d := range dst {
+			if !sameBits(d.Data, sd.Get(name).Data) {
+				t.Fatalf("%s: ReadWeightsInto and ReadWeights differ", name)
+			}
 		}
 	})
 }
