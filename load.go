@@ -51,11 +51,6 @@ func load(fsys fs.FS, dir string, show func(string) string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("multilabel: %s: %w", show(specName), err)
 	}
-	wName := path.Join(dir, WeightsFile)
-	sd, err := readWeightsFS(fsys, wName, show(wName))
-	if err != nil {
-		return nil, err
-	}
 	var thr []float64
 	tName := path.Join(dir, ThresholdsFile)
 	raw, err = fs.ReadFile(fsys, tName)
@@ -68,41 +63,53 @@ func load(fsys fs.FS, dir string, show func(string) string) (*Model, error) {
 			return nil, fmt.Errorf("multilabel: %s: %w", show(tName), err)
 		}
 	}
-	if err := m.load(sd, thr); err != nil {
+	wName := path.Join(dir, WeightsFile)
+	if err := readWeightsFS(m, fsys, wName, show(wName)); err != nil {
+		return nil, err
+	}
+	if err := m.finish(thr); err != nil {
 		return nil, fmt.Errorf("multilabel: %s: %w", show(wName), err)
 	}
 	return m, nil
 }
 
-// readWeightsFS reads a weight file from fsys without copying it whole
-// into memory when the file can be read at offsets (os and embed files
-// can).
-func readWeightsFS(fsys fs.FS, name, shown string) (*nn.StateDict, error) {
+// readWeightsFS reads a weight file from fsys into m's network, without
+// copying it whole into memory when the file can be read at offsets (os
+// and embed files can).
+func readWeightsFS(m *Model, fsys fs.FS, name, shown string) error {
 	f, err := fsys.Open(name)
 	if err != nil {
-		return nil, fmt.Errorf("multilabel: %s: %w", shown, pathless(err))
+		return fmt.Errorf("multilabel: %s: %w", shown, pathless(err))
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("multilabel: %s: %w", shown, pathless(err))
+		return fmt.Errorf("multilabel: %s: %w", shown, pathless(err))
 	}
 	if ra, ok := f.(io.ReaderAt); ok && st.Mode().IsRegular() {
-		sd, err := nn.ReadWeights(ra, st.Size(), shown)
-		if err != nil {
-			return nil, fmt.Errorf("multilabel: %w", err)
-		}
-		return sd, nil
+		return m.readWeights(ra, st.Size(), shown, shown)
 	}
 	raw, err := io.ReadAll(f)
 	if err != nil {
-		return nil, fmt.Errorf("multilabel: %s: %w", shown, err)
+		return fmt.Errorf("multilabel: %s: %w", shown, err)
 	}
-	sd, err := nn.ReadWeights(bytes.NewReader(raw), int64(len(raw)), shown)
-	if err != nil {
-		return nil, fmt.Errorf("multilabel: %w", err)
+	return m.readWeights(bytes.NewReader(raw), int64(len(raw)), shown, shown)
+}
+
+// readWeights reads size bytes of a weight file from r straight into m's
+// network (nn.ReadWeightsInto: strictly, every name and shape). name
+// labels the data in the file's own errors, context the names that do not
+// fit the network.
+func (m *Model) readWeights(r io.ReaderAt, size int64, name, context string) error {
+	err := nn.ReadWeightsInto(nn.StateMap(m.net), r, size, name)
+	var le *nn.LoadError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &le):
+		return fmt.Errorf("multilabel: %s: %w", context, err)
 	}
-	return sd, nil
+	return fmt.Errorf("multilabel: %w", err)
 }
 
 // pathless drops the *fs.PathError wrapper, whose path is relative to an
@@ -118,7 +125,11 @@ func pathless(err error) error {
 // Read builds a model from the three parts of a run folder given as
 // readers: spec (model.json), weights (safetensors or a PyTorch .pth zip
 // with the Classifier's names) and thresholds (thresholds.json; nil for
-// DefaultThreshold everywhere). The weights are read whole into memory.
+// DefaultThreshold everywhere). Weights that can be read at offsets (a
+// *bytes.Reader, *strings.Reader or *io.SectionReader: an io.ReaderAt and
+// io.Seeker with a Size method) are read from their current position to
+// their end straight into the network, with no copy of the whole file;
+// any other reader is read whole into memory first.
 func Read(spec, weights, thresholds io.Reader) (*Model, error) {
 	if spec == nil || weights == nil {
 		return nil, errors.New("multilabel: Read needs a spec and weights")
@@ -135,13 +146,6 @@ func Read(spec, weights, thresholds io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("multilabel: spec: %w", err)
 	}
-	if raw, err = io.ReadAll(weights); err != nil {
-		return nil, fmt.Errorf("multilabel: reading the weights: %w", err)
-	}
-	sd, err := nn.ReadWeights(bytes.NewReader(raw), int64(len(raw)), "weights")
-	if err != nil {
-		return nil, fmt.Errorf("multilabel: %w", err)
-	}
 	var thr []float64
 	if thresholds != nil {
 		if raw, err = io.ReadAll(thresholds); err != nil {
@@ -151,10 +155,42 @@ func Read(spec, weights, thresholds io.Reader) (*Model, error) {
 			return nil, fmt.Errorf("multilabel: thresholds: %w", err)
 		}
 	}
-	if err := m.load(sd, thr); err != nil {
+	if err := m.readFrom(weights); err != nil {
+		return nil, err
+	}
+	if err := m.finish(thr); err != nil {
 		return nil, fmt.Errorf("multilabel: weights: %w", err)
 	}
 	return m, nil
+}
+
+// sizedReaderAt is a reader that can also be read at offsets and knows its
+// size: bytes.Reader, strings.Reader, io.SectionReader.
+type sizedReaderAt interface {
+	io.ReaderAt
+	io.Seeker
+	Size() int64
+}
+
+// readFrom reads the weights of Read into m's network, leaving weights at
+// its end as io.ReadAll would.
+func (m *Model) readFrom(weights io.Reader) error {
+	if r, ok := weights.(sizedReaderAt); ok {
+		if pos, err := r.Seek(0, io.SeekCurrent); err == nil && pos <= r.Size() {
+			if err := m.readWeights(io.NewSectionReader(r, pos, r.Size()-pos), r.Size()-pos, "weights", "weights"); err != nil {
+				return err
+			}
+			if _, err := r.Seek(0, io.SeekEnd); err != nil {
+				return fmt.Errorf("multilabel: reading the weights: %w", err)
+			}
+			return nil
+		}
+	}
+	raw, err := io.ReadAll(weights)
+	if err != nil {
+		return fmt.Errorf("multilabel: reading the weights: %w", err)
+	}
+	return m.readWeights(bytes.NewReader(raw), int64(len(raw)), "weights", "weights")
 }
 
 // New builds the model of spec from a state dict with the Classifier's
@@ -200,8 +236,17 @@ func build(spec models.Spec) (*Model, error) {
 }
 
 // load copies the weights of sd into m's network (strictly: every name,
-// every shape), freezes it and sets the thresholds (nil: the default).
+// every shape), then finishes it.
 func (m *Model) load(sd *nn.StateDict, thresholds []float64) error {
+	if err := nn.LoadInto(nn.StateMap(m.net), sd, true); err != nil {
+		return err
+	}
+	return m.finish(thresholds)
+}
+
+// finish makes a network whose weights are loaded ready for inference:
+// it freezes it and sets the thresholds (nil: the default).
+func (m *Model) finish(thresholds []float64) error {
 	n := len(m.spec.Classes)
 	if thresholds == nil {
 		thresholds = make([]float64, n)
@@ -209,9 +254,6 @@ func (m *Model) load(sd *nn.StateDict, thresholds []float64) error {
 			thresholds[i] = DefaultThreshold
 		}
 	} else if err := checkThresholds(thresholds, n); err != nil {
-		return err
-	}
-	if err := nn.LoadInto(nn.StateMap(m.net), sd, true); err != nil {
 		return err
 	}
 	// Parameters that require no gradient make every op record nothing by

@@ -412,6 +412,17 @@ func TestLoadFSReadNew(t *testing.T) {
 	check("Read", m, err, tuned)
 	m, err = multilabel.Read(bytes.NewReader(files[multilabel.SpecFile]), bytes.NewReader(files[multilabel.WeightsFile]), nil)
 	check("Read without thresholds", m, err, []float64{0.5, 0.5, 0.5, 0.5})
+	// Weights read at offsets start at the reader's position, as io.ReadAll
+	// would, and leave it at the end; a plain io.Reader is read whole.
+	padded := bytes.NewReader(append([]byte("padding"), files[multilabel.WeightsFile]...))
+	padded.Seek(7, io.SeekStart)
+	m, err = multilabel.Read(bytes.NewReader(files[multilabel.SpecFile]), padded, nil)
+	check("Read at an offset", m, err, []float64{0.5, 0.5, 0.5, 0.5})
+	if padded.Len() != 0 {
+		t.Errorf("Read left %d bytes of the weights unread", padded.Len())
+	}
+	m, err = multilabel.Read(bytes.NewReader(files[multilabel.SpecFile]), io.MultiReader(bytes.NewReader(files[multilabel.WeightsFile])), nil)
+	check("Read of a plain io.Reader", m, err, []float64{0.5, 0.5, 0.5, 0.5})
 	m, err = multilabel.New(smallSpec(32), sd, tuned)
 	check("New", m, err, tuned)
 
@@ -427,6 +438,17 @@ func TestLoadFSReadNew(t *testing.T) {
 	}
 	if _, err := multilabel.Read(bytes.NewReader(files[multilabel.SpecFile]), io.LimitReader(bytes.NewReader(files[multilabel.WeightsFile]), 100), nil); err == nil {
 		t.Error("Read of truncated weights: no error")
+	}
+	cut := files[multilabel.WeightsFile][:len(files[multilabel.WeightsFile])-10]
+	if _, err := multilabel.Read(bytes.NewReader(files[multilabel.SpecFile]), bytes.NewReader(cut), nil); err == nil || !strings.Contains(err.Error(), "weights") {
+		t.Errorf("Read of truncated weights at offsets: %v", err)
+	}
+	other := smallSpec(32)
+	other.Classes = other.Classes[:3]
+	js, _ := models.MarshalSpec(other)
+	if _, err := multilabel.Read(bytes.NewReader(js), bytes.NewReader(files[multilabel.WeightsFile]), nil); err == nil ||
+		!strings.Contains(err.Error(), "multilabel: weights: nn: loading state dict: shape mismatch") {
+		t.Errorf("Read of weights for another number of classes: %v", err)
 	}
 	if _, err := multilabel.New(smallSpec(32), sd, []float64{0.5}); err == nil {
 		t.Error("New with one threshold for four classes: no error")
