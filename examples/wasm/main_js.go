@@ -3,7 +3,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"syscall/js"
 )
 
@@ -12,6 +14,8 @@ import (
 //	multilabel.load(specText, weightsBytes, thresholdsText) -> {ok, info} | {error}
 //	multilabel.classify(imageBytes)                         -> JSON of result
 //
+// weightsBytes, a Uint8Array, is read in place (jsBytes), one tensor at a
+// time into the network; the other arguments are copied into Go.
 // then calls the page's onMultilabelReady() and waits for calls. Both run
 // on the page's thread: classify blocks it for the duration of a forward
 // pass (a demo; a Web Worker would keep the page responsive).
@@ -36,7 +40,15 @@ func main() {
 		if len(args) > 2 {
 			thr = bytesOf(args[2])
 		}
-		if err := a.load(bytesOf(args[0]), bytesOf(args[1]), thr); err != nil {
+		var weights io.ReaderAt
+		var size int64
+		if w := args[1]; w.InstanceOf(js.Global().Get("Uint8Array")) {
+			weights, size = jsBytes{w}, int64(w.Get("length").Int())
+		} else {
+			b := bytesOf(w)
+			weights, size = bytes.NewReader(b), int64(len(b))
+		}
+		if err := a.load(bytesOf(args[0]), weights, size, thr); err != nil {
 			return map[string]any{"error": err.Error()}
 		}
 		return map[string]any{"ok": true, "info": a.info()}

@@ -40,6 +40,7 @@ try {
   if (ready[0] !== '1') throw new Error(`the page did not load the model: ${ready[1]} ${ready[2]}`);
   console.error(ready[1]);
   const loadMs = Number((ready[1].match(/loaded in (\d+) ms/) || [])[1]);
+  const loadMarks = JSON.parse(await page.$eval('#timing', (e) => e.dataset.marks || '{}'));
 
   let count = 0;
   const classify = async (file) => {
@@ -100,7 +101,7 @@ try {
 
   ms.sort((x, y) => x - y);
   console.log(JSON.stringify({
-    images: images.length, matched: failures === 0, ties, model_load_ms: loadMs, wasm_ms_median: ms[ms.length >> 1], wasm_ms_min: ms[0],
+    images: images.length, matched: failures === 0, ties, model_load_ms: loadMs, load_marks_ms: loadMarks, wasm_ms_median: ms[ms.length >> 1], wasm_ms_min: ms[0],
     chromium: browser.version(),
   }));
 } finally {
