@@ -1,6 +1,9 @@
 package autograd
 
-import "slices"
+import (
+	"slices"
+	"unsafe"
+)
 
 // Arena recycles the buffers of a training step. Tensors created from an
 // arena (Arena.New, Arena.Zeros), and every op output that has such a tensor
@@ -73,6 +76,61 @@ func (a *Arena) Reset() {
 	}
 	clear(a.owned)
 	a.owned = a.owned[:0]
+}
+
+// Arena returns the arena t's buffers come from (nil: the Go heap).
+func (t *Tensor) Arena() *Arena { return t.arena }
+
+// Mark returns the arena's place in its record of the tensors it made,
+// for ReleaseSince (0 for a nil arena).
+func (a *Arena) Mark() int {
+	if a == nil {
+		return 0
+	}
+	return len(a.owned)
+}
+
+// ReleaseSince hands back at once the buffers of the tensors the arena
+// made after mark, except keep's (keep itself, or, if keep is a view, the
+// tensor whose buffer it lies in), and clears those tensors as Reset
+// does. It is for inference without gradients (NoGrad), where the
+// intermediate tensors of a block are dead once it has returned its
+// output: a model that calls it between its blocks keeps about one
+// block's working set in the arena instead of its whole forward's, as
+// PyTorch frees a no-grad intermediate when its last reference goes. The
+// caller must hold no other tensor made after mark. It does nothing while
+// gradients are recorded, or when keep requires a gradient (its graph
+// still needs what it was made from), or for a nil arena.
+func (a *Arena) ReleaseSince(mark int, keep *Tensor) {
+	if a == nil || GradEnabled() || keep.requiresGrad || mark < 0 || mark > len(a.owned) {
+		return
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(keep.Data)))
+	holds := func(t *Tensor) bool { // keep's Data lies in t's buffer
+		if t.view || cap(t.Data) == 0 {
+			return false
+		}
+		lo := uintptr(unsafe.Pointer(unsafe.SliceData(t.Data)))
+		return lo <= p && p < lo+4*uintptr(cap(t.Data))
+	}
+	kept := mark
+	for _, t := range a.owned[mark:] {
+		if t == keep || holds(t) {
+			a.owned[kept] = t
+			kept++
+			continue
+		}
+		if !t.view && t.Data != nil {
+			a.put(t.Data)
+		}
+		if t.Grad != nil {
+			a.put(t.Grad)
+		}
+		t.Data, t.Grad, t.backward, t.prev = nil, nil, nil, nil
+		t.released = true
+	}
+	clear(a.owned[kept:])
+	a.owned = a.owned[:kept]
 }
 
 // Stats reports the float32s in use (the capacities of the buffers handed

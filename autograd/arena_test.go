@@ -121,3 +121,46 @@ func TestArenaReusesLargerBuffers(t *testing.T) {
 		t.Fatalf("%d floats in use after Reset", inUse)
 	}
 }
+
+// ReleaseSince, under NoGrad, hands back what was made after the mark
+// except the kept tensor (and the buffer a kept view lies in); with
+// gradients recorded it does nothing.
+func TestArenaReleaseSince(t *testing.T) {
+	ar := ag.NewArena()
+	x := ar.New(make([]float32, 8), 2, 4)
+	var a, b, v *ag.Tensor
+	ag.NoGrad(func() {
+		mark := ar.Mark()
+		a = ag.SiLU(x)          // dead
+		b = ag.Tanh(a)          // kept through its view
+		v = ag.Reshape(b, 4, 2) // kept
+		w := ag.Reshape(a, 8)   // a dead view
+		ar.ReleaseSince(mark, v)
+		if a.Data != nil || w.Data != nil {
+			t.Error("a dead tensor kept its Data")
+		}
+		if b.Data == nil || v.Data == nil || x.Data == nil {
+			t.Error("the kept view, its buffer or the tensor made before the mark lost its Data")
+		}
+		if inUse, _ := ar.Stats(); inUse != 16 {
+			t.Errorf("%d floats in use, want 16 (x and b)", inUse)
+		}
+		c := ag.SiLU(v) // reuses a's buffer
+		if _, total := ar.Stats(); total != 24 || len(c.Data) != 8 {
+			t.Errorf("total %d after reuse, want 24", total)
+		}
+	})
+	// Recording gradients: nothing is released.
+	p := ag.RandN(rand.New(rand.NewPCG(1, 1)), 2, 4).AsParam()
+	mark := ar.Mark()
+	y := ag.Mul(x, p)
+	z := ag.SiLU(y)
+	ar.ReleaseSince(mark, z)
+	if y.Data == nil {
+		t.Error("released while gradients are recorded")
+	}
+	ar.Reset()
+	if inUse, _ := ar.Stats(); inUse != 0 {
+		t.Fatalf("%d floats in use after Reset", inUse)
+	}
+}

@@ -206,13 +206,22 @@ func (m *EfficientNetV2) Features(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 	if len(x.Shape) != 4 || x.Shape[1] != 3 {
 		panic(fmt.Sprintf("models.%s: input %v, want [N, 3, H, W]", m.Config.Name, x.Shape))
 	}
+	// Without gradients, what a block made is dead once it has returned
+	// (the next block reads only its output): hand it back to the arena
+	// at once, so inference holds one block's activations, not all of
+	// them (Arena.ReleaseSince does nothing while gradients are recorded).
+	ar := x.Arena()
+	mark := ar.Mark()
 	x = m.Stem.Forward(c, x)
 	for _, st := range m.Stages {
 		for _, b := range st {
 			x = b.Forward(c, x)
+			ar.ReleaseSince(mark, x)
 		}
 	}
-	return m.Head.Forward(c, x)
+	x = m.Head.Forward(c, x)
+	ar.ReleaseSince(mark, x)
+	return x
 }
 
 // Forward returns logits [N, classes], or the pooled features [N, Head]
