@@ -107,15 +107,25 @@ func evalThresholds(m *multilabel.Model, runDir, flag string) ([]float64, error)
 	if err != nil {
 		return nil, usagef("-thresholds: %v", err)
 	}
+	return parseEvalThresholds(raw, flag, m.Classes())
+}
+
+// parseEvalThresholds parses the file of -thresholds (named path in
+// errors), {"class": threshold, ...}: unlike a run's thresholds.json, it
+// must name every one of classes, each with a value in [0, 1].
+func parseEvalThresholds(raw []byte, path string, classes []string) ([]float64, error) {
 	var byClass map[string]float64
 	if err := json.Unmarshal(raw, &byClass); err != nil {
-		return nil, usagef("-thresholds %s: want {\"class\": threshold, ...}: %v", flag, err)
+		return nil, usagef("-thresholds %s: want {\"class\": threshold, ...}: %v", path, err)
 	}
-	t := make([]float64, len(m.Classes()))
-	for j, c := range m.Classes() {
+	t := make([]float64, len(classes))
+	for j, c := range classes {
 		v, ok := byClass[c]
 		if !ok {
-			return nil, usagef("-thresholds %s: no threshold for class %q", flag, c)
+			return nil, usagef("-thresholds %s: no threshold for class %q", path, c)
+		}
+		if !(v >= 0 && v <= 1) {
+			return nil, usagef("-thresholds %s: class %q has threshold %v, want a value in [0, 1]", path, c, v)
 		}
 		t[j] = v
 	}
