@@ -92,6 +92,9 @@ func LoadCheckpoint(path string, m nn.Module, ema *EMA, opt Optimizer) (*State, 
 	if st.Version != checkpointVersion {
 		return nil, fmt.Errorf("checkpoint %s: version %d, this program reads %d", path, st.Version, checkpointVersion)
 	}
+	if err := st.check(); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: state: %w", path, err)
+	}
 	model, emaSD, optSt := split(sd)
 	if err := nn.LoadInto(nn.StateMap(m), model, true); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
@@ -112,6 +115,31 @@ func LoadCheckpoint(path string, m nn.Module, ema *EMA, opt Optimizer) (*State, 
 		}
 	}
 	return &st, nil
+}
+
+// check reports the first count of a state read from a file that a run
+// cannot have written: a negative counter, a best epoch after the last
+// one, a history that is not one record per completed epoch.
+func (st *State) check() error {
+	for _, c := range []struct {
+		name string
+		v    int
+	}{
+		{"epoch", st.Epoch}, {"step_in_epoch", st.StepInEpoch}, {"step", st.Step},
+		{"ema_updates", st.EMAUpdates}, {"skipped_batches", st.Skipped}, {"best_epoch", st.BestEpoch},
+		{"early.wait", st.Early.Wait},
+	} {
+		if c.v < 0 {
+			return fmt.Errorf("%s is %d, want a count (>= 0)", c.name, c.v)
+		}
+	}
+	if st.BestEpoch > st.Epoch {
+		return fmt.Errorf("best_epoch %d is after the %d epochs completed", st.BestEpoch, st.Epoch)
+	}
+	if len(st.History) != st.Epoch {
+		return fmt.Errorf("history has %d records for %d completed epochs", len(st.History), st.Epoch)
+	}
+	return nil
 }
 
 // split separates a checkpoint's tensors by prefix.

@@ -170,6 +170,13 @@ func (t *Trainer) Resume(path string) error {
 		return fmt.Errorf("checkpoint %s: saved for %d epochs at lr %v, this run is %d epochs at lr %v; resume with the same recipe",
 			path, st.Config.Epochs, st.Config.LR, t.Config.Epochs, t.Config.LR)
 	}
+	if st.Epoch > t.Config.Epochs {
+		return fmt.Errorf("checkpoint %s: %d epochs completed of a %d-epoch run", path, st.Epoch, t.Config.Epochs)
+	}
+	if n := t.Train.Len(); st.StepInEpoch > n {
+		return fmt.Errorf("checkpoint %s: saved %d batches into epoch %d, an epoch of this run has %d batches; resume with the same data and batch size",
+			path, st.StepInEpoch, st.Epoch+1, n)
+	}
 	t.state = *st
 	return nil
 }

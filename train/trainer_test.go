@@ -53,7 +53,7 @@ var (
 )
 
 // tinyVOC generates (once per test binary) a small synthetic VOC set.
-func tinyVOC(t *testing.T) (train, val *data.Dataset) {
+func tinyVOC(t testing.TB) (train, val *data.Dataset) {
 	t.Helper()
 	synthOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "multilabel-train-test-")
@@ -78,7 +78,7 @@ func tinyVOC(t *testing.T) (train, val *data.Dataset) {
 	return tr, va
 }
 
-func newTestTrainer(t *testing.T, dir string, epochs int) *Trainer {
+func newTestTrainer(t testing.TB, dir string, epochs int) *Trainer {
 	tr, va := tinyVOC(t)
 	tl, err := data.NewLoader(tr, data.LoaderConfig{Size: 32, BatchSize: 8, Shuffle: true, DropLast: true, Seed: 3, Workers: 2})
 	if err != nil {
@@ -140,7 +140,7 @@ func uninterruptedLosses(t *testing.T) []float64 {
 // interruptAt starts the same training in dir, cancels it after step
 // (mid-epoch) and returns the losses up to there; dir then holds the
 // checkpoint written on the way out.
-func interruptAt(t *testing.T, dir string, step int) []float64 {
+func interruptAt(t testing.TB, dir string, step int) []float64 {
 	first := newTestTrainer(t, dir, 2)
 	ctx, cancel := context.WithCancel(context.Background())
 	var got []float64
