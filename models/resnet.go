@@ -68,16 +68,23 @@ type ResNetBottleneck struct {
 	Downsample          nn.Sequential // {Conv2d 1×1 stride s, BatchNorm2d}, or nil
 }
 
-func newResNetBottleneck(rng *rand.Rand, in, planes, stride int) *ResNetBottleneck {
-	conv := func(in, out, k, stride int) *nn.Conv2d { return newKaimingConv(rng, in, out, k, stride) }
+// bottleneckShape is the shape of one ResNet bottleneck: In channels to
+// 4·Planes, with Stride (0 means 1) in its 3×3 conv and its downsample.
+type bottleneckShape struct {
+	In, Planes, Stride int
+}
+
+func newResNetBottleneck(rng *rand.Rand, bs bottleneckShape) *ResNetBottleneck {
+	in, planes, stride := bs.In, bs.Planes, max(bs.Stride, 1)
+	conv := func(s nn.ConvSpec) *nn.Conv2d { return newKaimingConv(rng, s) }
 	bn := func(c int) *nn.BatchNorm2d { return nn.NewBatchNorm2d(c, 1e-5, 0.1) }
 	b := &ResNetBottleneck{
-		Conv1: conv(in, planes, 1, 1), BN1: bn(planes),
-		Conv2: conv(planes, planes, 3, stride), BN2: bn(planes),
-		Conv3: conv(planes, 4*planes, 1, 1), BN3: bn(4 * planes),
+		Conv1: conv(nn.ConvSpec{In: in, Out: planes, Kernel: 1}), BN1: bn(planes),
+		Conv2: conv(nn.ConvSpec{In: planes, Out: planes, Kernel: 3, Stride: stride, Padding: 1}), BN2: bn(planes),
+		Conv3: conv(nn.ConvSpec{In: planes, Out: 4 * planes, Kernel: 1}), BN3: bn(4 * planes),
 	}
 	if stride != 1 || in != 4*planes {
-		b.Downsample = nn.Sequential{conv(in, 4*planes, 1, stride), bn(4 * planes)}
+		b.Downsample = nn.Sequential{conv(nn.ConvSpec{In: in, Out: 4 * planes, Kernel: 1, Stride: stride}), bn(4 * planes)}
 	}
 	return b
 }
@@ -150,7 +157,7 @@ func NewResNetFromConfig(cfg ResNetConfig) (*ResNet, error) {
 		return nil, fmt.Errorf("models: ResNet %q: base width %d and classes %d out of range", cfg.Name, cfg.Base, cfg.NumClasses)
 	}
 	rng := initRNG(cfg.noInit, cfg.Seed, 0x7e50)
-	m := &ResNet{Config: cfg, Conv1: newKaimingConv(rng, 3, cfg.Base, 7, 2), BN1: nn.NewBatchNorm2d(cfg.Base, 1e-5, 0.1)}
+	m := &ResNet{Config: cfg, Conv1: newKaimingConv(rng, nn.ConvSpec{In: 3, Out: cfg.Base, Kernel: 7, Stride: 2, Padding: 3}), BN1: nn.NewBatchNorm2d(cfg.Base, 1e-5, 0.1)}
 	in := cfg.Base
 	for li := range 4 {
 		planes := cfg.Base << li
@@ -159,7 +166,7 @@ func NewResNetFromConfig(cfg ResNetConfig) (*ResNet, error) {
 			if li > 0 && j == 0 {
 				stride = 2
 			}
-			b := newResNetBottleneck(rng, in, planes, stride)
+			b := newResNetBottleneck(rng, bottleneckShape{In: in, Planes: planes, Stride: stride})
 			if cfg.ZeroInitResidual {
 				nn.Fill(b.BN3.Weight, 0)
 			}

@@ -61,7 +61,7 @@ func blockGradCheck(t *testing.T, b nn.Layer, x *ag.Tensor) {
 // downsample.
 func TestResNetBottleneckGrad(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 12))
-	b := newResNetBottleneck(rng, 4, 2, 2)
+	b := newResNetBottleneck(rng, bottleneckShape{In: 4, Planes: 2, Stride: 2})
 	perturbBN(b, rng)
 	blockGradCheck(t, b, ag.RandN(rng, 1, 4, 4, 5))
 }

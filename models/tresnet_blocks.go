@@ -48,7 +48,7 @@ type tresUnit struct {
 // (fan_out; its 'leaky_relu' gain with a = 0 is √2, as for ReLU), BN γ = 1,
 // β = 0, eps 1e-5, momentum 0.1.
 func newTResConvBN(rng *rand.Rand, s tresUnit) *TResNetConvBN {
-	u := &TResNetConvBN{Conv: newKaimingConv(rng, s.In, s.Out, s.Kernel, 1), BN: nn.NewBatchNorm2d(s.Out, 1e-5, 0.1), Act: s.Act, Slope: s.Slope}
+	u := &TResNetConvBN{Conv: newKaimingConv(rng, nn.ConvSpec{In: s.In, Out: s.Out, Kernel: s.Kernel, Padding: s.Kernel / 2}), BN: nn.NewBatchNorm2d(s.Out, 1e-5, 0.1), Act: s.Act, Slope: s.Slope}
 	if s.Blur {
 		u.AA = NewBlurPool2d(s.Out)
 	}
@@ -162,12 +162,18 @@ func (d *TResNetDownsample) Visit(prefix string, fn func(string, *ag.Tensor, nn.
 	d.Unit.Visit(nn.Join(prefix, idx), fn)
 }
 
-// newKaimingConv is a bias-free k×k conv with symmetric padding k/2 and
-// weights drawn from kaiming_normal_(mode=fan_out): N(0, 2/(Cout·k²)), the
-// init of timm's TResNet and torchvision's ResNet. (Building the struct
-// directly skips nn.NewConv2d's default draw, which would be overwritten.)
-func newKaimingConv(rng *rand.Rand, in, out, k, stride int) *nn.Conv2d {
-	c := &nn.Conv2d{Weight: ag.Zeros(out, in, k, k).AsParam(), Stride: stride, Padding: k / 2, Dilation: 1, Groups: 1}
+// newKaimingConv is the bias-free k×k conv of shape s (In, Out, Kernel,
+// Stride, Padding; not grouped) with weights drawn from
+// kaiming_normal_(mode=fan_out): N(0, 2/(Cout·k²)), the init of timm's
+// TResNet and torchvision's ResNet. (Building the struct directly skips
+// nn.NewConv2d's default draw, which would be overwritten.) A spec with a
+// Bias or Groups is a programming error: these convs feed a BatchNorm.
+func newKaimingConv(rng *rand.Rand, s nn.ConvSpec) *nn.Conv2d {
+	if s.Bias || s.Groups > 1 {
+		panic(fmt.Sprintf("models: newKaimingConv of %+v: a bias or groups is not supported", s))
+	}
+	k := s.Kernel
+	c := &nn.Conv2d{Weight: ag.Zeros(s.Out, s.In, k, k).AsParam(), Stride: max(s.Stride, 1), Padding: s.Padding, Dilation: 1, Groups: 1}
 	nn.KaimingNormalFanOut(c.Weight, rng)
 	return c
 }
