@@ -128,28 +128,78 @@ func WeightNames(m *onnxpb.ModelProto, name string) ([]string, error) {
 }
 
 func parseGraph(m *onnxpb.ModelProto, name string) (*parsedGraph, error) {
+	x, err := indexGraph(m, name)
+	if err != nil {
+		return nil, err
+	}
 	g := m.GetGraph()
-	bad := func(f string, a ...any) error { return fmt.Errorf("onnx: %s: %s", name, oneLine(fmt.Sprintf(f, a...))) }
+	p := &parsedGraph{g: g, used: x.used}
+	for _, n := range g.Node {
+		switch n.GetOpType() {
+		case "Conv":
+			c, err := x.readConv(n)
+			if err != nil {
+				return nil, err
+			}
+			if isBlur(c) {
+				p.blurs++
+				continue
+			}
+			c.path = scopePath(n.GetName(), "Conv")
+			if wn := x.resolve(n.Input[1]); strings.HasSuffix(wn, ".weight") && !strings.HasPrefix(wn, "onnx::") {
+				c.path = strings.TrimSuffix(wn, ".weight")
+			}
+			if cs := x.consumers[n.Output[0]]; len(cs) == 1 && cs[0].GetOpType() == "BatchNormalization" {
+				if c.bn, err = x.readBN(cs[0]); err != nil {
+					return nil, err
+				}
+			}
+			p.convs = append(p.convs, c)
+		case "BatchNormalization":
+			if len(n.Input) == 0 {
+				return nil, x.bad("BatchNormalization node %q has no input", n.GetName())
+			}
+			if in := n.Input[0]; len(x.consumers[in]) == 0 || !producedByConv(g, in) {
+				return nil, x.bad("BatchNormalization node %q does not follow a Conv", n.GetName())
+			}
+		}
+	}
+	return p, nil
+}
+
+// graphIndex is the first phase of parseGraph: the graph's stored tensors
+// (its initializers and the values of its Constant nodes), its Identity
+// aliases and the nodes that consume each value, read once every node is
+// known to be a standard op of a supported backbone.
+type graphIndex struct {
+	name      string // the file, for messages
+	inits     map[string]*onnxpb.TensorProto
+	alias     map[string]string // Identity output -> input
+	consumers map[string][]*onnxpb.NodeProto
+	used      map[string]bool // the stored tensors get has read
+}
+
+func indexGraph(m *onnxpb.ModelProto, name string) (*graphIndex, error) {
+	x := &graphIndex{name: name, inits: map[string]*onnxpb.TensorProto{}, alias: map[string]string{},
+		consumers: map[string][]*onnxpb.NodeProto{}, used: map[string]bool{}}
 	for _, o := range m.OpsetImport {
 		if d := o.GetDomain(); d != "" && d != "ai.onnx" {
-			return nil, bad("uses operator domain %q; only standard ONNX ops are read", d)
+			return nil, x.bad("uses operator domain %q; only standard ONNX ops are read", d)
 		}
 	}
-	inits := map[string]*onnxpb.TensorProto{}
+	g := m.GetGraph()
 	for _, t := range g.Initializer {
-		inits[t.GetName()] = t
+		x.inits[t.GetName()] = t
 	}
-	alias := map[string]string{}
-	consumers := map[string][]*onnxpb.NodeProto{}
 	for _, n := range g.Node {
 		if n.GetDomain() != "" && n.GetDomain() != "ai.onnx" {
-			return nil, bad("node %q is %s of domain %q, which no EfficientNetV2, ResNet or TResNet has", n.GetName(), n.GetOpType(), n.GetDomain())
+			return nil, x.bad("node %q is %s of domain %q, which no EfficientNetV2, ResNet or TResNet has", n.GetName(), n.GetOpType(), n.GetDomain())
 		}
 		if !importOps[n.GetOpType()] {
-			return nil, bad("node %q is a %s, which no EfficientNetV2, ResNet or TResNet has: not a supported backbone", n.GetName(), n.GetOpType())
+			return nil, x.bad("node %q is a %s, which no EfficientNetV2, ResNet or TResNet has: not a supported backbone", n.GetName(), n.GetOpType())
 		}
 		if n.GetOpType() == "Identity" && len(n.Input) == 1 && len(n.Output) == 1 {
-			alias[n.Output[0]] = n.Input[0]
+			x.alias[n.Output[0]] = n.Input[0]
 		}
 		if n.GetOpType() == "Constant" && len(n.Output) == 1 {
 			// A non-persistent buffer (TResNet's blur filter) or shape
@@ -158,105 +208,100 @@ func parseGraph(m *onnxpb.ModelProto, name string) (*parsedGraph, error) {
 				if a.GetName() == "value" && a.GetT() != nil {
 					t := proto.Clone(a.GetT()).(*onnxpb.TensorProto)
 					t.Name = proto.String(n.Output[0])
-					inits[n.Output[0]] = t
+					x.inits[n.Output[0]] = t
 				}
 			}
 		}
 		for _, in := range n.Input {
-			consumers[in] = append(consumers[in], n)
+			x.consumers[in] = append(x.consumers[in], n)
 		}
 	}
-	resolve := func(v string) string {
-		for k := 0; k < 100; k++ {
-			a, ok := alias[v]
-			if !ok {
-				break
-			}
-			v = a
-		}
-		return v
-	}
-	used := map[string]bool{}
-	get := func(node, v string) (*tensorF32, error) {
-		t := inits[resolve(v)]
-		if t == nil {
-			return nil, bad("node %q: input %q is computed in the graph, not a stored weight", node, v)
-		}
-		used[t.GetName()] = true
-		return decodeFloat(t, name)
-	}
+	return x, nil
+}
 
-	p := &parsedGraph{g: g, used: used}
-	for _, n := range g.Node {
-		switch n.GetOpType() {
-		case "Conv":
-			if len(n.Input) < 2 {
-				return nil, bad("Conv node %q has no weight input", n.GetName())
-			}
-			if len(n.Output) != 1 {
-				return nil, bad("Conv node %q has %d outputs, want 1", n.GetName(), len(n.Output))
-			}
-			c := onnxConv{node: n.GetName(), group: 1}
-			var err error
-			if c.w, err = get(n.GetName(), n.Input[1]); err != nil {
-				return nil, err
-			}
-			if len(n.Input) > 2 && n.Input[2] != "" {
-				if c.b, err = get(n.GetName(), n.Input[2]); err != nil {
-					return nil, err
-				}
-			}
-			for _, a := range n.Attribute {
-				switch a.GetName() {
-				case "group":
-					c.group = int(a.GetI())
-				case "strides":
-					c.strides = a.Ints
-				}
-			}
-			if isBlur(c) {
-				p.blurs++
-				continue
-			}
-			c.path = scopePath(n.GetName(), "Conv")
-			if wn := resolve(n.Input[1]); strings.HasSuffix(wn, ".weight") && !strings.HasPrefix(wn, "onnx::") {
-				c.path = strings.TrimSuffix(wn, ".weight")
-			}
-			if cs := consumers[n.Output[0]]; len(cs) == 1 && cs[0].GetOpType() == "BatchNormalization" {
-				bnn := cs[0]
-				if len(bnn.Input) != 5 {
-					return nil, bad("BatchNormalization node %q has %d inputs, want 5", bnn.GetName(), len(bnn.Input))
-				}
-				bn := &onnxBN{node: bnn.GetName(), eps: 1e-5}
-				for _, a := range bnn.Attribute {
-					switch a.GetName() {
-					case "epsilon":
-						bn.eps = a.GetF()
-					case "training_mode":
-						if a.GetI() != 0 {
-							return nil, bad("BatchNormalization node %q is in training mode (export the model in eval mode)", bnn.GetName())
-						}
-					}
-				}
-				ts := []**tensorF32{&bn.scale, &bn.bias, &bn.mean, &bn.vari}
-				for i, p := range ts {
-					if *p, err = get(bnn.GetName(), bnn.Input[i+1]); err != nil {
-						return nil, err
-					}
-				}
-				c.bn = bn
-			}
-			p.convs = append(p.convs, c)
-		case "BatchNormalization":
-			if len(n.Input) == 0 {
-				return nil, bad("BatchNormalization node %q has no input", n.GetName())
-			}
-			if p := n.Input[0]; len(consumers[p]) == 0 || !producedByConv(g, p) {
-				return nil, bad("BatchNormalization node %q does not follow a Conv", n.GetName())
+// bad is an error naming the file, in one line.
+func (x *graphIndex) bad(f string, a ...any) error {
+	return fmt.Errorf("onnx: %s: %s", x.name, oneLine(fmt.Sprintf(f, a...)))
+}
+
+// resolve follows Identity aliases from v to the value they copy (at most
+// 100 steps, so a cycle of aliases ends).
+func (x *graphIndex) resolve(v string) string {
+	for k := 0; k < 100; k++ {
+		a, ok := x.alias[v]
+		if !ok {
+			break
+		}
+		v = a
+	}
+	return v
+}
+
+// get decodes the stored tensor that input v of node reads, and marks it
+// used; a value computed in the graph is an error.
+func (x *graphIndex) get(node, v string) (*tensorF32, error) {
+	t := x.inits[x.resolve(v)]
+	if t == nil {
+		return nil, x.bad("node %q: input %q is computed in the graph, not a stored weight", node, v)
+	}
+	x.used[t.GetName()] = true
+	return decodeFloat(t, x.name)
+}
+
+// readConv reads a Conv node's weight, bias, group and strides.
+func (x *graphIndex) readConv(n *onnxpb.NodeProto) (onnxConv, error) {
+	if len(n.Input) < 2 {
+		return onnxConv{}, x.bad("Conv node %q has no weight input", n.GetName())
+	}
+	if len(n.Output) != 1 {
+		return onnxConv{}, x.bad("Conv node %q has %d outputs, want 1", n.GetName(), len(n.Output))
+	}
+	c := onnxConv{node: n.GetName(), group: 1}
+	var err error
+	if c.w, err = x.get(n.GetName(), n.Input[1]); err != nil {
+		return onnxConv{}, err
+	}
+	if len(n.Input) > 2 && n.Input[2] != "" {
+		if c.b, err = x.get(n.GetName(), n.Input[2]); err != nil {
+			return onnxConv{}, err
+		}
+	}
+	for _, a := range n.Attribute {
+		switch a.GetName() {
+		case "group":
+			c.group = int(a.GetI())
+		case "strides":
+			c.strides = a.Ints
+		}
+	}
+	return c, nil
+}
+
+// readBN reads the BatchNormalization node that follows a Conv: its
+// epsilon and its four stored tensors; a node in training mode is an
+// error.
+func (x *graphIndex) readBN(n *onnxpb.NodeProto) (*onnxBN, error) {
+	if len(n.Input) != 5 {
+		return nil, x.bad("BatchNormalization node %q has %d inputs, want 5", n.GetName(), len(n.Input))
+	}
+	bn := &onnxBN{node: n.GetName(), eps: 1e-5}
+	for _, a := range n.Attribute {
+		switch a.GetName() {
+		case "epsilon":
+			bn.eps = a.GetF()
+		case "training_mode":
+			if a.GetI() != 0 {
+				return nil, x.bad("BatchNormalization node %q is in training mode (export the model in eval mode)", n.GetName())
 			}
 		}
 	}
-	return p, nil
+	var err error
+	for i, t := range []**tensorF32{&bn.scale, &bn.bias, &bn.mean, &bn.vari} {
+		if *t, err = x.get(n.GetName(), n.Input[i+1]); err != nil {
+			return nil, err
+		}
+	}
+	return bn, nil
 }
 
 // ImportBackbone loads the convolution (and BatchNorm) weights of the ONNX
