@@ -61,7 +61,8 @@ type yamlError struct {
 func (e *yamlError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
 // parseYAML reads the top-level mapping of src. Keys keep their first
-// occurrence's line; a repeated key is an error.
+// occurrence's line; a repeated key is an error. Each key's value is read
+// by yamlValueAt, which may take the lines below the key.
 func parseYAML(src []byte) (map[string]yamlValue, error) {
 	lines := strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
 	for i, raw := range lines {
@@ -72,8 +73,7 @@ func parseYAML(src []byte) (map[string]yamlValue, error) {
 	out := map[string]yamlValue{}
 	for i := 0; i < len(lines); i++ {
 		ln := i + 1
-		raw := lines[i]
-		text := stripComment(raw)
+		text := stripComment(lines[i])
 		if strings.TrimSpace(text) == "" || strings.TrimSpace(text) == "---" || strings.HasPrefix(text, "%") {
 			continue
 		}
@@ -90,111 +90,148 @@ func parseYAML(src []byte) (map[string]yamlValue, error) {
 		if _, dup := out[key]; dup {
 			return nil, &yamlError{ln, fmt.Sprintf("key %q given twice", key)}
 		}
-		rest = strings.TrimSpace(rest)
-		v := yamlValue{Line: ln}
-		switch {
-		case rest == "|" || rest == ">" || strings.HasPrefix(rest, "|") || strings.HasPrefix(rest, ">"):
-			// A block scalar: the indented lines that follow, kept as text.
-			var body []string
-			for i+1 < len(lines) && (strings.TrimSpace(lines[i+1]) == "" || indent(lines[i+1]) > 0) {
-				i++
-				body = append(body, strings.TrimSpace(lines[i]))
-			}
-			v.Scalar = strings.TrimSpace(strings.Join(body, "\n"))
-		case strings.HasPrefix(rest, "["):
-			// A flow sequence, possibly over several lines.
-			flow := rest
-			for !flowClosed(flow) && i+1 < len(lines) {
-				i++
-				flow += " " + strings.TrimSpace(stripComment(lines[i]))
-			}
-			items, err := parseFlow(flow, '[', ']', ln)
-			if err != nil {
-				return nil, err
-			}
-			v.Kind = yamlList
-			for _, it := range items {
-				s, err := yamlScalarText(it, ln)
-				if err != nil {
-					return nil, err
-				}
-				v.List = append(v.List, s)
-			}
-		case strings.HasPrefix(rest, "{"):
-			flow := rest
-			for !flowClosed(flow) && i+1 < len(lines) {
-				i++
-				flow += " " + strings.TrimSpace(stripComment(lines[i]))
-			}
-			items, err := parseFlow(flow, '{', '}', ln)
-			if err != nil {
-				return nil, err
-			}
-			v.Kind = yamlMap
-			for _, it := range items {
-				k, val, err := splitKey(it, ln)
-				if err != nil {
-					return nil, err
-				}
-				s, err := yamlScalarText(strings.TrimSpace(val), ln)
-				if err != nil {
-					return nil, err
-				}
-				v.Map = append(v.Map, yamlPair{k, s, ln})
-			}
-		case rest == "":
-			// Empty, or a block sequence / mapping on the indented lines below.
-			for i+1 < len(lines) {
-				next := stripComment(lines[i+1])
-				if strings.TrimSpace(next) == "" {
-					i++
-					continue
-				}
-				// "- item" may sit at the key's own indentation (a common style).
-				isItem := strings.HasPrefix(strings.TrimSpace(next), "- ") || strings.TrimSpace(next) == "-"
-				if indent(next) == 0 && !(isItem && indent(next) == 0) {
-					break
-				}
-				i++
-				nl := i + 1
-				item := strings.TrimSpace(next)
-				switch {
-				case isItem:
-					if v.Kind == yamlMap {
-						return nil, &yamlError{nl, "a sequence item inside a mapping"}
-					}
-					v.Kind = yamlList
-					s, err := yamlScalarText(strings.TrimSpace(strings.TrimPrefix(item, "-")), nl)
-					if err != nil {
-						return nil, err
-					}
-					v.List = append(v.List, s)
-				default:
-					if v.Kind == yamlList {
-						return nil, &yamlError{nl, "a mapping entry inside a sequence"}
-					}
-					v.Kind = yamlMap
-					k, val, err := splitKey(item, nl)
-					if err != nil {
-						return nil, err
-					}
-					s, err := yamlScalarText(strings.TrimSpace(val), nl)
-					if err != nil {
-						return nil, err
-					}
-					v.Map = append(v.Map, yamlPair{k, s, nl})
-				}
-			}
-		default:
-			s, err := yamlScalarText(rest, ln)
-			if err != nil {
-				return nil, err
-			}
-			v.Scalar = s
+		var v yamlValue
+		if v, i, err = yamlValueAt(lines, i, strings.TrimSpace(rest)); err != nil {
+			return nil, err
 		}
 		out[key] = v
 	}
 	return out, nil
+}
+
+// yamlValueAt reads the value of the key on lines[i], rest being the text
+// after its colon: a block scalar, a flow sequence or mapping (which may
+// go on over the next lines), a block sequence or mapping on the indented
+// lines below, or a plain scalar. It returns the value and the index of
+// its last line.
+func yamlValueAt(lines []string, i int, rest string) (yamlValue, int, error) {
+	ln := i + 1
+	v := yamlValue{Line: ln}
+	var err error
+	switch {
+	case rest == "|" || rest == ">" || strings.HasPrefix(rest, "|") || strings.HasPrefix(rest, ">"):
+		// A block scalar: the indented lines that follow, kept as text.
+		var body []string
+		for i+1 < len(lines) && (strings.TrimSpace(lines[i+1]) == "" || indent(lines[i+1]) > 0) {
+			i++
+			body = append(body, strings.TrimSpace(lines[i]))
+		}
+		v.Scalar = strings.TrimSpace(strings.Join(body, "\n"))
+	case strings.HasPrefix(rest, "["):
+		var flow string
+		flow, i = yamlFlowText(lines, i, rest)
+		err = v.setFlowList(flow, ln)
+	case strings.HasPrefix(rest, "{"):
+		var flow string
+		flow, i = yamlFlowText(lines, i, rest)
+		err = v.setFlowMap(flow, ln)
+	case rest == "":
+		// Empty, or a block sequence / mapping on the indented lines below.
+		i, err = v.readBlock(lines, i)
+	default:
+		v.Scalar, err = yamlScalarText(rest, ln)
+	}
+	return v, i, err
+}
+
+// yamlFlowText joins a flow collection that starts with rest on lines[i]
+// and goes on until it closes (or the file ends); it returns the text and
+// the index of its last line.
+func yamlFlowText(lines []string, i int, rest string) (string, int) {
+	flow := rest
+	for !flowClosed(flow) && i+1 < len(lines) {
+		i++
+		flow += " " + strings.TrimSpace(stripComment(lines[i]))
+	}
+	return flow, i
+}
+
+// setFlowList makes v the flow sequence flow ("[a, b]") that starts on line.
+func (v *yamlValue) setFlowList(flow string, line int) error {
+	items, err := parseFlow(flow, '[', ']', line)
+	if err != nil {
+		return err
+	}
+	v.Kind = yamlList
+	for _, it := range items {
+		s, err := yamlScalarText(it, line)
+		if err != nil {
+			return err
+		}
+		v.List = append(v.List, s)
+	}
+	return nil
+}
+
+// setFlowMap makes v the flow mapping flow ("{a: 1, b: 2}") that starts on
+// line.
+func (v *yamlValue) setFlowMap(flow string, line int) error {
+	items, err := parseFlow(flow, '{', '}', line)
+	if err != nil {
+		return err
+	}
+	v.Kind = yamlMap
+	for _, it := range items {
+		k, val, err := splitKey(it, line)
+		if err != nil {
+			return err
+		}
+		s, err := yamlScalarText(strings.TrimSpace(val), line)
+		if err != nil {
+			return err
+		}
+		v.Map = append(v.Map, yamlPair{k, s, line})
+	}
+	return nil
+}
+
+// readBlock reads into v the block sequence ("- item" lines) or block
+// mapping ("key: value" lines) below the key on lines[i]: the indented
+// lines, and "- item" lines at the key's own indentation (a common style).
+// Nothing below leaves v an empty scalar. It returns the index of the last
+// line read.
+func (v *yamlValue) readBlock(lines []string, i int) (int, error) {
+	for i+1 < len(lines) {
+		next := stripComment(lines[i+1])
+		if strings.TrimSpace(next) == "" {
+			i++
+			continue
+		}
+		isItem := strings.HasPrefix(strings.TrimSpace(next), "- ") || strings.TrimSpace(next) == "-"
+		if indent(next) == 0 && !(isItem && indent(next) == 0) {
+			break
+		}
+		i++
+		nl := i + 1
+		item := strings.TrimSpace(next)
+		switch {
+		case isItem:
+			if v.Kind == yamlMap {
+				return i, &yamlError{nl, "a sequence item inside a mapping"}
+			}
+			v.Kind = yamlList
+			s, err := yamlScalarText(strings.TrimSpace(strings.TrimPrefix(item, "-")), nl)
+			if err != nil {
+				return i, err
+			}
+			v.List = append(v.List, s)
+		default:
+			if v.Kind == yamlList {
+				return i, &yamlError{nl, "a mapping entry inside a sequence"}
+			}
+			v.Kind = yamlMap
+			k, val, err := splitKey(item, nl)
+			if err != nil {
+				return i, err
+			}
+			s, err := yamlScalarText(strings.TrimSpace(val), nl)
+			if err != nil {
+				return i, err
+			}
+			v.Map = append(v.Map, yamlPair{k, s, nl})
+		}
+	}
+	return i, nil
 }
 
 func indent(s string) int { return len(s) - len(strings.TrimLeft(s, " \t")) }
