@@ -296,8 +296,31 @@ func (u *unpickler) run() (any, error) {
 
 var errStop = errors.New("STOP")
 
-// step executes one opcode whose byte has been consumed.
+// step executes one opcode whose byte has been consumed, by its family.
 func (u *unpickler) step(op byte) error {
+	switch op {
+	case opPROTO, opFRAME, opSTOP, opMARK:
+		return u.stepControl(op)
+	case opNONE, opNEWTRUE, opNEWFALSE, opEMPTY_DICT, opEMPTY_LIST, opEMPTY_TUPLE,
+		opBININT, opBININT1, opBININT2, opLONG1, opBINFLOAT, opBINUNICODE, opSHORT_BINUNICODE, opBINUNICODE8:
+		return u.stepLiteral(op)
+	case opTUPLE, opTUPLE1, opTUPLE2, opTUPLE3, opLIST, opDICT, opAPPEND, opAPPENDS, opSETITEM, opSETITEMS:
+		return u.stepContainer(op)
+	case opBINPUT, opLONG_BINPUT, opMEMOIZE, opBINGET, opLONG_BINGET:
+		return u.stepMemo(op)
+	case opGLOBAL, opSTACK_GLOBAL, opREDUCE, opBUILD, opBINPERSID:
+		return u.stepObject(op)
+	default:
+		if opNames[op] != "" {
+			return errors.New("opcode not supported by this restricted reader (a state dict does not need it)")
+		}
+		return errors.New("not a pickle opcode")
+	}
+}
+
+// stepControl runs the opcodes of the stream itself: its protocol, framing,
+// marks and STOP.
+func (u *unpickler) stepControl(op byte) error {
 	switch op {
 	case opPROTO:
 		v, err := u.uint(1)
@@ -317,6 +340,13 @@ func (u *unpickler) step(op byte) error {
 		return errStop
 	case opMARK:
 		u.marks = append(u.marks, len(u.stack))
+	}
+	return nil
+}
+
+// stepLiteral pushes a constant, an empty container, a number or a string.
+func (u *unpickler) stepLiteral(op byte) error {
+	switch op {
 	case opNONE:
 		u.push(pyNone{})
 	case opNEWTRUE:
@@ -329,7 +359,6 @@ func (u *unpickler) step(op byte) error {
 		u.push(&pyList{})
 	case opEMPTY_TUPLE:
 		u.push(pyTuple{})
-
 	case opBININT: // 4-byte signed little-endian
 		v, err := u.uint(4)
 		if err != nil {
@@ -364,7 +393,6 @@ func (u *unpickler) step(op byte) error {
 			return err
 		}
 		u.push(math.Float64frombits(binary.BigEndian.Uint64(b)))
-
 	case opBINUNICODE, opSHORT_BINUNICODE, opBINUNICODE8:
 		width := 4
 		switch op {
@@ -382,7 +410,14 @@ func (u *unpickler) step(op byte) error {
 			return err
 		}
 		u.push(s)
+	}
+	return nil
+}
 
+// stepContainer builds a tuple, list or dict from the stack, or appends or
+// sets items in the one below.
+func (u *unpickler) stepContainer(op byte) error {
+	switch op {
 	case opTUPLE:
 		items, err := u.popMark()
 		if err != nil {
@@ -416,7 +451,6 @@ func (u *unpickler) step(op byte) error {
 			return err
 		}
 		u.push(d)
-
 	case opAPPEND:
 		v, err := u.pop()
 		if err != nil {
@@ -445,7 +479,14 @@ func (u *unpickler) step(op byte) error {
 			return err
 		}
 		return u.setItemsOf(items)
+	}
+	return nil
+}
 
+// stepMemo stores the top of the stack in the memo, or pushes a stored
+// value.
+func (u *unpickler) stepMemo(op byte) error {
+	switch op {
 	case opBINPUT, opLONG_BINPUT, opMEMOIZE:
 		v, err := u.top()
 		if err != nil {
@@ -476,7 +517,14 @@ func (u *unpickler) step(op byte) error {
 			return fmt.Errorf("memo index %d was never stored", idx)
 		}
 		u.push(v)
+	}
+	return nil
+}
 
+// stepObject runs the opcodes that reach outside the data: globals (through
+// find), calls (REDUCE), BUILD and persistent ids.
+func (u *unpickler) stepObject(op byte) error {
+	switch op {
 	case opGLOBAL:
 		module, err := u.line()
 		if err != nil {
@@ -551,11 +599,6 @@ func (u *unpickler) step(op byte) error {
 			return err
 		}
 		u.push(v)
-	default:
-		if opNames[op] != "" {
-			return errors.New("opcode not supported by this restricted reader (a state dict does not need it)")
-		}
-		return errors.New("not a pickle opcode")
 	}
 	return nil
 }
