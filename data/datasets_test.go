@@ -120,11 +120,13 @@ func TestVOCErrors(t *testing.T) {
 	}
 }
 
+// vocSample is the VOC sample beside the checkout (docs/README.md,
+// "Reference data beside the checkout").
 const vocSample = "../../shared/data/voc-sample/VOCdevkit"
 
 func TestVOCSample(t *testing.T) {
 	if _, err := os.Stat(vocSample); err != nil {
-		t.Skipf("shared VOC sample absent (%v): the repo's ../shared/data/voc-sample is not here", err)
+		t.Skipf("VOC sample beside the checkout absent (%v): see docs/README.md, Reference data beside the checkout", err)
 	}
 	// VOC2007 via the devkit root; labels are the non-difficult objects.
 	ds, err := LoadVOC(vocSample, "trainval", VOCOptions{})

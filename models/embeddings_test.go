@@ -75,7 +75,7 @@ func TestCOCOGloVe(t *testing.T) {
 	dir := filepath.Join(sharedData, "glove")
 	raw, err := os.ReadFile(filepath.Join(dir, "coco_classes.txt"))
 	if err != nil {
-		t.Skipf("shared GloVe files absent (%v): ../shared/data/glove is not here", err)
+		t.Skipf("GloVe files beside the checkout absent (%v): see docs/README.md, Reference data beside the checkout", err)
 	}
 	classes := strings.Split(strings.TrimSpace(string(raw)), "\n")
 	emb, dim, oov, err := ReadLabelEmbeddings(filepath.Join(dir, "coco_glove_300d.txt"), classes)

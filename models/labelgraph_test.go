@@ -10,18 +10,20 @@ import (
 	"testing"
 )
 
+// sharedData is the reference data beside the checkout (docs/README.md,
+// "Reference data beside the checkout").
 const sharedData = "../../shared/data"
 
 // The builder, given the VOC 2007 trainval label lists, reproduces the
 // co-occurrence counts and per-class image counts that ML-GCN shipped
 // (as CSV, see ReadCooccurrenceCSV) exactly. The label lists and tables
-// come from the shared data folder beside the checkout; the test skips
-// without it.
+// come from the reference data beside the checkout (docs/README.md); the
+// test skips without it.
 func TestVOCCooccurrenceMatchesMLGCN(t *testing.T) {
 	labelsPath := filepath.Join(sharedData, "voc2007-labels", "labels_trainval.txt")
 	f, err := os.Open(labelsPath)
 	if err != nil {
-		t.Skipf("shared VOC 2007 label lists absent (%v): ../shared/data/voc2007-labels is not here", err)
+		t.Skipf("VOC 2007 label lists beside the checkout absent (%v): see docs/README.md, Reference data beside the checkout", err)
 	}
 	defer f.Close()
 	classes, wantCounts, err := ReadCooccurrenceCSV(filepath.Join(sharedData, "glove", "voc_adj_cooccur.csv"))

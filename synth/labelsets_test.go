@@ -108,7 +108,8 @@ func TestSampleLabelSets(t *testing.T) {
 }
 
 // TestVOC2007LabelSets reads the real VOC 2007 label lists (from the
-// shared data folder) and builds a small synthetic set from them.
+// reference data beside the checkout, docs/README.md) and builds a small
+// synthetic set from them.
 func TestVOC2007LabelSets(t *testing.T) {
 	dir := filepath.Join("..", "..", "shared", "data", "voc2007-labels")
 	if _, err := os.Stat(dir); err != nil {

@@ -34,7 +34,7 @@ import (
 // The model is SERVE_BENCH_RUN (a run folder) if set, else the example's
 // default architecture (efficientnetv2_t + ML-Decoder 256/512, 20 classes,
 // 128 px) with seeded weights: the weights do not change the cost. The
-// images are the VOC sample beside the repository (../shared) when there,
+// images are the VOC sample beside the checkout (docs/README.md) when there,
 // else synthetic 500x375 JPEGs (VOC's typical size).
 func BenchmarkServe(b *testing.B) {
 	runDir := os.Getenv("SERVE_BENCH_RUN")

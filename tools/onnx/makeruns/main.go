@@ -232,7 +232,8 @@ func randomizeBN(m nn.Module, seed uint64) {
 }
 
 // writeImages writes the fixed images at size×size as BMP: the VOC sample
-// photos when ../shared is beside the checkout, else synthetic gradients.
+// photos when the reference data is beside the checkout (docs/README.md),
+// else synthetic gradients.
 func writeImages(dir string, size int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
