@@ -11,6 +11,10 @@
 #   bench/fuzz.sh                      # all targets, 10 minutes each, two at a time
 #   FUZZTIME=30s bench/fuzz.sh         # a quick pass
 #   bench/fuzz.sh 'CSV|Spec'           # only targets matching the regexp
+#   LIST=1 bench/fuzz.sh               # list the targets it would run, and stop
+#
+# The targets are found, not listed here: every `func Fuzz...` in a tracked
+# _test.go file.
 #
 # A failing input is written by `go test` to the package's
 # testdata/fuzz/<Target>/ folder: commit it with the fix, and every later
@@ -40,6 +44,10 @@ if [ ${#targets[@]} -eq 0 ]; then
 	echo "no fuzz target matches $filter" >&2
 	exit 2
 fi
+if [ -n "${LIST:-}" ]; then
+	printf '%s\n' "${targets[@]}"
+	exit 0
+fi
 
 # Build every test binary first, so the fuzzing time is not spent compiling.
 for pkg in $(printf '%s\n' "${targets[@]}" | cut -d' ' -f1 | sort -u); do
@@ -66,11 +74,11 @@ fuzz() {
 	else
 		result="FAIL (see $log)"
 	fi
-	printf '%-10s %-22s %8s %14s %6s  %s\n' "$p" "$t" "${elapsed:-?}" "${execs:-?}" "${new:-?}" "$result"
+	printf '%-14s %-22s %8s %14s %6s  %s\n' "$p" "$t" "${elapsed:-?}" "${execs:-?}" "${new:-?}" "$result"
 	[ $rc -eq 0 ]
 }
 
-printf '%-10s %-22s %8s %14s %6s  %s\n' package target fuzzed executions new result
+printf '%-14s %-22s %8s %14s %6s  %s\n' package target fuzzed executions new result
 fail=0
 running=0
 for pt in "${targets[@]}"; do
