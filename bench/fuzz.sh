@@ -16,6 +16,12 @@
 # The targets are found, not listed here: every `func Fuzz...` in a tracked
 # _test.go file.
 #
+# Minimization: when a target finds a new input, Go shrinks it for up to 60 s
+# (-fuzzminimizetime), and a worker that overruns is killed and restarted,
+# setup and all. A target whose every input is slow to run gets a count
+# instead (minimize[Target] below, e.g. 200x: at most 200 runs), or set
+# MINIMIZE for all of them.
+#
 # A failing input is written by `go test` to the package's
 # testdata/fuzz/<Target>/ folder: commit it with the fix, and every later
 # `go test` replays it. The corpus a run builds stays in the Go build
@@ -29,6 +35,9 @@ parallel=${PARALLEL:-1}
 filter=${1:-.}
 out=${OUT:-/tmp/multilabel-fuzz}
 lock=${LOCK:-}
+declare -A minimize=(
+	[FuzzCheckpointState]=200x # each input is a Trainer.Resume; the setup trains a tiny net
+)
 mkdir -p "$out"
 
 # Every package with a fuzz target, and its targets.
@@ -59,6 +68,10 @@ fuzz() {
 	local pkg=$1 t=$2 p log rc last execs new elapsed result
 	p=${pkg#./}; [ "$p" = . ] && p=root; log="$out/${p//\//_}.$t.log"
 	local cmd=(nice -n 19 go test "$pkg" -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" -parallel "$parallel")
+	local mt=${MINIMIZE:-${minimize[$t]:-}}
+	if [ -n "$mt" ]; then
+		cmd+=(-fuzzminimizetime "$mt")
+	fi
 	if [ -n "$lock" ]; then
 		cmd=(flock "$lock" "${cmd[@]}")
 	fi
