@@ -188,8 +188,9 @@ func (m *ResNet) Features(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 	if len(x.Shape) != 4 || x.Shape[1] != 3 {
 		panic(fmt.Sprintf("models.ResNet %s: input %v, want [N, 3, H, W]", m.Config.Name, x.Shape))
 	}
+	mark := x.Arena().Mark()
 	x = convBN(c, m.Conv1, m.BN1, x, ag.ActReLU, 0)
-	return forwardStages(c, ag.MaxPool2d(x, resnetMaxPool), &m.Layers)
+	return forwardStages(c, ag.MaxPool2d(x, resnetMaxPool), &m.Layers, mark)
 }
 
 // Forward returns logits [N, classes], or the pooled features [N, 32B]

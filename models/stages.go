@@ -19,10 +19,17 @@ type stageBlock interface {
 }
 
 // forwardStages runs x through every block of every stage, in order.
-func forwardStages[B stageBlock](c *nn.Ctx, x *ag.Tensor, stages *[4][]B) *ag.Tensor {
+//
+// Without gradients, everything made since mark (the arena's Mark taken
+// before the stem) but the last block's output is dead once a block has
+// returned, and goes back to the arena at once (Arena.ReleaseSince, which
+// does nothing while gradients are recorded).
+func forwardStages[B stageBlock](c *nn.Ctx, x *ag.Tensor, stages *[4][]B, mark int) *ag.Tensor {
+	ar := x.Arena()
 	for _, stage := range stages {
 		for _, b := range stage {
 			x = b.Forward(c, x)
+			ar.ReleaseSince(mark, x)
 		}
 	}
 	return x

@@ -176,7 +176,8 @@ func (m *TResNet) Features(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 	if len(x.Shape) != 4 || x.Shape[1] != 3 || x.Shape[2]%32 != 0 || x.Shape[3]%32 != 0 {
 		panic(fmt.Sprintf("models.TResNet %s: input %v, want [N, 3, H, W] with H and W divisible by 32", m.Config.Name, x.Shape))
 	}
-	return forwardStages(c, m.Conv1.Forward(c, ag.SpaceToDepth(x, 4)), &m.Layers)
+	mark := x.Arena().Mark()
+	return forwardStages(c, m.Conv1.Forward(c, ag.SpaceToDepth(x, 4)), &m.Layers, mark)
 }
 
 // Forward returns logits [N, classes], or the pooled features
