@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -94,12 +95,37 @@ func TestReadWeightsInto(t *testing.T) {
 					t.Errorf("%s: %s differs from ReadWeights", name, n)
 				}
 			}
+			// The same from a stream that arrives in pieces of random sizes.
+			dst = zerosLike(want)
+			if err := ReadWeightsFrom(dst, &pieces{b: raw, rng: rng}, name); err != nil {
+				t.Fatalf("%s as a stream: %v", name, err)
+			}
+			for n, d := range dst {
+				if !sameBits(d.Data, want.Get(n).Data) {
+					t.Errorf("%s as a stream: %s differs from ReadWeights", name, n)
+				}
+			}
 		}
 		if got := zerosLike(mustRead(t, random)); ReadWeightsInto(got, bytes.NewReader(random), int64(len(random)), "r") != nil ||
 			math.Float32bits(got["a.w"].Data[2]) != 0xffc12345 || got["s"].Data[0] != -1 {
 			t.Errorf("random: NaN payload %#x, scalar %v", math.Float32bits(got["a.w"].Data[2]), got["s"].Data[0])
 		}
 	})
+}
+
+// pieces is a stream that returns b in pieces of 1 to 70000 bytes.
+type pieces struct {
+	b   []byte
+	rng *rand.Rand
+}
+
+func (p *pieces) Read(out []byte) (int, error) {
+	if len(p.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(out[:min(len(out), 1+p.rng.IntN(70000))], p.b)
+	p.b = p.b[n:]
+	return n, nil
 }
 
 func mustRead(t *testing.T, raw []byte) *StateDict {
@@ -157,5 +183,32 @@ func TestReadWeightsIntoErrors(t *testing.T) {
 	}
 	if err := ReadWeightsInto(exact, bytes.NewReader([]byte("junk")), 4, "mem.bin"); err == nil || !strings.Contains(err.Error(), "mem.bin: unknown weight format") {
 		t.Errorf("junk: %v", err)
+	}
+
+	// From a stream: the same strict check, before any data is read ...
+	dst = model()
+	if err := ReadWeightsFrom(dst, bytes.NewReader(file), "m.safetensors"); err == nil || err.Error() != want.Error() {
+		t.Errorf("stream: error %v, want LoadInto's %v", err, want)
+	}
+	if dst["conv.weight"].Data[0] != 0 || dst["bn.bias"].Data[0] != 0 {
+		t.Error("a failed strict load from a stream read data")
+	}
+	// ... a stream cut anywhere, or with bytes after the last tensor, is refused.
+	for _, n := range []int{0, 5, 8, 20, len(file) - 40, len(file) - 1} {
+		err := ReadWeightsFrom(exact, bytes.NewReader(file[:n]), "cut.safetensors")
+		if err == nil || !strings.Contains(err.Error(), "cut.safetensors") {
+			t.Errorf("stream of %d bytes: error %v, want one naming the file", n, err)
+		}
+	}
+	if err := ReadWeightsFrom(exact, bytes.NewReader(append(slices.Clone(file), 0)), "long.safetensors"); err == nil ||
+		!strings.Contains(err.Error(), "long.safetensors: safetensors: data continues after the last tensor") {
+		t.Errorf("stream with a byte after the data: %v", err)
+	}
+	if err := ReadWeightsFrom(exact, strings.NewReader("junk"), "s.bin"); err == nil || !strings.Contains(err.Error(), "s.bin: unknown weight format") {
+		t.Errorf("junk stream: %v", err)
+	}
+	hostile := binary.LittleEndian.AppendUint64(nil, 90<<20) // a 90 MB header that never comes
+	if err := ReadWeightsFrom(exact, bytes.NewReader(append(hostile, '{')), "h.safetensors"); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("stream with a header length past its end: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/seed477ab429/multilabel/autograd"
@@ -93,12 +94,21 @@ func parseSafetensorsHeader(hdr []byte, dataSize int64) ([]stEntry, map[string]s
 		}
 		at = e.end
 	}
+	if dataSize == unknownDataSize {
+		return entries, meta, nil // in offset order: a stream's reader checks its end
+	}
 	if at != dataSize {
 		return nil, nil, fmt.Errorf("tensors cover %d bytes but the data region holds %d", at, dataSize)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].name < entries[j].name })
 	return entries, meta, nil
 }
+
+// unknownDataSize, as parseSafetensorsHeader's dataSize, is a stream's
+// data region whose size is not known before its end: any offsets are
+// accepted (the tensors must still tile [0, end)), and the entries come
+// back in offset order, the order they arrive in.
+const unknownDataSize = math.MaxInt64
 
 // parseEntry decodes and checks one {"dtype", "shape", "data_offsets"}.
 func parseEntry(name string, msg []byte, dataSize int64) (stEntry, error) {
@@ -229,6 +239,66 @@ func readSafetensorsInto(dst map[string]*autograd.Tensor, r io.ReaderAt, size in
 		if err := h.readData(r, e, dst[e.name].Data, &buf); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// readSafetensorsFrom reads safetensors from a stream into dst's tensors,
+// strictly as readSafetensorsInto, with the first len(head) bytes already
+// read (head); each tensor is read in file order straight into place, so
+// nothing but the header is held in memory. The stream must end where the
+// last tensor does.
+func readSafetensorsFrom(dst map[string]*autograd.Tensor, head []byte, r io.Reader, path string) error {
+	h := &stHeader{path: path}
+	r = io.MultiReader(bytes.NewReader(head), r)
+	var lenBuf [8]byte
+	if n, err := io.ReadFull(r, lenBuf[:]); err != nil {
+		return h.fail("file too short (%d bytes) to hold the header length", n)
+	}
+	n := binary.LittleEndian.Uint64(lenBuf[:])
+	if n > maxHeaderBytes {
+		return h.fail("header length %d exceeds the %d-byte limit", n, maxHeaderBytes)
+	}
+	if n == 0 {
+		return h.fail("header length is 0")
+	}
+	// Read as it arrives: a hostile length costs no more than the bytes sent.
+	hdr, err := io.ReadAll(io.LimitReader(r, int64(n)))
+	if err != nil {
+		return h.fail("reading header: %v", err)
+	}
+	if uint64(len(hdr)) != n {
+		return h.fail("header length %d exceeds the file size %d (truncated file?)", n, 8+len(hdr))
+	}
+	if h.entries, h.meta, err = parseSafetensorsHeader(hdr, unknownDataSize); err != nil {
+		return h.fail("%v", err)
+	}
+	byName := make(map[string]*stEntry, len(h.entries))
+	names := make([]string, len(h.entries))
+	for i := range h.entries {
+		byName[h.entries[i].name] = &h.entries[i]
+		names[i] = h.entries[i].name
+	}
+	slices.Sort(names) // the order of the unexpected names, as from a file
+	if e := checkLoad(dst, names, func(name string) ([]int, bool) {
+		if e := byName[name]; e != nil {
+			return e.shape, true
+		}
+		return nil, false
+	}); e != nil {
+		return e
+	}
+	var buf []byte
+	for _, e := range h.entries {
+		if err := readElementsFrom(r, e.dtype, dst[e.name].Data, &buf); err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return h.fail("tensor %q: reading data: %v", e.name, err)
+		}
+	}
+	if k, _ := io.ReadFull(r, lenBuf[:1]); k > 0 {
+		return h.fail("data continues after the last tensor")
 	}
 	return nil
 }

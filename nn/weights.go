@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -137,6 +138,29 @@ func readElements(r io.ReaderAt, off int64, d DType, dst []float32, buf *[]byte)
 	return nil
 }
 
+// readElementsFrom is readElements from a stream: the next len(dst)
+// elements of type d.
+func readElementsFrom(r io.Reader, d DType, dst []float32, buf *[]byte) error {
+	if d == F32 && readF32Direct {
+		_, err := io.ReadFull(r, float32Bytes(dst))
+		return err
+	}
+	if cap(*buf) == 0 {
+		*buf = make([]byte, 0, 1<<20)
+	}
+	es := d.Size()
+	chunk := cap(*buf) / es
+	for i := 0; i < len(dst); i += chunk {
+		m := min(chunk, len(dst)-i)
+		b := (*buf)[:m*es]
+		if _, err := io.ReadFull(r, b); err != nil {
+			return err
+		}
+		decodeElements(dst[i:i+m], b, d, false)
+	}
+	return nil
+}
+
 // readF32Direct: float32s are stored little-endian in memory, as in the
 // files, so readElements may read F32 data straight into a []float32.
 // Tests turn it off to run the reference path.
@@ -253,6 +277,29 @@ func ReadWeightsInto(dst map[string]*autograd.Tensor, r io.ReaderAt, size int64,
 		return err
 	}
 	return LoadInto(dst, sd, true)
+}
+
+// ReadWeightsFrom is ReadWeightsInto on a stream (a network response, a
+// pipe): a safetensors stream is read tensor by tensor, in the order the
+// file stores them, straight into dst's tensors as it arrives, with only
+// its header held in memory; a torch.save checkpoint is read whole first.
+// The stream is read to its end.
+func ReadWeightsFrom(dst map[string]*autograd.Tensor, r io.Reader, name string) error {
+	head := make([]byte, 16)
+	n, err := io.ReadFull(r, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return fmt.Errorf("nn: %s: %w", name, err)
+	}
+	head = head[:n]
+	if detectFormat(head) == formatSafetensors {
+		return readSafetensorsFrom(dst, head, r, name)
+	}
+	rest, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("nn: %s: %w", name, err)
+	}
+	raw := append(head, rest...)
+	return ReadWeightsInto(dst, bytes.NewReader(raw), int64(len(raw)), name)
 }
 
 // ReadWeights is LoadWeights on size bytes read from r (an open file, a

@@ -66,6 +66,18 @@ func FuzzSafetensors(f *testing.F) {
 				t.Fatalf("%s: ReadWeightsInto and ReadWeights differ", name)
 			}
 		}
+		// And from a stream.
+		for _, d := range dst {
+			clear(d.Data)
+		}
+		if err := ReadWeightsFrom(dst, bytes.NewReader(data), "fuzz.safetensors"); err != nil {
+			t.Fatalf("ReadWeights accepted the file, ReadWeightsFrom: %v", err)
+		}
+		for name, d := range dst {
+			if !sameBits(d.Data, sd.Get(name).Data) {
+				t.Fatalf("%s: ReadWeightsFrom and ReadWeights differ", name)
+			}
+		}
 	})
 }
 
