@@ -1,7 +1,6 @@
 package multilabel
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,9 +72,9 @@ func load(fsys fs.FS, dir string, show func(string) string) (*Model, error) {
 	return m, nil
 }
 
-// readWeightsFS reads a weight file from fsys into m's network, without
-// copying it whole into memory when the file can be read at offsets (os
-// and embed files can).
+// readWeightsFS reads a weight file from fsys into m's network, without a
+// copy of the whole file: at offsets when the file allows it (os and embed
+// files do), else as a stream.
 func readWeightsFS(m *Model, fsys fs.FS, name, shown string) error {
 	f, err := fsys.Open(name)
 	if err != nil {
@@ -89,11 +88,7 @@ func readWeightsFS(m *Model, fsys fs.FS, name, shown string) error {
 	if ra, ok := f.(io.ReaderAt); ok && st.Mode().IsRegular() {
 		return m.readWeights(ra, st.Size(), shown, shown)
 	}
-	raw, err := io.ReadAll(f)
-	if err != nil {
-		return fmt.Errorf("multilabel: %s: %w", shown, err)
-	}
-	return m.readWeights(bytes.NewReader(raw), int64(len(raw)), shown, shown)
+	return m.streamWeights(f, shown, shown)
 }
 
 // readWeights reads size bytes of a weight file from r straight into m's
@@ -101,7 +96,16 @@ func readWeightsFS(m *Model, fsys fs.FS, name, shown string) error {
 // labels the data in the file's own errors, context the names that do not
 // fit the network.
 func (m *Model) readWeights(r io.ReaderAt, size int64, name, context string) error {
-	err := nn.ReadWeightsInto(nn.StateMap(m.net), r, size, name)
+	return m.wrapWeightsErr(nn.ReadWeightsInto(nn.StateMap(m.net), r, size, name), context)
+}
+
+// streamWeights is readWeights from a stream (nn.ReadWeightsFrom: each
+// tensor read into place as it arrives).
+func (m *Model) streamWeights(r io.Reader, name, context string) error {
+	return m.wrapWeightsErr(nn.ReadWeightsFrom(nn.StateMap(m.net), r, name), context)
+}
+
+func (m *Model) wrapWeightsErr(err error, context string) error {
 	var le *nn.LoadError
 	switch {
 	case err == nil:
@@ -125,11 +129,12 @@ func pathless(err error) error {
 // Read builds a model from the three parts of a run folder given as
 // readers: spec (model.json), weights (safetensors or a PyTorch .pth zip
 // with the Classifier's names) and thresholds (thresholds.json; nil for
-// DefaultThreshold everywhere). Weights that can be read at offsets (a
+// DefaultThreshold everywhere). The weights go straight into the network,
+// with no copy of the whole file: a reader that can be read at offsets (a
 // *bytes.Reader, *strings.Reader or *io.SectionReader: an io.ReaderAt and
-// io.Seeker with a Size method) are read from their current position to
-// their end straight into the network, with no copy of the whole file;
-// any other reader is read whole into memory first.
+// io.Seeker with a Size method) from its current position to its end, any
+// other reader (a network response) as a stream, each tensor as it
+// arrives (a PyTorch .pth file is read whole first).
 func Read(spec, weights, thresholds io.Reader) (*Model, error) {
 	if spec == nil || weights == nil {
 		return nil, errors.New("multilabel: Read needs a spec and weights")
@@ -186,11 +191,7 @@ func (m *Model) readFrom(weights io.Reader) error {
 			return nil
 		}
 	}
-	raw, err := io.ReadAll(weights)
-	if err != nil {
-		return fmt.Errorf("multilabel: reading the weights: %w", err)
-	}
-	return m.readWeights(bytes.NewReader(raw), int64(len(raw)), "weights", "weights")
+	return m.streamWeights(weights, "weights", "weights")
 }
 
 // New builds the model of spec from a state dict with the Classifier's
