@@ -40,23 +40,23 @@ type result struct {
 	Error  string             `json:"error,omitempty"` // what went wrong, for the page to show
 }
 
-// load builds the model from a run folder's files: the spec, size bytes
-// of weights read at offsets from weights (in the page, its Uint8Array:
-// each tensor goes from there straight into the network, with no copy of
-// the whole file in Go's memory) and the thresholds (may be empty: 0.5
-// for every class).
-func (a *app) load(spec []byte, weights io.ReaderAt, size int64, thresholds []byte) error {
+// load builds the model from a run folder's files: the spec, the weights
+// and the thresholds (may be empty: 0.5 for every class). The weights are
+// read straight into the network (multilabel.Read): in the page, from the
+// download's stream as it arrives (jsStream), or from a Uint8Array at
+// offsets (jsBytes).
+func (a *app) load(spec []byte, weights io.Reader, thresholds []byte) error {
 	if len(spec) == 0 {
 		return fmt.Errorf("the run folder has no %s", multilabel.SpecFile)
 	}
-	if size == 0 {
+	if weights == nil {
 		return fmt.Errorf("the run folder has no %s (did training finish an epoch?)", multilabel.WeightsFile)
 	}
 	var thr io.Reader
 	if len(thresholds) > 0 {
 		thr = bytes.NewReader(thresholds)
 	}
-	m, err := multilabel.Read(bytes.NewReader(spec), io.NewSectionReader(weights, 0, size), thr)
+	m, err := multilabel.Read(bytes.NewReader(spec), weights, thr)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,7 +58,7 @@ func pngBytes(t *testing.T) []byte {
 func TestClassify(t *testing.T) {
 	spec, weights, thr := runFiles(t)
 	var a app
-	if err := a.load(spec, bytes.NewReader(weights), int64(len(weights)), thr); err != nil {
+	if err := a.load(spec, bytes.NewReader(weights), thr); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(a.info(), "efficientnetv2_t + pool, 3 classes, 32x32") {
@@ -96,6 +97,14 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+// readerOf is a reader of b, nil for no file.
+func readerOf(b []byte) io.Reader {
+	if b == nil {
+		return nil
+	}
+	return bytes.NewReader(b)
+}
+
 func TestBadInput(t *testing.T) {
 	spec, weights, thr := runFiles(t)
 	var a app
@@ -113,11 +122,11 @@ func TestBadInput(t *testing.T) {
 		{"not a spec", []byte("{"), weights, thr, "spec"},
 		{"bad thresholds", spec, weights, []byte("[1,2"), "thresholds"},
 	} {
-		if err := a.load(tc.spec, bytes.NewReader(tc.w), int64(len(tc.w)), tc.thr); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if err := a.load(tc.spec, readerOf(tc.w), tc.thr); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.want)
 		}
 	}
-	if err := a.load(spec, bytes.NewReader(weights), int64(len(weights)), nil); err != nil {
+	if err := a.load(spec, bytes.NewReader(weights), nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, bad := range [][]byte{nil, []byte("not an image"), pngBytes(t)[:60]} {
