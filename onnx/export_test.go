@@ -96,9 +96,12 @@ func TestExportFixtures(t *testing.T) {
 
 // sameModel compares two exports: the same nodes (ops, names, inputs,
 // attributes), metadata and graph inputs and outputs, and initializers
-// of the same names, types and shapes whose values agree to 1e-6
-// (relative) — what a rebuild on another machine may change in the last
-// bits of a folded weight.
+// of the same names, types and shapes whose values agree to 2e-5
+// (relative) — what another kernel path may change in the last bits of a
+// computed weight: a folded BatchNorm, or ML-GCN's classifier, which the
+// export computes through the graph convolutions' products (the pure-Go
+// GEMM rounds them differently from the AVX-512 one by up to about 6e-6).
+// The scores themselves are held to ONNX Runtime's at 1e-4 above.
 func sameModel(a, b *onnxpb.ModelProto) error {
 	ga, gb := a.GetGraph(), b.GetGraph()
 	if len(ga.Node) != len(gb.Node) {
@@ -136,7 +139,7 @@ func sameModel(a, b *onnxpb.ModelProto) error {
 		}
 		va, vb := floats(ta), floats(tb)
 		for k := range va {
-			if d := math.Abs(float64(va[k] - vb[k])); d > 1e-6*math.Max(math.Abs(float64(vb[k])), 1e-3) {
+			if d := math.Abs(float64(va[k] - vb[k])); d > 2e-5*math.Max(math.Abs(float64(vb[k])), 1e-3) {
 				return fmt.Errorf("initializer %s[%d]: %g, committed file %g", ta.GetName(), k, va[k], vb[k])
 			}
 		}
