@@ -16,7 +16,10 @@ only=${3:-effnetv2s_mldecoder,tresnetm_mldecoder,resnet50_mlgcn}
 tools/onnx/setup.sh
 go build -o "$work/multilabel" ./cmd/multilabel
 go build -o "$work/makeruns" ./tools/onnx/makeruns
-"$work/makeruns" -out "$work" -only "$only" > /dev/null
+# The fixed images: the VOC sample photos when the reference data is beside the checkout (docs/README.md).
+photos=../shared/data/voc-sample/VOCdevkit/VOC2007/JPEGImages
+[ -d "$photos" ] || photos=
+"$work/makeruns" -photos "$photos" -out "$work" -only "$only" > /dev/null
 : > "$work/bench.jsonl"
 for name in ${only//,/ }; do
 	run="$work/runs/$name"

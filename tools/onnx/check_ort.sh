@@ -20,7 +20,10 @@ mkdir -p "$work"
 tools/onnx/setup.sh
 go build -o "$work/multilabel" ./cmd/multilabel
 go build -o "$work/makeruns" ./tools/onnx/makeruns
-runs=$("$work/makeruns" -out "$work" -only "$only")
+# The fixed images: the VOC sample photos when the reference data is beside the checkout (docs/README.md).
+photos=../shared/data/voc-sample/VOCdevkit/VOC2007/JPEGImages
+[ -d "$photos" ] || photos=
+runs=$("$work/makeruns" -photos "$photos" -out "$work" -only "$only")
 : > "$work/results.jsonl"
 for run in $runs; do
 	name=$(basename "$run")

@@ -11,7 +11,10 @@ work=${1:-/tmp/multilabel-onnxcheck}
 mkdir -p "$work"
 go build -o "$work/multilabel" ./cmd/multilabel
 go build -o "$work/makeruns" ./tools/onnx/makeruns
-"$work/makeruns" -out "$work" -only effnetv2s_pool,resnet50_mlgcn > /dev/null
+# The fixed images: the VOC sample photos when the reference data is beside the checkout (docs/README.md).
+photos=../shared/data/voc-sample/VOCdevkit/VOC2007/JPEGImages
+[ -d "$photos" ] || photos=
+"$work/makeruns" -photos "$photos" -out "$work" -only effnetv2s_pool,resnet50_mlgcn > /dev/null
 for name in effnetv2s_pool resnet50_mlgcn; do
 	run="$work/runs/$name"
 	flock /tmp/multilabel-bench.lock bash -c "set -e

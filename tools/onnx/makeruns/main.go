@@ -62,6 +62,7 @@ func main() {
 	images := flag.String("images", "", "with -time: folder of images")
 	reps := flag.Int("reps", 5, "with -time: timed repetitions per image")
 	featRun := flag.String("features", "", "print the backbone's pooled features of this run folder on -images (JSON) instead")
+	photos := flag.String("photos", "", "folder of JPEG photos to use as the fixed images (the VOC sample's JPEGImages, docs/README.md); empty: synthetic gradients")
 	flag.Parse()
 	var err error
 	if *featRun != "" {
@@ -71,7 +72,7 @@ func main() {
 	} else if *out == "" {
 		err = fmt.Errorf("-out is required")
 	} else {
-		err = makeAll(*out, *size, *only)
+		err = makeAll(*out, *photos, *size, *only)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "makeruns:", err)
@@ -79,8 +80,8 @@ func main() {
 	}
 }
 
-func makeAll(out string, size int, only string) error {
-	if err := writeImages(filepath.Join(out, "images"), size); err != nil {
+func makeAll(out, photos string, size int, only string) error {
+	if err := writeImages(filepath.Join(out, "images"), photos, size); err != nil {
 		return err
 	}
 	want := map[string]bool{}
@@ -231,15 +232,19 @@ func randomizeBN(m nn.Module, seed uint64) {
 	}
 }
 
-// writeImages writes the fixed images at size×size as BMP: the VOC sample
-// photos when the reference data is beside the checkout (docs/README.md),
-// else synthetic gradients.
-func writeImages(dir string, size int) error {
+// writeImages writes the fixed images at size×size as BMP: the JPEGs of
+// the photos folder when one is given (the scripts pass the VOC sample's
+// when the reference data is beside the checkout, docs/README.md), else
+// synthetic gradients.
+func writeImages(dir, photos string, size int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	var srcs []*image.RGBA
-	voc, _ := filepath.Glob("../shared/data/voc-sample/VOCdevkit/VOC2007/JPEGImages/*.jpg")
+	var voc []string
+	if photos != "" {
+		voc, _ = filepath.Glob(filepath.Join(photos, "*.jpg"))
+	}
 	sort.Strings(voc)
 	for _, p := range voc {
 		img, err := data.DecodeFile(p)
