@@ -220,11 +220,31 @@ func readSafetensorsInto(dst map[string]*autograd.Tensor, r io.ReaderAt, size in
 	if err != nil {
 		return err
 	}
+	if err := h.checkInto(dst, false); err != nil {
+		return err
+	}
+	var buf []byte
+	for _, e := range h.entries {
+		if err := h.readData(r, e, dst[e.name].Data, &buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkInto checks, before any data is read, that the header holds exactly
+// dst's names with dst's shapes (else a *LoadError). sortNames orders the
+// unexpected names as a file's reader lists them, for a header read from a
+// stream whose entries keep the file's order.
+func (h *stHeader) checkInto(dst map[string]*autograd.Tensor, sortNames bool) error {
 	byName := make(map[string]*stEntry, len(h.entries))
 	names := make([]string, len(h.entries))
 	for i := range h.entries {
 		byName[h.entries[i].name] = &h.entries[i]
 		names[i] = h.entries[i].name
+	}
+	if sortNames {
+		slices.Sort(names)
 	}
 	if e := checkLoad(dst, names, func(name string) ([]int, bool) {
 		if e := byName[name]; e != nil {
@@ -233,12 +253,6 @@ func readSafetensorsInto(dst map[string]*autograd.Tensor, r io.ReaderAt, size in
 		return nil, false
 	}); e != nil {
 		return e
-	}
-	var buf []byte
-	for _, e := range h.entries {
-		if err := h.readData(r, e, dst[e.name].Data, &buf); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -273,20 +287,8 @@ func readSafetensorsFrom(dst map[string]*autograd.Tensor, head []byte, r io.Read
 	if h.entries, h.meta, err = parseSafetensorsHeader(hdr, unknownDataSize); err != nil {
 		return h.fail("%v", err)
 	}
-	byName := make(map[string]*stEntry, len(h.entries))
-	names := make([]string, len(h.entries))
-	for i := range h.entries {
-		byName[h.entries[i].name] = &h.entries[i]
-		names[i] = h.entries[i].name
-	}
-	slices.Sort(names) // the order of the unexpected names, as from a file
-	if e := checkLoad(dst, names, func(name string) ([]int, bool) {
-		if e := byName[name]; e != nil {
-			return e.shape, true
-		}
-		return nil, false
-	}); e != nil {
-		return e
+	if err := h.checkInto(dst, true); err != nil {
+		return err
 	}
 	var buf []byte
 	for _, e := range h.entries {
