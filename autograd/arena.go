@@ -65,17 +65,23 @@ func (a *Arena) Zeros(shape ...int) *Tensor {
 // and clears the tensors that held them.
 func (a *Arena) Reset() {
 	for _, t := range a.owned {
-		if !t.view && t.Data != nil {
-			a.put(t.Data)
-		}
-		if t.Grad != nil {
-			a.put(t.Grad)
-		}
-		t.Data, t.Grad, t.backward, t.prev = nil, nil, nil, nil
-		t.released = true
+		a.release(t)
 	}
 	clear(a.owned)
 	a.owned = a.owned[:0]
+}
+
+// release hands t's buffers back to the arena (a view's Data belongs to
+// another tensor) and clears t, which must not be used after.
+func (a *Arena) release(t *Tensor) {
+	if !t.view && t.Data != nil {
+		a.put(t.Data)
+	}
+	if t.Grad != nil {
+		a.put(t.Grad)
+	}
+	t.Data, t.Grad, t.backward, t.prev = nil, nil, nil, nil
+	t.released = true
 }
 
 // Arena returns the arena t's buffers come from (nil: the Go heap).
@@ -120,14 +126,7 @@ func (a *Arena) ReleaseSince(mark int, keep *Tensor) {
 			kept++
 			continue
 		}
-		if !t.view && t.Data != nil {
-			a.put(t.Data)
-		}
-		if t.Grad != nil {
-			a.put(t.Grad)
-		}
-		t.Data, t.Grad, t.backward, t.prev = nil, nil, nil, nil
-		t.released = true
+		a.release(t)
 	}
 	clear(a.owned[kept:])
 	a.owned = a.owned[:kept]
