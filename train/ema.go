@@ -23,7 +23,7 @@ type EMA struct {
 	Updates int
 	names   []string
 	shadow  []*ag.Tensor
-	segs    []segment
+	segs    segments
 }
 
 // NewEMA starts an average at m's current state.
