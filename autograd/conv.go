@@ -357,11 +357,20 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) 
 			}
 		}
 	})
-	for i := 1; i < len(partials); i++ {
-		for j, v := range *partials[i] {
-			gw[j] += v
+	// gw[j] += partial_1[j] + ... in chunk order for every j (the order
+	// that makes the sum independent of the thread count), spread over
+	// the cores: on one it was a serial stretch of every convolution's
+	// backward.
+	if len(partials) > 1 {
+		ops.Parallel(len(gw), 1<<14, func(lo, hi int) {
+			dst := gw[lo:hi]
+			for _, p := range partials[1:] {
+				ops.Add(dst, dst, (*p)[lo:hi])
+			}
+		})
+		for _, p := range partials[1:] {
+			ops.PutScratch(p)
 		}
-		ops.PutScratch(partials[i])
 	}
 }
 
