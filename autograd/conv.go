@@ -246,7 +246,7 @@ func (c *convPlan) gemmForward(x, w, bias, out []float32, ep *ops.Epilogue) {
 	tp := c.tile()
 	tiles := (p + tp - 1) / tp
 	items := c.n * c.groups * tiles
-	ops.Parallel(items, 1, func(lo, hi int) {
+	ops.ParallelCoarse(items, 1, func(lo, hi int) {
 		var scratch *[]float32
 		if !c.direct {
 			scratch = ops.GetScratch(k * tp)
@@ -311,7 +311,7 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) 
 			clear(*partials[i])
 		}
 	}
-	ops.Parallel(nc, 1, func(lo, hi int) {
+	ops.ParallelCoarse(nc, 1, func(lo, hi int) {
 		var colBuf, dcolBuf *[]float32
 		if !c.direct {
 			colBuf, dcolBuf = ops.GetScratch(k*tp), ops.GetScratch(k*tp)

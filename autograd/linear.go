@@ -121,7 +121,7 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 		// The batch of a is just more rows: one product [batch·m, k]·[k, n].
 		ops.Sgemm(false, transB, batch*m, n, k, 1, a.Data, lda, b.Data, ldb, 0, out.Data, n)
 	} else {
-		ops.Parallel(batch, 1, func(lo, hi int) {
+		ops.ParallelCoarse(batch, 1, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				ops.Sgemm(transA, transB, m, n, k, 1, a.Data[i*sa:], lda, b.Data[i*sb:], ldb, 0, out.Data[i*sc:], n)
 			}
@@ -137,7 +137,7 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 			if shared && !transA {
 				ops.Sgemm(false, !transB, batch*m, k, n, 1, g, n, b.Data, ldb, 1, ga, lda)
 			} else {
-				ops.Parallel(batch, 1, func(lo, hi int) {
+				ops.ParallelCoarse(batch, 1, func(lo, hi int) {
 					for i := lo; i < hi; i++ {
 						if transA { // ∂A [k, m] = op(B)·Gᵀ
 							ops.Sgemm(transB, true, k, m, n, 1, b.Data[i*sb:], ldb, g[i*sc:], n, 1, ga[i*sa:], lda)
@@ -161,7 +161,7 @@ func MatMulT(a, b *Tensor, transA, transB bool) *Tensor {
 					matMulTGradB(transA, transB, m, n, k, a.Data[i*sa:], lda, g[i*sc:], gb, ldb)
 				}
 			default:
-				ops.Parallel(batch, 1, func(lo, hi int) {
+				ops.ParallelCoarse(batch, 1, func(lo, hi int) {
 					for i := lo; i < hi; i++ {
 						matMulTGradB(transA, transB, m, n, k, a.Data[i*sa:], lda, g[i*sc:], gb[i*sb:], ldb)
 					}

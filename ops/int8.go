@@ -354,7 +354,7 @@ func I8Gemm(w *I8Weights, act I8Act, x []float32, ldx, n int, bias []float32, si
 		run(0, panels)
 		return
 	}
-	Parallel(panels, 1, run)
+	ParallelCoarse(panels, 1, run)
 }
 
 // I8GemmRef is the plain reference of I8Gemm: quantize X, integer dot

@@ -87,7 +87,28 @@ func Threads() int {
 //
 // Nested calls cannot deadlock: a caller waiting for its chunks runs queued
 // chunks (its own or anyone's) instead of sleeping while work is pending.
+//
+// The range is cut into up to parallelSplit chunks per thread, not one:
+// the threads take them from the queue as they come free, so a thread that
+// starts late (the pool worker's thread was asleep and takes tens of µs to
+// wake, or the machine is busy) or runs slower leaves the other at most one
+// small chunk to wait for, not half the work.
 func Parallel(n, grain int, fn func(lo, hi int)) {
+	ParallelN(n, grain, parallelSplit*Threads(), fn)
+}
+
+// parallelSplit is the number of chunks per thread Parallel cuts a range
+// into (when grain allows).
+const parallelSplit = 4
+
+// ParallelCoarse is Parallel with one chunk per thread, for loops whose
+// body runs parallel kernels itself (an SGEMM per item, which balances its
+// own work over the threads) or takes a large scratch buffer per chunk.
+// Cut finer, such a loop's queued chunks would be taken up by callers
+// waiting inside the items' GEMMs, nesting chunk within chunk, each
+// holding its scratch: more buffers at once than the free lists keep
+// (scratch.go), so they would be allocated again every step.
+func ParallelCoarse(n, grain int, fn func(lo, hi int)) {
 	ParallelN(n, grain, Threads(), fn)
 }
 

@@ -165,7 +165,7 @@ func (c *conv) run(e *Engine, x tensor) tensor {
 		tp = ops.ConvTileCols(k, p)
 	}
 	tiles := (p + tp - 1) / tp
-	ops.Parallel(x.n*tiles, 1, func(lo, hi int) {
+	ops.ParallelCoarse(x.n*tiles, 1, func(lo, hi int) {
 		var scratch []float32
 		if !direct {
 			sb := ops.GetScratch(k * tp)
@@ -240,7 +240,7 @@ type se struct {
 
 func (s *se) run(_ *Engine, x tensor) tensor {
 	hw := x.plane()
-	ops.Parallel(x.n, 1, func(lo, hi int) {
+	ops.ParallelCoarse(x.n, 1, func(lo, hi int) {
 		m := make([]float32, s.c)
 		z := make([]float32, s.sq)
 		gate := make([]float32, s.c)
