@@ -1,7 +1,9 @@
 package train
 
 import (
+	"context"
 	"fmt"
+	"runtime/trace"
 	"time"
 )
 
@@ -54,6 +56,10 @@ const (
 	phaseEval
 )
 
+var phaseNames = [...]string{"data", "forward", "backward", "update", "eval"}
+
+func (ph phase) String() string { return phaseNames[ph] }
+
 // mark is a point in wall and CPU time.
 type mark struct {
 	wall time.Time
@@ -71,8 +77,14 @@ func (t *Trainer) now() mark {
 }
 
 // lap adds the time since *m0 to phase ph (when the trainer collects
-// phases) and moves *m0 to now.
+// phases) and moves *m0 to now. While a runtime/trace is being written, it
+// also logs the end of the phase (category "train.phase", the phase's
+// name), so that a trace of a run tells which phase each stretch of it
+// belongs to (bench/step -trace).
 func (t *Trainer) lap(ph phase, m0 *mark) {
+	if trace.IsEnabled() {
+		trace.Log(context.Background(), "train.phase", ph.String())
+	}
 	if t.Phases == nil {
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 
 	"github.com/seed477ab429/multilabel/augment"
@@ -105,6 +106,7 @@ func runGo(c config, list *itemList) (*result, error) {
 	tr.OnStep = func(s train.StepStats) {
 		switch s.Step {
 		case c.Warmup:
+			startTrace()
 			t0, cpu0, ph0 = time.Now(), cpuTime(), ph
 		case c.Warmup + c.Steps:
 			tSteps = time.Now()
@@ -117,12 +119,21 @@ func runGo(c config, list *itemList) (*result, error) {
 	}
 	var tEnd time.Time
 	var cpu1 time.Duration
-	tr.OnEpoch = func(train.EpochStats) { tEnd, cpu1 = time.Now(), cpuTime() }
+	tr.OnEpoch = func(train.EpochStats) {
+		tEnd, cpu1 = time.Now(), cpuTime()
+		stopTrace()
+	}
 	if c.Warmup == 0 {
+		startTrace()
 		t0, cpu0 = time.Now(), cpuTime()
 	}
-	if _, err := tr.Run(context.Background()); err != nil {
+	_, err = tr.Run(context.Background())
+	stopTrace()
+	if err != nil {
 		return nil, err
+	}
+	if traceErr != nil {
+		return nil, fmt.Errorf("trace: %w", traceErr)
 	}
 	if tSteps.IsZero() || tEnd.IsZero() {
 		return nil, fmt.Errorf("the run did not reach step %d", c.Warmup+c.Steps)
@@ -165,6 +176,36 @@ func writeHeapProfile(path string) error {
 	return pprof.WriteHeapProfile(f)
 }
 
+// traceFile, if set, is where runGo writes a runtime/trace of the timed
+// window (the timed steps and the evaluation; -trace).
+var (
+	traceFile string
+	traceOut  *os.File
+	traceErr  error
+)
+
+func startTrace() {
+	if traceFile == "" || traceOut != nil || traceErr != nil {
+		return
+	}
+	f, err := os.Create(traceFile)
+	if err == nil {
+		if err = trace.Start(f); err != nil {
+			f.Close()
+		}
+	}
+	traceOut, traceErr = f, err
+}
+
+func stopTrace() {
+	if traceOut == nil || traceErr != nil {
+		return
+	}
+	trace.Stop()
+	traceErr = traceOut.Close()
+	traceOut, traceFile = nil, ""
+}
+
 // runGoInfer times the forward pass of net in eval mode without
 // gradients, on a preprocessed batch of c.Batch validation images.
 func runGoInfer(c config, net *models.Classifier, valDS *data.Dataset) (*result, error) {
@@ -191,6 +232,7 @@ func runGoInfer(c config, net *models.Classifier, valDS *data.Dataset) (*result,
 	for range c.Warmup {
 		call()
 	}
+	startTrace()
 	t0, cpu0 := time.Now(), cpuTime()
 	times := make([]float64, c.Steps)
 	for i := range times {
@@ -199,6 +241,10 @@ func runGoInfer(c config, net *models.Classifier, valDS *data.Dataset) (*result,
 		times[i] = time.Since(s).Seconds()
 	}
 	wall := time.Since(t0).Seconds()
+	stopTrace()
+	if traceErr != nil {
+		return nil, fmt.Errorf("trace: %w", traceErr)
+	}
 	if heapProfile != "" {
 		if err := writeHeapProfile(heapProfile); err != nil {
 			return nil, err

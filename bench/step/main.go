@@ -15,6 +15,7 @@
 //	go run ./bench/step -json                 # one JSON object per line
 //	go run ./bench/step -md                   # also a markdown summary (docs/PERFORMANCE.md)
 //	go run ./bench/step -config b -impl go -cpuprofile /tmp/b.prof -memprofile /tmp/b.mem
+//	go run ./bench/step -config a -impl go -trace /tmp/a.trace   # then: python3 bench/step/idle.py /tmp/a.trace
 //
 // Each configuration runs a few warm-up steps, then a few timed steps,
 // then the evaluation pass over as many validation images as the timed
@@ -67,6 +68,7 @@ type options struct {
 	verbose    bool
 	cpuProfile string
 	memProfile string
+	traceOut   string
 
 	precision string // float32, or bf16: Go's ops.SetMatmulPrecision, PyTorch's CPU autocast
 
@@ -90,6 +92,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "show the children's progress output")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the Go side's CPU profile here (with one configuration)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write the Go side's heap profile here (after the last timed step, or the last inference call)")
+	flag.StringVar(&o.traceOut, "trace", "", "write a runtime/trace of the Go side's timed window here (with one configuration; go tool trace, bench/step/idle.py)")
 	flag.StringVar(&o.precision, "precision", "float32", "float32, or bf16: mixed precision on both sides (Go: train -precision bf16's bf16 matrix products; PyTorch: torch.autocast(\"cpu\", torch.bfloat16) around the forward passes)")
 	flag.StringVar(&o.child, "child", "", "internal: run one configuration in this process")
 	flag.StringVar(&o.list, "list", "", "internal: item list for -child")
@@ -144,6 +147,7 @@ func childMain(o *options) error {
 		defer pprof.StopCPUProfile()
 	}
 	heapProfile = o.memProfile
+	traceFile = o.traceOut
 	r, err := runGo(c, &list)
 	if err != nil {
 		return err
@@ -215,6 +219,9 @@ func parentMain(o *options) error {
 			}
 			if o.memProfile != "" {
 				args = append(args, "-memprofile", o.memProfile)
+			}
+			if o.traceOut != "" {
+				args = append(args, "-trace", o.traceOut)
 			}
 			r, err := runChild(o, self, args, "GOMAXPROCS="+strconv.Itoa(o.threads))
 			rs = appendResult(o, rs, r, err, "go", c.Name)
