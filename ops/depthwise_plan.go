@@ -227,17 +227,19 @@ func (p *dwPlan) grain(n int) int {
 //
 //	out[n,c,oh,ow] = bias[c] + Σ_{kh,kw} w[c,kh,kw] · x[n, c, oh*SH-PT+kh*DH, ow*SW-PL+kw*DW]
 //
-// Channels are spread over the worker pool. DepthwiseConv2dRef is the
+// Channels are spread over the worker pool, in up to parallelSplit chunks
+// per thread as Parallel cuts them (depthwiseForward's threads argument is
+// the most chunks). DepthwiseConv2dRef is the
 // plain reference, per plane.
 func DepthwiseForward(g ConvGeom, n int, x, w, bias, out []float32) {
-	depthwiseForward(dwActive, Threads(), g, n, x, w, bias, out, nil)
+	depthwiseForward(dwActive, parallelSplit*Threads(), g, n, x, w, bias, out, nil)
 }
 
 // DepthwiseForwardEpilogue is DepthwiseForward followed by ep on every
 // output plane, applied right after the plane is computed (ep.Apply with
 // the plane's channel).
 func DepthwiseForwardEpilogue(g ConvGeom, n int, x, w, bias, out []float32, ep *Epilogue) {
-	depthwiseForward(dwActive, Threads(), g, n, x, w, bias, out, ep)
+	depthwiseForward(dwActive, parallelSplit*Threads(), g, n, x, w, bias, out, ep)
 }
 
 func depthwiseForward(k *dwKernels, threads int, g ConvGeom, n int, x, w, bias, out []float32, ep *Epilogue) {
@@ -281,7 +283,7 @@ func depthwiseForward(k *dwKernels, threads int, g ConvGeom, n int, x, w, bias, 
 // the plain sum of gout over n, oh, ow.) A worker owns whole channels, so
 // dw is summed over the batch without races.
 func DepthwiseBackward(g ConvGeom, n int, x, w, gout, dx, dw []float32) {
-	depthwiseBackward(dwActive, Threads(), g, n, x, w, gout, dx, dw, false)
+	depthwiseBackward(dwActive, parallelSplit*Threads(), g, n, x, w, gout, dx, dw, false)
 }
 
 // DepthwiseBackwardWrite is DepthwiseBackward with ∂L/∂x written into dx
@@ -289,7 +291,7 @@ func DepthwiseBackward(g ConvGeom, n int, x, w, gout, dx, dw []float32) {
 // the input gradient of a tensor that has none yet needs no zeroing pass.
 // dw still accumulates.
 func DepthwiseBackwardWrite(g ConvGeom, n int, x, w, gout, dx, dw []float32) {
-	depthwiseBackward(dwActive, Threads(), g, n, x, w, gout, dx, dw, true)
+	depthwiseBackward(dwActive, parallelSplit*Threads(), g, n, x, w, gout, dx, dw, true)
 }
 
 func depthwiseBackward(k *dwKernels, threads int, g ConvGeom, n int, x, w, gout, dx, dw []float32, dxWrite bool) {
