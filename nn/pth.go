@@ -1,3 +1,5 @@
+//go:build !js
+
 package nn
 
 import (
@@ -363,14 +365,6 @@ func dictKeys(d *pyDict) string {
 		s = append(s, fmt.Sprintf("%q", fmt.Sprint(k)))
 	}
 	return "[" + strings.Join(s, " ") + "]"
-}
-
-// LoadPth reads a torch.save checkpoint (zip format). key selects the
-// tensor dict inside a training checkpoint ("state_dict_ema", or a path
-// like "model/state_dict"); "" finds it (see LoadWeights). Names keep the
-// file's order.
-func LoadPth(path, key string) (*StateDict, error) {
-	return readFile(path, func(r io.ReaderAt, size int64) (*StateDict, error) { return readPth(r, size, path, key) })
 }
 
 // readPth reads a torch.save zip of size bytes from r.

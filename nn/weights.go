@@ -238,6 +238,14 @@ func LoadWeights(path string) (*StateDict, error) {
 	return readFile(path, func(r io.ReaderAt, size int64) (*StateDict, error) { return ReadWeights(r, size, path) })
 }
 
+// LoadPth reads a torch.save checkpoint (zip format). key selects the
+// tensor dict inside a training checkpoint ("state_dict_ema", or a path
+// like "model/state_dict"); "" finds it (see LoadWeights). Names keep the
+// file's order.
+func LoadPth(path, key string) (*StateDict, error) {
+	return readFile(path, func(r io.ReaderAt, size int64) (*StateDict, error) { return readPth(r, size, path, key) })
+}
+
 // readFile opens path and hands it, with its size, to read; errors name
 // the file.
 func readFile(path string, read func(r io.ReaderAt, size int64) (*StateDict, error)) (*StateDict, error) {
