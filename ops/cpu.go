@@ -1,10 +1,6 @@
 package ops
 
-import (
-	"os"
-
-	"github.com/klauspost/cpuid/v2"
-)
+import "os"
 
 // Kernel dispatch, decided once at package initialisation.
 //
@@ -89,7 +85,7 @@ const (
 )
 
 func newGemmPlan(k gemmKernel) gemmPlan {
-	l3 := cpuid.CPU.Cache.L3
+	l3 := l3Size()
 	if l3 <= 0 {
 		l3 = defaultL3
 	}
