@@ -311,6 +311,18 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) 
 			clear(*partials[i])
 		}
 	}
+	// ∂L/∂col = w_gᵀ · G reads w_g transposed. Transposed once here, the
+	// product's A is a plain row-major matrix, which the GEMM reads in place
+	// instead of packing w_gᵀ again for every image, tile and row of tiles
+	// (the same values in the same order: the same bits).
+	var wtBuf *[]float32
+	if gx != nil {
+		wtBuf = ops.GetScratch(c.groups * c.wGroup())
+		defer ops.PutScratch(wtBuf)
+		for g := 0; g < c.groups; g++ {
+			transposeInto((*wtBuf)[g*c.wGroup():(g+1)*c.wGroup()], w[g*c.wGroup():(g+1)*c.wGroup()], m, k)
+		}
+	}
 	ops.ParallelCoarse(nc, 1, func(lo, hi int) {
 		var colBuf, dcolBuf *[]float32
 		if !c.direct {
@@ -327,7 +339,10 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) 
 				for g := 0; g < c.groups; g++ {
 					ng := n*c.groups + g
 					gg := gout[ng*c.outGroup() : (ng+1)*c.outGroup()]
-					wg := w[g*c.wGroup() : (g+1)*c.wGroup()]
+					var wtg []float32 // w_gᵀ [k, m]
+					if gx != nil {
+						wtg = (*wtBuf)[g*c.wGroup() : (g+1)*c.wGroup()]
+					}
 					xg := x[ng*c.inGroup() : (ng+1)*c.inGroup()]
 					beta := float32(1)
 					if gxWrite {
@@ -345,10 +360,10 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) 
 						if gx != nil { // ∂L/∂x += col2im(w_gᵀ · G[:, tile])
 							dxg := gx[ng*c.inGroup() : (ng+1)*c.inGroup()]
 							if c.direct {
-								ops.Sgemm(true, false, k, p, m, 1, wg, k, gg, p, beta, dxg, p)
+								ops.Sgemm(false, false, k, p, m, 1, wtg, m, gg, p, beta, dxg, p)
 							} else {
 								dcol := (*dcolBuf)[:k*np]
-								ops.Sgemm(true, false, k, np, m, 1, wg, k, gg[p0:], p, 0, dcol, np)
+								ops.Sgemm(false, false, k, np, m, 1, wtg, m, gg[p0:], p, 0, dcol, np)
 								ops.Col2imTile(c.g, dcol, p0, np, dxg)
 							}
 						}
@@ -370,6 +385,21 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) 
 		})
 		for _, p := range partials[1:] {
 			ops.PutScratch(p)
+		}
+	}
+}
+
+// transposeInto writes the transpose of a [rows, cols] into dst [cols, rows].
+func transposeInto(dst, a []float32, rows, cols int) {
+	const b = 32 // blocks of b x b, so that reads and writes stay in cache
+	for i0 := 0; i0 < rows; i0 += b {
+		for j0 := 0; j0 < cols; j0 += b {
+			for i := i0; i < min(i0+b, rows); i++ {
+				row := a[i*cols : (i+1)*cols]
+				for j := j0; j < min(j0+b, cols); j++ {
+					dst[j*rows+i] = row[j]
+				}
+			}
 		}
 	}
 }
