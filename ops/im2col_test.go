@@ -23,6 +23,7 @@ func convGeomCases() []ConvGeom {
 		mk(2, 4, 9, 2, 3, 1, 3, 0, 0, 1, 2, 1, 1), // rectangular kernel, stride (1,3)
 		mk(1, 3, 3, 3, 3, 1, 1, 3, 3, 3, 3, 1, 1), // padding wider than the reach: all-zero windows
 		mk(4, 5, 5, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1),
+		mk(2, 4, 37, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1), // rows of 35-37 pixels: Col2imTile's vector adds
 	}
 }
 

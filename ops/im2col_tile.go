@@ -96,6 +96,10 @@ func Im2colTile(g ConvGeom, x []float32, p0, np int, col []float32) {
 	}
 }
 
+// col2imVecMin: runs of at least this many pixels are added by the vector
+// kernel (Add's); shorter ones by a loop, cheaper than the call.
+const col2imVecMin = 16
+
 // Col2imTile adds col [C*KH*KW, np], columns p0 ... p0+np-1 of a column
 // matrix, back onto dx [C,H,W] (the transpose of Im2colTile):
 //
@@ -125,6 +129,10 @@ func Col2imTile(g ConvGeom, col []float32, p0, np int, dx []float32) {
 					dst := plane[ih*g.W : (ih+1)*g.W]
 					if g.StrideW == 1 {
 						d := dst[a+offW : b+offW]
+						if b-a >= col2imVecMin { // d += src, eight lanes at a time: the same sums
+							activeVec.add(d, d, src[a-ow0:b-ow0])
+							continue
+						}
 						for i, v := range src[a-ow0 : b-ow0] {
 							d[i] += v
 						}
