@@ -28,6 +28,12 @@ type LoaderConfig struct {
 	DropLast  bool // leave out the last, short batch (the reference's training loader does)
 	Seed      uint64
 
+	// SizeAt, when set, gives the size of epoch e instead of Size
+	// (progressive resizing, as EfficientNetV2 trains: small images in
+	// the early epochs, the full size at the end). Each epoch's batches
+	// are then SizeAt(e) x SizeAt(e); Size stays the loader's nominal size.
+	SizeAt func(epoch int) int
+
 	Workers  int // decoding goroutines; 0: GOMAXPROCS, at most 8
 	Prefetch int // batches prepared ahead of the one in use; 0: 2
 
@@ -191,6 +197,7 @@ func (l *Loader) Epoch(ctx context.Context, epoch int) iter.Seq2[*Batch, error] 
 		}()
 
 		order := l.Order(epoch)
+		size := l.SizeOf(epoch)
 		nb := l.Len()
 		bs := l.cfg.BatchSize
 		slots := make(chan struct{}, l.prefetch+1) // one token per batch in flight
@@ -224,7 +231,7 @@ func (l *Loader) Epoch(ctx context.Context, epoch int) iter.Seq2[*Batch, error] 
 					return
 				}
 				idx := order[bi*bs : min((bi+1)*bs, len(order))]
-				p := &pending{b: l.newBatch(bi, idx), errs: make([]error, len(idx)), done: make(chan struct{})}
+				p := &pending{b: l.newBatch(bi, idx, size), errs: make([]error, len(idx)), done: make(chan struct{})}
 				p.left.Store(int32(len(idx)))
 				queue <- p // never blocks: as many slots as queue places
 				for row := range idx {
@@ -266,9 +273,19 @@ func (l *Loader) Epoch(ctx context.Context, epoch int) iter.Seq2[*Batch, error] 
 	}
 }
 
-// newBatch returns a batch for the given items, reusing released buffers.
-func (l *Loader) newBatch(index int, idx []int) *Batch {
-	s, c := l.cfg.Size, len(l.ds.Classes)
+// SizeOf is the image size of the batches of an epoch: LoaderConfig.SizeAt
+// (epoch) when set, else Size.
+func (l *Loader) SizeOf(epoch int) int {
+	if l.cfg.SizeAt != nil {
+		return l.cfg.SizeAt(epoch)
+	}
+	return l.cfg.Size
+}
+
+// newBatch returns a batch of s x s images for the given items, reusing
+// released buffers.
+func (l *Loader) newBatch(index int, idx []int, s int) *Batch {
+	c := len(l.ds.Classes)
 	var b *Batch
 	select {
 	case b = <-l.free:
@@ -318,7 +335,7 @@ func (l *Loader) loadRow(ws *workerState, b *Batch, r, epoch int) error {
 	if err != nil {
 		return err
 	}
-	s := l.cfg.Size
+	s := b.Size
 	img = ResizeInto(ws.resized, img, s, s)
 	ws.resized = img
 	if l.cfg.Transform != nil {

@@ -290,3 +290,37 @@ func TestLoaderConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestLoaderSizeAt: with SizeAt each epoch's batches are that epoch's
+// size, bit for bit what a loader with that fixed Size gives (the same
+// order, the same augmentation draws), including when released buffers of
+// another size are reused.
+func TestLoaderSizeAt(t *testing.T) {
+	ds := synthDataset(t, 9)
+	cfg := LoaderConfig{Size: 8, BatchSize: 4, Shuffle: true, Seed: 3, Transform: noisyFlip, Workers: 2}
+	sizes := []int{4, 6, 8}
+	pc := cfg
+	pc.SizeAt = func(e int) int { return sizes[e] }
+	prog, err := NewLoader(ds, pc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []int{2, 0, 1, 2} { // large then small then larger: buffers reused across sizes
+		if got := prog.SizeOf(e); got != sizes[e] {
+			t.Fatalf("SizeOf(%d) = %d, want %d", e, got, sizes[e])
+		}
+		fc := cfg
+		fc.Size = sizes[e]
+		fixed, err := NewLoader(ds, fc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := runEpoch(t, prog, e), runEpoch(t, fixed, e)
+		if !equalEpochs(got, want) {
+			t.Fatalf("epoch %d: SizeAt's batches differ from a loader of Size %d", e, sizes[e])
+		}
+		if n := len(got.images[0]); n != 4*3*sizes[e]*sizes[e] {
+			t.Fatalf("epoch %d: batch of %d floats, want %d", e, n, 4*3*sizes[e]*sizes[e])
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/seed477ab429/multilabel/augment"
@@ -187,6 +188,10 @@ func (r *run) loaders(ctx context.Context) error {
 	trainCfg := r.lc
 	trainCfg.Shuffle, trainCfg.DropLast = true, true
 	trainCfg.Transform = trainTransform(o.Augment)
+	if o.SizeStart > 0 {
+		epochs, start, size := o.Epochs, o.SizeStart, o.Size
+		trainCfg.SizeAt = func(e int) int { return ProgressiveSize(e, epochs, start, size) }
+	}
 	if r.trainLoader, err = data.NewLoader(r.sp.train, trainCfg); err != nil {
 		return err
 	}
@@ -231,8 +236,8 @@ func (r *run) train(ctx context.Context) error {
 		}
 		fmt.Fprintf(r.out, "resuming %s at epoch %d\n", r.runDir, tr.State().Epoch+1)
 	}
-	fmt.Fprintf(r.out, "train: %d epochs of %d batches of %d at %dpx, lr %g, SAM %v, EMA %g; run folder %s\n",
-		cfg.Epochs, r.trainLoader.Len(), o.Batch, o.Size, cfg.LR, cfg.SAM, cfg.EMADecay, r.runDir)
+	fmt.Fprintf(r.out, "train: %d epochs of %d batches of %d at %s, lr %g, SAM %v, EMA %g; run folder %s\n",
+		cfg.Epochs, r.trainLoader.Len(), o.Batch, sizesText(o), cfg.LR, cfg.SAM, cfg.EMADecay, r.runDir)
 	restore := usePrecision(o, r.out) // training and its validation; the final evaluation is float32, as deployed
 	st, err := tr.Run(ctx)
 	restore()
@@ -328,4 +333,31 @@ func trainTransform(kind string) data.Transform {
 		return data.Transform(augment.RandomHorizontalFlip(0.5))
 	}
 	return data.Transform(augment.Train(augment.DefaultTrainOptions()))
+}
+
+// sizesText says the training image sizes: "128px", or with progressive
+// resizing each size and its epochs, "96px (epochs 1-3), 112px (4-7),
+// 128px (8-10)".
+func sizesText(o *Options) string {
+	if o.SizeStart <= 0 || o.SizeStart >= o.Size {
+		return fmt.Sprintf("%dpx", o.Size)
+	}
+	var parts []string
+	for e := 0; e < o.Epochs; {
+		s := ProgressiveSize(e, o.Epochs, o.SizeStart, o.Size)
+		end := e
+		for end+1 < o.Epochs && ProgressiveSize(end+1, o.Epochs, o.SizeStart, o.Size) == s {
+			end++
+		}
+		span := fmt.Sprintf("%d-%d", e+1, end+1)
+		if end == e {
+			span = fmt.Sprint(e + 1)
+		}
+		if len(parts) == 0 {
+			span = map[bool]string{true: "epoch ", false: "epochs "}[end == e] + span
+		}
+		parts = append(parts, fmt.Sprintf("%dpx (%s)", s, span))
+		e = end + 1
+	}
+	return strings.Join(parts, ", ")
 }

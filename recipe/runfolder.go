@@ -32,7 +32,7 @@ func writeRunFiles(dir string, spec models.Spec, cfg train.Config, o *Options, s
 	if err := os.WriteFile(filepath.Join(dir, "classes.txt"), []byte(strings.Join(spec.Classes, "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
-	conf := map[string]any{"train": cfg, "args": o.Args, "size": o.Size, "batch": o.Batch, "loss": o.Loss,
+	conf := map[string]any{"train": cfg, "args": o.Args, "size": o.Size, "size_start": o.SizeStart, "batch": o.Batch, "loss": o.Loss,
 		"s": o.S, "m": o.M, "k": o.K, "gamma_pos": o.GammaPos, "gamma_neg": o.GammaNeg, "data": o.Data,
 		"train_split": sp.plan.Train, "val_split": sp.plan.Val, "test_split": sp.plan.Test, "augment": o.Augment,
 		"classes_file": o.ClassesFile, "norm": spec.Norm, "weights": o.Weights, "precision": cmp.Or(o.Precision, "float32")}
