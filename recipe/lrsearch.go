@@ -34,11 +34,14 @@ type LRSearchResult struct {
 // LRSearch builds what Run would (data, model, weights, loaders) and runs
 // the learning-rate search instead of training. The model, its weights and
 // the loaders are those of o; the search trains with o's optimizer alone
-// (no SAM, EMA or schedule), as the reference's search does.
+// (no SAM, EMA or schedule), as the reference's search does, and at
+// o.Size throughout (no progressive resizing: every rate is compared on the
+// same images).
 func LRSearch(ctx context.Context, o Options, so LRSearchOptions) (*LRSearchResult, error) {
 	if so.Mode != "range" && so.Mode != "grid" {
 		return nil, inputf("-mode %q: want range or grid", so.Mode)
 	}
+	o.SizeStart = 0
 	r, err := newRun(o)
 	if err != nil {
 		return nil, err

@@ -68,7 +68,8 @@ type Options struct {
 	// SizeStart > 0 turns on progressive resizing (EfficientNetV2's
 	// progressive learning): the training images grow from SizeStart in
 	// the first epoch to Size in the last (ProgressiveSize); validation
-	// and test always use Size.
+	// and test always use Size. 0 turns it off; negative: the preset's
+	// (half of Size for the laptop preset, off otherwise).
 	SizeStart int
 	// Precision of training's matrix products: "float32" (""), or "bf16"
 	// for mixed precision (Precisions).
@@ -90,7 +91,7 @@ type Options struct {
 func Defaults() Options {
 	return Options{
 		Model: "efficientnetv2_t", Head: "mldecoder", Loss: "aam",
-		K: 0.7, GammaPos: -1, GammaNeg: -1, WeightDecay: 5e-4, Seed: 5, Out: "runs", Name: "run",
+		K: 0.7, GammaPos: -1, GammaNeg: -1, SizeStart: -1, WeightDecay: 5e-4, Seed: 5, Out: "runs", Name: "run",
 	}
 }
 
@@ -125,9 +126,9 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.StringVar(&o.Out, "out", o.Out, "folder for run folders")
 	fs.StringVar(&o.Resume, "resume", o.Resume, "a run folder to continue (its last.safetensors)")
 	fs.IntVar(&o.Size, "size", o.Size, "input size in pixels (default 128; 448 with -paper)")
-	fs.IntVar(&o.SizeStart, "size-start", o.SizeStart, "progressive resizing: the first epoch trains at this size, later ones at sizes growing in steps of 16 px to -size (EfficientNetV2's progressive learning); 0: -size throughout")
+	fs.IntVar(&o.SizeStart, "size-start", o.SizeStart, "progressive resizing: the first epoch trains at this size, later ones at sizes growing in steps of 16 px to -size in the last (EfficientNetV2's progressive learning); 0: -size throughout (default half of -size, 64 for 128; 0 with -paper and -quick)")
 	fs.IntVar(&o.Batch, "batch", o.Batch, "batch size (default 32; 84 with -paper)")
-	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs (default 8; 60 with -paper)")
+	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs (default 13; 60 with -paper)")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "image decoding goroutines (default GOMAXPROCS)")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate (default 0.001 with adamw, 0.01 with sgd; 0.005 with -paper)")
 	fs.Float64Var(&o.S, "s", o.S, "AM/AAM scale s (default 17, the paper's VOC value)")
@@ -154,8 +155,9 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 //
 //	           laptop  paper  quick
 //	size        128     448     64
+//	size-start   64       –      –   (progressive resizing: ½ of size)
 //	batch        32      84     16
-//	epochs        8      60      2
+//	epochs       13      60      2
 //	optimizer  adamw    sgd  adamw
 //	lr        0.001   0.005  0.001   (SGD without -paper: 0.01)
 func (o *Options) Resolve() {
@@ -173,7 +175,15 @@ func (o *Options) Resolve() {
 	}
 	set(&o.Size, 128, 448, 64)
 	set(&o.Batch, 32, 84, 16)
-	set(&o.Epochs, 8, 60, 2)
+	set(&o.Epochs, 13, 60, 2)
+	if o.SizeStart < 0 {
+		o.SizeStart = 0
+		if !o.Paper && !o.Quick {
+			if s := int(math.Floor(float64(o.Size)/2/16+0.5)) * 16; s >= 32 && s < o.Size {
+				o.SizeStart = s
+			}
+		}
+	}
 
 	if o.S == 0 {
 		o.S = 17
@@ -340,10 +350,11 @@ func isDir(path string) bool {
 // epochs under progressive resizing from start to size: linear in the
 // epoch, start at the first and size at the last, rounded to the nearest
 // multiple of 16 (ties up) and kept within [start, size]. With start 0 (or
-// start ≥ size, or one epoch) every epoch is at size. For 10 epochs from
-// 96 to 128 that is 96 96 96 | 112 112 112 112 | 128 128 128: the early
-// epochs, where the network learns colours and coarse shapes, cost about
-// (96/128)² = 0.56 of a full-size one.
+// start ≥ size, or one epoch) every epoch is at size. The laptop preset's
+// 13 epochs from 64 to 128 are 64 64 | 80 80 80 | 96 96 96 | 112 112 112 |
+// 128 128: an epoch at s px costs about (s/128)² of a full-size one, so the
+// 13 cost about as much as 7.7 at 128 px, and the early epochs, where the
+// network learns colours and coarse shapes, go fastest.
 func ProgressiveSize(e, epochs, start, size int) int {
 	if start <= 0 || start >= size || epochs <= 1 {
 		return size

@@ -17,6 +17,7 @@ func TestProgressiveSize(t *testing.T) {
 		epochs, start, size int
 		want                []int
 	}{
+		{13, 64, 128, []int{64, 64, 80, 80, 80, 96, 96, 96, 112, 112, 112, 128, 128}}, // the laptop preset
 		{10, 96, 128, []int{96, 96, 96, 112, 112, 112, 112, 128, 128, 128}},
 		{4, 64, 128, []int{64, 80, 112, 128}},
 		{3, 100, 128, []int{100, 112, 128}}, // start is kept though not a multiple of 16

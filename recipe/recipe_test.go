@@ -68,13 +68,13 @@ func writeCSV(t *testing.T, dir, name string, n int) string {
 func TestResolvePresets(t *testing.T) {
 	o := Defaults()
 	o.Resolve()
-	if o.Size != 128 || o.Batch != 32 || o.Epochs != 8 || o.LR != 0.001 || o.Optimizer != "adamw" || o.SAM || o.DecoderEmbed != 256 || o.GammaPos != 1 || o.GammaNeg != 2 {
+	if o.Size != 128 || o.SizeStart != 64 || o.Batch != 32 || o.Epochs != 13 || o.LR != 0.001 || o.Optimizer != "adamw" || o.SAM || o.DecoderEmbed != 256 || o.GammaPos != 1 || o.GammaNeg != 2 {
 		t.Errorf("laptop preset: %+v", o)
 	}
 	p := Defaults()
 	p.Paper, p.Model = true, "efficientnetv2_s"
 	p.Resolve()
-	if p.Size != 448 || p.Batch != 84 || p.Epochs != 60 || p.LR != 0.005 || p.Optimizer != "sgd" || !p.SAM || p.S != 17 || p.DecoderEmbed != 0 {
+	if p.Size != 448 || p.SizeStart != 0 || p.Batch != 84 || p.Epochs != 60 || p.LR != 0.005 || p.Optimizer != "sgd" || !p.SAM || p.S != 17 || p.DecoderEmbed != 0 {
 		t.Errorf("paper preset: %+v", p)
 	}
 	s := Defaults()
@@ -86,7 +86,7 @@ func TestResolvePresets(t *testing.T) {
 	q := Defaults()
 	q.Quick, q.Epochs, q.Loss = true, 3, "asl"
 	q.Resolve()
-	if q.Size != 64 || q.Epochs != 3 || q.GammaPos != 0 || q.GammaNeg != 4 {
+	if q.Size != 64 || q.SizeStart != 0 || q.Epochs != 3 || q.GammaPos != 0 || q.GammaNeg != 4 {
 		t.Errorf("quick preset with -epochs 3 and ASL: %+v", q)
 	}
 }
