@@ -13,8 +13,9 @@ import (
 // reused every step. What a step leaves behind (closures, tensor headers)
 // is small, but with the default GOGC=100 the collector lets the heap grow
 // to twice the live set before it runs, and the process's RSS follows. So
-// after the first step, when the arena holds a whole step's buffers, and
-// after every epoch, the trainer sets a soft memory limit
+// after the first step, when the arena holds a whole step's buffers (and
+// after the first step at each new image size, under progressive
+// resizing), and after every epoch, the trainer sets a soft memory limit
 // (debug.SetMemoryLimit) a little above what the runtime then holds: the
 // collector runs when the small per-step garbage reaches the margin. Its
 // marking is cheap here, since the big buffers are pointer-free []float32.
@@ -73,4 +74,5 @@ func (t *Trainer) restoreMemoryLimit() {
 type memLimitState struct {
 	prev     int64
 	set, off bool
+	size     int // the image size of the step the limit was last fitted after
 }

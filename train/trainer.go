@@ -347,8 +347,14 @@ func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, 
 		if err != nil {
 			return 0, images, fmt.Errorf("epoch %d, batch %d (step %d): %w", epoch+1, i+1, st.Step, err)
 		}
-		if !t.memLimit.set && !t.memLimit.off {
-			t.fitMemoryLimit() // after the run's first step: the arena holds a whole step's buffers
+		if !t.memLimit.off && (!t.memLimit.set || b.Size != t.memLimit.size) {
+			// After the run's first step, the arena holds a whole step's
+			// buffers; after the first step at a new image size
+			// (progressive resizing), a whole step's buffers of that size.
+			// Without the refit the larger step's live set would sit above
+			// the limit, and the collector would run nearly non-stop.
+			t.fitMemoryLimit()
+			t.memLimit.size = b.Size
 		}
 		i++
 		st.StepInEpoch = i

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -216,5 +217,29 @@ func TestTrainerResumeWithoutCheckpoint(t *testing.T) {
 	}
 	if msg := err.Error(); !strings.Contains(msg, "first checkpoint") || !strings.Contains(msg, dir) {
 		t.Fatalf("message does not explain: %s", msg)
+	}
+}
+
+// With progressive resizing (a training loader whose SizeAt grows the
+// images), the soft memory limit is fitted again after the first step at
+// each new size: a limit fitted to the smaller step's buffers would sit
+// below the larger step's live set and keep the collector running.
+func TestMemoryLimitRefitAtNewSize(t *testing.T) {
+	if debug.SetMemoryLimit(-1) != math.MaxInt64 || os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("a memory limit is already set: the trainer leaves it alone")
+	}
+	tr := newTestTrainer(t, t.TempDir(), 2)
+	ds, _ := tinyVOC(t)
+	tl, err := data.NewLoader(ds, data.LoaderConfig{Size: 32, BatchSize: 8, Shuffle: true, DropLast: true, Seed: 3, Workers: 2,
+		SizeAt: func(e int) int { return []int{24, 32}[e] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.Train = tl
+	if _, err := tr.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if tr.memLimit.size != 32 {
+		t.Fatalf("memory limit last fitted after a step of %d px, want 32 (the second epoch's size)", tr.memLimit.size)
 	}
 }
