@@ -179,7 +179,7 @@ func Conv2d(x, w, b *Tensor, o Conv2dOpts) *Tensor {
 			if c.depthwise {
 				c.depthwiseBackward(x.Data, w.Data, out.Grad, gx, gw, gb, fresh)
 			} else {
-				c.gemmBackward(out.arena, x.Data, w.Data, out.Grad, gx, gw, gb, fresh)
+				c.gemmBackward(x.Data, w.Data, out.Grad, gx, gw, gb, fresh)
 			}
 		}
 	}
@@ -291,7 +291,7 @@ func (c *convPlan) gemmForward(x, w, bias, out []float32, ep *ops.Epilogue) {
 // path's GEMM runs with β = 0, and the im2col path clears the image-group
 // just before its first col2im, while it is about to be in cache anyway,
 // instead of a separate pass over the whole buffer.
-func (c *convPlan) gemmBackward(ar *Arena, x, w, gout, gx, gw, gb []float32, gxWrite bool) {
+func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) {
 	k, m, p := c.g.ColRows(), c.oc, c.g.ColCols()
 	if gb != nil {
 		convBiasGrad(gout, gb, c.n, c.groups*m, p)
@@ -314,16 +314,13 @@ func (c *convPlan) gemmBackward(ar *Arena, x, w, gout, gx, gw, gb []float32, gxW
 	// ∂L/∂col = w_gᵀ · G reads w_g transposed. Transposed once here, the
 	// product's A is a plain row-major matrix, which the GEMM reads in place
 	// instead of packing w_gᵀ again for every image, tile and row of tiles
-	// (the same values in the same order: the same bits). The buffer comes
-	// from the step's arena (the scratch free lists hold a few buffers per
-	// size, and this one, the size of the partial weight gradients, pushed
-	// those out and made the step allocate them anew).
-	var wt []float32
+	// (the same values in the same order: the same bits).
+	var wtBuf *[]float32
 	if gx != nil {
-		wt = ar.get(c.groups * c.wGroup())
-		defer ar.put(wt)
+		wtBuf = ops.GetScratch(c.groups * c.wGroup())
+		defer ops.PutScratch(wtBuf)
 		for g := 0; g < c.groups; g++ {
-			transposeInto(wt[g*c.wGroup():(g+1)*c.wGroup()], w[g*c.wGroup():(g+1)*c.wGroup()], m, k)
+			transposeInto((*wtBuf)[g*c.wGroup():(g+1)*c.wGroup()], w[g*c.wGroup():(g+1)*c.wGroup()], m, k)
 		}
 	}
 	ops.ParallelCoarse(nc, 1, func(lo, hi int) {
@@ -344,7 +341,7 @@ func (c *convPlan) gemmBackward(ar *Arena, x, w, gout, gx, gw, gb []float32, gxW
 					gg := gout[ng*c.outGroup() : (ng+1)*c.outGroup()]
 					var wtg []float32 // w_gᵀ [k, m]
 					if gx != nil {
-						wtg = wt[g*c.wGroup() : (g+1)*c.wGroup()]
+						wtg = (*wtBuf)[g*c.wGroup() : (g+1)*c.wGroup()]
 					}
 					xg := x[ng*c.inGroup() : (ng+1)*c.inGroup()]
 					beta := float32(1)
