@@ -198,6 +198,10 @@ func (l *Loader) Epoch(ctx context.Context, epoch int) iter.Seq2[*Batch, error] 
 
 		order := l.Order(epoch)
 		size := l.SizeOf(epoch)
+		if size <= 0 {
+			yield(nil, fmt.Errorf("data: LoaderConfig.SizeAt(%d) = %d: want a size > 0", epoch, size))
+			return
+		}
 		nb := l.Len()
 		bs := l.cfg.BatchSize
 		slots := make(chan struct{}, l.prefetch+1) // one token per batch in flight

@@ -324,3 +324,19 @@ func TestLoaderSizeAt(t *testing.T) {
 		}
 	}
 }
+
+// A SizeAt that gives no usable size ends the epoch with an error naming
+// it, not a panic.
+func TestLoaderSizeAtBad(t *testing.T) {
+	l, err := NewLoader(synthDataset(t, 3), LoaderConfig{Size: 8, BatchSize: 2, SizeAt: func(int) int { return 0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range l.Epoch(context.Background(), 4) {
+		if err == nil || !strings.Contains(err.Error(), "SizeAt(4) = 0") {
+			t.Fatalf("got %v, want the SizeAt error", err)
+		}
+		return
+	}
+	t.Fatal("no error from an epoch of size 0")
+}

@@ -179,7 +179,7 @@ func (o *Options) Resolve() {
 	if o.SizeStart < 0 {
 		o.SizeStart = 0
 		if !o.Paper && !o.Quick {
-			if s := int(math.Floor(float64(o.Size)/2/16+0.5)) * 16; s >= 32 && s < o.Size {
+			if s := round16(float64(o.Size) / 2); s >= 32 && s < o.Size {
 				o.SizeStart = s
 			}
 		}
@@ -362,7 +362,9 @@ func ProgressiveSize(e, epochs, start, size int) int {
 		return size
 	}
 	e = min(max(e, 0), epochs-1)
-	exact := float64(start) + float64(size-start)*float64(e)/float64(epochs-1)
-	s := int(math.Floor(exact/16+0.5)) * 16
+	s := round16(float64(start) + float64(size-start)*float64(e)/float64(epochs-1))
 	return min(max(s, start), size)
 }
+
+// round16 rounds x to the nearest multiple of 16, ties up.
+func round16(x float64) int { return int(math.Floor(x/16+0.5)) * 16 }
