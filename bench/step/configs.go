@@ -93,3 +93,7 @@ func (c config) images() (trainN, valN int) {
 	}
 	return (c.Warmup + c.Steps) * c.Batch, c.Steps * c.Batch
 }
+
+// describe is the size and batch in Desc's words ("128px b32"), to tell
+// when -size or -batch changed them.
+func (c config) describe() string { return fmt.Sprintf("%dpx b%d", c.Size, c.Batch) }

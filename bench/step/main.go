@@ -65,6 +65,8 @@ type options struct {
 	script     string
 	warmup     int
 	steps      int
+	size       int // input size override (0: the configuration's)
+	batch      int // batch size override (0: the configuration's)
 	verbose    bool
 	cpuProfile string
 	memProfile string
@@ -89,6 +91,8 @@ func main() {
 	flag.StringVar(&o.script, "script", "", "the PyTorch script (default: torch_step.py beside this file)")
 	flag.IntVar(&o.warmup, "warmup", -1, "warm-up steps (-1: the configuration's)")
 	flag.IntVar(&o.steps, "steps", 0, "timed steps (0: the configuration's)")
+	flag.IntVar(&o.size, "size", 0, "input size in pixels for every configuration, both sides (0: the configuration's; e.g. 64 for the example's first epochs)")
+	flag.IntVar(&o.batch, "batch", 0, "batch size for every configuration, both sides (0: the configuration's)")
 	flag.BoolVar(&o.verbose, "v", false, "show the children's progress output")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the Go side's CPU profile here (with one configuration)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write the Go side's heap profile here (after the last timed step, or the last inference call)")
@@ -168,6 +172,12 @@ func applySteps(c config, o *options) config {
 	if o.steps > 0 {
 		c.Steps = o.steps
 	}
+	if o.size > 0 {
+		c.Size = o.size
+	}
+	if o.batch > 0 {
+		c.Batch = o.batch
+	}
 	return c
 }
 
@@ -213,7 +223,7 @@ func parentMain(o *options) error {
 		}
 		var rs []*result
 		if runGoSide {
-			args := []string{"-child", c.Name, "-list", listPath, "-warmup", strconv.Itoa(c.Warmup), "-steps", strconv.Itoa(c.Steps), "-precision", o.precision}
+			args := []string{"-child", c.Name, "-list", listPath, "-warmup", strconv.Itoa(c.Warmup), "-steps", strconv.Itoa(c.Steps), "-size", strconv.Itoa(c.Size), "-batch", strconv.Itoa(c.Batch), "-precision", o.precision}
 			if o.cpuProfile != "" {
 				args = append(args, "-cpuprofile", o.cpuProfile)
 			}
@@ -395,6 +405,9 @@ var phaseNames = []string{"data", "forward", "backward", "update", "eval"}
 
 func printConfig(c config, rs []*result) {
 	fmt.Printf("\n(%s) %s; %d warm-up + %d timed steps\n", c.Name, c.Desc, c.Warmup, c.Steps)
+	if d := c.describe(); !strings.Contains(c.Desc, d) {
+		fmt.Printf("    overridden by -size/-batch: %s\n", d)
+	}
 	if c.Infer {
 		fmt.Printf("  %-24s %9s %11s %12s %6s\n", "impl", "img/s", "latency ms", "peak RSS MB", "CPU")
 		for _, r := range rs {
