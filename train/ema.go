@@ -5,6 +5,7 @@ import (
 
 	ag "github.com/seed477ab429/multilabel/autograd"
 	"github.com/seed477ab429/multilabel/nn"
+	"github.com/seed477ab429/multilabel/ops"
 )
 
 // EMA keeps an exponential moving average of every tensor of a model's
@@ -54,10 +55,8 @@ func (e *EMA) Update(m nn.Module) {
 	e.Updates++
 	ts := nn.Tensors(m)
 	forSegments(e.segs, func(sg segment) {
-		s := e.shadow[sg.k].Data[sg.lo:sg.hi]
-		for i, w := range ts[sg.k].Tensor.Data[sg.lo:sg.hi] {
-			s[i] = d*s[i] + (1-d)*w
-		}
+		// e ← d·e + (1−d)·w, 1−d rounded to float32 once.
+		ops.Axpby(e.shadow[sg.k].Data[sg.lo:sg.hi], ts[sg.k].Tensor.Data[sg.lo:sg.hi], d, 1-d)
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 
 	ag "github.com/seed477ab429/multilabel/autograd"
 	"github.com/seed477ab429/multilabel/nn"
+	"github.com/seed477ab429/multilabel/ops"
 )
 
 // Group is a set of parameters sharing a learning-rate multiplier and a
@@ -144,27 +145,10 @@ func (o *SGD) Step(lr, momentum float64) {
 		wd := float32(g.WeightDecay)
 		data, grad := p.Data[s.lo:s.hi], p.Grad[s.lo:s.hi]
 		if momentum == 0 {
-			for i, gr := range grad {
-				data[i] -= glr * (gr + wd*data[i])
-			}
+			ops.SGD(data, grad, glr, wd)
 			return
 		}
-		b := bufs[s.k][s.lo:s.hi]
-		seen := !fresh[s.k]
-		for i, gr := range grad {
-			d := gr + wd*data[i]
-			if seen {
-				b[i] = mu*b[i] + d
-			} else {
-				b[i] = d
-			}
-			if o.Nesterov {
-				d += mu * b[i]
-			} else {
-				d = b[i]
-			}
-			data[i] -= glr * d
-		}
+		ops.SGDMomentum(data, grad, bufs[s.k][s.lo:s.hi], glr, wd, mu, fresh[s.k], o.Nesterov)
 	})
 }
 
@@ -243,17 +227,13 @@ func (o *AdamW) Step(lr, momentum float64) {
 		}
 		g := &o.groups[pl.group[s.k]]
 		glr := lr * g.LRScale
-		decay := float32(1 - glr*g.WeightDecay)
-		step := float32(glr / bc1)
 		data, grad := p.Data[s.lo:s.hi], p.Grad[s.lo:s.hi]
 		m, v := ms[s.k][s.lo:s.hi], vs[s.k][s.lo:s.hi]
-		for i, gr := range grad {
-			data[i] *= decay
-			m[i] = float32(b1)*m[i] + float32(1-b1)*gr
-			v[i] = float32(b2)*v[i] + float32(1-b2)*gr*gr
-			den := float32(math.Sqrt(float64(v[i])))/float32(bc2) + float32(o.Eps)
-			data[i] -= step * m[i] / den
-		}
+		ops.AdamW(data, grad, m, v, ops.AdamWCoef{
+			Decay: float32(1 - glr*g.WeightDecay), Beta1: float32(b1), C1: float32(1 - b1),
+			Beta2: float32(b2), C2: float32(1 - b2), BC2: float32(bc2), Eps: float32(o.Eps),
+			StepLR: float32(glr / bc1),
+		})
 	})
 }
 

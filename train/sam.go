@@ -4,6 +4,7 @@ import (
 	"math"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/ops"
 )
 
 // SAM is sharpness-aware minimisation (Foret et al. 2021), as davda54/sam
@@ -102,12 +103,10 @@ func gradsFinite(params []*ag.Tensor) bool {
 		lens = append(lens, len(p.Grad))
 	}
 	bad := sumSegments(segmentsOf(lens), func(s segment) float64 {
-		for _, g := range params[s.k].Grad[s.lo:s.hi] {
-			if math.IsNaN(float64(g)) || math.IsInf(float64(g), 0) {
-				return 1
-			}
+		if ops.AllFinite(params[s.k].Grad[s.lo:s.hi]) {
+			return 0
 		}
-		return 0
+		return 1
 	})
 	return bad == 0
 }
