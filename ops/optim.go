@@ -6,7 +6,7 @@ import (
 )
 
 // The per-step passes of training over every weight: the AdamW and SGD
-// updates, the EMA of the weights (Axpby) and the finiteness check of the
+// updates, SAM's perturbation, the EMA of the weights (Axpby) and the finiteness check of the
 // gradients (AllFinite). Each is an element-wise loop over tens of millions
 // of values per step; in Go they ran at several nanoseconds an element (a
 // float64 square root and two divisions for AdamW), as long as a small
@@ -28,11 +28,12 @@ import (
 // optKernels is one implementation of the update kernels. Every function
 // gets slices of one common length.
 type optKernels struct {
-	name  string
-	adamW func(data, grad, m, v []float32, decay, b1, c1, b2, c2, bc2, eps, step float32)
-	sgd   func(data, grad []float32, lr, wd float32)
-	sgdM  func(data, grad, buf []float32, lr, wd, mu float32, fresh, nesterov bool)
-	axpby func(y, x []float32, a, b float32)
+	name       string
+	adamW      func(data, grad, m, v []float32, decay, b1, c1, b2, c2, bc2, eps, step float32)
+	sgd        func(data, grad []float32, lr, wd float32)
+	sgdM       func(data, grad, buf []float32, lr, wd, mu float32, fresh, nesterov bool)
+	axpby      func(y, x []float32, a, b float32)
+	samPerturb func(data, grad []float32, scale float64, adaptive bool)
 	// maxAbsBits is the largest math.Float32bits(x[i]) &^ sign, as an
 	// integer: at least 0x7f800000 exactly when some element is ±Inf or NaN.
 	maxAbsBits func(x []float32) uint32
@@ -44,6 +45,7 @@ var goOpt = optKernels{
 	sgd:        sgdGo,
 	sgdM:       sgdMomentumGo,
 	axpby:      axpbyGo,
+	samPerturb: samPerturbGo,
 	maxAbsBits: maxAbsBitsGo,
 }
 
@@ -164,6 +166,28 @@ func axpbyGo(y, x []float32, a, b float32) {
 	x = x[:len(y)]
 	for i, w := range x {
 		y[i] = a*y[i] + b*w
+	}
+}
+
+// SAMPerturb moves data along grad by SAM's ascent step, in float64 and
+// rounded to float32 once (scale = ρ/‖g‖; adaptive SAM also scales by
+// data²), in place:
+//
+//	e = scale·g (·(data·data) if adaptive, in float64)
+//	data ← data + float32(e)
+func SAMPerturb(data, grad []float32, scale float64, adaptive bool) {
+	optLen("SAMPerturb", data, grad)
+	activeOpt.samPerturb(data, grad, scale, adaptive)
+}
+
+func samPerturbGo(data, grad []float32, scale float64, adaptive bool) {
+	grad = grad[:len(data)]
+	for i, gr := range grad {
+		e := scale * float64(gr)
+		if adaptive {
+			e *= float64(data[i]) * float64(data[i])
+		}
+		data[i] += float32(e)
 	}
 }
 

@@ -34,6 +34,12 @@ func axpbyAVX512(y, x []float32, a, b float32)
 func axpbyAVX2(y, x []float32, a, b float32)
 
 //go:noescape
+func samPerturbAVX512(data, grad []float32, scale float64, adaptive bool)
+
+//go:noescape
+func samPerturbAVX2(data, grad []float32, scale float64, adaptive bool)
+
+//go:noescape
 func maxAbsBitsAVX512(x []float32) uint32
 
 //go:noescape
@@ -45,6 +51,7 @@ var avx512Opt = optKernels{
 	sgd:        sgdAVX512,
 	sgdM:       sgdMomentumAVX512,
 	axpby:      axpbyAVX512,
+	samPerturb: samPerturbAVX512,
 	maxAbsBits: maxAbsBitsAVX512,
 }
 
@@ -54,6 +61,7 @@ var avx2Opt = optKernels{
 	sgd:        sgdAVX2,
 	sgdM:       sgdMomentumAVX2,
 	axpby:      axpbyAVX2,
+	samPerturb: samPerturbAVX2,
 	maxAbsBits: maxAbsBitsAVX2,
 }
 

@@ -451,6 +451,120 @@ ab8_done:
 	VZEROUPPER
 	RET
 
+// samPerturb: g and data widened to float64 (VCVTPS2PD), e = scale·g,
+// e = e·(adaptive ? x·x : 1) (a blend picks x·x or 1; e·1 is exact),
+// then rounded to float32 (VCVTPD2PS) and added to data.
+
+// func samPerturbAVX512(data, grad []float32, scale float64, adaptive bool)
+//
+//	for i, gr := range grad {
+//		e := scale * float64(gr)
+//		if adaptive {
+//			e *= float64(data[i]) * float64(data[i])
+//		}
+//		data[i] += float32(e)
+//	}
+TEXT ·samPerturbAVX512(SB), NOSPLIT, $0-57
+	MOVQ         data_base+0(FP), DI
+	MOVQ         data_len+8(FP), CX
+	MOVQ         grad_base+24(FP), SI
+	VBROADCASTSD scale+48(FP), Z16
+	MOVQ         $0x3ff0000000000000, DX
+	VPBROADCASTQ DX, Z17
+	MOVBLZX      adaptive+56(FP), DX
+	NEGL         DX
+	KMOVW        DX, K3
+	XORQ         AX, AX
+	JMP          sp16_check
+
+sp16_loop:
+	VCVTPS2PD (SI)(AX*1), Z0
+	VCVTPS2PD (DI)(AX*1), Z1
+	VMULPD    Z16, Z0, Z0
+	VMULPD    Z1, Z1, Z1
+	VBLENDMPD Z1, Z17, K3, Z1
+	VMULPD    Z1, Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VADDPS    (DI)(AX*1), Y0, Y0
+	VMOVUPS   Y0, (DI)(AX*1)
+	ADDQ      $32, AX
+	SUBQ      $8, CX
+
+sp16_check:
+	CMPQ  CX, $8
+	JAE   sp16_loop
+	TESTQ CX, CX
+	JZ    sp16_done
+	TAILMASK16(CX, DX)
+	VMOVUPS.Z (SI)(AX*1), K2, Z2
+	VMOVUPS.Z (DI)(AX*1), K2, Z3
+	VCVTPS2PD Y2, Z0
+	VCVTPS2PD Y3, Z1
+	VMULPD    Z16, Z0, Z0
+	VMULPD    Z1, Z1, Z1
+	VBLENDMPD Z1, Z17, K3, Z1
+	VMULPD    Z1, Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VADDPS    Y3, Y0, Y0
+	VMOVUPS   Z0, K2, (DI)(AX*1)
+
+sp16_done:
+	VZEROUPPER
+	RET
+
+// func samPerturbAVX2(data, grad []float32, scale float64, adaptive bool)
+//
+// samPerturbAVX512 on 4 lanes (float64 in ymm).
+TEXT ·samPerturbAVX2(SB), NOSPLIT, $0-57
+	MOVQ         data_base+0(FP), DI
+	MOVQ         data_len+8(FP), CX
+	MOVQ         grad_base+24(FP), SI
+	VBROADCASTSD scale+48(FP), Y8
+	MOVQ         $0x3ff0000000000000, DX
+	VMOVQ        DX, X9
+	VPBROADCASTQ X9, Y9
+	MOVBQZX      adaptive+56(FP), DX
+	NEGQ         DX
+	VMOVQ        DX, X10
+	VPBROADCASTQ X10, Y10
+	XORQ         AX, AX
+	JMP          sp8_check
+
+sp8_loop:
+	VCVTPS2PD  (SI)(AX*1), Y0
+	VCVTPS2PD  (DI)(AX*1), Y1
+	VMULPD     Y8, Y0, Y0
+	VMULPD     Y1, Y1, Y1
+	VBLENDVPD  Y10, Y1, Y9, Y1
+	VMULPD     Y1, Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VADDPS     (DI)(AX*1), X0, X0
+	VMOVUPS    X0, (DI)(AX*1)
+	ADDQ       $16, AX
+	SUBQ       $4, CX
+
+sp8_check:
+	CMPQ  CX, $4
+	JAE   sp8_loop
+	TESTQ CX, CX
+	JZ    sp8_done
+	TAIL8(CX)
+	VMASKMOVPS (SI)(AX*1), X7, X2
+	VMASKMOVPS (DI)(AX*1), X7, X3
+	VCVTPS2PD  X2, Y0
+	VCVTPS2PD  X3, Y1
+	VMULPD     Y8, Y0, Y0
+	VMULPD     Y1, Y1, Y1
+	VBLENDVPD  Y10, Y1, Y9, Y1
+	VMULPD     Y1, Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VADDPS     X3, X0, X0
+	VMASKMOVPS X0, X7, (DI)(AX*1)
+
+sp8_done:
+	VZEROUPPER
+	RET
+
 // func maxAbsBitsAVX512(x []float32) uint32
 //
 //	for _, v := range x {

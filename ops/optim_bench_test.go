@@ -32,6 +32,7 @@ func BenchmarkOptim(b *testing.B) {
 		run("AdamW", func() { k.adamW(data, grad, m, v, c.Decay, c.Beta1, c.C1, c.Beta2, c.C2, c.BC2, c.Eps, c.StepLR) })
 		run("SGDMomentum", func() { k.sgdM(data, grad, m, 0.01, 5e-4, 0.9, false, true) })
 		run("Axpby", func() { k.axpby(v, data, 0.9993, 1-0.9993) })
+		run("SAMPerturb", func() { k.samPerturb(v, grad, 1e-3, false) })
 		run("AllFinite", func() {
 			if k.maxAbsBits(grad) >= 0x7f800000 {
 				b.Fatal("non-finite")

@@ -174,6 +174,27 @@ func TestAxpbyBits(t *testing.T) {
 	}
 }
 
+func TestSAMPerturbBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 30))
+	for _, k := range optImpls()[1:] {
+		for _, scale := range []float64{0.05 / 3.7, 1e-300, 1e300, 0.7} {
+			for _, n := range optLens {
+				for _, off := range []int{0, 1, 3} {
+					d0, g := optDraw(rng, n+off)[off:], optDraw(rng, n)
+					for _, adaptive := range []bool{false, true} {
+						want := append([]float32(nil), d0...)
+						samPerturbGo(want, g, scale, adaptive)
+						d, cd := optGuarded(t, d0, off)
+						k.samPerturb(d, g, scale, adaptive)
+						cd(k.name + "/SAMPerturb")
+						optSameBits(t, k.name+"/SAMPerturb", d, want)
+					}
+				}
+			}
+		}
+	}
+}
+
 // AllFinite against the obvious loop, with one special value at every
 // position of every length, and none.
 func TestAllFinite(t *testing.T) {
@@ -229,6 +250,7 @@ func TestOptimLengthPanics(t *testing.T) {
 		{"SGD", func() { SGD(s3, s4, 1, 0) }},
 		{"SGDMomentum", func() { SGDMomentum(s3, s3, s4, 1, 0, 0.9, false, false) }},
 		{"Axpby", func() { Axpby(s4, s3, 1, 0) }},
+		{"SAMPerturb", func() { SAMPerturb(s3, s4, 1, false) }},
 	} {
 		func() {
 			defer func() {
