@@ -74,13 +74,7 @@ func (s *SAM) FirstStep() bool {
 		if p.Grad == nil {
 			return
 		}
-		for i, gr := range p.Grad[sg.lo:sg.hi] {
-			e := scale * float64(gr)
-			if s.Adaptive {
-				e *= float64(data[i]) * float64(data[i])
-			}
-			data[i] += float32(e)
-		}
+		ops.SAMPerturb(data, p.Grad[sg.lo:sg.hi], scale, s.Adaptive)
 	})
 	ZeroGrad(groups)
 	return true
