@@ -458,10 +458,11 @@ func render(rng *rand.Rand, size int, labels []int) (*image.RGBA, []object) {
 		x0, y0 := rng.Float64()*fs, rng.Float64()*fs
 		a := rng.Float64() * math.Pi
 		l, w := fs*(0.3+0.5*rng.Float64()), 1+fs*0.02*rng.Float64()
+		ca, sa := math.Cos(a), math.Sin(a)
 		for y := 0; y < size; y++ {
 			for x := 0; x < size; x++ {
-				u := (float64(x)-x0)*math.Cos(a) + (float64(y)-y0)*math.Sin(a)
-				v := -(float64(x)-x0)*math.Sin(a) + (float64(y)-y0)*math.Cos(a)
+				u := (float64(x)-x0)*ca + (float64(y)-y0)*sa
+				v := -(float64(x)-x0)*sa + (float64(y)-y0)*ca
 				if math.Abs(u) < l/2 && math.Abs(v) < w {
 					i := img.PixOffset(x, y)
 					for ch := 0; ch < 3; ch++ {
