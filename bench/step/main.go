@@ -182,6 +182,9 @@ func applySteps(c config, o *options) config {
 }
 
 func parentMain(o *options) error {
+	if o.size < 0 || (o.size > 0 && o.size < 32) || o.batch < 0 {
+		return fmt.Errorf("-size %d -batch %d: want a size of at least 32 px and a batch of at least 1 (0: the configuration's)", o.size, o.batch)
+	}
 	cs, err := selectConfigs(o.configs)
 	if err != nil {
 		return err
