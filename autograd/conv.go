@@ -389,19 +389,26 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) 
 	}
 }
 
-// transposeInto writes the transpose of a [rows, cols] into dst [cols, rows].
+// transposeInto writes the transpose of a [rows, cols] into dst [cols, rows],
+// in blocks of 32 x 32 so that reads and writes stay in cache, the blocks'
+// column bands spread over the cores (a plain copy: the same bits however
+// it is split).
 func transposeInto(dst, a []float32, rows, cols int) {
-	const b = 32 // blocks of b x b, so that reads and writes stay in cache
-	for i0 := 0; i0 < rows; i0 += b {
-		for j0 := 0; j0 < cols; j0 += b {
-			for i := i0; i < min(i0+b, rows); i++ {
-				row := a[i*cols : (i+1)*cols]
-				for j := j0; j < min(j0+b, cols); j++ {
-					dst[j*rows+i] = row[j]
+	const b = 32
+	bands := (cols + b - 1) / b
+	// A band is rows*32 elements; at least 16K elements a chunk.
+	ops.Parallel(bands, max(1, (1<<14)/max(1, rows*b)), func(lo, hi int) {
+		for j0 := lo * b; j0 < min(hi*b, cols); j0 += b {
+			for i0 := 0; i0 < rows; i0 += b {
+				for i := i0; i < min(i0+b, rows); i++ {
+					row := a[i*cols : (i+1)*cols]
+					for j := j0; j < min(j0+b, cols); j++ {
+						dst[j*rows+i] = row[j]
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 // depthwiseForward: ops.DepthwiseForward over the whole batch (workers

@@ -48,6 +48,12 @@ type LoaderConfig struct {
 
 	// Decode reads one image; nil: DecodeFile (reusing a buffer per worker).
 	Decode func(path string) (*image.RGBA, error)
+
+	// Cache, when not nil, keeps decoded images in memory for the next
+	// epoch (and for other loaders sharing it); the batches are the same
+	// with or without it. It applies to the built-in decoder only (not
+	// with Decode set).
+	Cache *ImageCache
 }
 
 // Batch is B images and their targets, as plain slices.
@@ -326,16 +332,7 @@ type workerState struct {
 // r of b. Only row r of b is written, so workers never share memory.
 func (l *Loader) loadRow(ws *workerState, b *Batch, r, epoch int) error {
 	item := l.ds.Items[b.Indices[r]]
-	var img *image.RGBA
-	var err error
-	if l.cfg.Decode != nil {
-		img, err = l.cfg.Decode(item.Path)
-	} else {
-		img, err = DecodeFileInto(ws.decoded, item.Path)
-		if err == nil {
-			ws.decoded = img
-		}
-	}
+	img, err := l.decode(ws, item.Path)
 	if err != nil {
 		return err
 	}
@@ -350,6 +347,25 @@ func (l *Loader) loadRow(ws *workerState, b *Batch, r, epoch int) error {
 	}
 	normalizeLUT(b.Images[r*3*s*s:(r+1)*3*s*s], img, &l.lut)
 	return nil
+}
+
+// decode returns the decoded image of path: from the cache when it is
+// there, else from the file (then offered to the cache).
+func (l *Loader) decode(ws *workerState, path string) (*image.RGBA, error) {
+	if l.cfg.Decode != nil {
+		return l.cfg.Decode(path)
+	}
+	if img, ok := l.cfg.Cache.get(path, ws.decoded); ok {
+		ws.decoded = img
+		return img, nil
+	}
+	img, err := DecodeFileInto(ws.decoded, path)
+	if err != nil {
+		return nil, err
+	}
+	ws.decoded = img
+	l.cfg.Cache.put(path, img)
+	return img, nil
 }
 
 // finish turns a filled batch into the result: the first error (by row, so

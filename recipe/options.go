@@ -53,6 +53,7 @@ type Options struct {
 
 	Size, Batch, Epochs int // input pixels, batch size, epochs
 	Workers             int // image decoding goroutines (0: GOMAXPROCS)
+	CacheMB             int // decoded images kept in memory for later epochs, in MB (0: none)
 	LR                  float64
 	S, M, K             float64 // AM/AAM scale, margin, positive/negative balance
 	GammaPos, GammaNeg  float64 // AAM/ASL focusing; negative: the loss's default
@@ -92,6 +93,7 @@ func Defaults() Options {
 	return Options{
 		Model: "efficientnetv2_t", Head: "mldecoder", Loss: "aam",
 		K: 0.7, GammaPos: -1, GammaNeg: -1, SizeStart: -1, WeightDecay: 5e-4, Seed: 5, Out: "runs", Name: "run",
+		CacheMB: 1024,
 	}
 }
 
@@ -130,6 +132,7 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.IntVar(&o.Batch, "batch", o.Batch, "batch size (default 32; 84 with -paper)")
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs (default 13; 60 with -paper)")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "image decoding goroutines (default GOMAXPROCS)")
+	fs.IntVar(&o.CacheMB, "cache-mb", o.CacheMB, "keep decoded images in memory, up to this many MB (3 bytes a pixel), so that later epochs and evaluations skip reading and decoding them; the batches are the same either way; 0: no cache")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate (default 0.001 with adamw, 0.01 with sgd; 0.005 with -paper)")
 	fs.Float64Var(&o.S, "s", o.S, "AM/AAM scale s (default 17, the paper's VOC value)")
 	fs.Float64Var(&o.M, "m", o.M, "AM/AAM margin m")
@@ -260,6 +263,9 @@ func (o *Options) Check() error {
 		if _, err := data.ParseNorm(o.Norm); err != nil {
 			return inputf("-norm: %v", err)
 		}
+	}
+	if o.CacheMB < 0 {
+		return inputf("-cache-mb %d: want 0 (no cache) or more", o.CacheMB)
 	}
 	if o.SizeStart != 0 && (o.SizeStart < 32 || o.SizeStart > o.Size) {
 		return inputf("-size-start %d: want 32 to -size (%d), or 0 for no progressive resizing", o.SizeStart, o.Size)

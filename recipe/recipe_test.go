@@ -103,6 +103,7 @@ func TestCheckErrors(t *testing.T) {
 		{func(o *Options) { o.Head = "mlp" }, "-head"},
 		{func(o *Options) { o.Model = "resnet9000" }, "-model"},
 		{func(o *Options) { o.Size = 16 }, "-size 16"},
+		{func(o *Options) { o.CacheMB = -1 }, "-cache-mb -1"},
 		{func(o *Options) { o.Data = filepath.Join(dir, "nope") }, "no such file"},
 		{func(o *Options) { o.Weights = filepath.Join(dir, "w.pth") }, "-weights"},
 		{func(o *Options) { o.Weights = dir }, "a folder"},

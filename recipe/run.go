@@ -176,6 +176,44 @@ func (r *run) buildModel(context.Context) error {
 	return nil
 }
 
+// fillCache decodes the training and validation images into the run's
+// image cache (as many as -cache-mb holds) before training starts: later
+// epochs read them from memory, and the memory the trainer fits its
+// limit to after the first step already includes them.
+func (r *run) fillCache(ctx context.Context) error {
+	c := r.lc.Cache
+	if c == nil {
+		return nil
+	}
+	var paths []string
+	for _, ds := range []*data.Dataset{r.sp.train, r.sp.val} {
+		if ds == nil {
+			continue
+		}
+		for _, it := range ds.Items {
+			paths = append(paths, it.Path)
+		}
+	}
+	t0 := time.Now()
+	var bar *train.Progress
+	if r.o.TTY {
+		bar = train.NewProgress(r.out, true, "image cache", len(paths), "images")
+	}
+	err := c.Fill(ctx, paths, r.o.Workers, func(done int) { bar.Update(done, done, "") })
+	bar.Done()
+	if err != nil {
+		return err
+	}
+	st := c.Stats()
+	more := ""
+	if st.Images < len(paths) {
+		more = fmt.Sprintf("; the other %d are read from disk each time", len(paths)-st.Images)
+	}
+	fmt.Fprintf(r.out, "image cache: %d of %d training and validation images decoded into memory, %.0f of %d MB (-cache-mb), in %.1fs%s\n",
+		st.Images, len(paths), float64(st.Bytes)/(1<<20), st.Budget>>20, time.Since(t0).Seconds(), more)
+	return nil
+}
+
 // loaders makes the training loader (the reference's RandAugment, Cutout
 // and flip, or less) and the test-transform loaders, and fills the graph
 // heads' label embeddings from the images when no -label-vectors are given.
@@ -183,6 +221,10 @@ func (r *run) loaders(ctx context.Context) error {
 	o := &r.o
 	var err error
 	if r.lc, err = loaderConfig(r.spec, o.Batch, o.Workers, o.Seed, o.SkipBad, r.warn.warn); err != nil {
+		return err
+	}
+	r.lc.Cache = data.NewImageCache(int64(o.CacheMB) << 20) // shared by every loader of the run
+	if err := r.fillCache(ctx); err != nil {
 		return err
 	}
 	trainCfg := r.lc
@@ -286,6 +328,10 @@ func (r *run) evaluate(ctx context.Context) error {
 		return err
 	}
 	r.r05, r.rTuned = r05, *rTuned
+	if st := r.lc.Cache.Stats(); st.Budget > 0 {
+		fmt.Fprintf(r.out, "image cache: %d images, %.0f of %d MB (-cache-mb); %d of %d image reads from memory\n",
+			st.Images, float64(st.Bytes)/(1<<20), st.Budget>>20, st.Hits, st.Hits+st.Misses)
+	}
 	if err := WriteThresholds(r.runDir, r.spec.Classes, r.thresholds); err != nil {
 		return err
 	}
