@@ -278,8 +278,12 @@ func (r *run) train(ctx context.Context) error {
 		}
 		fmt.Fprintf(r.out, "resuming %s at epoch %d\n", r.runDir, tr.State().Epoch+1)
 	}
-	fmt.Fprintf(r.out, "train: %d epochs of %d batches of %d at %s, lr %g, SAM %v, EMA %g; run folder %s\n",
-		cfg.Epochs, r.trainLoader.Len(), o.Batch, sizesText(o), cfg.LR, cfg.SAM, cfg.EMADecay, r.runDir)
+	ema := "off"
+	if cfg.EMADecay > 0 {
+		ema = fmt.Sprint(cfg.EMADecay)
+	}
+	fmt.Fprintf(r.out, "train: %d epochs of %d batches of %d at %s, lr %g, SAM %v, EMA %s; run folder %s\n",
+		cfg.Epochs, r.trainLoader.Len(), o.Batch, sizesText(o), cfg.LR, cfg.SAM, ema, r.runDir)
 	restore := usePrecision(o, r.out) // training and its validation; the final evaluation is float32, as deployed
 	st, err := tr.Run(ctx)
 	restore()
