@@ -31,7 +31,7 @@ type result struct {
 	PeakRSSMB float64 `json:"peak_rss_mb"` // whole process, from the parent's wait4
 	CPUUtil   float64 `json:"cpu_util"`    // process CPU time / wall time over the timed window, 2.0 = two cores busy
 
-	EvalImgPerS float64 `json:"eval_img_per_s,omitempty"` // evaluation pass, raw and EMA models
+	EvalImgPerS float64 `json:"eval_img_per_s,omitempty"` // evaluation pass, raw (and EMA) models
 	LatencyMS   float64 `json:"latency_ms,omitempty"`     // inference: median wall time per call
 	Layout      string  `json:"layout,omitempty"`         // PyTorch: contiguous or channels_last
 	// Phases: seconds per timed window, by phase (data, forward, backward,
@@ -143,9 +143,13 @@ func runGo(c config, list *itemList) (*result, error) {
 	evalS := tEnd.Sub(tSteps).Seconds()
 	wall := tEnd.Sub(t0).Seconds()
 	_, valN := c.images()
+	passes := 1 // the raw model, and the EMA model when there is one
+	if c.EMA > 0 {
+		passes = 2
+	}
 	r := &result{Impl: "go", Config: c.Name,
 		ImgPerS:     float64(c.Steps*c.Batch) / trainS,
-		EvalImgPerS: float64(2*valN) / evalS, // raw and EMA
+		EvalImgPerS: float64(passes*valN) / evalS,
 		CPUUtil:     (cpu1 - cpu0).Seconds() / wall,
 		Phases:      phaseMap(d.Wall),
 		PhasesCPU:   phaseMap(d.CPU),
