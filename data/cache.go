@@ -18,10 +18,11 @@ import (
 // An entry is the decoded image (after the EXIF orientation), before any
 // resize or augmentation, stored as 3 bytes per pixel: decoded images are
 // opaque, so dropping the alpha byte loses nothing and a cached image
-// gives exactly the pixels a fresh decode would. Images are cached as they
-// are first decoded until the budget is used up; later ones are decoded
-// each time. Which images end up cached depends on timing, but never what
-// a batch holds.
+// gives exactly the pixels a fresh decode would. Without Fill, images are
+// cached as loaders first decode them until the budget is used up (which
+// ones depends on timing, never what a batch holds); Fill caches a list in
+// order and then closes the cache to new images, so that its size is
+// fixed before training starts.
 //
 // One cache may be shared by several loaders (the recipe shares one
 // between the training, validation and test loaders); entries are keyed
@@ -33,7 +34,7 @@ type ImageCache struct {
 	used         int64
 	m            map[string]cachedImage
 	hits, misses atomic.Int64
-	full         atomic.Bool
+	full         atomic.Bool // no new images: the budget is used up, or Fill has run
 }
 
 type cachedImage struct {
@@ -139,13 +140,16 @@ func rgbToRGBA(dst, src []uint8) {
 
 // Fill decodes the images at paths into the cache, in order, until one
 // does not fit in its budget, on workers goroutines (0: GOMAXPROCS), calling
-// progress (when not nil) with the number of paths done so far.
+// progress (when not nil) with the number of paths done so far. Then the
+// cache takes no more images: loaders only read it.
 //
 // Filling the cache before training, rather than during the first epoch,
 // matters beyond the first epoch's decoding: the trainer fits the Go
 // runtime's soft memory limit to the memory in use after its first step,
 // and a cache still growing after that would push the heap over the
-// limit and keep the collector running. Files that cannot be decoded are
+// limit and keep the collector running. Hence also the closing: images
+// left out by Fill (after the first that did not fit) would otherwise be
+// added by the loaders during training, into what budget is left. Files that cannot be decoded are
 // left for the loaders to report (or skip) as they would without a cache.
 // It returns ctx's error if ctx ends first.
 func (c *ImageCache) Fill(ctx context.Context, paths []string, workers int, progress func(done int)) error {
@@ -183,5 +187,6 @@ func (c *ImageCache) Fill(ctx context.Context, paths []string, workers int, prog
 		})
 	}
 	wg.Wait()
+	c.full.Store(true)
 	return ctx.Err()
 }

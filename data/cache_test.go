@@ -123,6 +123,12 @@ func TestImageCacheFill(t *testing.T) {
 			t.Fatalf("%s cached after the first image that did not fit", p)
 		}
 	}
+	// Closed after Fill: a loader's decoding adds nothing, even where
+	// the budget has room.
+	before := small.Stats().Images
+	if small.put("elsewhere.png", randomRGBAFor(1, 1)) || small.Stats().Images != before {
+		t.Fatal("the cache took an image after Fill")
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
