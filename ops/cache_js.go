@@ -7,3 +7,6 @@ package ops
 // program for the web page, docs/deploy.md); newGemmPlan then assumes
 // defaultL3, as cpuid's answer of 0 on wasm did.
 func l3Size() int { return 0 }
+
+// l2Size: as l3Size; newGemmPlan assumes defaultL2.
+func l2Size() int { return 0 }

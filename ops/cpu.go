@@ -40,19 +40,27 @@ func GemmKernelFor(n int) string { return activeGemm.forN(n).kern.name }
 //	NC:   columns of the packed B block, at most 4096.
 //	bmax: floats of packed B a product may hold at once: the whole K x NC
 //	      block is packed (lazily, by the threads that use it), and NC is cut
-//	      for large K so that it stays within a quarter of L3, streamed from
-//	      there once per row of tiles while the A panel sits in L1.
+//	      for large K so that it stays within a quarter of L3, read from
+//	      there once per row block.
+//	MC:   the most rows of A a product may have for the BLIS loop order
+//	      (gemm_blocked.go, block): its MC x KC block of A micro-panels
+//	      takes a third of L2 (336 rows with 1 MiB), and each B panel, once
+//	      in L1, serves all its rows of tiles.
+//	NCU:  columns of C per unit of work in that order: the MC x NCU block
+//	      of C takes a quarter of L2 across the rank-KC updates.
 //
-// NC and bmax may follow the cache sizes: they decide which thread computes
-// which tile and when, never the operations that produce an element. KC and
-// NC are multiples of 16 and NR. Our loop order (rows of tiles outside, B
-// panels inside) is BLIS's with the roles of A and B swapped, because our
-// kernels broadcast from A and load vectors from B; so our A micro-panel
-// plays the part of BLIS's B micro-panel (the L1-resident one).
+// NC, bmax, MC and NCU may follow the cache sizes: they decide which thread
+// computes which tile and when, never the operations that produce an
+// element. KC and NC are multiples of 16 and NR, MC of MR. (MC measured
+// best at a third of L2 on Zen 5 with the convolution shapes of ResNet-50:
+// at a quarter the 256-row products missed the BLIS order, at a half the
+// 384-512-row ones with large K ran it 10-25% slower.)
 type gemmPlan struct {
 	kern   gemmKernel
 	kc, nc int
 	bmax   int // 0: kc*nc
+	mc     int // rows of A per row block (0: MR)
+	ncu    int // columns of C per unit of work (0: NR)
 	// packOnly makes every row of tiles pack A (tests: the packed path
 	// must be covered on shapes where the direct one would run).
 	packOnly bool
@@ -81,27 +89,33 @@ const gemmKC = 256
 
 // Cache sizes assumed when cpuid cannot tell (typical of x86 cores today).
 const (
+	defaultL2 = 1 << 20
 	defaultL3 = 8 << 20
 )
 
 func newGemmPlan(k gemmKernel) gemmPlan {
-	l3 := l3Size()
+	l2, l3 := l2Size(), l3Size()
+	if l2 <= 0 {
+		l2 = defaultL2
+	}
 	if l3 <= 0 {
 		l3 = defaultL3
 	}
-	pl := planFor(k, l3)
+	pl := planFor(k, l2, l3)
 	if k.narrow != nil {
-		np := planFor(*k.narrow, l3)
+		np := planFor(*k.narrow, l2, l3)
 		pl.narrow = &np
 	}
 	return pl
 }
 
-// planFor derives the M/N blocking from the L3 size in bytes; KC is the
-// fixed gemmKC.
-func planFor(k gemmKernel, l3 int) gemmPlan {
+// planFor derives the M/N blocking from the L2 and L3 sizes in bytes; KC is
+// the fixed gemmKC.
+func planFor(k gemmKernel, l2, l3 int) gemmPlan {
 	const f = 4 // bytes per float32
 	nc := 4096 - 4096%k.nr
 	bmax := max(gemmKC*4*k.nr, l3/4/f)
-	return gemmPlan{kern: k, kc: gemmKC, nc: nc, bmax: bmax}
+	mc := max(k.mr, l2/3/f/gemmKC/k.mr*k.mr)
+	ncu := max(k.nr, l2/4/f/mc/k.nr*k.nr)
+	return gemmPlan{kern: k, kc: gemmKC, nc: nc, bmax: bmax, mc: mc, ncu: ncu}
 }

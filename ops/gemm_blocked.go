@@ -6,15 +6,35 @@ import (
 	"time"
 )
 
-// The BLIS/Goto loop nest around a micro-kernel (gemm_kernel_go.go):
+// The BLIS/Goto loop nest around a micro-kernel (gemm_kernel_go.go), in one
+// of two orders chosen per product (block):
+//
+// Small M (all rows of A within MC, a third of L2), BLIS's order:
+//
+//	for jc := 0; jc < n; jc += NC
+//	  for each unit (a group of B micro-panels, over all rows), claimed by a thread:
+//	    for s, pc := range the rank-KC updates    // K in equal blocks of <= KC
+//	      pack the A micro-panels opA[:, pc:pc+KC] not read in place (L2-resident)
+//	      for jr over the unit's panels:
+//	        pack B micro-panel (s, jr) into the unit's own buffer (L1-resident)
+//	        for ir over all rows of tiles:
+//	          kernel(KC, Apanel[ir], Bpanel, C[ir:ir+MR, jc+jr:jc+jr+NR])
+//
+// Large M, rows of tiles outside:
 //
 //	for jc := 0; jc < n; jc += NC                 // B block: K x NC, packed lazily
 //	  for each unit (a row of MR x NR tiles, or part of one), claimed by a thread:
-//	    for s, pc := range the rank-KC updates    // K in equal blocks of <= KC
+//	    for s, pc := range the rank-KC updates
 //	      pack opA[ir:ir+MR, pc:pc+KC] into an MR-row micro-panel (L1-resident)
 //	      for jr over the unit's tiles:
 //	        make sure B micro-panel (s, jr) is packed (the first thread to need it packs it)
 //	        kernel(KC, Apanel, Bpanel[s, jr], C[ir:ir+MR, jc+jr:jc+jr+NR])
+//
+// The first reads each element of B from memory once and keeps no shared
+// packed copy; the second streams the B block from L2/L3 once per row of
+// tiles. With KC fixed at 256 (the summation order), a B micro-panel is 32
+// KiB of the 48 KiB L1d, and running 12 KiB A panels past it from L2
+// thrashes L1 when K is large, so for large M the A panel stays in L1.
 //
 // Packing (gemm_pack.go) copies op(A) and op(B) into the exact order the
 // kernel reads them, so all four transpose combinations are settled there
@@ -28,7 +48,7 @@ import (
 // beta is applied by the first rank-KC update only (later ones accumulate
 // with beta = 1), so beta == 0 never reads C.
 //
-// Threads. The whole K x NC block of B is packed at once (NC is cut so it
+// Threads. In the second order, the whole K x NC block of B is packed at once (NC is cut so it
 // stays within a quarter of L3), by the threads that compute with it: each
 // micro-panel has a flag (unpacked, being packed, packed), and the first
 // thread to need a panel packs it while a thread that finds it being packed
@@ -37,7 +57,8 @@ import (
 // B element is packed once (rarely twice). Threads claim units from an
 // atomic counter, so the load balances itself and a thread that starts late
 // (the machine is busy) just takes fewer units. A unit runs all of K for
-// its tiles, so its C tiles stay in cache across the rank-KC updates.
+// its tiles, so its C tiles stay in cache across the rank-KC updates. In
+// the first order the threads take panel groups, each packing its own.
 //
 // Every element of C is computed by exactly the same sequence of operations
 // (the same kernel, the same K blocks in the same order, the same edge
@@ -102,11 +123,15 @@ type gemmJob struct {
 	jc, nb   int // current jc block: first column and width
 	nPan     int // B micro-panels across the block
 	mPan     int // rows of tiles
-	unitPans int // B panels per unit of work (nPan: whole rows of tiles)
+	rb       int // rows of tiles per row block
+	unitPans int // B panels per unit of work (gp)
+	nG       int // panel groups across the block
 	units    int
-	batch    int // units claimed at a time (each claim is an atomic add)
+	ownB     bool // one row block: each unit packs its B panels into its own buffer
+	batch    int  // units claimed at a time (each claim is an atomic add)
 	threads  int
 
+	bb    *[]float32      // scratch holding bbuf, nil until a block needs it
 	bbuf  []float32       // packed B block: panel (s, q) at s*kc*nPan*NR + q*kb_s*NR
 	ready []atomic.Uint32 // per panel (s*nPan + q): panelUnpacked, panelPacking, panelReady
 	// next, the next unclaimed unit, sits on a cache line of its own, so
@@ -150,13 +175,13 @@ func sgemmPlanned(pl *gemmPlan, threads int, transA, transB bool, m, n, k int, a
 		a: a, b: b, c: c, lda: lda, ldb: ldb, ldc: ldc, threads: threads,
 		ready: j.ready, run: j.run}
 	j.plan()
-	bb := GetScratch(j.kc * j.nPc * roundUp(min(j.nc, n), pl.kern.nr))
-	j.bbuf = *bb
 	for j.jc = 0; j.jc < n; j.jc += j.nc {
 		j.block(min(j.nc, n-j.jc))
 	}
-	PutScratch(bb)
-	j.a, j.b, j.c, j.bbuf = nil, nil, nil, nil // drop the caller's memory
+	if j.bb != nil {
+		PutScratch(j.bb)
+	}
+	j.a, j.b, j.c, j.bbuf, j.bb = nil, nil, nil, nil, nil // drop the caller's memory
 	gemmJobs.Put(j)
 }
 
@@ -182,25 +207,54 @@ func (j *gemmJob) block(nb int) {
 	j.nPan = (nb + nr - 1) / nr
 	j.mPan = (j.m + mr - 1) / mr
 	j.direct = useDirect(j.pl, j.transA, j.lda, j.nPan)
-	// Units: whole rows of tiles when there are enough rows to go round,
-	// else rows cut into column groups (skinny M: split over N).
-	j.unitPans = j.nPan
-	if want := 2 * j.threads; j.threads > 1 && j.mPan < want {
-		groups := min(j.nPan, (want+j.mPan-1)/j.mPan)
-		j.unitPans = (j.nPan + groups - 1) / groups
+	// Units of work. Where all of M fits one row block (its MC x KC block
+	// of A micro-panels within a quarter of L2), a unit is a group of B
+	// panels over all of M: each B panel is packed into the unit's own
+	// buffer, stays in L1 while the kernel runs down all the rows of tiles
+	// (A from L2), and is read from memory only once (BLIS's order; the
+	// small-M products of convolutions, where packing B into a shared
+	// block in L3 cost 15-20%). Otherwise a unit is one row of tiles (or
+	// part of one: skinny M split over N) over a shared packed B block,
+	// while its A micro-panel stays in L1: with a B panel of 32 KiB (KC =
+	// 256 is fixed), streaming 12-row A panels from L2 past it thrashes
+	// L1, which measured 9% slower on 1024³.
+	j.rb, j.ownB = 1, false
+	gp := j.nPan
+	if j.mPan*mr <= j.pl.mc {
+		gp = max(1, min(j.nPan, j.pl.ncu/nr))
+		if want := 2 * j.threads; j.threads > 1 && (j.nPan+gp-1)/gp < want {
+			gp = (j.nPan + min(j.nPan, want) - 1) / min(j.nPan, want)
+		}
+		if (j.nPan+gp-1)/gp >= j.threads {
+			j.rb, j.ownB = j.mPan, true
+		} else {
+			gp = j.nPan
+		}
 	}
-	j.units = j.mPan * ((j.nPan + j.unitPans - 1) / j.unitPans)
-	// Claim at least ~256 kFLOP at a time (a single 12x24 tile over K = 144
-	// is 83 kFLOP: one claim per tile would cost a few percent).
-	unitFlops := 2 * mr * nr * j.unitPans * j.k
+	if !j.ownB {
+		if want := 2 * j.threads; j.threads > 1 && j.mPan < want {
+			groups := min(j.nPan, (want+j.mPan-1)/j.mPan)
+			gp = (j.nPan + groups - 1) / groups
+		}
+	}
+	j.unitPans = gp
+	j.nG = (j.nPan + gp - 1) / gp
+	j.units = (j.mPan + j.rb - 1) / j.rb * j.nG
+	unitFlops := 2 * j.rb * mr * nr * j.unitPans * j.k
 	j.batch = max(1, min((256<<10)/unitFlops, j.units/(8*j.threads)))
-	panels := j.nPc * j.nPan
-	if cap(j.ready) < panels {
-		j.ready = make([]atomic.Uint32, panels)
-	}
-	j.ready = j.ready[:panels]
-	for i := range j.ready {
-		j.ready[i].Store(panelUnpacked)
+	if !j.ownB {
+		if j.bb == nil {
+			j.bb = GetScratch(j.kc * j.nPc * roundUp(min(j.nc, j.n), nr))
+			j.bbuf = *j.bb
+		}
+		panels := j.nPc * j.nPan
+		if cap(j.ready) < panels {
+			j.ready = make([]atomic.Uint32, panels)
+		}
+		j.ready = j.ready[:panels]
+		for i := range j.ready {
+			j.ready[i].Store(panelUnpacked)
+		}
 	}
 	j.next.Store(0)
 	workers := min(j.threads, j.units)
@@ -210,54 +264,54 @@ func (j *gemmJob) block(nb int) {
 // work is one thread's share of a block: it claims units until none is left.
 func (j *gemmJob) work(_, _ int) {
 	mr, nr := j.pl.kern.mr, j.pl.kern.nr
-	// Scratch: the A micro-panel, an edge tile, and a B panel of our own.
-	ab := GetScratch(mr*j.kc + mr*nr + j.kc*nr)
-	apan, tile, own := (*ab)[:mr*j.kc], (*ab)[mr*j.kc:mr*j.kc+mr*nr], (*ab)[mr*j.kc+mr*nr:]
+	// Scratch: the A micro-panels of a row block, an edge tile, and a B
+	// panel of our own.
+	ab := GetScratch(j.rb*mr*j.kc + mr*nr + j.kc*nr)
+	ablk, tile, own := (*ab)[:j.rb*mr*j.kc], (*ab)[j.rb*mr*j.kc:j.rb*mr*j.kc+mr*nr], (*ab)[j.rb*mr*j.kc+mr*nr:]
 	for {
 		u0 := int(j.next.Add(int64(j.batch))) - j.batch
 		if u0 >= j.units {
 			break
 		}
-		j.compute(u0, min(u0+j.batch, j.units), apan, tile, own)
+		j.compute(u0, min(u0+j.batch, j.units), ablk, tile, own)
 	}
 	PutScratch(ab)
 }
 
-// compute runs units [u0, u1): unit u is the tiles (ir, q0..q1-1) of the
-// current block, over all of K.
-func (j *gemmJob) compute(u0, u1 int, apan, tile, own []float32) {
+// compute runs units [u0, u1): unit u is the tiles (ir, q) of the current
+// block for ir in its row block and q in its panel group, over all of K:
+//
+//	for each rank-KC update s:
+//	  pack the A micro-panels of the row block (those not read in place)
+//	  for q in the group:
+//	    get B panel (s, q) (packed once, kept in L1 for the loop below)
+//	    for ir in the row block: kernel(A panel (ir, s), B panel, C tile (ir, q))
+//
+// so a B panel is read from memory once per row block and then from L1,
+// and the A block from L2.
+func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 	// Everything in locals: the kernels are called through func values,
 	// after which the compiler would reload every field of j.
 	kern := &j.pl.kern
 	mr, nr := kern.mr, kern.nr
 	a, lda, c, ldc, alpha, beta := j.a, j.lda, j.c, j.ldc, j.alpha, j.beta
-	jc, nb, nPan, nPc, kc, k := j.jc, j.nb, j.nPan, j.nPc, j.kc, j.k
-	bbuf, ready, threads := j.bbuf, j.ready, j.threads
-	groups := (nPan + j.unitPans - 1) / j.unitPans
-	for u := u0; u < u1; u++ {
-		ir, q0, q1 := u, 0, nPan
-		if groups > 1 {
-			g := u % groups
-			ir, q0, q1 = u/groups, g*j.unitPans, min(nPan, (g+1)*j.unitPans)
-		}
-		// Threads working side by side start their sweeps at different
-		// panels, so they pack different panels instead of queueing on one.
-		first := q0
-		if threads > 1 {
-			first += (u % threads) * (q1 - q0) / threads
-		}
-		i := ir * mr
-		rows := min(mr, j.m-i)
-		direct := j.direct && rows == mr
-		fn, emr := kern.fn, mr
-		if rows < mr { // last row of tiles: the smallest edge kernel that covers it
-			for e := range kern.edges {
-				if kern.edges[e].mr >= rows {
-					fn, emr = kern.edges[e].fn, kern.edges[e].mr
-					break
-				}
+	jc, nb, nPan, nPc, kc, k, m := j.jc, j.nb, j.nPan, j.nPc, j.kc, j.k, j.m
+	rb, nG, gp, ownB, direct0 := j.rb, j.nG, j.unitPans, j.ownB, j.direct
+	// The edge kernel for the last row of tiles, if M is not a multiple of
+	// MR: the smallest with at least M mod MR rows.
+	efn, emr := kern.fn, mr
+	if rows := m % mr; rows != 0 {
+		for e := range kern.edges {
+			if kern.edges[e].mr >= rows {
+				efn, emr = kern.edges[e].fn, kern.edges[e].mr
+				break
 			}
 		}
+	}
+	for u := u0; u < u1; u++ {
+		ib, g := u/nG, u%nG
+		t0, t1 := ib*rb, min(j.mPan, (ib+1)*rb)
+		q0, q1 := g*gp, min(nPan, (g+1)*gp)
 		for s := 0; s < nPc; s++ {
 			pc := s * kc
 			kb := min(kc, k-pc)
@@ -265,56 +319,89 @@ func (j *gemmJob) compute(u0, u1 int, apan, tile, own []float32) {
 			if s > 0 {
 				bet = 1
 			}
-			var arows []float32
-			if direct {
-				arows = a[i*lda+pc : (i+mr-1)*lda+pc+kb]
-			} else {
+			// The A micro-panels of the row block not read in place.
+			for t := t0; t < t1; t++ {
+				i := t * mr
+				rows := min(mr, m-i)
+				if direct0 && rows == mr {
+					continue
+				}
+				pmr := mr
+				if rows < mr {
+					pmr = emr
+				}
+				apan := ablk[(t-t0)*mr*kc:]
 				if kern.packA != nil {
-					kern.packA(j.transA, a, lda, i, rows, pc, kb, emr, apan)
+					kern.packA(j.transA, a, lda, i, rows, pc, kb, pmr, apan)
 				} else {
-					packA(j.transA, a, lda, i, rows, pc, kb, emr, apan)
+					packA(j.transA, a, lda, i, rows, pc, kb, pmr, apan)
 				}
 			}
-			bblk := bbuf[s*kc*nPan*nr:]
-			rdy := ready[s*nPan : (s+1)*nPan]
-			for x := range q1 - q0 {
-				q := first + x
-				if q >= q1 {
-					q -= q1 - q0
-				}
-				bpan := bblk[q*kb*nr : (q+1)*kb*nr]
-				if rdy[q].Load() != panelReady {
-					bpan = j.packedB(s, q, pc, kb, own)
+			for q := q0; q < q1; q++ {
+				var bpan []float32
+				if ownB {
+					bpan = own[:kb*nr]
+					j.packBPanel(pc, kb, q, bpan)
+				} else {
+					bpan = j.bbuf[s*kc*nPan*nr+q*kb*nr : s*kc*nPan*nr+(q+1)*kb*nr]
+					if j.ready[s*nPan+q].Load() != panelReady {
+						bpan = j.packedB(s, q, pc, kb, own)
+					}
 				}
 				col := jc + q*nr
 				cols := min(nr, nb-q*nr)
-				if rows == emr && cols == nr {
-					cdst := c[i*ldc+col : (i+emr-1)*ldc+col+nr]
-					if direct {
-						kern.direct(kb, arows, lda, bpan, cdst, ldc, alpha, bet)
-					} else {
-						fn(kb, apan, bpan, cdst, ldc, alpha, bet)
+				for t := t0; t < t1; t++ {
+					i := t * mr
+					rows := min(mr, m-i)
+					direct := direct0 && rows == mr
+					fn, tmr := kern.fn, mr
+					if rows < mr {
+						fn, tmr = efn, emr
 					}
-					continue
-				}
-				if direct {
-					kern.direct(kb, arows, lda, bpan, tile, nr, alpha, 0)
-				} else {
-					fn(kb, apan, bpan, tile, nr, alpha, 0)
-				}
-				for r := 0; r < rows; r++ {
-					crow := c[(i+r)*ldc+col : (i+r)*ldc+col+cols]
-					trow := tile[r*nr : r*nr+cols]
-					if bet == 0 {
-						copy(crow, trow)
+					apan := ablk[(t-t0)*mr*kc : (t-t0)*mr*kc+tmr*kb]
+					var arows []float32
+					if direct {
+						arows = a[i*lda+pc : (i+mr-1)*lda+pc+kb]
+					}
+					if rows == tmr && cols == nr {
+						cdst := c[i*ldc+col : (i+tmr-1)*ldc+col+nr]
+						if direct {
+							kern.direct(kb, arows, lda, bpan, cdst, ldc, alpha, bet)
+						} else {
+							fn(kb, apan, bpan, cdst, ldc, alpha, bet)
+						}
+						continue
+					}
+					if direct {
+						kern.direct(kb, arows, lda, bpan, tile, nr, alpha, 0)
 					} else {
-						for jj, v := range trow {
-							crow[jj] = v + bet*crow[jj]
+						fn(kb, apan, bpan, tile, nr, alpha, 0)
+					}
+					for r := 0; r < rows; r++ {
+						crow := c[(i+r)*ldc+col : (i+r)*ldc+col+cols]
+						trow := tile[r*nr : r*nr+cols]
+						if bet == 0 {
+							copy(crow, trow)
+						} else {
+							for jj, v := range trow {
+								crow[jj] = v + bet*crow[jj]
+							}
 						}
 					}
 				}
 			}
 		}
+	}
+}
+
+// packBPanel packs B micro-panel (s, q) of the current block,
+// opB[pc:pc+kb, jc+q*NR : jc+(q+1)*NR], into dst.
+func (j *gemmJob) packBPanel(pc, kb, q int, dst []float32) {
+	nr := j.pl.kern.nr
+	if pb := j.pl.kern.packB; pb != nil {
+		pb(j.transB, j.b, j.ldb, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, dst)
+	} else {
+		packB(j.transB, j.b, j.ldb, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, dst)
 	}
 }
 
@@ -339,11 +426,7 @@ func (j *gemmJob) packedB(s, q, pc, kb int, own []float32) []float32 {
 		}
 		pan = own[:kb*nr]
 	}
-	if pb := j.pl.kern.packB; pb != nil {
-		pb(j.transB, j.b, j.ldb, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, pan)
-	} else {
-		packB(j.transB, j.b, j.ldb, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, pan)
-	}
+	j.packBPanel(pc, kb, q, pan)
 	if &pan[0] != &own[0] {
 		st.Store(panelReady)
 	}

@@ -18,8 +18,10 @@ import (
 const guard = float32(-7777.25)
 
 // gemmVariants returns plans per kernel: the real cache blocking, the same
-// with A always packed (no direct kernel), and a tiny one (KC=16, NC=2*NR,
-// B budget 16*NC) whose block edges small shapes cross many times.
+// with A always packed (no direct kernel), and two tiny ones (KC=16,
+// NC=2*NR, B budget 16*NC) whose block edges small shapes cross many
+// times: one with rows of tiles outside (MC = 0), one in BLIS's order for
+// any M with one B panel per unit.
 func gemmVariants() []gemmPlan {
 	kerns := append(asmGemmKernels(), goKernel)
 	var out []gemmPlan
@@ -31,12 +33,13 @@ func gemmVariants() []gemmPlan {
 			out = append(out, p)
 		}
 		out = append(out, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr})
+		out = append(out, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr, mc: 1 << 20, ncu: k.nr})
 	}
 	return out
 }
 
 func (pl gemmPlan) String() string {
-	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d_packonly%v", pl.kern.name, pl.kc, pl.nc, pl.bmax, pl.packOnly)
+	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d_mc%d_ncu%d_packonly%v", pl.kern.name, pl.kc, pl.nc, pl.bmax, pl.mc, pl.ncu, pl.packOnly)
 }
 
 type gemmCase struct {
@@ -233,7 +236,8 @@ func TestSgemmOrderIndependence(t *testing.T) {
 		for _, nc := range []int{nr, 3 * nr, 4096 - 4096%nr} {
 			for _, bmax := range []int{0, gemmKC * nr, 1 << 22} {
 				for _, packOnly := range []bool{false, true} {
-					plans = append(plans, gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly})
+					plans = append(plans, gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly},
+						gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly, mc: 1 << 20, ncu: 3 * nr})
 				}
 			}
 		}
