@@ -424,35 +424,26 @@ func (c *convPlan) gemmBackward(x, w, gout, gx, gw, gb []float32, gxWrite bool) 
 // least np pixels, in the transposed form, packing G instead of col; a
 // variable so that tests can run both. The form saves transposing (k-m)
 // elements per pixel while packing, and costs two transpositions of the
-// m x k gradient per chunk (transposeInto, several times slower per element
-// than the packing): it pays where the chunk has many pixels. Measured on
-// Zen 5 (forward + backward of one convolution, batch 8, 2 threads): 3x3
-// 128 -> 128 at 28x28 19% faster, 1x1 256 -> 64 at 56x56 8% faster; 3x3
-// 256 -> 256 and 1x1 1024 -> 256 at 14x14 25-50% slower, which the rule
-// leaves in the direct form. Products with a single row or column
-// take the GEMM's thin path, whose summation differs between the two
-// forms, so they keep the direct one.
+// m x k gradient per chunk: it pays where the chunk has many pixels.
+// Measured on Zen 5 (forward + backward of one convolution, batch 8, 2
+// threads, both with ops.Transpose): 3x3 128 -> 128 at 28x28 16% faster,
+// 1x1 256 -> 64 at 56x56 21%, level at 14x14, and 3x3 512 -> 512 or 1x1
+// 2048 -> 512 at 7x7 30-45% slower, which the rule leaves in the direct
+// form. Products with a single row or column take the GEMM's thin path,
+// whose summation differs between the two forms, so they keep the direct
+// one.
 var dwTransposed = func(m, k, np int) bool { return m > 1 && m < k && (k-m)*np > 8*m*k }
 
-// transposeInto writes the transpose of a [rows, cols] into dst [cols, rows],
-// in blocks of 32 x 32 so that reads and writes stay in cache, the blocks'
-// column bands spread over the cores (a plain copy: the same bits however
-// it is split).
+// transposeInto writes the transpose of a [rows, cols] into dst [cols, rows]
+// (ops.Transpose), its column bands spread over the cores (a plain copy: the
+// same bits however it is split).
 func transposeInto(dst, a []float32, rows, cols int) {
 	const b = 32
 	bands := (cols + b - 1) / b
 	// A band is rows*32 elements; at least 16K elements a chunk.
 	ops.Parallel(bands, max(1, (1<<14)/max(1, rows*b)), func(lo, hi int) {
-		for j0 := lo * b; j0 < min(hi*b, cols); j0 += b {
-			for i0 := 0; i0 < rows; i0 += b {
-				for i := i0; i < min(i0+b, rows); i++ {
-					row := a[i*cols : (i+1)*cols]
-					for j := j0; j < min(j0+b, cols); j++ {
-						dst[j*rows+i] = row[j]
-					}
-				}
-			}
-		}
+		j0, j1 := lo*b, min(hi*b, cols)
+		ops.Transpose(dst[j0*rows:], rows, a[j0:], cols, rows, j1-j0)
 	})
 }
 

@@ -55,10 +55,14 @@ func packA(transA bool, a []float32, lda, i0, rows, p0, kb, mr int, dst []float3
 func packB(transB bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []float32) {
 	dst = dst[:kb*nr]
 	if !transB {
-		// Full panels: fixed-size copies of 16 bytes, which the compiler
-		// inlines as one load and one store (a [32]float32 copy, and even
-		// an [8]float32 one, is a call to runtime.memmove: 25% slower).
 		if cols == 32 && nr == 32 {
+			if copyRows32 != nil && !noasm {
+				copyRows32(dst, b[p0*ldb+j0:(p0+kb-1)*ldb+j0+32], ldb, kb)
+				return
+			}
+			// Fixed-size copies of 16 bytes, which the compiler inlines as
+			// one load and one store (a [32]float32 copy, and even an
+			// [8]float32 one, is a call to runtime.memmove: 25% slower).
 			for p := 0; p < kb; p++ {
 				copy16x4(dst[p*32:p*32+16], b[(p0+p)*ldb+j0:(p0+p)*ldb+j0+16])
 				copy16x4(dst[p*32+16:p*32+32], b[(p0+p)*ldb+j0+16:(p0+p)*ldb+j0+32])
@@ -79,29 +83,12 @@ func packB(transB bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []float3
 		}
 		return
 	}
-	// A transposition (the weight gradient's B = colᵀ): four columns at a
-	// time, four read streams and one bounds check per four writes, as
-	// packA; 1.7x faster than a column at a time on Zen 5.
-	j := 0
-	for ; j+4 <= cols; j += 4 {
-		s0 := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
-		s1 := b[(j0+j+1)*ldb+p0 : (j0+j+1)*ldb+p0+kb]
-		s2 := b[(j0+j+2)*ldb+p0 : (j0+j+2)*ldb+p0+kb]
-		s3 := b[(j0+j+3)*ldb+p0 : (j0+j+3)*ldb+p0+kb]
-		for p := range s0 {
-			d := dst[p*nr+j : p*nr+j+4 : p*nr+j+4]
-			d[0], d[1], d[2], d[3] = s0[p], s1[p], s2[p], s3[p]
-		}
-	}
-	for ; j < cols; j++ {
-		src := b[(j0+j)*ldb+p0 : (j0+j)*ldb+p0+kb]
-		for p, v := range src {
-			dst[p*nr+j] = v
-		}
-	}
-	for j := cols; j < nr; j++ {
+	// A transposition (the weight gradient's B = colᵀ or Gᵀ): opB[p0:, j0:]
+	// is the transpose of the cols x kb block of b at row j0, column p0.
+	Transpose(dst, nr, b[j0*ldb+p0:], ldb, cols, kb)
+	if cols < nr {
 		for p := 0; p < kb; p++ {
-			dst[p*nr+j] = 0
+			clear(dst[p*nr+cols : p*nr+nr])
 		}
 	}
 }

@@ -1,0 +1,52 @@
+package ops
+
+// Transposition, the copy the GEMM's packing and the convolution's backward
+// do most: Transpose for any block, with 16 x 16 tiles in AVX-512 registers
+// where the CPU has it (transpose_amd64.s) and a blocked Go loop otherwise.
+// A transpose only moves values, so both give the same bits.
+
+// Transpose writes the transpose of the rows x cols matrix a (row stride
+// lda) into dst (cols x rows, row stride ldd): dst[j*ldd+i] = a[i*lda+j].
+// It panics if a slice is too short for the shape.
+func Transpose(dst []float32, ldd int, a []float32, lda int, rows, cols int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	if lda < cols || ldd < rows || len(a) < (rows-1)*lda+cols || len(dst) < (cols-1)*ldd+rows {
+		panic("ops.Transpose: slice too short for the shape")
+	}
+	i := 0
+	if transpose16xN != nil && !noasm {
+		// Bands of 16 rows: whole 16 x 16 tiles in registers, the last
+		// cols%16 columns of the band in Go.
+		nblk := cols / 16
+		for ; i+16 <= rows; i += 16 {
+			if nblk > 0 {
+				transpose16xN(dst[i:], ldd, a[i*lda:], lda, nblk)
+			}
+			if c0 := nblk * 16; c0 < cols {
+				transposeGo(dst[c0*ldd+i:], ldd, a[i*lda+c0:], lda, 16, cols-c0)
+			}
+		}
+	}
+	if i < rows {
+		transposeGo(dst[i:], ldd, a[i*lda:], lda, rows-i, cols)
+	}
+}
+
+// transposeGo is Transpose in plain Go, in blocks of 32 x 32 so that the
+// reads and the writes stay in cache: the reference twin of the assembly.
+func transposeGo(dst []float32, ldd int, a []float32, lda int, rows, cols int) {
+	const b = 32
+	for j0 := 0; j0 < cols; j0 += b {
+		j1 := min(j0+b, cols)
+		for i0 := 0; i0 < rows; i0 += b {
+			for i := i0; i < min(i0+b, rows); i++ {
+				row := a[i*lda+j0 : i*lda+j1]
+				for j, v := range row {
+					dst[(j0+j)*ldd+i] = v
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,29 @@
+//go:build amd64 && !purego
+
+package ops
+
+import "golang.org/x/sys/cpu"
+
+// transpose16xNAVX512 transposes nblk 16 x 16 tiles side by side in 16 rows
+// of src into nblk tiles one below the other in dst (transpose_amd64.s has
+// the Go loop it computes). The caller has checked the bounds.
+//
+//go:noescape
+func transpose16xNAVX512(dst []float32, ldd int, src []float32, lds int, nblk int)
+
+// copyRows32AVX512 copies rows rows of 32 floats, src stride lds, into dst
+// one after the other. The caller has checked the bounds.
+//
+//go:noescape
+func copyRows32AVX512(dst, src []float32, lds, rows int)
+
+var (
+	transpose16xN func(dst []float32, ldd int, src []float32, lds int, nblk int)
+	copyRows32    func(dst, src []float32, lds, rows int)
+)
+
+func init() {
+	if cpu.X86.HasAVX512F {
+		transpose16xN, copyRows32 = transpose16xNAVX512, copyRows32AVX512
+	}
+}

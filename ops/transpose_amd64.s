@@ -1,0 +1,177 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func transpose16xNAVX512(dst []float32, ldd int, src []float32, lds int, nblk int)
+//
+// For b < nblk, transposes the 16 x 16 block src[i*lds + 16b + j] (i, j <
+// 16) into dst[(16b+j)*ldd + i]: it computes exactly this Go loop (a plain
+// copy, the same bits):
+//
+//	for b := 0; b < nblk; b++ {
+//		for i := 0; i < 16; i++ {
+//			for j := 0; j < 16; j++ {
+//				dst[(16*b+j)*ldd+i] = src[i*lds+16*b+j]
+//			}
+//		}
+//	}
+//
+// The 16 rows are loaded into Z0-Z15 and transposed in four shuffle stages
+// (pairs of rows, groups of four within 128-bit lanes, then 128-bit lanes
+// across rows twice) through Z16-Z31.
+TEXT ·transpose16xNAVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ ldd+24(FP), DX
+	SHLQ $2, DX // row stride of dst in bytes
+	MOVQ src_base+32(FP), SI
+	MOVQ lds+56(FP), BX
+	SHLQ $2, BX // row stride of src in bytes
+	MOVQ nblk+64(FP), CX
+	TESTQ CX, CX
+	JZ   done
+	// R8 = 3*lds (bytes), R9 = 3*ldd (bytes)
+	LEAQ (BX)(BX*2), R8
+	LEAQ (DX)(DX*2), R9
+
+loop:
+	MOVQ SI, R10
+	VMOVUPS (R10), Z0
+	VMOVUPS (R10)(BX*1), Z1
+	VMOVUPS (R10)(BX*2), Z2
+	VMOVUPS (R10)(R8*1), Z3
+	LEAQ (R10)(BX*4), R10
+	VMOVUPS (R10), Z4
+	VMOVUPS (R10)(BX*1), Z5
+	VMOVUPS (R10)(BX*2), Z6
+	VMOVUPS (R10)(R8*1), Z7
+	LEAQ (R10)(BX*4), R10
+	VMOVUPS (R10), Z8
+	VMOVUPS (R10)(BX*1), Z9
+	VMOVUPS (R10)(BX*2), Z10
+	VMOVUPS (R10)(R8*1), Z11
+	LEAQ (R10)(BX*4), R10
+	VMOVUPS (R10), Z12
+	VMOVUPS (R10)(BX*1), Z13
+	VMOVUPS (R10)(BX*2), Z14
+	VMOVUPS (R10)(R8*1), Z15
+	VUNPCKLPS Z1, Z0, Z16
+	VUNPCKHPS Z1, Z0, Z17
+	VUNPCKLPS Z3, Z2, Z18
+	VUNPCKHPS Z3, Z2, Z19
+	VUNPCKLPS Z5, Z4, Z20
+	VUNPCKHPS Z5, Z4, Z21
+	VUNPCKLPS Z7, Z6, Z22
+	VUNPCKHPS Z7, Z6, Z23
+	VUNPCKLPS Z9, Z8, Z24
+	VUNPCKHPS Z9, Z8, Z25
+	VUNPCKLPS Z11, Z10, Z26
+	VUNPCKHPS Z11, Z10, Z27
+	VUNPCKLPS Z13, Z12, Z28
+	VUNPCKHPS Z13, Z12, Z29
+	VUNPCKLPS Z15, Z14, Z30
+	VUNPCKHPS Z15, Z14, Z31
+	VSHUFPS $0x44, Z18, Z16, Z0
+	VSHUFPS $0xEE, Z18, Z16, Z1
+	VSHUFPS $0x44, Z19, Z17, Z2
+	VSHUFPS $0xEE, Z19, Z17, Z3
+	VSHUFPS $0x44, Z22, Z20, Z4
+	VSHUFPS $0xEE, Z22, Z20, Z5
+	VSHUFPS $0x44, Z23, Z21, Z6
+	VSHUFPS $0xEE, Z23, Z21, Z7
+	VSHUFPS $0x44, Z26, Z24, Z8
+	VSHUFPS $0xEE, Z26, Z24, Z9
+	VSHUFPS $0x44, Z27, Z25, Z10
+	VSHUFPS $0xEE, Z27, Z25, Z11
+	VSHUFPS $0x44, Z30, Z28, Z12
+	VSHUFPS $0xEE, Z30, Z28, Z13
+	VSHUFPS $0x44, Z31, Z29, Z14
+	VSHUFPS $0xEE, Z31, Z29, Z15
+	VSHUFF32X4 $0x88, Z4, Z0, Z16
+	VSHUFF32X4 $0xDD, Z4, Z0, Z17
+	VSHUFF32X4 $0x88, Z12, Z8, Z18
+	VSHUFF32X4 $0xDD, Z12, Z8, Z19
+	VSHUFF32X4 $0x88, Z5, Z1, Z20
+	VSHUFF32X4 $0xDD, Z5, Z1, Z21
+	VSHUFF32X4 $0x88, Z13, Z9, Z22
+	VSHUFF32X4 $0xDD, Z13, Z9, Z23
+	VSHUFF32X4 $0x88, Z6, Z2, Z24
+	VSHUFF32X4 $0xDD, Z6, Z2, Z25
+	VSHUFF32X4 $0x88, Z14, Z10, Z26
+	VSHUFF32X4 $0xDD, Z14, Z10, Z27
+	VSHUFF32X4 $0x88, Z7, Z3, Z28
+	VSHUFF32X4 $0xDD, Z7, Z3, Z29
+	VSHUFF32X4 $0x88, Z15, Z11, Z30
+	VSHUFF32X4 $0xDD, Z15, Z11, Z31
+	VSHUFF32X4 $0x88, Z18, Z16, Z0
+	VSHUFF32X4 $0xDD, Z18, Z16, Z8
+	VSHUFF32X4 $0x88, Z19, Z17, Z4
+	VSHUFF32X4 $0xDD, Z19, Z17, Z12
+	VSHUFF32X4 $0x88, Z22, Z20, Z1
+	VSHUFF32X4 $0xDD, Z22, Z20, Z9
+	VSHUFF32X4 $0x88, Z23, Z21, Z5
+	VSHUFF32X4 $0xDD, Z23, Z21, Z13
+	VSHUFF32X4 $0x88, Z26, Z24, Z2
+	VSHUFF32X4 $0xDD, Z26, Z24, Z10
+	VSHUFF32X4 $0x88, Z27, Z25, Z6
+	VSHUFF32X4 $0xDD, Z27, Z25, Z14
+	VSHUFF32X4 $0x88, Z30, Z28, Z3
+	VSHUFF32X4 $0xDD, Z30, Z28, Z11
+	VSHUFF32X4 $0x88, Z31, Z29, Z7
+	VSHUFF32X4 $0xDD, Z31, Z29, Z15
+	MOVQ DI, R11
+	VMOVUPS Z0, (R11)
+	VMOVUPS Z1, (R11)(DX*1)
+	VMOVUPS Z2, (R11)(DX*2)
+	VMOVUPS Z3, (R11)(R9*1)
+	LEAQ (R11)(DX*4), R11
+	VMOVUPS Z4, (R11)
+	VMOVUPS Z5, (R11)(DX*1)
+	VMOVUPS Z6, (R11)(DX*2)
+	VMOVUPS Z7, (R11)(R9*1)
+	LEAQ (R11)(DX*4), R11
+	VMOVUPS Z8, (R11)
+	VMOVUPS Z9, (R11)(DX*1)
+	VMOVUPS Z10, (R11)(DX*2)
+	VMOVUPS Z11, (R11)(R9*1)
+	LEAQ (R11)(DX*4), R11
+	VMOVUPS Z12, (R11)
+	VMOVUPS Z13, (R11)(DX*1)
+	VMOVUPS Z14, (R11)(DX*2)
+	VMOVUPS Z15, (R11)(R9*1)
+	LEAQ (R11)(DX*4), R11
+	// next block: 16 columns of src on, 16 rows of dst down
+	ADDQ $64, SI
+	MOVQ R11, DI
+	DECQ CX
+	JNZ  loop
+
+done:
+	VZEROUPPER
+	RET
+
+// func copyRows32AVX512(dst, src []float32, lds, rows int)
+//
+// Copies rows of 32 floats: dst[p*32+j] = src[p*lds+j] for p < rows, j < 32
+// (the B micro-panel of the 12x32 kernel, packB without a transpose).
+TEXT ·copyRows32AVX512(SB), NOSPLIT, $0-64
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ lds+48(FP), BX
+	SHLQ $2, BX
+	MOVQ rows+56(FP), CX
+	TESTQ CX, CX
+	JZ   cdone
+
+cloop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ BX, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  cloop
+
+cdone:
+	VZEROUPPER
+	RET

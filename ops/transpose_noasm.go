@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package ops
+
+// Without assembly Transpose and packB run their Go loops.
+var (
+	transpose16xN func(dst []float32, ldd int, src []float32, lds int, nblk int)
+	copyRows32    func(dst, src []float32, lds, rows int)
+)
