@@ -64,6 +64,9 @@ type gemmPlan struct {
 	// packOnly makes every row of tiles pack A (tests: the packed path
 	// must be covered on shapes where the direct one would run).
 	packOnly bool
+	// rowCopy makes every full A panel a row copy (tests: that path must
+	// be covered on shapes where reading in place would run).
+	rowCopy bool
 	narrow   *gemmPlan // plan of kern.narrow, if any
 }
 

@@ -99,8 +99,20 @@ func useDirect(pl *gemmPlan, transA bool, lda, nPan int) bool {
 	if transA || pl.kern.direct == nil || pl.packOnly {
 		return false
 	}
-	return nPan < directMaxPanels || (lda*4)%4096 != 0
+	return !pl.rowCopy && (nPan < directMaxPanels || (lda*4)%4096 != 0)
 }
+
+// useRowCopy reports whether the full A micro-panels that are not read in
+// place are copied row by row into a buffer with a row stride of KC+16
+// floats (not a multiple of 4 KiB) for the direct kernel, instead of
+// packed by packA's transposition: the 4 KiB row strides above, where the
+// copy (whole rows, memmove) costs a fraction of the transposition.
+func useRowCopy(pl *gemmPlan, transA, direct bool) bool {
+	return !direct && !transA && pl.kern.direct != nil && !pl.packOnly
+}
+
+// rowCopyPad: the padding of the row-copy buffer's stride over KC.
+const rowCopyPad = 16
 
 const directMaxPanels = 8
 
@@ -120,6 +132,7 @@ type gemmJob struct {
 	kc, nPc  int // depth of one rank-KC update (balanced: K = nPc blocks of <= kc) and their count
 	nc       int // columns per jc block
 	direct   bool
+	rowCopy  bool // full A panels not read in place are row copies (useRowCopy)
 	jc, nb   int // current jc block: first column and width
 	nPan     int // B micro-panels across the block
 	mPan     int // rows of tiles
@@ -207,6 +220,7 @@ func (j *gemmJob) block(nb int) {
 	j.nPan = (nb + nr - 1) / nr
 	j.mPan = (j.m + mr - 1) / mr
 	j.direct = useDirect(j.pl, j.transA, j.lda, j.nPan)
+	j.rowCopy = useRowCopy(j.pl, j.transA, j.direct)
 	// Units of work. Where all of M fits one row block (its MC x KC block
 	// of A micro-panels within a quarter of L2), a unit is a group of B
 	// panels over all of M: each B panel is packed into the unit's own
@@ -266,8 +280,9 @@ func (j *gemmJob) work(_, _ int) {
 	mr, nr := j.pl.kern.mr, j.pl.kern.nr
 	// Scratch: the A micro-panels of a row block, an edge tile, and a B
 	// panel of our own.
-	ab := GetScratch(j.rb*mr*j.kc + mr*nr + j.kc*nr)
-	ablk, tile, own := (*ab)[:j.rb*mr*j.kc], (*ab)[j.rb*mr*j.kc:j.rb*mr*j.kc+mr*nr], (*ab)[j.rb*mr*j.kc+mr*nr:]
+	as := j.rb * mr * (j.kc + rowCopyPad) // room for row copies too
+	ab := GetScratch(as + mr*nr + j.kc*nr)
+	ablk, tile, own := (*ab)[:as], (*ab)[as:as+mr*nr], (*ab)[as+mr*nr:]
 	for {
 		u0 := int(j.next.Add(int64(j.batch))) - j.batch
 		if u0 >= j.units {
@@ -296,7 +311,11 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 	mr, nr := kern.mr, kern.nr
 	a, lda, c, ldc, alpha, beta := j.a, j.lda, j.c, j.ldc, j.alpha, j.beta
 	jc, nb, nPan, nPc, kc, k, m := j.jc, j.nb, j.nPan, j.nPc, j.kc, j.k, j.m
-	rb, nG, gp, ownB, direct0 := j.rb, j.nG, j.unitPans, j.ownB, j.direct
+	rb, nG, gp, ownB, direct0, rowCopy := j.rb, j.nG, j.unitPans, j.ownB, j.direct, j.rowCopy
+	// A micro-panel t of the row block sits at ablk[(t-t0)*ps:]; a row
+	// copy's rows are ldr apart.
+	ldr := kc + rowCopyPad
+	ps := mr * ldr
 	// The edge kernel for the last row of tiles, if M is not a multiple of
 	// MR: the smallest with at least M mod MR rows.
 	efn, emr := kern.fn, mr
@@ -326,11 +345,17 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 				if direct0 && rows == mr {
 					continue
 				}
+				apan := ablk[(t-t0)*ps:]
+				if rowCopy && rows == mr {
+					for r := 0; r < mr; r++ {
+						copy(apan[r*ldr:r*ldr+kb], a[(i+r)*lda+pc:(i+r)*lda+pc+kb])
+					}
+					continue
+				}
 				pmr := mr
 				if rows < mr {
 					pmr = emr
 				}
-				apan := ablk[(t-t0)*mr*kc:]
 				if kern.packA != nil {
 					kern.packA(j.transA, a, lda, i, rows, pc, kb, pmr, apan)
 				} else {
@@ -353,27 +378,30 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 				for t := t0; t < t1; t++ {
 					i := t * mr
 					rows := min(mr, m-i)
-					direct := direct0 && rows == mr
+					direct := (direct0 || rowCopy) && rows == mr
 					fn, tmr := kern.fn, mr
 					if rows < mr {
 						fn, tmr = efn, emr
 					}
-					apan := ablk[(t-t0)*mr*kc : (t-t0)*mr*kc+tmr*kb]
+					apan := ablk[(t-t0)*ps : (t-t0)*ps+tmr*kb]
 					var arows []float32
-					if direct {
+					alda := lda
+					if direct0 && direct {
 						arows = a[i*lda+pc : (i+mr-1)*lda+pc+kb]
+					} else if direct { // a row copy
+						arows, alda = ablk[(t-t0)*ps:(t-t0)*ps+(mr-1)*ldr+kb], ldr
 					}
 					if rows == tmr && cols == nr {
 						cdst := c[i*ldc+col : (i+tmr-1)*ldc+col+nr]
 						if direct {
-							kern.direct(kb, arows, lda, bpan, cdst, ldc, alpha, bet)
+							kern.direct(kb, arows, alda, bpan, cdst, ldc, alpha, bet)
 						} else {
 							fn(kb, apan, bpan, cdst, ldc, alpha, bet)
 						}
 						continue
 					}
 					if direct {
-						kern.direct(kb, arows, lda, bpan, tile, nr, alpha, 0)
+						kern.direct(kb, arows, alda, bpan, tile, nr, alpha, 0)
 					} else {
 						fn(kb, apan, bpan, tile, nr, alpha, 0)
 					}

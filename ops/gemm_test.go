@@ -18,7 +18,8 @@ import (
 const guard = float32(-7777.25)
 
 // gemmVariants returns plans per kernel: the real cache blocking, the same
-// with A always packed (no direct kernel), and two tiny ones (KC=16,
+// with A always packed (no direct kernel) and with A always copied row by
+// row for the direct kernel, and two tiny ones (KC=16,
 // NC=2*NR, B budget 16*NC) whose block edges small shapes cross many
 // times: one with rows of tiles outside (MC = 0), one in BLIS's order for
 // any M with one B panel per unit.
@@ -31,6 +32,9 @@ func gemmVariants() []gemmPlan {
 			p := newGemmPlan(k)
 			p.packOnly = true
 			out = append(out, p)
+			p = newGemmPlan(k)
+			p.rowCopy = true
+			out = append(out, p)
 		}
 		out = append(out, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr})
 		out = append(out, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr, mc: 1 << 20, ncu: k.nr})
@@ -39,7 +43,7 @@ func gemmVariants() []gemmPlan {
 }
 
 func (pl gemmPlan) String() string {
-	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d_mc%d_ncu%d_packonly%v", pl.kern.name, pl.kc, pl.nc, pl.bmax, pl.mc, pl.ncu, pl.packOnly)
+	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d_mc%d_ncu%d_packonly%v_rowcopy%v", pl.kern.name, pl.kc, pl.nc, pl.bmax, pl.mc, pl.ncu, pl.packOnly, pl.rowCopy)
 }
 
 type gemmCase struct {
@@ -237,7 +241,8 @@ func TestSgemmOrderIndependence(t *testing.T) {
 			for _, bmax := range []int{0, gemmKC * nr, 1 << 22} {
 				for _, packOnly := range []bool{false, true} {
 					plans = append(plans, gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly},
-						gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly, mc: 1 << 20, ncu: 3 * nr})
+						gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly, mc: 1 << 20, ncu: 3 * nr},
+						gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, rowCopy: !packOnly, mc: 1 << 20, ncu: 3 * nr})
 				}
 			}
 		}
