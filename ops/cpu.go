@@ -67,7 +67,7 @@ type gemmPlan struct {
 	// rowCopy makes every full A panel a row copy (tests: that path must
 	// be covered on shapes where reading in place would run).
 	rowCopy bool
-	narrow   *gemmPlan // plan of kern.narrow, if any
+	narrow  *gemmPlan // plan of kern.narrow, if any
 }
 
 // forN returns the plan to use for a product with n columns: the narrow

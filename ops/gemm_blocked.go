@@ -133,12 +133,12 @@ type gemmJob struct {
 	nc       int // columns per jc block
 	direct   bool
 	rowCopy  bool // full A panels not read in place are row copies (useRowCopy)
-	jc, nb   int // current jc block: first column and width
-	nPan     int // B micro-panels across the block
-	mPan     int // rows of tiles
-	rb       int // rows of tiles per row block
-	unitPans int // B panels per unit of work (gp)
-	nG       int // panel groups across the block
+	jc, nb   int  // current jc block: first column and width
+	nPan     int  // B micro-panels across the block
+	mPan     int  // rows of tiles
+	rb       int  // rows of tiles per row block
+	unitPans int  // B panels per unit of work (gp)
+	nG       int  // panel groups across the block
 	units    int
 	ownB     bool // one row block: each unit packs its B panels into its own buffer
 	batch    int  // units claimed at a time (each claim is an atomic add)
