@@ -52,10 +52,14 @@ func Linear(x, w, b *Tensor) *Tensor {
 				ops.Sgemm(true, false, nOut, in, m, 1, g, nOut, x.Data, in, 1, w.grad(), in)
 			}
 			if b != nil && b.requiresGrad {
+				// Each element sums the rows in order; columns in bands
+				// over the cores (the same sums whatever the cut).
 				gb := b.grad()
-				for r := 0; r < m; r++ {
-					accumInto(gb, g[r*nOut:(r+1)*nOut])
-				}
+				ops.Parallel(nOut, max(16, (1<<14)/max(1, m)), func(j0, j1 int) {
+					for r := 0; r < m; r++ {
+						accumInto(gb[j0:j1], g[r*nOut+j0:r*nOut+j1])
+					}
+				})
 			}
 		}
 	}

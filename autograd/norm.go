@@ -103,22 +103,33 @@ func LayerNorm(x, w, b *Tensor, eps float32) *Tensor {
 				}
 			})
 		}
-		// w and b sum over rows: serial, one pass each.
+		// w and b sum over rows, each element in row order: the columns
+		// are cut into bands over the cores (the same sums whatever the cut;
+		// serial, they were a stretch with one core idle).
+		gw, gb := []float32(nil), []float32(nil)
 		if w != nil && w.requiresGrad {
-			gw := w.grad()
-			for i := 0; i < rows; i++ {
-				xr, gr := x.Data[i*c:(i+1)*c], g[i*c:(i+1)*c]
-				m, rs := mean[i], rstd[i]
-				for j, v := range xr {
-					gw[j] += gr[j] * (v - m) * rs
-				}
-			}
+			gw = w.grad()
 		}
 		if b != nil && b.requiresGrad {
-			gb := b.grad()
-			for i := 0; i < rows; i++ {
-				accumInto(gb, g[i*c:(i+1)*c])
-			}
+			gb = b.grad()
+		}
+		if gw != nil || gb != nil {
+			ops.Parallel(c, max(16, (1<<14)/max(1, rows)), func(j0, j1 int) {
+				for i := 0; i < rows; i++ {
+					gr := g[i*c+j0 : i*c+j1]
+					if gw != nil {
+						xr := x.Data[i*c+j0 : i*c+j1]
+						m, rs := mean[i], rstd[i]
+						gwr := gw[j0:j1]
+						for j, v := range xr {
+							gwr[j] += gr[j] * (v - m) * rs
+						}
+					}
+					if gb != nil {
+						accumInto(gb[j0:j1], gr)
+					}
+				}
+			})
 		}
 	}
 	return out
