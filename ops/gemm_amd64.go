@@ -46,6 +46,21 @@ func sgemmKernel12x32AVX512Direct(k int, a []float32, lda int, b, c []float32, l
 //go:noescape
 func sgemmKernel12x24AVX512Direct(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
 
+// sgemmKernel12x16of32AVX512 computes the first 16 columns of
+// microGeneric(12, 32, k, a, b, c, ldc, alpha, beta) (b a 32-wide panel),
+// with 12 zmm accumulators: the last B panel of a product when it has at
+// most 16 columns. Each element is the same FMA chain as in the 12x32
+// kernel, so the bits are the same.
+//
+//go:noescape
+func sgemmKernel12x16of32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+// sgemmKernel12x16of32AVX512Direct is the same reading A unpacked, as
+// sgemmKernel12x32AVX512Direct.
+//
+//go:noescape
+func sgemmKernel12x16of32AVX512Direct(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+
 // sgemmKernel4x32AVX512 and sgemmKernel8x32AVX512 compute
 // microGeneric(4 or 8, 32, k, a, b, c, ldc, alpha, beta): the 12x32 kernel
 // with fewer rows, for the last row of tiles when M is not a multiple of 12.
@@ -67,7 +82,8 @@ func sgemmKernel8x24AVX512(k int, a, b, c []float32, ldc int, alpha, beta float3
 
 var (
 	avx2Kernel   = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
-	avx512Kernel = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512, direct: sgemmKernel12x32AVX512Direct, edges: []gemmKernel{
+	avx512Kernel = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512, direct: sgemmKernel12x32AVX512Direct,
+		half: sgemmKernel12x16of32AVX512, halfDirect: sgemmKernel12x16of32AVX512Direct, edges: []gemmKernel{
 		{name: "avx512_4x32", mr: 4, nr: 32, fn: sgemmKernel4x32AVX512},
 		{name: "avx512_8x32", mr: 8, nr: 32, fn: sgemmKernel8x32AVX512},
 	}}

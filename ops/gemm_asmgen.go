@@ -29,6 +29,7 @@ type kernel struct {
 	zero   string // zeroing instruction for a full register
 	wide   string // register prefix the broadcasts are written with
 	direct bool   // read A unpacked: a[r*lda+p] (row-major, no transpose), MR = 12
+	bstride int   // floats per row of the B panel, if wider than the tile (0: NR)
 }
 
 func main() {
@@ -46,6 +47,11 @@ func main() {
 	gen(&sb, kernel{name: "sgemmKernel8x24AVX512", isa: "AVX-512F+VL (zmm + ymm per row)", mr: 8, widths: []int{16, 8}, zero: "VPXORD", wide: "Z"})
 	gen(&sb, kernel{name: "sgemmKernel12x32AVX512Direct", isa: "AVX-512F", mr: 12, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", direct: true})
 	gen(&sb, kernel{name: "sgemmKernel12x24AVX512Direct", isa: "AVX-512F+VL (zmm + ymm per row)", mr: 12, widths: []int{16, 8}, zero: "VPXORD", wide: "Z", direct: true})
+	// Half kernels: the first 16 columns of a 32-wide B panel, for a last
+	// panel with at most 16 columns (N = 16, 36, 196, ...: a 32-wide tile
+	// would compute twice what is kept).
+	gen(&sb, kernel{name: "sgemmKernel12x16of32AVX512", isa: "AVX-512F", mr: 12, widths: []int{16}, zero: "VPXORD", wide: "Z", bstride: 32})
+	gen(&sb, kernel{name: "sgemmKernel12x16of32AVX512Direct", isa: "AVX-512F", mr: 12, widths: []int{16}, zero: "VPXORD", wide: "Z", direct: true, bstride: 32})
 	os.Stdout.WriteString(sb.String())
 }
 
@@ -55,6 +61,10 @@ func gen(sb *strings.Builder, k kernel) {
 	for j, w := range k.widths {
 		off[j] = 4 * nr
 		nr += w
+	}
+	bs := nr // floats per B panel row
+	if k.bstride > 0 {
+		bs = k.bstride
 	}
 	p := func(format string, args ...any) { fmt.Fprintf(sb, format+"\n", args...) }
 	pre := func(j int) string { // register prefix of vector j
@@ -72,10 +82,16 @@ func gen(sb *strings.Builder, k kernel) {
 	sig, aOf := "k int, a, b, c []float32, ldc int, alpha, beta float32", fmt.Sprintf("a[p*%d+r]", k.mr)
 	bOff, cOff, ldcOff, frame := 32, 56, 80, 96
 	twin := fmt.Sprintf("microGeneric(%d, %d, ...)", k.mr, nr)
+	if k.bstride > 0 {
+		twin = fmt.Sprintf("the first %d columns of microGeneric(%d, %d, ...)", nr, k.mr, bs)
+	}
 	if k.direct {
 		sig, aOf = "k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32", "a[r*lda+p]"
 		bOff, cOff, ldcOff, frame = 40, 64, 88, 104
 		twin = fmt.Sprintf("microGenericDirect(%d, %d, ...)", k.mr, nr)
+		if k.bstride > 0 {
+			twin = fmt.Sprintf("the first %d columns of microGenericDirect(%d, %d, ...)", nr, k.mr, bs)
+		}
 	}
 	alphaOff, betaOff := frame-8, frame-4
 	p("")
@@ -88,7 +104,7 @@ func gen(sb *strings.Builder, k kernel) {
 	p("//	for p := 0; p < k; p++ {")
 	p("//		for r := 0; r < %d; r++ {", k.mr)
 	p("//			for j := 0; j < %d; j++ {", nr)
-	p("//				t[r][j] += %s * b[p*%d+j] // one FMA lane", aOf, nr)
+	p("//				t[r][j] += %s * b[p*%d+j] // one FMA lane", aOf, bs)
 	p("//			}")
 	p("//		}")
 	p("//	}")
@@ -147,7 +163,7 @@ func gen(sb *strings.Builder, k kernel) {
 	} else {
 		p("\tADDQ $%d, SI", 4*k.mr)
 	}
-	p("\tADDQ $%d, DI", 4*nr)
+	p("\tADDQ $%d, DI", 4*bs)
 	p("\tDECQ CX")
 	p("\tJNZ  loop_%s", k.name)
 	p("")

@@ -391,7 +391,25 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 					} else if direct { // a row copy
 						arows, alda = ablk[(t-t0)*ps:(t-t0)*ps+(mr-1)*ldr+kb], ldr
 					}
-					if rows == tmr && cols == nr {
+					switch {
+					case rows == mr && 2*cols <= nr && kern.half != nil:
+						// A last panel at most half full: the half-width
+						// kernel, into C if it fills it, else into the tile.
+						if 2*cols == nr {
+							cdst := c[i*ldc+col : (i+mr-1)*ldc+col+cols]
+							if direct {
+								kern.halfDirect(kb, arows, alda, bpan, cdst, ldc, alpha, bet)
+							} else {
+								kern.half(kb, apan, bpan, cdst, ldc, alpha, bet)
+							}
+							continue
+						}
+						if direct {
+							kern.halfDirect(kb, arows, alda, bpan, tile, nr, alpha, 0)
+						} else {
+							kern.half(kb, apan, bpan, tile, nr, alpha, 0)
+						}
+					case rows == tmr && cols == nr:
 						cdst := c[i*ldc+col : (i+tmr-1)*ldc+col+nr]
 						if direct {
 							kern.direct(kb, arows, alda, bpan, cdst, ldc, alpha, bet)
@@ -399,10 +417,9 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 							fn(kb, apan, bpan, cdst, ldc, alpha, bet)
 						}
 						continue
-					}
-					if direct {
+					case direct:
 						kern.direct(kb, arows, alda, bpan, tile, nr, alpha, 0)
-					} else {
+					default:
 						fn(kb, apan, bpan, tile, nr, alpha, 0)
 					}
 					for r := 0; r < rows; r++ {

@@ -28,6 +28,13 @@ type gemmKernel struct {
 	// nest uses it when an A micro-panel would serve only a few tiles, so
 	// packing it would cost about as much as the tiles themselves.
 	direct func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+	// half and halfDirect, if set, compute only the first NR/2 columns of
+	// fn's and direct's tile (the B panel is still NR wide): the last panel
+	// of a product with at most NR/2 columns in it runs them instead of
+	// computing a whole tile and keeping half. Both must be set together,
+	// and give the bits of fn and direct on those columns.
+	half       func(k int, a, b, c []float32, ldc int, alpha, beta float32)
+	halfDirect func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
 	// edges, if set, are kernels with the same NR and fewer rows (packed
 	// only, ascending MR) for the last row of tiles: rows = M mod MR is
 	// computed by the smallest edge kernel with MR >= rows, so less of the
