@@ -84,9 +84,9 @@ var (
 	avx2Kernel   = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
 	avx512Kernel = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512, direct: sgemmKernel12x32AVX512Direct,
 		half: sgemmKernel12x16of32AVX512, halfDirect: sgemmKernel12x16of32AVX512Direct, edges: []gemmKernel{
-		{name: "avx512_4x32", mr: 4, nr: 32, fn: sgemmKernel4x32AVX512},
-		{name: "avx512_8x32", mr: 8, nr: 32, fn: sgemmKernel8x32AVX512},
-	}}
+			{name: "avx512_4x32", mr: 4, nr: 32, fn: sgemmKernel4x32AVX512},
+			{name: "avx512_8x32", mr: 8, nr: 32, fn: sgemmKernel8x32AVX512},
+		}}
 	avx512x24Kernel = gemmKernel{name: "avx512_12x24", mr: 12, nr: 24, fn: sgemmKernel12x24AVX512, direct: sgemmKernel12x24AVX512Direct, edges: []gemmKernel{
 		{name: "avx512_4x24", mr: 4, nr: 24, fn: sgemmKernel4x24AVX512},
 		{name: "avx512_8x24", mr: 8, nr: 24, fn: sgemmKernel8x24AVX512},

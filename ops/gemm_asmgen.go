@@ -22,14 +22,14 @@ import (
 )
 
 type kernel struct {
-	name   string // Go function name
-	isa    string // for the doc comment
-	mr     int    // rows of the tile
-	widths []int  // floats per vector register of a tile row: 16 = zmm, 8 = ymm
-	zero   string // zeroing instruction for a full register
-	wide   string // register prefix the broadcasts are written with
-	direct bool   // read A unpacked: a[r*lda+p] (row-major, no transpose), MR = 12
-	bstride int   // floats per row of the B panel, if wider than the tile (0: NR)
+	name    string // Go function name
+	isa     string // for the doc comment
+	mr      int    // rows of the tile
+	widths  []int  // floats per vector register of a tile row: 16 = zmm, 8 = ymm
+	zero    string // zeroing instruction for a full register
+	wide    string // register prefix the broadcasts are written with
+	direct  bool   // read A unpacked: a[r*lda+p] (row-major, no transpose), MR = 12
+	bstride int    // floats per row of the B panel, if wider than the tile (0: NR)
 }
 
 func main() {
