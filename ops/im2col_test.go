@@ -24,6 +24,8 @@ func convGeomCases() []ConvGeom {
 		mk(1, 3, 3, 3, 3, 1, 1, 3, 3, 3, 3, 1, 1), // padding wider than the reach: all-zero windows
 		mk(4, 5, 5, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1),
 		mk(2, 4, 37, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1), // rows of 35-37 pixels: Col2imTile's vector adds
+		mk(2, 9, 41, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1), // stride 2, rows of 21 pixels: gatherStrided's fours and tail
+		mk(1, 5, 40, 3, 3, 1, 3, 1, 1, 1, 1, 1, 1), // stride 3, rows of 14 pixels
 	}
 }
 

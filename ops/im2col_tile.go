@@ -85,14 +85,40 @@ func Im2colTile(g ConvGeom, x []float32, p0, np int, col []float32) {
 					if g.StrideW == 1 {
 						copy(dst[a-ow0:b-ow0], src[a+offW:b+offW])
 					} else {
-						for ow := a; ow < b; ow++ {
-							dst[ow-ow0] = src[ow*g.StrideW+offW]
-						}
+						gatherStrided(dst[a-ow0:b-ow0], src[a*g.StrideW+offW:], g.StrideW)
 					}
 					clear(dst[b-ow0:])
 				}
 			}
 		}
+	}
+}
+
+// gatherStrided sets d[i] = s[i*stride] for every i (s long enough), four
+// at a time with the bounds checked once per four: the strided convolutions'
+// im2col runs, where an element-at-a-time loop with two index computations
+// and two bounds checks per element took 40% of Im2colTile's time in the
+// example's training step.
+func gatherStrided(d, s []float32, stride int) {
+	if len(d) == 0 {
+		return
+	}
+	s = s[:(len(d)-1)*stride+1]
+	i, k := 0, 0
+	if stride == 2 { // constant offsets: no bounds check inside the four
+		for ; i+4 <= len(d); i, k = i+4, k+8 {
+			q := s[k : k+7 : k+7]
+			dd := d[i : i+4 : i+4]
+			dd[0], dd[1], dd[2], dd[3] = q[0], q[2], q[4], q[6]
+		}
+	}
+	for ; i+4 <= len(d); i, k = i+4, k+4*stride {
+		q := s[k : k+3*stride+1]
+		dd := d[i : i+4 : i+4]
+		dd[0], dd[1], dd[2], dd[3] = q[0], q[stride], q[2*stride], q[3*stride]
+	}
+	for ; i < len(d); i, k = i+1, k+stride {
+		d[i] = s[k]
 	}
 }
 
