@@ -122,6 +122,31 @@ func gatherStrided(d, s []float32, stride int) {
 	}
 }
 
+// scatterAddStrided adds s[i] onto d[i*stride] for every i (d long
+// enough), four at a time as gatherStrided: Col2imTile's strided runs.
+// Each element of d gets one addition, so the order of the sums is
+// Col2imTile's.
+func scatterAddStrided(d, s []float32, stride int) {
+	if len(s) == 0 {
+		return
+	}
+	d = d[:(len(s)-1)*stride+1]
+	i, k := 0, 0
+	if stride == 2 {
+		for ; i+4 <= len(s); i, k = i+4, k+8 {
+			q := d[k : k+7 : k+7]
+			ss := s[i : i+4 : i+4]
+			q[0] += ss[0]
+			q[2] += ss[1]
+			q[4] += ss[2]
+			q[6] += ss[3]
+		}
+	}
+	for ; i < len(s); i, k = i+1, k+stride {
+		d[k] += s[i]
+	}
+}
+
 // col2imVecMin: runs of at least this many pixels are added by the vector
 // kernel (Add's); shorter ones by a loop, cheaper than the call.
 const col2imVecMin = 16
@@ -163,9 +188,7 @@ func Col2imTile(g ConvGeom, col []float32, p0, np int, dx []float32) {
 							d[i] += v
 						}
 					} else {
-						for ow := a; ow < b; ow++ {
-							dst[ow*g.StrideW+offW] += src[ow-ow0]
-						}
+						scatterAddStrided(dst[a*g.StrideW+offW:], src[a-ow0:b-ow0], g.StrideW)
 					}
 				}
 			}
