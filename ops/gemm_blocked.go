@@ -48,8 +48,9 @@ import (
 // beta is applied by the first rank-KC update only (later ones accumulate
 // with beta = 1), so beta == 0 never reads C.
 //
-// Threads. In the second order, the whole K x NC block of B is packed at once (NC is cut so it
-// stays within a quarter of L3), by the threads that compute with it: each
+// Threads. In the second order, the whole K x NC block of B is packed at
+// once (NC is cut so it stays within a quarter of L3), by the threads that
+// compute with it: each
 // micro-panel has a flag (unpacked, being packed, packed), and the first
 // thread to need a panel packs it while a thread that finds it being packed
 // packs its own copy instead of waiting (packedB). So one jc block costs a
@@ -222,7 +223,7 @@ func (j *gemmJob) block(nb int) {
 	j.direct = useDirect(j.pl, j.transA, j.lda, j.nPan)
 	j.rowCopy = useRowCopy(j.pl, j.transA, j.direct)
 	// Units of work. Where all of M fits one row block (its MC x KC block
-	// of A micro-panels within a quarter of L2), a unit is a group of B
+	// of A micro-panels within a third of L2), a unit is a group of B
 	// panels over all of M: each B panel is packed into the unit's own
 	// buffer, stays in L1 while the kernel runs down all the rows of tiles
 	// (A from L2), and is read from memory only once (BLIS's order; the
@@ -299,11 +300,13 @@ func (j *gemmJob) work(_, _ int) {
 //	for each rank-KC update s:
 //	  pack the A micro-panels of the row block (those not read in place)
 //	  for q in the group:
-//	    get B panel (s, q) (packed once, kept in L1 for the loop below)
+//	    get B panel (s, q): packed into the unit's own buffer (BLIS's order),
+//	      or from the shared block, packed by the first thread to need it
 //	    for ir in the row block: kernel(A panel (ir, s), B panel, C tile (ir, q))
 //
-// so a B panel is read from memory once per row block and then from L1,
-// and the A block from L2.
+// In BLIS's order the row block is all of M, so the B panel stays in L1
+// while the A panels come from L2; in the other the row block is one row
+// of tiles, whose A panel stays in L1 while the B panels stream past.
 func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 	// Everything in locals: the kernels are called through func values,
 	// after which the compiler would reload every field of j.
@@ -362,7 +365,18 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 					packA(j.transA, a, lda, i, rows, pc, kb, pmr, apan)
 				}
 			}
-			for q := q0; q < q1; q++ {
+			// In the shared-block order, threads working side by side start
+			// their sweeps at different panels, so that they pack different
+			// panels instead of queueing on one.
+			first := q0
+			if !ownB && j.threads > 1 {
+				first += (u % j.threads) * (q1 - q0) / j.threads
+			}
+			for x := range q1 - q0 {
+				q := first + x
+				if q >= q1 {
+					q -= q1 - q0
+				}
 				var bpan []float32
 				if ownB {
 					bpan = own[:kb*nr]
