@@ -2,6 +2,24 @@
 
 #include "textflag.h"
 
+// LOAD4(P, S, S3, A, B, C, D): A..D = the 64-byte rows at P, P+S, P+2S,
+// P+S3 (S3 = 3S), then P += 4S.
+#define LOAD4(P, S, S3, A, B, C, D) \
+	VMOVUPS (P), A; \
+	VMOVUPS (P)(S*1), B; \
+	VMOVUPS (P)(S*2), C; \
+	VMOVUPS (P)(S3*1), D; \
+	LEAQ    (P)(S*4), P
+
+// STORE4(P, S, S3, A, B, C, D): A..D to the rows at P, P+S, P+2S, P+S3,
+// then P += 4S.
+#define STORE4(P, S, S3, A, B, C, D) \
+	VMOVUPS A, (P); \
+	VMOVUPS B, (P)(S*1); \
+	VMOVUPS C, (P)(S*2); \
+	VMOVUPS D, (P)(S3*1); \
+	LEAQ    (P)(S*4), P
+
 // func transpose16xNAVX512(dst []float32, ldd int, src []float32, lds int, nblk int)
 //
 // For b < nblk, transposes the 16 x 16 block src[i*lds + 16b + j] (i, j <
@@ -35,25 +53,11 @@ TEXT ·transpose16xNAVX512(SB), NOSPLIT, $0-72
 
 loop:
 	MOVQ SI, R10
-	VMOVUPS (R10), Z0
-	VMOVUPS (R10)(BX*1), Z1
-	VMOVUPS (R10)(BX*2), Z2
-	VMOVUPS (R10)(R8*1), Z3
-	LEAQ (R10)(BX*4), R10
-	VMOVUPS (R10), Z4
-	VMOVUPS (R10)(BX*1), Z5
-	VMOVUPS (R10)(BX*2), Z6
-	VMOVUPS (R10)(R8*1), Z7
-	LEAQ (R10)(BX*4), R10
-	VMOVUPS (R10), Z8
-	VMOVUPS (R10)(BX*1), Z9
-	VMOVUPS (R10)(BX*2), Z10
-	VMOVUPS (R10)(R8*1), Z11
-	LEAQ (R10)(BX*4), R10
-	VMOVUPS (R10), Z12
-	VMOVUPS (R10)(BX*1), Z13
-	VMOVUPS (R10)(BX*2), Z14
-	VMOVUPS (R10)(R8*1), Z15
+	LOAD4(R10, BX, R8, Z0, Z1, Z2, Z3)
+	LOAD4(R10, BX, R8, Z4, Z5, Z6, Z7)
+	LOAD4(R10, BX, R8, Z8, Z9, Z10, Z11)
+	LOAD4(R10, BX, R8, Z12, Z13, Z14, Z15)
+	// 1: interleave rows 2i and 2i+1 within each 128-bit lane (Z16-Z31)
 	VUNPCKLPS Z1, Z0, Z16
 	VUNPCKHPS Z1, Z0, Z17
 	VUNPCKLPS Z3, Z2, Z18
@@ -70,6 +74,7 @@ loop:
 	VUNPCKHPS Z13, Z12, Z29
 	VUNPCKLPS Z15, Z14, Z30
 	VUNPCKHPS Z15, Z14, Z31
+	// 2: groups of four rows, one column per 128-bit lane (Z0-Z15)
 	VSHUFPS $0x44, Z18, Z16, Z0
 	VSHUFPS $0xEE, Z18, Z16, Z1
 	VSHUFPS $0x44, Z19, Z17, Z2
@@ -86,6 +91,7 @@ loop:
 	VSHUFPS $0xEE, Z30, Z28, Z13
 	VSHUFPS $0x44, Z31, Z29, Z14
 	VSHUFPS $0xEE, Z31, Z29, Z15
+	// 3: even and odd 128-bit lanes of rows 0-3 with rows 4-7, and of 8-11 with 12-15 (Z16-Z31)
 	VSHUFF32X4 $0x88, Z4, Z0, Z16
 	VSHUFF32X4 $0xDD, Z4, Z0, Z17
 	VSHUFF32X4 $0x88, Z12, Z8, Z18
@@ -102,6 +108,7 @@ loop:
 	VSHUFF32X4 $0xDD, Z7, Z3, Z29
 	VSHUFF32X4 $0x88, Z15, Z11, Z30
 	VSHUFF32X4 $0xDD, Z15, Z11, Z31
+	// 4: the output rows, column c of the input in Zc (Z0-Z15)
 	VSHUFF32X4 $0x88, Z18, Z16, Z0
 	VSHUFF32X4 $0xDD, Z18, Z16, Z8
 	VSHUFF32X4 $0x88, Z19, Z17, Z4
@@ -119,26 +126,10 @@ loop:
 	VSHUFF32X4 $0x88, Z31, Z29, Z7
 	VSHUFF32X4 $0xDD, Z31, Z29, Z15
 	MOVQ DI, R11
-	VMOVUPS Z0, (R11)
-	VMOVUPS Z1, (R11)(DX*1)
-	VMOVUPS Z2, (R11)(DX*2)
-	VMOVUPS Z3, (R11)(R9*1)
-	LEAQ (R11)(DX*4), R11
-	VMOVUPS Z4, (R11)
-	VMOVUPS Z5, (R11)(DX*1)
-	VMOVUPS Z6, (R11)(DX*2)
-	VMOVUPS Z7, (R11)(R9*1)
-	LEAQ (R11)(DX*4), R11
-	VMOVUPS Z8, (R11)
-	VMOVUPS Z9, (R11)(DX*1)
-	VMOVUPS Z10, (R11)(DX*2)
-	VMOVUPS Z11, (R11)(R9*1)
-	LEAQ (R11)(DX*4), R11
-	VMOVUPS Z12, (R11)
-	VMOVUPS Z13, (R11)(DX*1)
-	VMOVUPS Z14, (R11)(DX*2)
-	VMOVUPS Z15, (R11)(R9*1)
-	LEAQ (R11)(DX*4), R11
+	STORE4(R11, DX, R9, Z0, Z1, Z2, Z3)
+	STORE4(R11, DX, R9, Z4, Z5, Z6, Z7)
+	STORE4(R11, DX, R9, Z8, Z9, Z10, Z11)
+	STORE4(R11, DX, R9, Z12, Z13, Z14, Z15)
 	// next block: 16 columns of src on, 16 rows of dst down
 	ADDQ $64, SI
 	MOVQ R11, DI
