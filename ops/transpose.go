@@ -1,5 +1,7 @@
 package ops
 
+import "fmt"
+
 // Transposition, the copy the GEMM's packing and the convolution's backward
 // do most: Transpose for any block, with 16 x 16 tiles in AVX-512 registers
 // where the CPU has it (transpose_amd64.s) and a blocked Go loop otherwise.
@@ -13,7 +15,8 @@ func Transpose(dst []float32, ldd int, a []float32, lda int, rows, cols int) {
 		return
 	}
 	if lda < cols || ldd < rows || len(a) < (rows-1)*lda+cols || len(dst) < (cols-1)*ldd+rows {
-		panic("ops.Transpose: slice too short for the shape")
+		panic(fmt.Sprintf("ops.Transpose: %d x %d with lda %d, ldd %d needs len(a) >= %d and len(dst) >= %d, have %d and %d",
+			rows, cols, lda, ldd, (rows-1)*lda+cols, (cols-1)*ldd+rows, len(a), len(dst)))
 	}
 	i := 0
 	if transpose16xN != nil && !noasm {
