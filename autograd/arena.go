@@ -29,16 +29,16 @@ type Arena struct {
 	// after Backward (or hold a Reshape view of one outside the graph).
 	ReleaseInBackward bool
 
-	free  map[int][][]float32 // idle buffers by capacity
-	caps  []int               // the capacities that have idle buffers, ascending
-	owned []*Tensor           // tensors whose buffers came from here
-	inUse int                 // float32s handed out and not yet returned
-	peak  int                 // the most float32s ever in use at once
-	total int                 // float32s ever allocated by this arena
+	slabs []*slab    // every allocation, by address
+	idle  []idleSpan // the idle ranges of all slabs, each as long as it can be
+	owned []*Tensor  // tensors whose buffers came from here
+	inUse int        // float32s handed out and not yet returned
+	peak  int        // the most float32s ever in use at once
+	total int        // float32s ever allocated by this arena
 }
 
 // NewArena returns an empty arena.
-func NewArena() *Arena { return &Arena{free: map[int][][]float32{}} }
+func NewArena() *Arena { return &Arena{} }
 
 // New copies data into an arena buffer and returns it as a tensor.
 func (a *Arena) New(data []float32, shape ...int) *Tensor {
@@ -132,52 +132,87 @@ func (a *Arena) ReleaseSince(mark int, keep *Tensor) {
 	a.owned = a.owned[:kept]
 }
 
-// Stats reports the float32s in use (the capacities of the buffers handed
+// Stats reports the float32s in use (the lengths of the buffers handed
 // out) and allocated in total by the arena.
 func (a *Arena) Stats() (inUse, total int) { return a.inUse, a.total }
 
 // Peak reports the most float32s the arena has had in use at once: the
 // working set its users needed, against Stats' total, what it allocated
-// (total - peak is memory that idles at the peak in buffers too small for
+// (total - peak is memory that idled at the peak in ranges too small for
 // the requests then made).
 func (a *Arena) Peak() int { return a.peak }
 
-// get returns a buffer of n elements with arbitrary contents: an idle one
-// of capacity n if there is one, else the smallest idle one that is
-// larger, cut to length n (put takes it back whole), else a new one. A
-// step asks for its buffers in a different order than it frees them, so
-// at the moment a length is wanted its own idle buffers may all be taken
-// while larger ones idle; reusing those keeps the arena near its peak
-// working set (the example's training step, docs/PERFORMANCE.md: 415 MB
-// instead of 466 MB for a 354 MB peak). Which buffer an op writes into
-// changes no result: an op writes every element of a result's buffer, or
-// clears it first (zeros).
+// The arena's memory is a set of slabs, each one Go allocation, handed out
+// in ranges: get takes the smallest idle range that fits (best fit),
+// splits off what it needs and leaves the rest idle; put returns a range
+// and merges it with the idle ranges beside it in its slab. A step asks
+// for its buffers in a different order than it frees them, and with
+// Recompute a block's dropped buffers are taken by the next block's
+// tensors of other sizes: without splitting, a small tensor kept until
+// the backward would pin a whole large buffer (ResNet-50's step held 495
+// MB of buffers for 339 MB of convolution outputs), and without merging
+// the pieces would never serve a large request again. Which range an op
+// writes into changes no result: an op writes every element of a
+// result's buffer, or clears it first (zeros).
+
+// slab is one allocation of the arena.
+type slab struct {
+	buf  []float32
+	base uintptr // address of buf[0]
+}
+
+// idleSpan is an idle range buf[off : off+n] of a slab.
+type idleSpan struct {
+	s      *slab
+	off, n int
+}
+
+// addr is the address of b's first element.
+func addr(b []float32) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
+
+// get returns a buffer of n elements (capacity n) with arbitrary
+// contents: part of the smallest idle range that holds n (the first of
+// equal ones), else a new slab.
 func (a *Arena) get(n int) []float32 {
-	if a == nil {
+	if a == nil || n == 0 {
 		return make([]float32, n)
 	}
-	c := n
-	if len(a.free[n]) == 0 {
-		i, _ := slices.BinarySearch(a.caps, n)
-		if i == len(a.caps) {
-			a.inUse += n
-			a.peak = max(a.peak, a.inUse)
-			a.total += n
-			return make([]float32, n)
+	best := -1
+	for i, sp := range a.idle {
+		if sp.n >= n && (best < 0 || sp.n < a.idle[best].n) {
+			best = i
+			if sp.n == n {
+				break
+			}
 		}
-		c = a.caps[i]
 	}
-	l := a.free[c]
-	b := l[len(l)-1]
-	l[len(l)-1] = nil
-	a.free[c] = l[:len(l)-1]
-	if len(l) == 1 {
-		i, _ := slices.BinarySearch(a.caps, c)
-		a.caps = slices.Delete(a.caps, i, i+1)
-	}
-	a.inUse += c
+	a.inUse += n
 	a.peak = max(a.peak, a.inUse)
-	return b[:n]
+	if best < 0 {
+		b := make([]float32, n)
+		sl := &slab{buf: b, base: addr(b)}
+		i, _ := slices.BinarySearchFunc(a.slabs, sl.base, func(s *slab, p uintptr) int { return cmpAddr(s.base, p) })
+		a.slabs = slices.Insert(a.slabs, i, sl)
+		a.total += n
+		return b
+	}
+	sp := a.idle[best]
+	if sp.n == n {
+		a.idle = slices.Delete(a.idle, best, best+1)
+	} else {
+		a.idle[best] = idleSpan{sp.s, sp.off + n, sp.n - n}
+	}
+	return sp.s.buf[sp.off : sp.off+n : sp.off+n]
+}
+
+func cmpAddr(a, b uintptr) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // zeros returns a zeroed buffer of n elements.
@@ -190,20 +225,44 @@ func (a *Arena) zeros(n int) []float32 {
 	return b
 }
 
-// put hands a buffer back for reuse (a nil arena lets the GC have it).
+// put hands a buffer from get back for reuse (its whole capacity), merged
+// with the idle ranges next to it. A nil arena, or a buffer that is not
+// the arena's, lets the GC have it.
 func (a *Arena) put(b []float32) {
-	if a == nil || b == nil {
+	if a == nil || cap(b) == 0 {
 		return
 	}
 	b = b[:cap(b)]
-	c := len(b)
-	a.inUse -= c
-	l := a.free[c]
-	if len(l) == 0 {
-		i, _ := slices.BinarySearch(a.caps, c)
-		a.caps = slices.Insert(a.caps, i, c)
+	p := addr(b)
+	i, found := slices.BinarySearchFunc(a.slabs, p, func(s *slab, p uintptr) int { return cmpAddr(s.base, p) })
+	if !found {
+		i-- // the slab that starts before p
 	}
-	a.free[c] = append(l, b)
+	if i < 0 {
+		return
+	}
+	sl := a.slabs[i]
+	off := int(p-sl.base) / 4
+	if off >= len(sl.buf) {
+		return
+	}
+	n := len(b)
+	a.inUse -= n
+	// Merge with the idle ranges that end at off or start at off+n.
+	for j := 0; j < len(a.idle); {
+		sp := a.idle[j]
+		switch {
+		case sp.s == sl && sp.off+sp.n == off:
+			off, n = sp.off, n+sp.n
+		case sp.s == sl && sp.off == off+n:
+			n += sp.n
+		default:
+			j++
+			continue
+		}
+		a.idle = slices.Delete(a.idle, j, j+1)
+	}
+	a.idle = append(a.idle, idleSpan{sl, off, n})
 }
 
 // own records that t's buffers belong to the arena.

@@ -81,9 +81,11 @@ func TestArenaReleaseInBackward(t *testing.T) {
 	}
 }
 
-// A request with no idle buffer of its length takes the smallest larger
-// idle one, cut to length; Reset hands it back whole.
-func TestArenaReusesLargerBuffers(t *testing.T) {
+// A request takes part of the smallest idle range that holds it and
+// leaves the rest idle; returned ranges merge with their idle neighbours,
+// so after Reset every allocation serves a request of its whole length
+// again.
+func TestArenaSplitsAndMerges(t *testing.T) {
 	ar := ag.NewArena()
 	big := ar.Zeros(10, 10)
 	for i := range big.Data {
@@ -91,35 +93,43 @@ func TestArenaReusesLargerBuffers(t *testing.T) {
 	}
 	ar.Zeros(50)
 	ar.Reset()
-	small := ar.Zeros(6, 5) // the 50 buffer, not the 100 one
-	if len(small.Data) != 30 {
-		t.Fatalf("len %d, want 30", len(small.Data))
+	stats := func(what string, wantInUse, wantTotal int) {
+		t.Helper()
+		if inUse, total := ar.Stats(); inUse != wantInUse || total != wantTotal {
+			t.Fatalf("%s: in use %d, total %d; want %d and %d", what, inUse, total, wantInUse, wantTotal)
+		}
+	}
+	small := ar.Zeros(6, 5) // from the 50 allocation, not the 100 one
+	if len(small.Data) != 30 || cap(small.Data) != 30 {
+		t.Fatalf("len %d cap %d, want 30", len(small.Data), cap(small.Data))
 	}
 	for i, v := range small.Data {
 		if v != 0 {
 			t.Fatalf("element %d is %v after Zeros", i, v)
 		}
 	}
-	if inUse, total := ar.Stats(); inUse != 50 || total != 150 {
-		t.Fatalf("in use %d, total %d; want 50 and 150", inUse, total)
+	stats("30 of the 50", 30, 150)
+	mid := ar.Zeros(40) // the 20 left of the 50 is too small: the 100
+	stats("40 of the 100", 70, 150)
+	tail := ar.Zeros(20) // exactly the 50's rest
+	stats("the 50's rest", 90, 150)
+	rest := ar.Zeros(60) // exactly the 100's rest
+	stats("the 100's rest", 150, 150)
+	if len(mid.Data) != 40 || len(tail.Data) != 20 || len(rest.Data) != 60 {
+		t.Fatalf("lengths %d, %d, %d", len(mid.Data), len(tail.Data), len(rest.Data))
 	}
-	mid := ar.Zeros(40) // the 100 buffer
-	if inUse, total := ar.Stats(); len(mid.Data) != 40 || inUse != 150 || total != 150 {
-		t.Fatalf("len %d, in use %d, total %d; want 40, 150, 150", len(mid.Data), inUse, total)
+	ar.Reset() // the pieces merge back
+	again := ar.Zeros(100)
+	stats("100 after Reset", 100, 150)
+	half := ar.Zeros(50)
+	stats("50 after Reset", 150, 150)
+	if len(again.Data) != 100 || len(half.Data) != 50 {
+		t.Fatalf("lengths %d, %d", len(again.Data), len(half.Data))
 	}
+	ar.Zeros(101) // larger than every idle range: a new allocation
+	stats("101", 251, 251)
 	ar.Reset()
-	again := ar.Zeros(100) // whole again after Reset
-	if inUse, total := ar.Stats(); len(again.Data) != 100 || inUse != 100 || total != 150 {
-		t.Fatalf("len %d, in use %d, total %d; want 100, 100, 150", len(again.Data), inUse, total)
-	}
-	ar.Zeros(101) // larger than every idle buffer: new
-	if _, total := ar.Stats(); total != 251 {
-		t.Fatalf("total %d, want 251", total)
-	}
-	ar.Reset()
-	if inUse, _ := ar.Stats(); inUse != 0 {
-		t.Fatalf("%d floats in use after Reset", inUse)
-	}
+	stats("Reset", 0, 251)
 }
 
 // ReleaseSince, under NoGrad, hands back what was made after the mark
