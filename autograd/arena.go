@@ -29,6 +29,16 @@ type Arena struct {
 	// after Backward (or hold a Reshape view of one outside the graph).
 	ReleaseInBackward bool
 
+	// Recompute makes ReleaseSince, while gradients are recorded, hand
+	// back the Data of the block's outputs that cost one pass to compute
+	// again (batch norm with its activation, a broadcast product, a
+	// padding), and Backward compute them again when a closure needs
+	// them (recompute.go): the step's activations take less memory for
+	// one more pass over each dropped tensor, and no result changes.
+	// Leave it off if you read an intermediate's Data after the block
+	// that made it has returned.
+	Recompute bool
+
 	slabs []*slab    // every allocation, by address
 	idle  []idleSpan // the idle ranges of all slabs, each as long as it can be
 	owned []*Tensor  // tensors whose buffers came from here
@@ -81,6 +91,7 @@ func (a *Arena) release(t *Tensor) {
 		a.put(t.Grad)
 	}
 	t.Data, t.Grad, t.backward, t.prev = nil, nil, nil, nil
+	t.recompute, t.recomputeFrom, t.dropped = nil, nil, false
 	t.released = true
 }
 
@@ -104,24 +115,30 @@ func (a *Arena) Mark() int {
 // output: a model that calls it between its blocks keeps about one
 // block's working set in the arena instead of its whole forward's, as
 // PyTorch frees a no-grad intermediate when its last reference goes. The
-// caller must hold no other tensor made after mark. It does nothing while
-// gradients are recorded, or when keep requires a gradient (its graph
-// still needs what it was made from), or for a nil arena.
+// caller must hold no other tensor made after mark. It does nothing for a
+// nil arena.
+//
+// While gradients are recorded the graph still needs what keep was made
+// from, and nothing is released; with Recompute on, the recomputable
+// tensors made after mark other than keep (recompute.go) drop their Data
+// instead, for Backward to compute again.
 func (a *Arena) ReleaseSince(mark int, keep *Tensor) {
-	if a == nil || GradEnabled() || keep.requiresGrad || mark < 0 || mark > len(a.owned) {
+	if a == nil || mark < 0 || mark > len(a.owned) {
 		return
 	}
-	p := uintptr(unsafe.Pointer(unsafe.SliceData(keep.Data)))
-	holds := func(t *Tensor) bool { // keep's Data lies in t's buffer
-		if t.view || cap(t.Data) == 0 {
-			return false
+	if GradEnabled() || keep.requiresGrad {
+		if a.Recompute && GradEnabled() {
+			for _, t := range a.owned[mark:] {
+				if t != keep && t.droppable() && !holdsData(t, keep) {
+					t.drop()
+				}
+			}
 		}
-		lo := uintptr(unsafe.Pointer(unsafe.SliceData(t.Data)))
-		return lo <= p && p < lo+4*uintptr(cap(t.Data))
+		return
 	}
 	kept := mark
 	for _, t := range a.owned[mark:] {
-		if t == keep || holds(t) {
+		if t == keep || holdsData(t, keep) {
 			a.owned[kept] = t
 			kept++
 			continue
@@ -130,6 +147,17 @@ func (a *Arena) ReleaseSince(mark int, keep *Tensor) {
 	}
 	clear(a.owned[kept:])
 	a.owned = a.owned[:kept]
+}
+
+// holdsData reports whether keep's Data lies in t's buffer (keep is a
+// view of t, or of part of it).
+func holdsData(t, keep *Tensor) bool {
+	if t.view || cap(t.Data) == 0 || len(keep.Data) == 0 {
+		return false
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(keep.Data)))
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(t.Data)))
+	return lo <= p && p < lo+4*uintptr(cap(t.Data))
 }
 
 // Stats reports the float32s in use (the lengths of the buffers handed

@@ -104,7 +104,11 @@ func batchNorm(op string, x *Tensor, o BatchNormOpts) *Tensor {
 	out := result(op, cloneShape(x.Shape), inputs...)
 	p.forward(x.Data, out.Data)
 	if out.requiresGrad {
+		lazyRead(x)
 		out.backward = func() { p.backward(x, out) }
+		// out is one pass from x with the saved statistics, and the
+		// backward reads x, not out (recompute.go).
+		out.setRecompute(func(y []float32) { p.apply(x.Data, y) }, x)
 	}
 	return out
 }
@@ -179,22 +183,37 @@ func (p *bnPlan) forward(x, y []float32) {
 			} else {
 				p.evalStats(ch)
 			}
-			scale, shift := p.affine(ch)
-			for i := 0; i < p.n; i++ {
-				yr, xr := p.plane(y, i, ch), p.plane(x, i, ch)
-				switch p.Act {
-				case ActNone:
-					ops.ScaleShift(yr, xr, scale, shift)
-				case ActSiLU:
-					ops.ScaleShiftSiLU(yr, xr, scale, shift)
-				case ActReLU:
-					ops.ScaleShiftLeaky(yr, xr, scale, shift, 0)
-				case ActLeakyReLU:
-					ops.ScaleShiftLeaky(yr, xr, scale, shift, p.Slope)
-				}
-			}
+			p.applyChannel(x, y, ch)
 		}
 	})
+}
+
+// apply writes y = act(x·scale + shift) with the statistics the forward
+// saved: the forward's output again, bit for bit (recompute.go).
+func (p *bnPlan) apply(x, y []float32) {
+	ops.Parallel(p.c, p.grain, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			p.applyChannel(x, y, ch)
+		}
+	})
+}
+
+// applyChannel writes channel ch of y = act(x·scale + shift).
+func (p *bnPlan) applyChannel(x, y []float32, ch int) {
+	scale, shift := p.affine(ch)
+	for i := 0; i < p.n; i++ {
+		yr, xr := p.plane(y, i, ch), p.plane(x, i, ch)
+		switch p.Act {
+		case ActNone:
+			ops.ScaleShift(yr, xr, scale, shift)
+		case ActSiLU:
+			ops.ScaleShiftSiLU(yr, xr, scale, shift)
+		case ActReLU:
+			ops.ScaleShiftLeaky(yr, xr, scale, shift, 0)
+		case ActLeakyReLU:
+			ops.ScaleShiftLeaky(yr, xr, scale, shift, p.Slope)
+		}
+	}
 }
 
 // evalStats sets channel ch's statistics from the running ones.

@@ -164,6 +164,7 @@ func Conv2d(x, w, b *Tensor, o Conv2dOpts) *Tensor {
 		c.gemmForward(x.Data, w.Data, bias, out.Data, ep)
 	}
 	if out.requiresGrad {
+		lazyRead(x) // the backward reads x.Data when it runs (recompute.go)
 		out.backward = func() {
 			var gx, gw, gb []float32
 			fresh := false // gx is new and unzeroed: write it (tape.go, "Gradient buffers")

@@ -44,18 +44,29 @@ type binaryKernel struct {
 func binary(k *binaryKernel, a, b *Tensor) *Tensor {
 	p := newBcastPlan(k.name, a.Shape, b.Shape)
 	out := result(k.name, p.out, a, b)
-	ad, bd, y := a.Data, b.Data, out.Data
-	p.parallel(func(o, ia, ib, l int) { k.f(y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib) })
+	forward := func(y []float32) {
+		ad, bd := a.Data, b.Data
+		p.parallel(func(o, ia, ib, l int) { k.f(y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib) })
+	}
+	forward(out.Data)
 	if out.requiresGrad {
+		lazyRead(a, b)
+		if k.product {
+			// a·b's backward reads a and b, not out: out may be dropped
+			// and computed again (recompute.go).
+			out.setRecompute(forward, a, b)
+		}
 		out.backward = func() {
-			g := out.Grad
+			// The operands' Data are read now: they may have been dropped
+			// and computed again since the forward (recompute.go).
+			g, ad, bd, y := out.Grad, a.Data, b.Data, out.Data // y is nil if out was dropped (a product's terms do not read it)
 			if a.requiresGrad && k.ca != 0 {
 				bcastGradLinear(a, out, p, g, k.ca)
 			} else if a.requiresGrad && k.product && p.ia == 0 && p.ib == 1 {
 				bcastGradMulRuns(a, b, out, p, g, true)
 			} else if a.requiresGrad {
 				bcastGrad(a, out, p, func(dst []float32, o, ia, ib, l int) {
-					k.da(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
+					k.da(dst, g[o:o+l], run(y, o, l), ad[ia:], p.ia, bd[ib:], p.ib)
 				}, writeTerm(k.daTo, g, y, ad, bd, p))
 			}
 			if b.requiresGrad && k.cb != 0 {
@@ -64,7 +75,7 @@ func binary(k *binaryKernel, a, b *Tensor) *Tensor {
 				bcastGradMulRuns(b, a, out, p, g, false)
 			} else if b.requiresGrad {
 				bcastGrad(b, out, p, func(dst []float32, o, ia, ib, l int) {
-					k.db(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
+					k.db(dst, g[o:o+l], run(y, o, l), ad[ia:], p.ia, bd[ib:], p.ib)
 				}, writeTerm(k.dbTo, g, y, ad, bd, p))
 			}
 		}
@@ -105,8 +116,17 @@ func writeTerm(d func(dst, g, y, a []float32, sa int, b []float32, sb int), g, y
 		return nil
 	}
 	return func(dst []float32, o, ia, ib, l int) {
-		d(dst, g[o:o+l], y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib)
+		d(dst, g[o:o+l], run(y, o, l), ad[ia:], p.ia, bd[ib:], p.ib)
 	}
+}
+
+// run is y[o:o+l], or nil for a nil y (a dropped product output, which
+// its derivatives do not read).
+func run(y []float32, o, l int) []float32 {
+	if y == nil {
+		return nil
+	}
+	return y[o : o+l]
 }
 
 // mulGradTo sets dst[j] = g[j]·o[j·so] (mulGrad's write form).

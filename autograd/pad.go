@@ -79,31 +79,39 @@ func padGather(op string, x *Tensor, rows, cols []int, left int, value float32) 
 	j0, j1 := max(left, 0), min(left+W, OW) // contiguous middle of a row
 	out := result(op, []int{N, C, OH, OW}, x)
 	grain := convGrain(ohw)
-	ops.Parallel(N*C, grain, func(lo, hi int) {
-		for p := lo; p < hi; p++ {
-			src, dst := x.Data[p*hw:(p+1)*hw], out.Data[p*ohw:(p+1)*ohw]
-			for i, r := range rows {
-				d := dst[i*OW : (i+1)*OW]
-				if r < 0 {
-					for j := range d {
-						d[j] = value
+	fill := func(y []float32) {
+		ops.Parallel(N*C, grain, func(lo, hi int) {
+			for p := lo; p < hi; p++ {
+				src, dst := x.Data[p*hw:(p+1)*hw], y[p*ohw:(p+1)*ohw]
+				for i, r := range rows {
+					d := dst[i*OW : (i+1)*OW]
+					if r < 0 {
+						for j := range d {
+							d[j] = value
+						}
+						continue
 					}
-					continue
-				}
-				s := src[r*W : (r+1)*W]
-				for j := 0; j < j0; j++ {
-					d[j] = padPick(s, cols[j], value)
-				}
-				if j0 < j1 {
-					copy(d[j0:j1], s[j0-left:j1-left])
-				}
-				for j := max(j1, j0); j < OW; j++ {
-					d[j] = padPick(s, cols[j], value)
+					s := src[r*W : (r+1)*W]
+					for j := 0; j < j0; j++ {
+						d[j] = padPick(s, cols[j], value)
+					}
+					if j0 < j1 {
+						copy(d[j0:j1], s[j0-left:j1-left])
+					}
+					for j := max(j1, j0); j < OW; j++ {
+						d[j] = padPick(s, cols[j], value)
+					}
 				}
 			}
-		}
-	})
+		})
+	}
+	fill(out.Data)
 	if out.requiresGrad {
+		// The backward needs only the maps; out is one pass from x
+		// (recompute.go).
+		lazyRead(x)
+		out.noInputData = true
+		out.setRecompute(fill, x)
 		out.backward = func() {
 			gx, g := x.grad(), out.Grad
 			ops.Parallel(N*C, grain, func(lo, hi int) {

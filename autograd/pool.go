@@ -121,6 +121,8 @@ func maxPool(op string, x *Tensor, rows, cols ops.PoolWindows) *Tensor {
 		}
 	})
 	if out.requiresGrad {
+		lazyRead(x)
+		out.noInputData = true // the backward reads arg, not x (recompute.go)
 		out.backward = func() {
 			gx, g := x.grad(), out.Grad
 			ops.Parallel(N*C, grain, func(lo, hi int) {
@@ -146,6 +148,8 @@ func avgPool(op string, x *Tensor, rows, cols ops.PoolWindows) *Tensor {
 		}
 	})
 	if out.requiresGrad {
+		lazyRead(x)
+		out.noInputData = true // the backward needs only shapes (recompute.go)
 		out.backward = func() {
 			gx, g := x.grad(), out.Grad
 			ops.Parallel(N*C, grain, func(lo, hi int) {
@@ -176,6 +180,8 @@ func GlobalAvgPool2d(x *Tensor) *Tensor {
 		}
 	})
 	if out.requiresGrad {
+		lazyRead(x)
+		out.noInputData = true // the backward needs only shapes (recompute.go)
 		out.backward = func() {
 			gx, g := x.grad(), out.Grad
 			ops.Parallel(N*C, grain, func(lo, hi int) {

@@ -10,6 +10,7 @@ import "fmt"
 // into x.Grad (handed to x as its buffer when x has none yet; shared with
 // x when x is a parameter with a gradient: tape.go, "Gradient buffers").
 func Reshape(x *Tensor, shape ...int) *Tensor {
+	x.materialize()
 	return view("Reshape", x, inferShape(x, shape), 0, len(x.Data))
 }
 

@@ -76,6 +76,8 @@ func Residual(branch, shortcut *Tensor, o ResidualOpts) *Tensor {
 	if !out.requiresGrad {
 		return out
 	}
+	lazyRead(branch, shortcut)
+	out.noInputData = true // the backward reads out and its gradient (recompute.go)
 	out.backward = func() {
 		g := out.Grad
 		if o.Act != ActNone {

@@ -38,9 +38,10 @@ func GradEnabled() bool { return noGrad.Load() == 0 }
 func result(op string, shape []int, inputs ...*Tensor) *Tensor {
 	out := &Tensor{Shape: shape, op: op}
 	for _, in := range inputs {
-		if in.arena != nil {
+		in.materialize()
+		in.pins++ // until the op says it reads in.Data only in its backward (lazyRead)
+		if out.arena == nil {
 			out.arena = in.arena
-			break
 		}
 	}
 	out.Data = out.arena.get(numel(shape))
@@ -127,7 +128,7 @@ func (t *Tensor) gradWrite() (g []float32, fresh bool) {
 	if t.Grad != nil {
 		return t.Grad, false
 	}
-	t.Grad = t.arena.get(len(t.Data))
+	t.Grad = t.arena.get(numel(t.Shape)) // Data may be dropped (recompute.go)
 	if poisonFreshGrads {
 		nan := float32(math.NaN())
 		for i := range t.Grad {
@@ -141,7 +142,7 @@ func (t *Tensor) gradWrite() (g []float32, fresh bool) {
 // when t has no gradient yet; it reports whether it did. See "Gradient
 // buffers" above.
 func (t *Tensor) gradTake(out *Tensor) bool {
-	if t.Grad != nil || out.Grad == nil || out.retainGrad || t.arena != out.arena || len(out.Grad) != len(t.Data) {
+	if t.Grad != nil || out.Grad == nil || out.retainGrad || t.arena != out.arena || len(out.Grad) != numel(t.Shape) {
 		return false
 	}
 	t.Grad, out.Grad = out.Grad, nil
@@ -152,6 +153,8 @@ func (t *Tensor) gradTake(out *Tensor) bool {
 // with the backward described under "Gradient buffers" (views of
 // parameters share their gradient).
 func view(op string, x *Tensor, shape []int, lo, hi int) *Tensor {
+	x.materialize()
+	x.pins++ // the view holds a slice of x.Data
 	out := &Tensor{Data: x.Data[lo:hi:hi], Shape: shape, op: op, view: true, arena: x.arena}
 	x.arena.own(out)
 	if !GradEnabled() || !x.requiresGrad {
@@ -215,10 +218,16 @@ func (t *Tensor) BackwardWith(grad []float32) {
 			continue // a leaf
 		}
 		if n.Grad != nil {
+			if !n.noInputData {
+				for _, in := range n.prev {
+					in.materialize() // recompute.go
+				}
+			}
 			n.backward()
 		}
 		n.backward = nil
 		n.prev = nil
+		n.recompute, n.recomputeFrom, n.dropped = nil, nil, false
 		n.released = true
 		if !n.retainGrad && n.Grad != nil {
 			n.arena.put(n.Grad)

@@ -30,6 +30,14 @@ type Tensor struct {
 	prev     []*Tensor // inputs that take a gradient from this node
 	backward func()    // reads Grad, accumulates into prev's Grad
 	arena    *Arena
+
+	// Recomputation (recompute.go): what lets Arena.ReleaseSince drop
+	// Data in training and Backward restore it.
+	pins          int32               // holders of Data's slice besides t: ops that captured it, views
+	recompute     func(dst []float32) // writes t's values from recomputeFrom's Data
+	recomputeFrom []*Tensor
+	dropped       bool // Data handed back to the arena; recompute restores it
+	noInputData   bool // t's backward reads none of its inputs' Data
 }
 
 // New wraps data (not copied) as a tensor of the given shape. It panics if
@@ -101,7 +109,7 @@ func (t *Tensor) AsParam() *Tensor {
 }
 
 // Numel is the number of elements.
-func (t *Tensor) Numel() int { return len(t.Data) }
+func (t *Tensor) Numel() int { return numel(t.Shape) }
 
 // Dims is the number of dimensions (0 for a scalar).
 func (t *Tensor) Dims() int { return len(t.Shape) }
@@ -147,6 +155,8 @@ func (t *Tensor) ZeroGrad() { clear(t.Grad) }
 // Detach returns a tensor that shares t's data but has no history and does
 // not require a gradient.
 func (t *Tensor) Detach() *Tensor {
+	t.materialize()
+	t.pins++
 	return &Tensor{Data: t.Data, Shape: t.Shape, view: true, arena: t.arena, Name: t.Name}
 }
 
@@ -185,7 +195,7 @@ func (t *Tensor) String() string {
 // Backward closures accumulate into it.
 func (t *Tensor) grad() []float32 {
 	if t.Grad == nil {
-		t.Grad = t.arena.zeros(len(t.Data))
+		t.Grad = t.arena.zeros(numel(t.Shape)) // Data may be dropped (recompute.go)
 	}
 	return t.Grad
 }

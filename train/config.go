@@ -23,6 +23,12 @@ type Config struct {
 	Patience    int     `json:"patience"`     // early stopping; 0 disables (reference 5)
 	Seed        uint64  `json:"seed"`
 	LogEvery    int     `json:"log_every"` // steps between JSONL step records (0: 10)
+	// KeepActivations keeps every activation of the step in memory until
+	// the backward has used it, instead of computing the cheap ones again
+	// (batch norm with its activation, SqueezeExcitation's product; see
+	// autograd.Arena.Recompute). The results are the same bits either
+	// way: recomputing takes less memory and a little more time.
+	KeepActivations bool `json:"keep_activations,omitempty"`
 }
 
 // DefaultConfig is the reference recipe: SGD with SAM (ρ 0.05) and no bias

@@ -14,7 +14,9 @@ import (
 // (ag.Arena.ReleaseInBackward). On the real models, with SAM's second
 // forward and backward on the same arena, the gradients must be
 // bit-identical to keeping every activation, and the second pass must
-// reuse the first pass's buffers.
+// reuse the first pass's buffers. Recomputing the cheap activations
+// (ag.Arena.Recompute, the trainer's default) must give the same bits
+// again with a lower arena peak.
 func TestReleaseInBackwardModels(t *testing.T) {
 	classes := make([]string, 5)
 	for i := range classes {
@@ -46,9 +48,10 @@ func TestReleaseInBackwardModels(t *testing.T) {
 			}
 			loss := losses.NewAAM(10, 1, 2)
 			params := nn.Parameters(net)
-			run := func(release bool) (grads [][]float32, first, second int) {
+			run := func(release, recompute bool) (grads [][]float32, first, second, peak int) {
 				ar := ag.NewArena()
 				ar.ReleaseInBackward = release
+				ar.Recompute = recompute
 				in := ar.New(x, batch, 3, 32, 32)
 				for pass := range 2 { // the two passes of a SAM step
 					nn.ZeroGrad(net)
@@ -63,22 +66,34 @@ func TestReleaseInBackwardModels(t *testing.T) {
 				for _, p := range params {
 					grads = append(grads, append([]float32(nil), p.Tensor.Grad...))
 				}
+				peak = ar.Peak()
 				ar.Reset()
-				return grads, first, second
+				return grads, first, second, peak
 			}
-			keep, keep1, keep2 := run(false)
-			rel, rel1, rel2 := run(true)
+			keep, keep1, keep2, _ := run(false, false)
+			rel, rel1, rel2, relPeak := run(true, false)
+			rec, rec1, rec2, recPeak := run(true, true)
 			for i, p := range params {
 				for j := range keep[i] {
 					if keep[i][j] != rel[i][j] {
 						t.Fatalf("%s[%d]: %v with release, %v without", p.Name, j, rel[i][j], keep[i][j])
+					}
+					if keep[i][j] != rec[i][j] {
+						t.Fatalf("%s[%d]: %v with recompute, %v without", p.Name, j, rec[i][j], keep[i][j])
 					}
 				}
 			}
 			if grown := rel2 - rel1; grown > rel1/20 {
 				t.Errorf("the second pass allocated %d floats more (first %d)", grown, rel1)
 			}
-			t.Logf("arena floats: keep %d then %d; release %d then %d", keep1, keep2, rel1, rel2)
+			if grown := rec2 - rec1; grown > rec1/20 {
+				t.Errorf("recompute: the second pass allocated %d floats more (first %d)", grown, rec1)
+			}
+			if recPeak > relPeak*17/20 {
+				t.Errorf("arena peak %d floats with recompute, %d without: want at most 85%%", recPeak, relPeak)
+			}
+			t.Logf("arena floats: keep %d then %d; release %d then %d (peak %d); recompute %d then %d (peak %d)",
+				keep1, keep2, rel1, rel2, relPeak, rec1, rec2, recPeak)
 		})
 	}
 }

@@ -144,6 +144,7 @@ func (t *Trainer) setup() error {
 	t.ctx = &nn.Ctx{Training: true, RNG: rand.New(t.pcg)}
 	t.arena = ag.NewArena()
 	t.arena.ReleaseInBackward = true // the step reads no activation after Backward
+	t.arena.Recompute = !c.KeepActivations
 	t.state = State{Classes: t.Classes, Config: *c}
 	t.ready = true
 	return nil

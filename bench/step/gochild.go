@@ -94,6 +94,7 @@ func runGo(c config, list *itemList) (*result, error) {
 	cfg := train.DefaultConfig()
 	cfg.Epochs, cfg.LR, cfg.Optimizer, cfg.SAM = 1, c.LR, c.Optimizer, c.SAM
 	cfg.EMADecay, cfg.EMAWarmup, cfg.Patience, cfg.LogEvery = c.EMA, true, 0, 1
+	cfg.KeepActivations = keepActivations
 	var ph train.Phases
 	tr := &train.Trainer{Model: net, Loss: loss, Train: trainLoader, Val: valLoader, Classes: classes,
 		Config: cfg, Phases: &ph}
@@ -169,6 +170,9 @@ func phaseMap(p train.PhaseTimes) map[string]float64 {
 // heapProfile, if set, is where runGo writes a heap profile after the
 // last timed step (-memprofile).
 var heapProfile string
+
+// keepActivations is -keep-activations: train.Config.KeepActivations.
+var keepActivations bool
 
 func writeHeapProfile(path string) error {
 	f, err := os.Create(path)

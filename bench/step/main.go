@@ -73,6 +73,7 @@ type options struct {
 	traceOut   string
 
 	precision string // float32, or bf16: Go's ops.SetMatmulPrecision, PyTorch's CPU autocast
+	keepActs  bool   // Go: train.Config.KeepActivations
 
 	child string // internal: run this configuration in this process
 	list  string // internal: the item list of the child
@@ -98,6 +99,7 @@ func main() {
 	flag.StringVar(&o.memProfile, "memprofile", "", "write the Go side's heap profile here (after the last timed step, or the last inference call)")
 	flag.StringVar(&o.traceOut, "trace", "", "write a runtime/trace of the Go side's timed window here (with one configuration; go tool trace, bench/step/idle.py)")
 	flag.StringVar(&o.precision, "precision", "float32", "float32, or bf16: mixed precision on both sides (Go: train -precision bf16's bf16 matrix products; PyTorch: torch.autocast(\"cpu\", torch.bfloat16) around the forward passes)")
+	flag.BoolVar(&o.keepActs, "keep-activations", false, "Go side: keep every activation until backward instead of recomputing the cheap ones (train.Config.KeepActivations; same results, more memory)")
 	flag.StringVar(&o.child, "child", "", "internal: run one configuration in this process")
 	flag.StringVar(&o.list, "list", "", "internal: item list for -child")
 	flag.Parse()
@@ -151,6 +153,7 @@ func childMain(o *options) error {
 		defer pprof.StopCPUProfile()
 	}
 	heapProfile = o.memProfile
+	keepActivations = o.keepActs
 	traceFile = o.traceOut
 	r, err := runGo(c, &list)
 	if err != nil {
@@ -226,7 +229,7 @@ func parentMain(o *options) error {
 		}
 		var rs []*result
 		if runGoSide {
-			args := []string{"-child", c.Name, "-list", listPath, "-warmup", strconv.Itoa(c.Warmup), "-steps", strconv.Itoa(c.Steps), "-size", strconv.Itoa(c.Size), "-batch", strconv.Itoa(c.Batch), "-precision", o.precision}
+			args := []string{"-child", c.Name, "-list", listPath, "-warmup", strconv.Itoa(c.Warmup), "-steps", strconv.Itoa(c.Steps), "-size", strconv.Itoa(c.Size), "-batch", strconv.Itoa(c.Batch), "-precision", o.precision, "-keep-activations=" + strconv.FormatBool(o.keepActs)}
 			if o.cpuProfile != "" {
 				args = append(args, "-cpuprofile", o.cpuProfile)
 			}

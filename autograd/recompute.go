@@ -1,0 +1,84 @@
+package autograd
+
+// Recomputation: trading a cheap pass for an activation's memory.
+//
+// A training step keeps every activation that a backward closure will
+// read, from the forward until the backward reaches it; that is most of
+// a step's memory. Some outputs cost a single pass over memory to
+// compute again from an input the graph keeps anyway: batch norm with
+// its activation (from the convolution output its own backward keeps),
+// a broadcast product (SqueezeExcitation's scaling), a padding. With
+// Arena.Recompute on, Arena.ReleaseSince (which models call after each
+// block) hands such outputs' buffers back to the arena once the block is
+// done with them, and Backward computes them again, into a fresh arena
+// buffer, just before the first closure that reads them. In an
+// EfficientNetV2 MBConv block that keeps two of the five expanded-width
+// tensors instead of five (docs/PERFORMANCE.md, "Recomputing cheap
+// activations").
+//
+// The recomputed values are the same bits: the op runs the same kernel
+// on the same input with the same per-channel numbers it saved (batch
+// norm's batch statistics, not recomputed; the running statistics are
+// not updated again).
+//
+// What makes a tensor droppable:
+//   - its op set recompute (setRecompute), and requires a gradient;
+//   - no op holds a slice of its Data taken in the forward (pins == 0):
+//     result pins every input, and an op whose backward reads an
+//     input's Data only through the tensor (x.Data at backward time)
+//     unpins it (lazyRead); a view (Reshape, Detach) pins it for good;
+//   - it is not the block's output (ReleaseSince's keep).
+//
+// Backward restores the dropped inputs of a node before running its
+// closure (materialize), unless the node's op reads none of its inputs'
+// Data (noInputData: pooling, padding and residual additions need only
+// shapes), and drops nothing after that: the restored buffer goes back
+// when the tensor's own closure has run (Arena.ReleaseInBackward), as
+// every other activation's does. An op given a dropped tensor in the
+// forward restores it first (result, view), so a caller that breaks
+// ReleaseSince's contract pays a pass, not a wrong result.
+
+// setRecompute records how to compute t's values again: fn writes them
+// into dst from from's Data (each of from restored first). fn must give
+// the forward's bits, and t's own backward must not read t.Data (a
+// dropped t that no consumer needed is never restored).
+func (t *Tensor) setRecompute(fn func(dst []float32), from ...*Tensor) {
+	if t.requiresGrad && t.arena != nil {
+		t.recompute, t.recomputeFrom = fn, from
+	}
+}
+
+// lazyRead says that the op that just made its output from x reads
+// x.Data in its backward through x, at the time it runs (not a slice
+// taken in the forward), so x may be dropped and restored meanwhile.
+func lazyRead(xs ...*Tensor) {
+	for _, x := range xs {
+		x.pins--
+	}
+}
+
+// droppable reports whether ReleaseSince may hand t's Data back.
+func (t *Tensor) droppable() bool {
+	return t.recompute != nil && t.pins == 0 && !t.dropped && !t.view && t.Data != nil && t.Grad == nil
+}
+
+// drop hands t's Data back to the arena; materialize restores it.
+func (t *Tensor) drop() {
+	t.arena.put(t.Data)
+	t.Data = nil
+	t.dropped = true
+}
+
+// materialize restores a dropped t's Data by recomputing it (its inputs
+// first, if they were dropped too).
+func (t *Tensor) materialize() {
+	if !t.dropped {
+		return
+	}
+	for _, in := range t.recomputeFrom {
+		in.materialize()
+	}
+	t.Data = t.arena.get(numel(t.Shape))
+	t.recompute(t.Data)
+	t.dropped = false
+}
