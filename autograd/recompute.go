@@ -7,7 +7,8 @@ package autograd
 // a step's memory. Some outputs cost a single pass over memory to
 // compute again from an input the graph keeps anyway: batch norm with
 // its activation (from the convolution output its own backward keeps),
-// a broadcast product (SqueezeExcitation's scaling), a padding. With
+// a broadcast product (SqueezeExcitation's scaling), a padding, a
+// residual sum (from the block's last batch norm and its input). With
 // Arena.Recompute on, Arena.ReleaseSince (which models call after each
 // block) hands such outputs' buffers back to the arena once the block is
 // done with them, and Backward computes them again, into a fresh arena
@@ -27,12 +28,15 @@ package autograd
 //     result pins every input, and an op whose backward reads an
 //     input's Data only through the tensor (x.Data at backward time)
 //     unpins it (lazyRead); a view (Reshape, Detach) pins it for good;
-//   - it is not the block's output (ReleaseSince's keep).
+//   - it is not the block's output (ReleaseSince's keep);
+//   - restoring it takes at most maxRecomputeDepth recomputations in a
+//     row.
 //
 // Backward restores the dropped inputs of a node before running its
 // closure (materialize), unless the node's op reads none of its inputs'
 // Data (noInputData: pooling, padding and residual additions need only
-// shapes), and drops nothing after that: the restored buffer goes back
+// shapes; a residual sum with an activation restores its own output,
+// which its backward reads), and drops nothing after that: the restored buffer goes back
 // when the tensor's own closure has run (Arena.ReleaseInBackward), as
 // every other activation's does. An op given a dropped tensor in the
 // forward restores it first (result, view), so a caller that breaks
@@ -57,9 +61,38 @@ func lazyRead(xs ...*Tensor) {
 	}
 }
 
+// maxRecomputeDepth bounds the chain of recomputations that restoring one
+// tensor may set off (an input dropped too, whose input was dropped...).
+// Batch norm's output is one deep (its input, a convolution output, is
+// kept), SqueezeExcitation's product and a padding after it two. A
+// residual sum whose shortcut, the previous block's sum, was dropped
+// would be three: so every other block's sum is dropped, and restoring
+// one never walks the whole chain of a stage.
+const maxRecomputeDepth = 2
+
 // droppable reports whether ReleaseSince may hand t's Data back.
 func (t *Tensor) droppable() bool {
-	return t.recompute != nil && t.pins == 0 && !t.dropped && !t.view && t.Data != nil && t.Grad == nil
+	if t.recompute == nil || t.pins != 0 || t.dropped || t.view || t.Data == nil || t.Grad != nil {
+		return false
+	}
+	d := 0
+	for _, in := range t.recomputeFrom {
+		d = max(d, in.dropDepth())
+	}
+	return d+1 <= maxRecomputeDepth
+}
+
+// dropDepth is the number of recomputations restoring t takes in a row:
+// 0 if it holds its Data.
+func (t *Tensor) dropDepth() int {
+	if !t.dropped {
+		return 0
+	}
+	d := 0
+	for _, in := range t.recomputeFrom {
+		d = max(d, in.dropDepth())
+	}
+	return d + 1
 }
 
 // drop hands t's Data back to the arena; materialize restores it.

@@ -58,12 +58,14 @@ func (n *recomputeNet) block(x *ag.Tensor) (out *ag.Tensor, mids []*ag.Tensor) {
 	return out, []*ag.Tensor{h1, h2, p, s, b}
 }
 
-// Recompute drops the block's batch-norm outputs, padding and product once
-// the block has returned, and Backward computes them again: the
-// gradients, the running statistics (updated once, not again when
-// recomputing) and a second pass (SAM's) are the same bits as keeping
-// everything, and the forward holds less memory. A forward use of a
-// dropped tensor restores it first. (The peak over a whole step, which
+// Recompute drops the blocks' batch-norm outputs, paddings and products
+// once each block has returned, and every other block's residual sum (a
+// sum whose shortcut was dropped is kept, so restoring one is at most two
+// recomputations deep); Backward computes them again. The gradients, the
+// running statistics (updated once, not again when recomputing) and a
+// second pass (SAM's) are the same bits as keeping everything, and the
+// forward holds less memory. A forward use of a dropped tensor restores
+// it first. (The peak over a whole step, which
 // TestReleaseInBackwardModels checks on the real models, is too close to
 // the forward's in a graph this small.)
 func TestArenaRecompute(t *testing.T) {
@@ -80,6 +82,7 @@ func TestArenaRecompute(t *testing.T) {
 		grads, stats, again [][]float32
 		held                int // floats in use after the first forward
 	}
+	const blocks = 3
 	run := func(recompute bool) res {
 		net := newRecomputeNet(rand.New(rand.NewPCG(5, 6)))
 		ar := ag.NewArena()
@@ -91,14 +94,27 @@ func TestArenaRecompute(t *testing.T) {
 			}
 			in := ar.New(x, 2, 4, 6, 6).AsParam()
 			mark := ar.Mark()
-			out, mids := net.block(in)
-			ar.ReleaseSince(mark, out)
+			out := in
+			var mids, sums []*ag.Tensor
+			for range blocks { // the same weights three times
+				var m []*ag.Tensor
+				out, m = net.block(out)
+				ar.ReleaseSince(mark, out)
+				mids, sums = append(mids, m...), append(sums, out)
+			}
 			if pass == 0 {
 				r.held, _ = ar.Stats()
 			}
 			for i, m := range mids {
 				if dropped := m.Data == nil; dropped != recompute {
 					t.Fatalf("recompute %v: intermediate %d (%v) has Data %v after ReleaseSince", recompute, i, m.Shape, !dropped)
+				}
+			}
+			// The first sum's shortcut is the input: dropped. The second's
+			// is the first: kept. The third is the output.
+			for i, want := range []bool{recompute, false, false} {
+				if dropped := sums[i].Data == nil; dropped != want {
+					t.Fatalf("recompute %v: block %d's sum dropped %v, want %v", recompute, i, dropped, want)
 				}
 			}
 			if pass == 1 { // a forward use of a dropped tensor restores it
@@ -131,9 +147,10 @@ func TestArenaRecompute(t *testing.T) {
 	same("gradient", keep.grads, rec.grads)
 	same("running statistic", keep.stats, rec.stats)
 	same("forward use of a dropped tensor", keep.again, rec.again)
-	// Dropped: h1, h2, s [2, 8, 6, 6], p [2, 8, 8, 8], b [2, 4, 6, 6]; the
-	// convolution outputs that batch norm's backward reads stay.
-	if want := keep.held - (3*576 + 1024 + 288); rec.held != want {
+	// Dropped per block: h1, h2, s [2, 8, 6, 6], p [2, 8, 8, 8], b [2, 4, 6,
+	// 6]; and the first block's sum [2, 4, 6, 6]. The convolution outputs
+	// that batch norm's backward reads stay.
+	if want := keep.held - blocks*(3*576+1024+288) - 288; rec.held != want {
 		t.Errorf("after the forward the arena holds %d floats with recompute, want %d (%d without)", rec.held, want, keep.held)
 	}
 	t.Logf("held after the forward: %d floats kept, %d recomputed", keep.held, rec.held)

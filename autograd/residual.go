@@ -65,22 +65,30 @@ func Residual(branch, shortcut *Tensor, o ResidualOpts) *Tensor {
 	}
 	out := result(op, cloneShape(branch.Shape), branch, shortcut)
 	per := len(out.Data) / max(n, 1)
-	b, s, y := branch.Data, shortcut.Data, out.Data
-	sampleRuns(n, per, func(r, lo, hi int) {
-		if o.Act == ActNone {
-			ops.ScaleAdd(y[lo:hi], b[lo:hi], m(r), s[lo:hi])
-		} else {
-			ops.ScaleAddLeaky(y[lo:hi], b[lo:hi], m(r), s[lo:hi], slope)
-		}
-	})
+	fill := func(y []float32) {
+		b, s := branch.Data, shortcut.Data
+		sampleRuns(n, per, func(r, lo, hi int) {
+			if o.Act == ActNone {
+				ops.ScaleAdd(y[lo:hi], b[lo:hi], m(r), s[lo:hi])
+			} else {
+				ops.ScaleAddLeaky(y[lo:hi], b[lo:hi], m(r), s[lo:hi], slope)
+			}
+		})
+	}
+	fill(out.Data)
 	if !out.requiresGrad {
 		return out
 	}
+	// The backward reads out (for act') and its gradient, not the inputs;
+	// out is one pass from them with the same mask (recompute.go).
 	lazyRead(branch, shortcut)
-	out.noInputData = true // the backward reads out and its gradient (recompute.go)
+	out.noInputData = true
+	out.setRecompute(fill, branch, shortcut)
 	out.backward = func() {
 		g := out.Grad
 		if o.Act != ActNone {
+			out.materialize() // no consumer may have needed it
+			y := out.Data
 			if out.retainGrad { // the caller reads out.Grad: work on a copy
 				g = out.arena.get(len(out.Grad))
 				copy(g, out.Grad)
