@@ -60,7 +60,7 @@ type Options struct {
 	EMADecay            float64 // 0: the preset's (off for the laptop preset, 0.9993 with Paper); negative disables
 	WeightDecay         float64
 	SAM                 bool
-	KeepActivations     bool   // keep every activation for the backward instead of recomputing the cheap ones (train.Config.KeepActivations)
+	Activations         string // keep or recompute the cheap activations for the backward (train.Config.KeepActivations); "": the preset's
 	Optimizer           string // sgd or adamw ("": adamw for the laptop preset, sgd with Paper)
 	Augment             string // full (RandAugment, Cutout, flip), flip, or none ("": full)
 	Paper               bool   // the paper's VOC recipe
@@ -143,7 +143,7 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.Float64Var(&o.EMADecay, "ema", o.EMADecay, "EMA decay of the averaged weights, evaluated beside the raw ones every epoch (default: off; 0.9993 with -paper, without warm-up; with a warm-up when set without -paper); negative disables")
 	fs.Float64Var(&o.WeightDecay, "wd", o.WeightDecay, "weight decay")
 	fs.BoolVar(&o.SAM, "sam", o.SAM, "use SAM (ρ 0.05); -paper turns it on")
-	fs.BoolVar(&o.KeepActivations, "keep-activations", o.KeepActivations, "keep every activation until the backward instead of computing batch norm's outputs and SqueezeExcitation's products again (same results; more memory, a little less time)")
+	fs.StringVar(&o.Activations, "activations", o.Activations, "keep every activation until the backward, or recompute batch norm's outputs, SqueezeExcitation's products and every other residual sum there (same results either way; recompute takes less memory and a little more time); default keep for the laptop preset's efficientnetv2_t, recompute otherwise")
 	fs.StringVar(&o.Optimizer, "optimizer", o.Optimizer, "sgd or adamw (default adamw; sgd with -paper)")
 	fs.StringVar(&o.Augment, "augment", o.Augment, "training augmentation: full (RandAugment, Cutout, flip, the reference's), flip, or none (default full; flip for examples/voc's synthetic data, whose classes are colours and textures)")
 	fs.BoolVar(&o.Quick, "quick", o.Quick, "a smoke test: 64 px, batch 16, 2 epochs (the example also makes its synthetic set tiny)")
@@ -223,6 +223,15 @@ func (o *Options) Resolve() {
 	if o.Augment == "" {
 		o.Augment = "full"
 	}
+	if o.Activations == "" {
+		// Recomputing costs the laptop default's step about 6% and saves
+		// 520 -> 355 MB it does not need (bench/step (a),
+		// docs/PERFORMANCE.md); larger models and images need the memory.
+		o.Activations = "recompute"
+		if !o.Paper && o.Model == "efficientnetv2_t" {
+			o.Activations = "keep"
+		}
+	}
 	if o.LR == 0 {
 		switch {
 		case o.Paper:
@@ -257,6 +266,9 @@ func (o *Options) Check() error {
 	}
 	if o.Optimizer != "sgd" && o.Optimizer != "adamw" {
 		return inputf("-optimizer %q: want sgd or adamw", o.Optimizer)
+	}
+	if o.Activations != "keep" && o.Activations != "recompute" {
+		return inputf("-activations %q: want keep or recompute", o.Activations)
 	}
 	if o.Augment != "full" && o.Augment != "flip" && o.Augment != "none" {
 		return inputf("-augment %q: want full, flip or none", o.Augment)

@@ -68,13 +68,13 @@ func writeCSV(t *testing.T, dir, name string, n int) string {
 func TestResolvePresets(t *testing.T) {
 	o := Defaults()
 	o.Resolve()
-	if o.Size != 128 || o.SizeStart != 64 || o.Batch != 32 || o.Epochs != 13 || o.LR != 0.001 || o.Optimizer != "adamw" || o.SAM || o.DecoderEmbed != 256 || o.GammaPos != 1 || o.GammaNeg != 2 {
+	if o.Size != 128 || o.SizeStart != 64 || o.Batch != 32 || o.Epochs != 13 || o.LR != 0.001 || o.Optimizer != "adamw" || o.SAM || o.DecoderEmbed != 256 || o.GammaPos != 1 || o.GammaNeg != 2 || o.Activations != "keep" {
 		t.Errorf("laptop preset: %+v", o)
 	}
 	p := Defaults()
 	p.Paper, p.Model = true, "efficientnetv2_s"
 	p.Resolve()
-	if p.Size != 448 || p.SizeStart != 0 || p.Batch != 84 || p.Epochs != 60 || p.LR != 0.005 || p.Optimizer != "sgd" || !p.SAM || p.S != 17 || p.DecoderEmbed != 0 {
+	if p.Size != 448 || p.SizeStart != 0 || p.Batch != 84 || p.Epochs != 60 || p.LR != 0.005 || p.Optimizer != "sgd" || !p.SAM || p.S != 17 || p.DecoderEmbed != 0 || p.Activations != "recompute" {
 		t.Errorf("paper preset: %+v", p)
 	}
 	s := Defaults()
@@ -82,6 +82,15 @@ func TestResolvePresets(t *testing.T) {
 	s.Resolve()
 	if s.LR != 0.01 {
 		t.Errorf("laptop preset with SGD: lr %v", s.LR)
+	}
+	r := Defaults()
+	r.Model = "resnet50"
+	r.Resolve()
+	if r.Activations != "recompute" || trainConfig(&r).KeepActivations {
+		t.Errorf("laptop preset with resnet50: activations %q", r.Activations)
+	}
+	if !trainConfig(&o).KeepActivations {
+		t.Errorf("laptop preset: the trainer recomputes activations")
 	}
 	q := Defaults()
 	q.Quick, q.Epochs, q.Loss = true, 3, "asl"
@@ -100,6 +109,7 @@ func TestCheckErrors(t *testing.T) {
 		{func(o *Options) { o.Loss = "hinge" }, "-loss"},
 		{func(o *Options) { o.Optimizer = "rmsprop" }, "-optimizer"},
 		{func(o *Options) { o.Augment = "mixup" }, "-augment"},
+		{func(o *Options) { o.Activations = "discard" }, "-activations"},
 		{func(o *Options) { o.Head = "mlp" }, "-head"},
 		{func(o *Options) { o.Model = "resnet9000" }, "-model"},
 		{func(o *Options) { o.Size = 16 }, "-size 16"},

@@ -300,7 +300,7 @@ func (r *run) train(ctx context.Context) error {
 func trainConfig(o *Options) train.Config {
 	cfg := train.DefaultConfig()
 	cfg.Epochs, cfg.LR, cfg.SAM, cfg.Seed, cfg.WeightDecay = o.Epochs, o.LR, o.SAM, o.Seed, o.WeightDecay
-	cfg.Optimizer, cfg.KeepActivations = o.Optimizer, o.KeepActivations
+	cfg.Optimizer, cfg.KeepActivations = o.Optimizer, o.Activations == "keep"
 	cfg.EMADecay, cfg.EMAWarmup = max(o.EMADecay, 0), !o.Paper
 	cfg.Patience = 0
 	if o.Paper {

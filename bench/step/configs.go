@@ -29,6 +29,12 @@ type config struct {
 
 	Infer bool `json:"infer"` // forward only, eval mode, no gradients
 
+	// KeepActs: the Go side keeps every activation for the backward
+	// (train.Config.KeepActivations), as multilabel train does for the
+	// laptop preset's efficientnetv2_t; otherwise it recomputes the cheap
+	// ones.
+	KeepActs bool `json:"keep_activations,omitempty"`
+
 	Warmup int `json:"warmup"` // steps (or forward calls) not timed
 	Steps  int `json:"steps"`  // timed steps (or forward calls)
 }
@@ -37,7 +43,7 @@ type config struct {
 var configs = []config{
 	{Name: "a", Desc: "efficientnetv2_t 128px b32, ML-Decoder 256/512 + AAM, AdamW, flip (the example's default: no EMA)",
 		Backbone: "efficientnetv2_t", Size: 128, Batch: 32, Head: "mldecoder", Embed: 256, FFN: 512, Loss: "aam",
-		Optimizer: "adamw", LR: 1e-3, Augment: "flip", Warmup: 2, Steps: 5},
+		Optimizer: "adamw", LR: 1e-3, Augment: "flip", KeepActs: true, Warmup: 2, Steps: 5},
 	{Name: "b", Desc: "efficientnetv2_s 96px b32, ML-Decoder 768/2048 + AAM, SGD + SAM, EMA, full augmentation",
 		Backbone: "efficientnetv2_s", Size: 96, Batch: 32, Head: "mldecoder", Embed: 768, FFN: 2048, Loss: "aam",
 		Optimizer: "sgd", LR: 0.005, SAM: true, EMA: 0.9993, Augment: "full", Warmup: 2, Steps: 3},

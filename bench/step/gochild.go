@@ -171,7 +171,7 @@ func phaseMap(p train.PhaseTimes) map[string]float64 {
 // last timed step (-memprofile).
 var heapProfile string
 
-// keepActivations is -keep-activations: train.Config.KeepActivations.
+// keepActivations is train.Config.KeepActivations (-activations).
 var keepActivations bool
 
 func writeHeapProfile(path string) error {

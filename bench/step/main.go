@@ -72,8 +72,8 @@ type options struct {
 	memProfile string
 	traceOut   string
 
-	precision string // float32, or bf16: Go's ops.SetMatmulPrecision, PyTorch's CPU autocast
-	keepActs  bool   // Go: train.Config.KeepActivations
+	precision   string // float32, or bf16: Go's ops.SetMatmulPrecision, PyTorch's CPU autocast
+	activations string // Go: keep or recompute (train.Config.KeepActivations); "": the configuration's
 
 	child string // internal: run this configuration in this process
 	list  string // internal: the item list of the child
@@ -99,7 +99,7 @@ func main() {
 	flag.StringVar(&o.memProfile, "memprofile", "", "write the Go side's heap profile here (after the last timed step, or the last inference call)")
 	flag.StringVar(&o.traceOut, "trace", "", "write a runtime/trace of the Go side's timed window here (with one configuration; go tool trace, bench/step/idle.py)")
 	flag.StringVar(&o.precision, "precision", "float32", "float32, or bf16: mixed precision on both sides (Go: train -precision bf16's bf16 matrix products; PyTorch: torch.autocast(\"cpu\", torch.bfloat16) around the forward passes)")
-	flag.BoolVar(&o.keepActs, "keep-activations", false, "Go side: keep every activation until backward instead of recomputing the cheap ones (train.Config.KeepActivations; same results, more memory)")
+	flag.StringVar(&o.activations, "activations", "", "Go side: keep or recompute (train.Config.KeepActivations; same results, recompute takes less memory); default: what multilabel train does for the configuration (keep for (a), the example's model, recompute otherwise)")
 	flag.StringVar(&o.child, "child", "", "internal: run one configuration in this process")
 	flag.StringVar(&o.list, "list", "", "internal: item list for -child")
 	flag.Parse()
@@ -153,13 +153,25 @@ func childMain(o *options) error {
 		defer pprof.StopCPUProfile()
 	}
 	heapProfile = o.memProfile
-	keepActivations = o.keepActs
+	switch o.activations {
+	case "":
+		keepActivations = c.KeepActs
+	case "keep", "recompute":
+		keepActivations = o.activations == "keep"
+	default:
+		return fmt.Errorf("-activations %q: want keep or recompute", o.activations)
+	}
 	traceFile = o.traceOut
 	r, err := runGo(c, &list)
 	if err != nil {
 		return err
 	}
 	r.Notes += "; matrix products " + ops.MatmulPrecision().String()
+	if keepActivations {
+		r.Notes += "; activations kept"
+	} else {
+		r.Notes += "; activations recomputed"
+	}
 	js, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -187,6 +199,9 @@ func applySteps(c config, o *options) config {
 func parentMain(o *options) error {
 	if o.size < 0 || (o.size > 0 && o.size < 32) || o.batch < 0 {
 		return fmt.Errorf("-size %d -batch %d: want a size of at least 32 px and a batch of at least 1 (0: the configuration's)", o.size, o.batch)
+	}
+	if a := o.activations; a != "" && a != "keep" && a != "recompute" {
+		return fmt.Errorf("-activations %q: want keep or recompute", a)
 	}
 	cs, err := selectConfigs(o.configs)
 	if err != nil {
@@ -229,7 +244,7 @@ func parentMain(o *options) error {
 		}
 		var rs []*result
 		if runGoSide {
-			args := []string{"-child", c.Name, "-list", listPath, "-warmup", strconv.Itoa(c.Warmup), "-steps", strconv.Itoa(c.Steps), "-size", strconv.Itoa(c.Size), "-batch", strconv.Itoa(c.Batch), "-precision", o.precision, "-keep-activations=" + strconv.FormatBool(o.keepActs)}
+			args := []string{"-child", c.Name, "-list", listPath, "-warmup", strconv.Itoa(c.Warmup), "-steps", strconv.Itoa(c.Steps), "-size", strconv.Itoa(c.Size), "-batch", strconv.Itoa(c.Batch), "-precision", o.precision, "-activations", o.activations}
 			if o.cpuProfile != "" {
 				args = append(args, "-cpuprofile", o.cpuProfile)
 			}
