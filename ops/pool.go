@@ -111,17 +111,12 @@ func MaxPoolPlane(x []float32, w int, rows, cols PoolWindows, out []float32, arg
 		hs, he := rows.Start[oh], rows.End[oh]
 		for oc := range ow {
 			ws, we := cols.Start[oc], cols.End[oc]
-			best, bi := float32(math.Inf(-1)), -1
-			if hs < he && ws < we {
-				bi = hs*w + ws
-			}
-			for ih := hs; ih < he; ih++ {
-				r := x[ih*w : ih*w+we]
-				for iw := ws; iw < we; iw++ {
-					if v := r[iw]; v > best || v != v {
-						best, bi = v, ih*w+iw
-					}
-				}
+			var best float32
+			var bi int
+			if he-hs == 3 && we-ws == 3 {
+				best, bi = max3x3(x, w, hs, ws)
+			} else {
+				best, bi = maxWindow(x, w, hs, he, ws, we)
 			}
 			out[oh*ow+oc] = best
 			if arg != nil {
@@ -129,6 +124,65 @@ func MaxPoolPlane(x []float32, w int, rows, cols PoolWindows, out []float32, arg
 			}
 		}
 	}
+}
+
+// maxWindow is the maximum of x's window rows [hs, he), columns [ws, we)
+// and its flat index: the first maximum in row-major order, or the last
+// NaN (PyTorch's rule); -Inf at the window's first element if it is
+// empty or all -Inf (index -1 if empty).
+func maxWindow(x []float32, w, hs, he, ws, we int) (float32, int) {
+	best, bi := float32(math.Inf(-1)), -1
+	if hs < he && ws < we {
+		bi = hs*w + ws
+	}
+	for ih := hs; ih < he; ih++ {
+		r := x[ih*w : ih*w+we]
+		for iw := ws; iw < we; iw++ {
+			if v := r[iw]; v > best || v != v {
+				best, bi = v, ih*w+iw
+			}
+		}
+	}
+	return best, bi
+}
+
+// max3x3 is maxWindow for a 3x3 window at (hs, ws), unrolled in the same
+// order with the same comparisons (the same value and index): ResNet's
+// 3x3 stride-2 max pool, where the general loop took 8% of ResNet-50's
+// inference. One 112x112 plane, 3,025 full windows: 57 µs in the general
+// loop, 15 µs unrolled (a branch-free select was slower still, 92 µs: it
+// chains the nine steps through one dependency).
+func max3x3(x []float32, w, hs, ws int) (float32, int) {
+	o := hs*w + ws
+	r0 := x[o : o+3 : o+3]
+	r1 := x[o+w : o+w+3 : o+w+3]
+	r2 := x[o+2*w : o+2*w+3 : o+2*w+3]
+	best, bi := r0[0], o // > -Inf, or NaN: the general loop takes it too
+	if v := r0[1]; v > best || v != v {
+		best, bi = v, o+1
+	}
+	if v := r0[2]; v > best || v != v {
+		best, bi = v, o+2
+	}
+	if v := r1[0]; v > best || v != v {
+		best, bi = v, o+w
+	}
+	if v := r1[1]; v > best || v != v {
+		best, bi = v, o+w+1
+	}
+	if v := r1[2]; v > best || v != v {
+		best, bi = v, o+w+2
+	}
+	if v := r2[0]; v > best || v != v {
+		best, bi = v, o+2*w
+	}
+	if v := r2[1]; v > best || v != v {
+		best, bi = v, o+2*w+1
+	}
+	if v := r2[2]; v > best || v != v {
+		best, bi = v, o+2*w+2
+	}
+	return best, bi
 }
 
 // MaxPoolPlaneBackward routes each output gradient to the input element

@@ -137,3 +137,70 @@ func poolCheckAdjoint(t *testing.T, i int, out, g, x, dx []float32) {
 		t.Fatalf("case %d: Σ out·g = %v, Σ x·dx = %v", i, lhs, rhs)
 	}
 }
+
+// The unrolled 3x3 window gives the general loop's value and index on
+// ties (zeros after a ReLU), NaNs and -Inf, on ResNet's 3x3 stride-2 pool
+// and on windows cut by the border.
+func TestMaxPool3x3MatchesGeneral(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, c := range []poolCase{{112, 112, 3, 3, 2, 2, 1, 1, false}, {9, 7, 3, 3, 1, 1, 1, 1, true}, {8, 8, 3, 3, 3, 2, 0, 1, true}} {
+		x := make([]float32, c.H*c.W)
+		for i := range x {
+			switch r := rng.IntN(10); {
+			case r < 4:
+				x[i] = 0 // ties
+			case r == 4:
+				x[i] = float32(math.NaN())
+			case r == 5:
+				x[i] = float32(math.Inf(-1))
+			default:
+				x[i] = float32(rng.IntN(3))
+			}
+		}
+		rows := SlidingWindows(c.H, c.kH, c.sH, c.pH, c.ceil, false)
+		cols := SlidingWindows(c.W, c.kW, c.sW, c.pW, c.ceil, false)
+		got, arg := make([]float32, rows.Len()*cols.Len()), make([]int32, rows.Len()*cols.Len())
+		MaxPoolPlane(x, c.W, rows, cols, got, arg)
+		unrolled := 0
+		for oh := range rows.Len() {
+			for oc := range cols.Len() {
+				want, wantArg := maxWindow(x, c.W, rows.Start[oh], rows.End[oh], cols.Start[oc], cols.End[oc])
+				j := oh*cols.Len() + oc
+				if math.Float32bits(got[j]) != math.Float32bits(want) && !(got[j] != got[j] && want != want) || int(arg[j]) != wantArg {
+					t.Fatalf("%+v: out[%d,%d] = %v@%d, want %v@%d", c, oh, oc, got[j], arg[j], want, wantArg)
+				}
+				if rows.End[oh]-rows.Start[oh] == 3 && cols.End[oc]-cols.Start[oc] == 3 {
+					unrolled++
+				}
+			}
+		}
+		if unrolled == 0 {
+			t.Fatalf("%+v: no 3x3 window", c)
+		}
+		noArg := make([]float32, len(got))
+		MaxPoolPlane(x, c.W, rows, cols, noArg, nil)
+		for j := range got {
+			if math.Float32bits(noArg[j]) != math.Float32bits(got[j]) {
+				t.Fatalf("%+v: out[%d] = %v without arg, %v with", c, j, noArg[j], got[j])
+			}
+		}
+	}
+}
+
+// BenchmarkMaxPool3x3 is ResNet's stem pool on one 112x112 plane (3x3,
+// stride 2, padding 1), with the arg-max indices training keeps.
+//
+//	go test ./ops -run '^$' -bench MaxPool3x3
+func BenchmarkMaxPool3x3(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x := make([]float32, 112*112)
+	for i := range x {
+		x[i] = max(0, float32(rng.NormFloat64())) // after a ReLU: half ties
+	}
+	rows := SlidingWindows(112, 3, 2, 1, false, false)
+	cols := SlidingWindows(112, 3, 2, 1, false, false)
+	out, arg := make([]float32, 56*56), make([]int32, 56*56)
+	for range b.N {
+		MaxPoolPlane(x, 112, rows, cols, out, arg)
+	}
+}
