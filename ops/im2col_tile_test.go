@@ -25,6 +25,16 @@ func TestIm2colTileMatchesReference(t *testing.T) {
 	for _, g := range dwCases(rng)[len(cases):] { // random shapes, C from 1 to 3
 		cases = append(cases, g)
 	}
+	// Stride 1 with OW == W (im2colRowFlat): padding on one side only,
+	// padding wider than the row, rows of 1 and 2 pixels.
+	cases = append(cases,
+		dwGeom(2, 6, 5, 5, 5, 1, 1, 0, 4, 4, 0, 1, 1),
+		dwGeom(2, 5, 6, 5, 5, 1, 1, 4, 0, 0, 4, 1, 1),
+		dwGeom(2, 3, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+		dwGeom(2, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+		dwGeom(2, 2, 3, 5, 5, 1, 1, 2, 2, 2, 2, 1, 1),
+		dwGeom(3, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+	)
 	for ci, g := range cases {
 		rows, cols := g.ColRows(), g.ColCols()
 		x := im2colRandom(rng, g.C*g.H*g.W)
