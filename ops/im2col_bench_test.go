@@ -36,3 +36,35 @@ func BenchmarkIm2colTile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCol2imTile adds one image's column tiles back for the same
+// convolutions as BenchmarkIm2colTile; floats/ns is column elements read.
+//
+//	go test ./ops -run '^$' -bench Col2imTile
+func BenchmarkCol2imTile(b *testing.B) {
+	for _, g := range []ConvGeom{
+		{C: 64, H: 56, W: 56, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadT: 1, PadL: 1, DilH: 1, DilW: 1, OH: 56, OW: 56},
+		{C: 256, H: 14, W: 14, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadT: 1, PadL: 1, DilH: 1, DilW: 1, OH: 14, OW: 14},
+		{C: 512, H: 7, W: 7, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadT: 1, PadL: 1, DilH: 1, DilW: 1, OH: 7, OW: 7},
+	} {
+		dx := make([]float32, g.C*g.H*g.W)
+		k, p := g.ColRows(), g.ColCols()
+		tp := ConvTileCols(k, p)
+		col := make([]float32, k*tp)
+		for i := range col {
+			col[i] = float32(i%5) - 2
+		}
+		for _, flat := range []bool{false, true} {
+			b.Run(fmt.Sprintf("C%d_%dx%d_flat%v", g.C, g.H, g.W, flat), func(b *testing.B) {
+				col2imFlat = flat
+				defer func() { col2imFlat = true }()
+				for range b.N {
+					for p0 := 0; p0 < p; p0 += tp {
+						Col2imTile(g, col, p0, min(tp, p-p0), dx)
+					}
+				}
+				b.ReportMetric(float64(k*p)/float64(b.Elapsed().Nanoseconds())*float64(b.N), "floats/ns")
+			})
+		}
+	}
+}

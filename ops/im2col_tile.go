@@ -214,6 +214,7 @@ const col2imVecMin = 16
 func Col2imTile(g ConvGeom, col []float32, p0, np int, dx []float32) {
 	g.checkTile("Col2imTile", dx, col, p0, np)
 	hw := g.H * g.W
+	flat := col2imFlat && g.StrideH == 1 && g.StrideW == 1 && g.DilH == 1 && g.DilW == 1 && g.OW == g.W
 	r := 0
 	for c := 0; c < g.C; c++ {
 		plane := dx[c*hw : (c+1)*hw]
@@ -221,6 +222,10 @@ func Col2imTile(g ConvGeom, col []float32, p0, np int, dx []float32) {
 			for kw := 0; kw < g.KW; kw++ {
 				row := col[r*np : (r+1)*np]
 				r++
+				if flat {
+					col2imRowFlat(g, row, plane, p0, kh, kw)
+					continue
+				}
 				offW := kw*g.DilW - g.PadL
 				lo, hi := validOut(g.W, g.OW, g.StrideW, offW)
 				for p, j := p0, 0; j < np; {
@@ -248,6 +253,53 @@ func Col2imTile(g ConvGeom, col []float32, p0, np int, dx []float32) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// col2imFlat turns col2imRowFlat on; tests turn it off to compare.
+var col2imFlat = true
+
+// col2imRowFlat adds the column-matrix row of tap (kh, kw), pixels p0 ...
+// p0+len(row)-1, back onto plane, for the geometries of im2colRowFlat:
+// pixel p's value goes to plane[p + shift] where the tap reads inside the
+// plane. Each output row's valid run is added at once (no division per
+// row, as the general loop does), and a tap with no horizontal padding
+// adds all its valid rows as one run. Every element gets the same single
+// addition as in the general loop, so the sums are the same bits.
+func col2imRowFlat(g ConvGeom, row, plane []float32, p0, kh, kw int) {
+	np, w := len(row), g.W
+	offW := kw - g.PadL
+	shift := (kh-g.PadT)*w + offW
+	ohLo, ohHi := max(0, g.PadT-kh), min(g.OH, g.H+g.PadT-kh)
+	ja := min(max(ohLo*w-p0, 0), np)
+	jb := min(max(ohHi*w-p0, ja), np)
+	if ja == jb {
+		return
+	}
+	lo, hi := validOut(w, g.OW, 1, offW)
+	add := func(d, s []float32) {
+		if len(s) >= col2imVecMin {
+			activeVec.add(d, d, s)
+			return
+		}
+		d = d[:len(s)]
+		for i, v := range s {
+			d[i] += v
+		}
+	}
+	if lo == 0 && hi == w { // every valid row whole: one run
+		add(plane[p0+ja+shift:p0+jb+shift], row[ja:jb])
+		return
+	}
+	if lo >= hi {
+		return
+	}
+	for oh := (p0 + ja) / w; oh*w < p0+jb; oh++ {
+		base := oh*w - p0 // row index of (oh, 0)
+		a, b := max(base+lo, ja), min(base+hi, jb)
+		if a < b {
+			add(plane[p0+a+shift:p0+b+shift], row[a:b])
 		}
 	}
 }

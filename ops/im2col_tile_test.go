@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -80,6 +81,52 @@ func TestConvTileCols(t *testing.T) {
 		}
 		if tp < c.cols && (c.rows*tp > 1<<18 && tp > 128 || tp%32 != 0) {
 			t.Errorf("ConvTileCols(%d, %d) = %d: over budget or not a multiple of 32", c.rows, c.cols, tp)
+		}
+	}
+}
+
+// col2imRowFlat adds every element in the general loop's order: the same
+// bits, on the flat geometries and tile widths of the tile test, onto a
+// gradient that already holds values (so the order of the additions
+// shows).
+func TestCol2imFlatSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 12))
+	var cases []ConvGeom
+	for _, g := range append(convGeomCases(), dwCases(rng)...) {
+		if g.StrideH == 1 && g.StrideW == 1 && g.DilH == 1 && g.DilW == 1 && g.OW == g.W {
+			cases = append(cases, g)
+		}
+	}
+	cases = append(cases, dwGeom(2, 6, 5, 5, 5, 1, 1, 0, 4, 4, 0, 1, 1), dwGeom(2, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+		dwGeom(2, 40, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1))
+	if len(cases) < 6 {
+		t.Fatalf("only %d flat geometries", len(cases))
+	}
+	defer func() { col2imFlat = true }()
+	for ci, g := range cases {
+		rows, cols := g.ColRows(), g.ColCols()
+		gcol := im2colRandom(rng, rows*cols)
+		dx0 := im2colRandom(rng, g.C*g.H*g.W)
+		for _, np := range tileWidths(cols) {
+			var got [2][]float32
+			for i, flat := range []bool{false, true} {
+				col2imFlat = flat
+				dx := append([]float32(nil), dx0...)
+				for p0 := 0; p0 < cols; p0 += np {
+					n := min(np, cols-p0)
+					tile := make([]float32, rows*n)
+					for r := 0; r < rows; r++ {
+						copy(tile[r*n:(r+1)*n], gcol[r*cols+p0:r*cols+p0+n])
+					}
+					Col2imTile(g, tile, p0, n, dx)
+				}
+				got[i] = dx
+			}
+			for j := range got[0] {
+				if math.Float32bits(got[0][j]) != math.Float32bits(got[1][j]) {
+					t.Fatalf("case %d %+v tile %d: dx[%d] = %v flat, %v general", ci, g, np, j, got[1][j], got[0][j])
+				}
+			}
 		}
 	}
 }
