@@ -99,6 +99,20 @@ func Im2colTile(g ConvGeom, x []float32, p0, np int, col []float32) {
 	}
 }
 
+// flatRun is what im2colRowFlat and col2imRowFlat share for tap (kh, kw)
+// and the np pixels from p0: the tap's column offset offW, the shift from
+// a pixel to the plane element it reads, and the pixels [ja, jb) (row
+// indices) whose output rows read an input row inside the plane.
+func (g ConvGeom) flatRun(np, p0, kh, kw int) (offW, shift, ja, jb int) {
+	offW = kw - g.PadL
+	shift = (kh-g.PadT)*g.W + offW
+	// Output rows oh in [ohLo, ohHi) read input row oh+kh-PadT inside [0, H).
+	ohLo, ohHi := max(0, g.PadT-kh), min(g.OH, g.H+g.PadT-kh)
+	ja = min(max(ohLo*g.W-p0, 0), np)
+	jb = min(max(ohHi*g.W-p0, ja), np)
+	return offW, shift, ja, jb
+}
+
 // im2colRowFlat fills the column-matrix row of tap (kh, kw) for pixels
 // p0 ... p0+len(row)-1 of a stride-1, undilated convolution whose output
 // rows are as wide as its input rows (OW == W: "same" padding along W).
@@ -110,13 +124,8 @@ func Im2colTile(g ConvGeom, x []float32, p0, np int, col []float32) {
 // made two calls per output row, which for 14x14 and 7x7 maps cost more
 // than the copying (ResNet-50's 7x7 stage: 0.67 floats/ns).
 func im2colRowFlat(g ConvGeom, plane, row []float32, p0, kh, kw int) {
-	np, w := len(row), g.W
-	offW := kw - g.PadL
-	shift := (kh-g.PadT)*w + offW
-	// Output rows oh in [ohLo, ohHi) read input row oh+kh-PadT inside [0, H).
-	ohLo, ohHi := max(0, g.PadT-kh), min(g.OH, g.H+g.PadT-kh)
-	ja := min(max(ohLo*w-p0, 0), np)
-	jb := min(max(ohHi*w-p0, ja), np)
+	w := g.W
+	offW, shift, ja, jb := g.flatRun(len(row), p0, kh, kw)
 	clear(row[:ja])
 	clear(row[jb:])
 	if ja == jb {
@@ -268,12 +277,8 @@ var col2imFlat = true
 // adds all its valid rows as one run. Every element gets the same single
 // addition as in the general loop, so the sums are the same bits.
 func col2imRowFlat(g ConvGeom, row, plane []float32, p0, kh, kw int) {
-	np, w := len(row), g.W
-	offW := kw - g.PadL
-	shift := (kh-g.PadT)*w + offW
-	ohLo, ohHi := max(0, g.PadT-kh), min(g.OH, g.H+g.PadT-kh)
-	ja := min(max(ohLo*w-p0, 0), np)
-	jb := min(max(ohHi*w-p0, ja), np)
+	w := g.W
+	offW, shift, ja, jb := g.flatRun(len(row), p0, kh, kw)
 	if ja == jb {
 		return
 	}
