@@ -24,7 +24,7 @@ func Dropout(x *Tensor, p float32, rng *rand.Rand, training bool) *Tensor {
 	if !training || p == 0 {
 		return x
 	}
-	mask := dropoutScratch(x.arena, len(x.Data))
+	mask := dropoutScratch(x.arena, x.Numel())
 	keep := 1 - p
 	var scale float32
 	if keep > 0 {
@@ -60,7 +60,7 @@ func DropPath(x *Tensor, p float32, rng *rand.Rand, training bool) *Tensor {
 	mask := dropPathMask(x.arena, n, p, rng)
 	per := 0
 	if n > 0 {
-		per = len(x.Data) / n
+		per = x.Numel() / n
 	}
 	return maskedScale("DropPath", x, mask, per)
 }

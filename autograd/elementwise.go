@@ -315,8 +315,8 @@ func Where(cond []bool, a, b *Tensor) *Tensor {
 // (len(mask) == numel(x), row-major). Gradient: ∂L/∂out passes to x where
 // mask is false and is 0 where the value was replaced.
 func MaskedFill(x *Tensor, mask []bool, v float32) *Tensor {
-	if len(mask) != len(x.Data) {
-		panic(fmt.Sprintf("autograd.MaskedFill: %d mask entries for shape %v (%d elements)", len(mask), x.Shape, len(x.Data)))
+	if len(mask) != x.Numel() {
+		panic(fmt.Sprintf("autograd.MaskedFill: %d mask entries for shape %v (%d elements)", len(mask), x.Shape, x.Numel()))
 	}
 	out := result("MaskedFill", cloneShape(x.Shape), x)
 	for i, m := range mask {

@@ -36,11 +36,13 @@ package autograd
 // closure (materialize), unless the node's op reads none of its inputs'
 // Data (noInputData: pooling, padding and residual additions need only
 // shapes; a residual sum with an activation restores its own output,
-// which its backward reads), and drops nothing after that: the restored buffer goes back
-// when the tensor's own closure has run (Arena.ReleaseInBackward), as
-// every other activation's does. An op given a dropped tensor in the
-// forward restores it first (result, view), so a caller that breaks
-// ReleaseSince's contract pays a pass, not a wrong result.
+// which its backward reads), and drops nothing after that: the restored
+// buffer goes back when the tensor's own closure has run
+// (Arena.ReleaseInBackward), as every other activation's does. An op
+// given a dropped tensor in the forward restores it first (result, view,
+// Reshape; the ops size their inputs by Shape, not by len(Data)), so a
+// caller that breaks ReleaseSince's contract pays a pass, not a wrong
+// result.
 
 // setRecompute records how to compute t's values again: fn writes them
 // into dst from from's Data (each of from restored first). fn must give
@@ -52,12 +54,24 @@ func (t *Tensor) setRecompute(fn func(dst []float32), from ...*Tensor) {
 	}
 }
 
+// pin records a holder of t's Data slice besides t. Only an arena's
+// tensors are counted: only they can be dropped, and they belong to one
+// goroutine, where parameters (on the Go heap) are read by every caller
+// of a shared model at once.
+func (t *Tensor) pin() {
+	if t.arena != nil {
+		t.pins++
+	}
+}
+
 // lazyRead says that the op that just made its output from x reads
 // x.Data in its backward through x, at the time it runs (not a slice
 // taken in the forward), so x may be dropped and restored meanwhile.
 func lazyRead(xs ...*Tensor) {
 	for _, x := range xs {
-		x.pins--
+		if x.arena != nil {
+			x.pins--
+		}
 	}
 }
 

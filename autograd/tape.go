@@ -39,7 +39,7 @@ func result(op string, shape []int, inputs ...*Tensor) *Tensor {
 	out := &Tensor{Shape: shape, op: op}
 	for _, in := range inputs {
 		in.materialize()
-		in.pins++ // until the op says it reads in.Data only in its backward (lazyRead)
+		in.pin() // until the op says it reads in.Data only in its backward (lazyRead)
 		if out.arena == nil {
 			out.arena = in.arena
 		}
@@ -154,7 +154,7 @@ func (t *Tensor) gradTake(out *Tensor) bool {
 // parameters share their gradient).
 func view(op string, x *Tensor, shape []int, lo, hi int) *Tensor {
 	x.materialize()
-	x.pins++ // the view holds a slice of x.Data
+	x.pin() // the view holds a slice of x.Data
 	out := &Tensor{Data: x.Data[lo:hi:hi], Shape: shape, op: op, view: true, arena: x.arena}
 	x.arena.own(out)
 	if !GradEnabled() || !x.requiresGrad {

@@ -156,7 +156,7 @@ func (t *Tensor) ZeroGrad() { clear(t.Grad) }
 // not require a gradient.
 func (t *Tensor) Detach() *Tensor {
 	t.materialize()
-	t.pins++
+	t.pin()
 	return &Tensor{Data: t.Data, Shape: t.Shape, view: true, arena: t.arena, Name: t.Name}
 }
 
