@@ -15,5 +15,8 @@
 // and the shapes involved.
 //
 // An Arena recycles activation and gradient buffers from one training step
-// to the next, so a step does not allocate its working set afresh.
+// to the next, so a step does not allocate its working set afresh; with
+// Arena.Recompute it also drops the activations that are one pass from
+// another and computes them again in the backward (recompute.go), for the
+// same gradients in less memory.
 package autograd

@@ -10,36 +10,28 @@ import (
 // recomputeNet is one residual block with every op that Arena.Recompute
 // drops or reads lazily: convolutions, batch norm with and without an
 // activation, a reflection padding, squeeze-excitation's broadcast
-// product (whose gate is a view), the fused residual addition, and a max
-// pool after the block. It returns the block's output and the block's
-// intermediates that Recompute may drop.
+// product (whose gate is a view) and the fused residual addition. block
+// returns the block's output and the intermediates Recompute may drop.
 type recomputeNet struct {
 	w1, w2, w3, wb, fc *ag.Tensor
 	bn1, bn2, bn3      ag.BatchNormOpts
-	runMean, runVar    []*ag.Tensor
 }
 
 func newRecomputeNet(rng *rand.Rand) *recomputeNet {
-	n := &recomputeNet{
-		w1: ag.RandN(rng, 8, 4, 3, 3).AsParam(), // 4 -> 8
-		w2: ag.RandN(rng, 8, 1, 3, 3).AsParam(), // depthwise
-		wb: ag.RandN(rng, 8, 8, 3, 3).AsParam(), // after the padding
-		fc: ag.RandN(rng, 8, 8).AsParam(),       // the gate
-		w3: ag.RandN(rng, 4, 8, 1, 1).AsParam(), // 8 -> 4
+	bn := func(c int, act ag.Activation) ag.BatchNormOpts {
+		return ag.BatchNormOpts{Weight: ag.RandN(rng, c).AsParam(), Bias: ag.RandN(rng, c).AsParam(),
+			RunningMean: ag.Zeros(c), RunningVar: ag.Full(1, c), Training: true, Momentum: 0.1, Eps: 1e-5, Act: act}
 	}
-	bn := func(act ag.Activation) ag.BatchNormOpts {
-		o := ag.BatchNormOpts{Weight: ag.RandN(rng, 8).AsParam(), Bias: ag.RandN(rng, 8).AsParam(),
-			RunningMean: ag.Zeros(8), RunningVar: ag.Full(1, 8), Training: true, Momentum: 0.1, Eps: 1e-5, Act: act}
-		n.runMean = append(n.runMean, o.RunningMean)
-		n.runVar = append(n.runVar, o.RunningVar)
-		return o
+	return &recomputeNet{
+		w1:  ag.RandN(rng, 8, 4, 3, 3).AsParam(), // 4 -> 8
+		w2:  ag.RandN(rng, 8, 1, 3, 3).AsParam(), // depthwise
+		wb:  ag.RandN(rng, 8, 8, 3, 3).AsParam(), // after the padding
+		fc:  ag.RandN(rng, 8, 8).AsParam(),       // the gate
+		w3:  ag.RandN(rng, 4, 8, 1, 1).AsParam(), // 8 -> 4
+		bn1: bn(8, ag.ActSiLU),
+		bn2: bn(8, ag.ActSiLU),
+		bn3: bn(4, ag.ActNone),
 	}
-	n.bn1, n.bn2 = bn(ag.ActSiLU), bn(ag.ActSiLU)
-	n.bn3 = bn(ag.ActNone)
-	n.bn3.Weight, n.bn3.Bias = ag.RandN(rng, 4).AsParam(), ag.RandN(rng, 4).AsParam()
-	n.bn3.RunningMean, n.bn3.RunningVar = ag.Zeros(4), ag.Full(1, 4)
-	n.runMean[2], n.runVar[2] = n.bn3.RunningMean, n.bn3.RunningVar
-	return n
 }
 
 func (n *recomputeNet) params() []*ag.Tensor {
@@ -127,8 +119,8 @@ func TestArenaRecompute(t *testing.T) {
 				r.grads = append(r.grads, append([]float32(nil), p.Grad...))
 			}
 		}
-		for i := range net.runMean {
-			r.stats = append(r.stats, net.runMean[i].Data, net.runVar[i].Data)
+		for _, o := range []ag.BatchNormOpts{net.bn1, net.bn2, net.bn3} {
+			r.stats = append(r.stats, o.RunningMean.Data, o.RunningVar.Data)
 		}
 		ar.Reset()
 		return r
