@@ -31,16 +31,19 @@ func ConvTileCols(rows, cols int) int {
 	return min(cols, roundUp((cols+tiles-1)/tiles, 32))
 }
 
-func (g ConvGeom) checkTile(op string, x, col []float32, p0, np int) {
+func (g ConvGeom) checkTile(op string, x, col []float32, p0, np, ld int) {
 	if g.StrideH < 1 || g.StrideW < 1 || g.DilH < 1 || g.DilW < 1 {
 		panic(fmt.Sprintf("ops.%s: stride and dilation must be >= 1 in %+v", op, g))
 	}
 	if p0 < 0 || np < 0 || p0+np > g.ColCols() {
 		panic(fmt.Sprintf("ops.%s: columns [%d, %d) outside the %d output pixels of %+v", op, p0, p0+np, g.ColCols(), g))
 	}
-	if len(x) < g.C*g.H*g.W || len(col) < g.ColRows()*np {
-		panic(fmt.Sprintf("ops.%s: x has %d elements (needs %d), col has %d (needs %d) for %d columns of %+v",
-			op, len(x), g.C*g.H*g.W, len(col), g.ColRows()*np, np, g))
+	if ld < np {
+		panic(fmt.Sprintf("ops.%s: row stride %d < %d columns", op, ld, np))
+	}
+	if need := (g.ColRows()-1)*ld + np; len(x) < g.C*g.H*g.W || len(col) < need {
+		panic(fmt.Sprintf("ops.%s: x has %d elements (needs %d), col has %d (needs %d) for %d columns with row stride %d of %+v",
+			op, len(x), g.C*g.H*g.W, len(col), need, np, ld, g))
 	}
 }
 
@@ -52,7 +55,16 @@ func (g ConvGeom) checkTile(op string, x, col []float32, p0, np int) {
 // Every element of col[:, :np] is written. Im2colTile(g, x, 0, OH*OW, col)
 // fills the whole column matrix, as Im2colRef does.
 func Im2colTile(g ConvGeom, x []float32, p0, np int, col []float32) {
-	g.checkTile("Im2colTile", x, col, p0, np)
+	Im2colTileLD(g, x, p0, np, col, np)
+}
+
+// Im2colTileLD is Im2colTile into the first np columns of a matrix whose
+// rows are ld >= np floats apart: col[r*ld + j] = im2col(x)[r, p0+j]. The
+// columns of several images then sit side by side in one matrix (the
+// convolution's small-image path), each written by the same copies as
+// Im2colTile's. Elements j >= np of a row are not touched.
+func Im2colTileLD(g ConvGeom, x []float32, p0, np int, col []float32, ld int) {
+	g.checkTile("Im2colTileLD", x, col, p0, np, ld)
 	hw := g.H * g.W
 	flat := g.StrideH == 1 && g.StrideW == 1 && g.DilH == 1 && g.DilW == 1 && g.OW == g.W
 	r := 0
@@ -60,7 +72,7 @@ func Im2colTile(g ConvGeom, x []float32, p0, np int, col []float32) {
 		plane := x[c*hw : (c+1)*hw]
 		for kh := 0; kh < g.KH; kh++ {
 			for kw := 0; kw < g.KW; kw++ {
-				row := col[r*np : (r+1)*np]
+				row := col[r*ld : r*ld+np]
 				r++
 				if flat {
 					im2colRowFlat(g, plane, row, p0, kh, kw)
@@ -221,7 +233,14 @@ const col2imVecMin = 16
 //
 //	dx[c, ih, iw] += col[(c*KH+kh)*KW+kw, j]   for the pixel p0+j and every tap that read (ih, iw)
 func Col2imTile(g ConvGeom, col []float32, p0, np int, dx []float32) {
-	g.checkTile("Col2imTile", dx, col, p0, np)
+	Col2imTileLD(g, col, p0, np, np, dx)
+}
+
+// Col2imTileLD is Col2imTile reading the first np columns of a matrix whose
+// rows are ld >= np floats apart (the transpose of Im2colTileLD), with the
+// same additions in the same order.
+func Col2imTileLD(g ConvGeom, col []float32, p0, np, ld int, dx []float32) {
+	g.checkTile("Col2imTileLD", dx, col, p0, np, ld)
 	hw := g.H * g.W
 	flat := col2imFlat && g.StrideH == 1 && g.StrideW == 1 && g.DilH == 1 && g.DilW == 1 && g.OW == g.W
 	r := 0
@@ -229,7 +248,7 @@ func Col2imTile(g ConvGeom, col []float32, p0, np int, dx []float32) {
 		plane := dx[c*hw : (c+1)*hw]
 		for kh := 0; kh < g.KH; kh++ {
 			for kw := 0; kw < g.KW; kw++ {
-				row := col[r*np : (r+1)*np]
+				row := col[r*ld : r*ld+np]
 				r++
 				if flat {
 					col2imRowFlat(g, row, plane, p0, kh, kw)

@@ -130,3 +130,58 @@ func TestCol2imFlatSameBits(t *testing.T) {
 		}
 	}
 }
+
+// Im2colTileLD and Col2imTileLD on a wider matrix: the tile's columns at
+// an offset inside rows ld apart hold Im2colTile's values, the rest of each
+// row is untouched, and Col2imTileLD adds the same bits as Col2imTile from
+// a compact copy (onto a gradient that already holds values).
+func TestTileLD(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 13))
+	cases := append(convGeomCases(), dwGeom(3, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1),
+		dwGeom(2, 6, 6, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1), dwGeom(4, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1))
+	for ci, g := range cases {
+		rows, cols := g.ColRows(), g.ColCols()
+		x := im2colRandom(rng, g.C*g.H*g.W)
+		for _, np := range tileWidths(cols) {
+			for _, extra := range []int{0, 1, 37} {
+				name := fmt.Sprintf("case %d %+v tile %d ld +%d", ci, g, np, extra)
+				ld, off := np+extra, extra/2
+				for p0 := 0; p0 < cols; p0 += np {
+					n := min(np, cols-p0)
+					want := make([]float32, rows*n)
+					Im2colTile(g, x, p0, n, want)
+					wide := make([]float32, rows*ld)
+					for i := range wide {
+						wide[i] = 99
+					}
+					Im2colTileLD(g, x, p0, n, wide[off:], ld)
+					for r := 0; r < rows; r++ {
+						for j := 0; j < ld; j++ {
+							v, w := wide[r*ld+j], float32(99)
+							if j >= off && j < off+n {
+								w = want[r*n+j-off]
+							}
+							if math.Float32bits(v) != math.Float32bits(w) {
+								t.Fatalf("%s p0 %d: row %d column %d = %v, want %v", name, p0, r, j, v, w)
+							}
+						}
+					}
+					gw := im2colRandom(rng, rows*ld)
+					compact := make([]float32, rows*n)
+					for r := 0; r < rows; r++ {
+						copy(compact[r*n:(r+1)*n], gw[r*ld+off:r*ld+off+n])
+					}
+					dx0 := im2colRandom(rng, len(x))
+					a, b := append([]float32(nil), dx0...), append([]float32(nil), dx0...)
+					Col2imTile(g, compact, p0, n, a)
+					Col2imTileLD(g, gw[off:], p0, n, ld, b)
+					for i := range a {
+						if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+							t.Fatalf("%s p0 %d: dx[%d] = %v with ld, %v compact", name, p0, i, b[i], a[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
