@@ -106,8 +106,7 @@ func (o Conv2dOpts) withDefaults() Conv2dOpts {
 // Images are spread over the worker pool; each worker owns its scratch
 // and its partial weight gradient, summed at the end. Where an image has
 // few output pixels, the products of several images run as one, their
-// columns side by side (convPlan.batchImages): the same bits, a better
-// shaped GEMM.
+// columns side by side (convPlan.batchImages), a better shaped GEMM.
 func Conv2d(x, w, b *Tensor, o Conv2dOpts) *Tensor {
 	o = o.withDefaults()
 	if len(x.Shape) != 4 || len(w.Shape) != 4 {
@@ -295,22 +294,21 @@ func (c *convPlan) gemmForward(x, w, bias, out []float32, ep *ops.Epilogue) {
 // 49 fills its 32-wide micro-tiles badly (32 + 16 + 1 columns) while
 // reading all of the layer's weights for a few columns; at 1 thread
 // 512x4608x49 ran at 126 GFLOPS against 161 for 49 x 8 columns. So where a
-// whole image is one column tile, gemmForward and the ∂L/∂x product of
-// gemmBackward take the columns of several consecutive images as one
-// matrix:
+// whole image is one column tile, the products take the columns of several
+// consecutive images as one matrix:
 //
 //	col = [col(x_n0) | col(x_n0+1) | ...]     [k, nb·p], rows nb·p apart
 //	Y   = w · col                             [m, nb·p], copied out per image
 //	∂L/∂col = wᵀ · [G_n0 | G_n0+1 | ...]      col2im per image
+//	∂L/∂w  += [G_n0 | G_n0+1 | ...] · colᵀ    K = nb·p
 //
-// Every output element is still the dot product of the same row and
-// column in the same K blocks (the GEMM's K blocking depends on k only), so
-// the results are the same bits as one image at a time. The weight
-// gradient stays one product per image: batching its K (the pixels) would
-// change the summation order.
+// In the first two every output element is still the dot product of the
+// same row and column in the same K blocks (the GEMM's K blocking depends
+// on k only): the same bits as one image at a time. The weight gradient
+// sums over the block's pixels in one product instead of one per image:
+// a different order, fixed by the shapes (gemmBackwardBatched).
 
-// batchImages is how many images gemmForward and the ∂L/∂x product take
-// side by side: enough for about convBatchCols columns, within
+// batchImages is how many images the products take side by side: enough for about convBatchCols columns, within
 // convBatchFloats of column matrix; 1 (one image at a time) for grouped
 // convolutions, images split into tiles, and products with a single row or
 // column, which the GEMM's thin path sums differently.
@@ -385,54 +383,140 @@ func (c *convPlan) gemmForwardBatched(x, w, bias, out []float32, ep *ops.Epilogu
 	})
 }
 
-// gradInputBatched adds (or with gxWrite writes) ∂L/∂x for blocks of up to
-// ib images side by side (see "Small images" above): ∂L/∂col = wᵀ·G for
-// the block's G gathered into one matrix, then col2im per image. On the
-// direct path ∂L/∂x is that product itself; accumulating, the block's
-// current ∂L/∂x is gathered first and the product adds onto it with β = 1,
-// exactly as the per-image product does.
-func (c *convPlan) gradInputBatched(wt, gout, gx []float32, gxWrite bool, ib int) {
+// gemmBackwardBatched is gemmBackward for blocks of up to ib images side
+// by side (see "Small images" above). The blocks lie within the chunks of
+// the weight gradient (chunks), and each block is one product per
+// gradient, with the block's G gathered into one matrix:
+//
+//	∂L/∂w += [G_n0 | G_n0+1 | ...] · [col_n0 | col_n0+1 | ...]ᵀ    (K = the block's pixels)
+//	∂L/∂col = wᵀ · [G_n0 | G_n0+1 | ...]                          col2im per image
+//
+// The weight gradient's K is then the block's pixels, cut into the GEMM's
+// equal K blocks of at most 256 (a fixed order: the same bits on every
+// machine and thread count, but not those of one product per image). On
+// the direct path ∂L/∂x is the second product itself; accumulating, the
+// block's current ∂L/∂x is gathered first and the product adds onto it
+// with β = 1, as the per-image product does.
+func (c *convPlan) gemmBackwardBatched(ar *Arena, x, w, gout, gx, gw []float32, gxWrite bool, ib int) {
 	k, m, p := c.g.ColRows(), c.oc, c.g.ColCols()
-	nb, block := c.imageBlocks(ib)
-	ops.ParallelCoarse(nb, 1, func(lo, hi int) {
-		buf := ops.GetScratch((k + m) * ib * p)
+	nc := c.chunks()
+	partials := newPartials(ar, gw, nc)
+	var wt []float32
+	if gx != nil {
+		wtBuf := getTemp(ar, len(w))
+		defer wtBuf.release()
+		wt = wtBuf.b
+		transposeInto(wt, w, m, k)
+	}
+	wT := gw != nil && dwTransposed(m, k, c.n/nc*p)
+	ops.ParallelCoarse(nc, 1, func(lo, hi int) {
+		buf := ops.GetScratch((2*k + m) * ib * p)
 		defer ops.PutScratch(buf)
-		for bi := lo; bi < hi; bi++ {
-			n0, n1 := block(bi)
-			ld := (n1 - n0) * p
-			gb, dcol := (*buf)[:m*ld], (*buf)[m*ld:(m+k)*ld]
-			for n := n0; n < n1; n++ {
-				gn := gout[n*c.outGroup() : (n+1)*c.outGroup()]
-				for i := 0; i < m; i++ {
-					copy(gb[i*ld+(n-n0)*p:i*ld+(n-n0+1)*p], gn[i*p:(i+1)*p])
-				}
+		var dwtBuf *[]float32
+		if wT {
+			dwtBuf = ops.GetScratch(len(gw))
+			defer ops.PutScratch(dwtBuf)
+		}
+		for ch := lo; ch < hi; ch++ {
+			dw := gw
+			if ch > 0 && gw != nil {
+				dw = partials[ch].b
 			}
-			beta := float32(0)
-			if c.direct && !gxWrite {
+			var dwt []float32 // (∂L/∂w)ᵀ of this chunk, [k, m]
+			if wT {
+				dwt = *dwtBuf
+				transposeInto(dwt, dw, m, k)
+			}
+			c0, c1 := ch*c.n/nc, (ch+1)*c.n/nc
+			nb := (c1 - c0 + ib - 1) / ib
+			for bi := range nb {
+				n0, n1 := c0+bi*(c1-c0)/nb, c0+(bi+1)*(c1-c0)/nb
+				ld := (n1 - n0) * p
+				gblk, col, dcol := (*buf)[:m*ld], (*buf)[m*ld:(m+k)*ld], (*buf)[(m+k)*ld:(m+2*k)*ld]
 				for n := n0; n < n1; n++ {
-					gxn := gx[n*c.inGroup() : (n+1)*c.inGroup()]
-					for r := 0; r < k; r++ {
-						copy(dcol[r*ld+(n-n0)*p:r*ld+(n-n0+1)*p], gxn[r*p:(r+1)*p])
+					gn := gout[n*c.outGroup() : (n+1)*c.outGroup()]
+					for i := 0; i < m; i++ {
+						copy(gblk[i*ld+(n-n0)*p:i*ld+(n-n0+1)*p], gn[i*p:(i+1)*p])
 					}
 				}
-				beta = 1
-			}
-			ops.Sgemm(false, false, k, ld, m, 1, wt, m, gb, ld, beta, dcol, ld)
-			for n := n0; n < n1; n++ {
-				gxn := gx[n*c.inGroup() : (n+1)*c.inGroup()]
-				if c.direct {
-					for r := 0; r < k; r++ {
-						copy(gxn[r*p:(r+1)*p], dcol[r*ld+(n-n0)*p:])
+				if dw != nil {
+					for n := n0; n < n1; n++ {
+						c.colInto(x[n*c.inGroup():(n+1)*c.inGroup()], col[(n-n0)*p:], ld)
 					}
+					if dwt != nil { // (∂L/∂w)ᵀ += col · Gᵀ
+						ops.Sgemm(false, true, k, m, ld, 1, col, ld, gblk, ld, 1, dwt, m)
+					} else { // ∂L/∂w += G · colᵀ
+						ops.Sgemm(false, true, m, k, ld, 1, gblk, ld, col, ld, 1, dw, k)
+					}
+				}
+				if gx == nil {
 					continue
 				}
-				if gxWrite {
-					clear(gxn)
+				beta := float32(0)
+				if c.direct && !gxWrite {
+					for n := n0; n < n1; n++ {
+						gxn := gx[n*c.inGroup() : (n+1)*c.inGroup()]
+						for r := 0; r < k; r++ {
+							copy(dcol[r*ld+(n-n0)*p:r*ld+(n-n0+1)*p], gxn[r*p:(r+1)*p])
+						}
+					}
+					beta = 1
 				}
-				ops.Col2imTileLD(c.g, dcol[(n-n0)*p:], 0, p, ld, gxn)
+				ops.Sgemm(false, false, k, ld, m, 1, wt, m, gblk, ld, beta, dcol, ld)
+				for n := n0; n < n1; n++ {
+					gxn := gx[n*c.inGroup() : (n+1)*c.inGroup()]
+					if c.direct {
+						for r := 0; r < k; r++ {
+							copy(gxn[r*p:(r+1)*p], dcol[r*ld+(n-n0)*p:])
+						}
+						continue
+					}
+					if gxWrite {
+						clear(gxn)
+					}
+					ops.Col2imTileLD(c.g, dcol[(n-n0)*p:], 0, p, ld, gxn)
+				}
+			}
+			if wT {
+				transposeInto(dw, dwt, k, m)
 			}
 		}
 	})
+	combinePartials(gw, partials)
+}
+
+// newPartials returns the weight gradient's per-chunk accumulators for nc
+// chunks: chunk 0 accumulates straight into gw (partials[0] is unused),
+// the others into zeroed temporaries from ar (none when gw is nil).
+func newPartials(ar *Arena, gw []float32, nc int) []tempBuf {
+	if gw == nil {
+		return nil
+	}
+	partials := make([]tempBuf, nc)
+	for i := 1; i < nc; i++ {
+		partials[i] = getTemp(ar, len(gw))
+		clear(partials[i].b)
+	}
+	return partials
+}
+
+// combinePartials adds gw[j] += partial_1[j] + ... in chunk order for
+// every j (the order that makes the sum independent of the thread count),
+// spread over the cores (on one it was a serial stretch of every
+// convolution's backward), and gives the partials back.
+func combinePartials(gw []float32, partials []tempBuf) {
+	if len(partials) <= 1 {
+		return
+	}
+	ops.Parallel(len(gw), 1<<14, func(lo, hi int) {
+		dst := gw[lo:hi]
+		for _, p := range partials[1:] {
+			ops.Add(dst, dst, p.b[lo:hi])
+		}
+	})
+	for _, p := range partials[1:] {
+		p.release()
+	}
 }
 
 // gemmBackward: per (image, group, column tile)
@@ -470,28 +554,15 @@ func (c *convPlan) gemmBackward(ar *Arena, x, w, gout, gx, gw, gb []float32, gxW
 	if gx == nil && gw == nil {
 		return
 	}
-	if ib := c.batchImages(); ib > 1 && gx != nil {
-		wtBuf := getTemp(ar, c.wGroup())
-		transposeInto(wtBuf.b, w, m, k)
-		c.gradInputBatched(wtBuf.b, gout, gx, gxWrite, ib)
-		wtBuf.release()
-		gx, gxWrite = nil, false // the weight gradient below, one image at a time
-		if gw == nil {
-			return
-		}
+	if ib := c.batchImages(); ib > 1 {
+		c.gemmBackwardBatched(ar, x, w, gout, gx, gw, gxWrite, ib)
+		return
 	}
 	tp := c.tile()
 	nc := c.chunks()
 	// Chunk 0 accumulates straight into gw; the others into zeroed
 	// partials that are added once all are done.
-	var partials []tempBuf
-	if gw != nil {
-		partials = make([]tempBuf, nc)
-		for i := 1; i < nc; i++ {
-			partials[i] = getTemp(ar, len(gw))
-			clear(partials[i].b)
-		}
-	}
+	partials := newPartials(ar, gw, nc)
 	// ∂L/∂col = w_gᵀ · G reads w_g transposed. Transposed once here, the
 	// product's A is a plain row-major matrix, which the GEMM reads in place
 	// instead of packing w_gᵀ again for every image, tile and row of tiles
@@ -574,21 +645,7 @@ func (c *convPlan) gemmBackward(ar *Arena, x, w, gout, gx, gw, gb []float32, gxW
 			}
 		}
 	})
-	// gw[j] += partial_1[j] + ... in chunk order for every j (the order
-	// that makes the sum independent of the thread count), spread over
-	// the cores: on one it was a serial stretch of every convolution's
-	// backward.
-	if len(partials) > 1 {
-		ops.Parallel(len(gw), 1<<14, func(lo, hi int) {
-			dst := gw[lo:hi]
-			for _, p := range partials[1:] {
-				ops.Add(dst, dst, p.b[lo:hi])
-			}
-		})
-		for _, p := range partials[1:] {
-			p.release()
-		}
-	}
+	combinePartials(gw, partials)
 }
 
 // dwTransposed reports whether gemmBackward computes the weight gradient

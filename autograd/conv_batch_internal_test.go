@@ -9,10 +9,12 @@ import (
 )
 
 // Small images taken side by side (batchImages > 1) give the bits of one
-// image at a time: the output, ∂L/∂x written and then accumulated (two
-// backward passes), ∂L/∂w and ∂L/∂b; on the im2col and 1x1 direct paths,
-// blocks of uneven size, an inference epilogue, and in bf16 where the CPU
-// has it.
+// image at a time for the output, ∂L/∂x written and then accumulated (two
+// backward passes), ∂L/∂b and an inference epilogue; and ∂L/∂w, whose
+// products now sum over a block's pixels at once (other K blocks), within
+// float32 rounding of it. On the im2col and 1x1 direct paths, blocks of
+// uneven size, chunks of the batch holding several blocks, and in bf16
+// where the CPU has it.
 func TestConvBatchedImagesSameBits(t *testing.T) {
 	type tc struct {
 		name              string
@@ -25,6 +27,8 @@ func TestConvBatchedImagesSameBits(t *testing.T) {
 		{"3x3 7x7 blocks of 2", 5, 8, 7, 6, 3, 1, false, 2 * 49},
 		{"1x1 3x3 direct", 7, 16, 3, 12, 1, 1, true, 256},
 		{"1x1 4x4 direct blocks of 3", 8, 5, 4, 9, 1, 1, false, 3 * 16},
+		{"1x1 2x2 direct 40 images", 40, 6, 2, 5, 1, 1, true, 256},          // chunks of 10 images, one block each
+		{"3x3 4x4 40 images blocks of 3", 40, 8, 4, 4, 3, 1, false, 3 * 16}, // four blocks a chunk; ∂L/∂w transposed
 		{"3x3 stride 2", 6, 4, 6, 7, 3, 2, false, 256},
 		{"5x5 4x4 K blocks", 4, 12, 4, 3, 5, 1, true, 256}, // k = 300: two K blocks
 	}
@@ -89,7 +93,22 @@ func TestConvBatchedImagesSameBits(t *testing.T) {
 			if ib0 != 1 || ib < 2 {
 				t.Fatalf("%s: batchImages %d without, %d with batching", c.name, ib0, ib)
 			}
+			tol := 1e-5
+			if prec == ops.BF16 {
+				tol = 2e-2 // bf16 products: each term rounded to 8 bits
+			}
 			for i := range want {
+				if i == 2 { // ∂L/∂w
+					var scale, worst float64
+					for j := range want[i] {
+						scale = max(scale, math.Abs(float64(want[i][j])))
+						worst = max(worst, math.Abs(float64(got[i][j]-want[i][j])))
+					}
+					if worst > tol*scale || scale == 0 {
+						t.Fatalf("%s %v: ∂L/∂w differs by %g (largest element %g)", c.name, prec, worst, scale)
+					}
+					continue
+				}
 				for j := range want[i] {
 					if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
 						t.Fatalf("%s %v: %s[%d] = %g side by side, %g one image at a time",
