@@ -308,10 +308,11 @@ func (c *convPlan) gemmForward(x, w, bias, out []float32, ep *ops.Epilogue) {
 // sums over the block's pixels in one product instead of one per image:
 // a different order, fixed by the shapes (gemmBackwardBatched).
 
-// batchImages is how many images the products take side by side: enough for about convBatchCols columns, within
-// convBatchFloats of column matrix; 1 (one image at a time) for grouped
-// convolutions, images split into tiles, and products with a single row or
-// column, which the GEMM's thin path sums differently.
+// batchImages is how many images the products take side by side: enough
+// for about convBatchCols columns, within convBatchFloats of column matrix;
+// 1 (one image at a time) for grouped convolutions, images split into
+// tiles, and products with a single row or column, which the GEMM's thin
+// path sums differently.
 func (c *convPlan) batchImages() int {
 	p, k := c.g.ColCols(), c.g.ColRows()
 	if c.groups != 1 || c.depthwise || c.oc < 2 || p < 2 || c.tile() < p {
@@ -474,7 +475,7 @@ func (c *convPlan) gemmBackwardBatched(ar *Arena, x, w, gout, gx, gw []float32, 
 					if gxWrite {
 						clear(gxn)
 					}
-					ops.Col2imTileLD(c.g, dcol[(n-n0)*p:], 0, p, ld, gxn)
+					ops.Col2imTileLD(c.g, dcol[(n-n0)*p:], ld, 0, p, gxn)
 				}
 			}
 			if wT {

@@ -233,13 +233,13 @@ const col2imVecMin = 16
 //
 //	dx[c, ih, iw] += col[(c*KH+kh)*KW+kw, j]   for the pixel p0+j and every tap that read (ih, iw)
 func Col2imTile(g ConvGeom, col []float32, p0, np int, dx []float32) {
-	Col2imTileLD(g, col, p0, np, np, dx)
+	Col2imTileLD(g, col, np, p0, np, dx)
 }
 
 // Col2imTileLD is Col2imTile reading the first np columns of a matrix whose
 // rows are ld >= np floats apart (the transpose of Im2colTileLD), with the
 // same additions in the same order.
-func Col2imTileLD(g ConvGeom, col []float32, p0, np, ld int, dx []float32) {
+func Col2imTileLD(g ConvGeom, col []float32, ld, p0, np int, dx []float32) {
 	g.checkTile("Col2imTileLD", dx, col, p0, np, ld)
 	hw := g.H * g.W
 	flat := col2imFlat && g.StrideH == 1 && g.StrideW == 1 && g.DilH == 1 && g.DilW == 1 && g.OW == g.W

@@ -174,7 +174,7 @@ func TestTileLD(t *testing.T) {
 					dx0 := im2colRandom(rng, len(x))
 					a, b := append([]float32(nil), dx0...), append([]float32(nil), dx0...)
 					Col2imTile(g, compact, p0, n, a)
-					Col2imTileLD(g, gw[off:], p0, n, ld, b)
+					Col2imTileLD(g, gw[off:], ld, p0, n, b)
 					for i := range a {
 						if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
 							t.Fatalf("%s p0 %d: dx[%d] = %v with ld, %v compact", name, p0, i, b[i], a[i])
