@@ -20,17 +20,21 @@ func TestConvBatchedImagesSameBits(t *testing.T) {
 		name              string
 		n, c, hw, o, k, s int
 		bias              bool
-		cols              int // convBatchCols for the batched run
+		cols              int  // convBatchCols for the batched run
+		dil               int  // dilation (0: 1)
+		same              bool // TF "SAME" padding (asymmetric), else symmetric
 	}
 	cases := []tc{
-		{"3x3 7x7 bias", 5, 8, 7, 6, 3, 1, true, 256},
-		{"3x3 7x7 blocks of 2", 5, 8, 7, 6, 3, 1, false, 2 * 49},
-		{"1x1 3x3 direct", 7, 16, 3, 12, 1, 1, true, 256},
-		{"1x1 4x4 direct blocks of 3", 8, 5, 4, 9, 1, 1, false, 3 * 16},
-		{"1x1 2x2 direct 40 images", 40, 6, 2, 5, 1, 1, true, 256},          // chunks of 10 images, one block each
-		{"3x3 4x4 40 images blocks of 3", 40, 8, 4, 4, 3, 1, false, 3 * 16}, // four blocks a chunk; ∂L/∂w transposed
-		{"3x3 stride 2", 6, 4, 6, 7, 3, 2, false, 256},
-		{"5x5 4x4 K blocks", 4, 12, 4, 3, 5, 1, true, 256}, // k = 300: two K blocks
+		{"3x3 7x7 bias", 5, 8, 7, 6, 3, 1, true, 256, 0, false},
+		{"3x3 7x7 blocks of 2", 5, 8, 7, 6, 3, 1, false, 2 * 49, 0, false},
+		{"1x1 3x3 direct", 7, 16, 3, 12, 1, 1, true, 256, 0, false},
+		{"1x1 4x4 direct blocks of 3", 8, 5, 4, 9, 1, 1, false, 3 * 16, 0, false},
+		{"1x1 2x2 direct 40 images", 40, 6, 2, 5, 1, 1, true, 256, 0, false},          // chunks of 10 images, one block each
+		{"3x3 4x4 40 images blocks of 3", 40, 8, 4, 4, 3, 1, false, 3 * 16, 0, false}, // four blocks a chunk; ∂L/∂w transposed
+		{"3x3 stride 2", 6, 4, 6, 7, 3, 2, false, 256, 0, false},
+		{"5x5 4x4 K blocks", 4, 12, 4, 3, 5, 1, true, 256, 0, false}, // k = 300: two K blocks
+		{"3x3 dilation 2", 5, 4, 6, 5, 3, 1, false, 256, 2, false},
+		{"3x3 stride 2 SAME 8x8 (pad 0/1)", 6, 4, 8, 5, 3, 2, true, 256, 0, true},
 	}
 	precisions := []ops.Precision{ops.Float32}
 	if ops.BF16Available() {
@@ -49,7 +53,11 @@ func TestConvBatchedImagesSameBits(t *testing.T) {
 			if c.bias {
 				b = RandN(rng, c.o)
 			}
-			opts := Conv2dOpts{StrideH: c.s, StrideW: c.s}.WithPad(SymPad(c.k / 2))
+			d := max(c.dil, 1)
+			opts := Conv2dOpts{StrideH: c.s, StrideW: c.s, DilationH: d, DilationW: d}.WithPad(SymPad(d * (c.k / 2)))
+			if c.same {
+				opts = opts.WithPad(SamePad(c.hw, c.hw, c.k, c.k, c.s, c.s, d, d))
+			}
 			ep := &ConvEpilogue{Scale: RandN(rng, c.o).Data, Shift: RandN(rng, c.o).Data, Act: ActSiLU}
 			var outGrad []float32
 			run := func(cols int) (res [][]float32, batched int) {
