@@ -404,10 +404,9 @@ func (c *convPlan) gemmBackwardBatched(ar *Arena, x, w, gout, gx, gw []float32, 
 	partials := newPartials(ar, gw, nc)
 	var wt []float32
 	if gx != nil {
-		wtBuf := getTemp(ar, len(w))
+		wtBuf := c.weightsT(ar, w)
 		defer wtBuf.release()
 		wt = wtBuf.b
-		transposeInto(wt, w, m, k)
 	}
 	wT := gw != nil && dwTransposed(m, k, c.n/nc*p)
 	ops.ParallelCoarse(nc, 1, func(lo, hi int) {
@@ -419,15 +418,7 @@ func (c *convPlan) gemmBackwardBatched(ar *Arena, x, w, gout, gx, gw []float32, 
 			defer ops.PutScratch(dwtBuf)
 		}
 		for ch := lo; ch < hi; ch++ {
-			dw := gw
-			if ch > 0 && gw != nil {
-				dw = partials[ch].b
-			}
-			var dwt []float32 // (∂L/∂w)ᵀ of this chunk, [k, m]
-			if wT {
-				dwt = *dwtBuf
-				transposeInto(dwt, dw, m, k)
-			}
+			dw, dwt := c.chunkGrad(ch, gw, partials, dwtBuf)
 			c0, c1 := ch*c.n/nc, (ch+1)*c.n/nc
 			nb := (c1 - c0 + ib - 1) / ib
 			for bi := range nb {
@@ -478,12 +469,49 @@ func (c *convPlan) gemmBackwardBatched(ar *Arena, x, w, gout, gx, gw []float32, 
 					ops.Col2imTileLD(c.g, dcol[(n-n0)*p:], ld, 0, p, gxn)
 				}
 			}
-			if wT {
-				transposeInto(dw, dwt, k, m)
+			if dwt != nil {
+				c.transposeGroups(dw, dwt, k, m)
 			}
 		}
 	})
 	combinePartials(gw, partials)
+}
+
+// weightsT returns w_gᵀ [k, m] of every group in a temporary from ar.
+// ∂L/∂col = w_gᵀ · G reads w_g transposed; transposed once per backward,
+// the product's A is a plain row-major matrix, which the GEMM reads in
+// place instead of packing w_gᵀ again for every image, tile and row of
+// tiles (the same values in the same order: the same bits).
+func (c *convPlan) weightsT(ar *Arena, w []float32) tempBuf {
+	t := getTemp(ar, c.groups*c.wGroup())
+	c.transposeGroups(t.b, w, c.oc, c.g.ColRows())
+	return t
+}
+
+// transposeGroups writes the transpose of each group's [rows, cols] block
+// of a into the same block of dst.
+func (c *convPlan) transposeGroups(dst, a []float32, rows, cols int) {
+	n := rows * cols
+	for g := 0; g < c.groups; g++ {
+		transposeInto(dst[g*n:(g+1)*n], a[g*n:(g+1)*n], rows, cols)
+	}
+}
+
+// chunkGrad returns where chunk ch accumulates its weight gradient: dw,
+// gw itself for chunk 0 and its zeroed partial for the others, and in the
+// transposed form (dwtBuf not nil) dwt, a copy of (∂L/∂w_g)ᵀ [k, m] per
+// group in dwtBuf that the chunk accumulates into instead and transposes
+// back into dw at its end.
+func (c *convPlan) chunkGrad(ch int, gw []float32, partials []tempBuf, dwtBuf *[]float32) (dw, dwt []float32) {
+	dw = gw
+	if ch > 0 && gw != nil {
+		dw = partials[ch].b
+	}
+	if dwtBuf != nil {
+		dwt = *dwtBuf
+		c.transposeGroups(dwt, dw, c.oc, c.g.ColRows())
+	}
+	return dw, dwt
 }
 
 // newPartials returns the weight gradient's per-chunk accumulators for nc
@@ -564,18 +592,11 @@ func (c *convPlan) gemmBackward(ar *Arena, x, w, gout, gx, gw, gb []float32, gxW
 	// Chunk 0 accumulates straight into gw; the others into zeroed
 	// partials that are added once all are done.
 	partials := newPartials(ar, gw, nc)
-	// ∂L/∂col = w_gᵀ · G reads w_g transposed. Transposed once here, the
-	// product's A is a plain row-major matrix, which the GEMM reads in place
-	// instead of packing w_gᵀ again for every image, tile and row of tiles
-	// (the same values in the same order: the same bits).
-	var wt []float32
+	var wt []float32 // w_gᵀ for ∂L/∂col (weightsT)
 	if gx != nil {
-		wtBuf := getTemp(ar, c.groups*c.wGroup())
+		wtBuf := c.weightsT(ar, w)
 		defer wtBuf.release()
 		wt = wtBuf.b
-		for g := 0; g < c.groups; g++ {
-			transposeInto(wt[g*c.wGroup():(g+1)*c.wGroup()], w[g*c.wGroup():(g+1)*c.wGroup()], m, k)
-		}
 	}
 	wT := gw != nil && dwTransposed(m, k, c.n/nc*p)
 	ops.ParallelCoarse(nc, 1, func(lo, hi int) {
@@ -590,17 +611,7 @@ func (c *convPlan) gemmBackward(ar *Arena, x, w, gout, gx, gw, gb []float32, gxW
 			defer ops.PutScratch(dwtBuf)
 		}
 		for ch := lo; ch < hi; ch++ {
-			dw := gw
-			if ch > 0 && gw != nil {
-				dw = partials[ch].b
-			}
-			var dwt []float32 // (∂L/∂w_g)ᵀ of this chunk, [k, m] per group
-			if wT {
-				dwt = *dwtBuf
-				for g := 0; g < c.groups; g++ {
-					transposeInto(dwt[g*c.wGroup():(g+1)*c.wGroup()], dw[g*c.wGroup():(g+1)*c.wGroup()], m, k)
-				}
-			}
+			dw, dwt := c.chunkGrad(ch, gw, partials, dwtBuf) // dwt: (∂L/∂w_g)ᵀ, [k, m] per group
 			for n := ch * c.n / nc; n < (ch+1)*c.n/nc; n++ {
 				for g := 0; g < c.groups; g++ {
 					ng := n*c.groups + g
@@ -639,10 +650,8 @@ func (c *convPlan) gemmBackward(ar *Arena, x, w, gout, gx, gw, gb []float32, gxW
 					}
 				}
 			}
-			if wT {
-				for g := 0; g < c.groups; g++ {
-					transposeInto(dw[g*c.wGroup():(g+1)*c.wGroup()], dwt[g*c.wGroup():(g+1)*c.wGroup()], k, m)
-				}
+			if dwt != nil {
+				c.transposeGroups(dw, dwt, k, m)
 			}
 		}
 	})

@@ -36,15 +36,7 @@ func TestConvBatchedImagesSameBits(t *testing.T) {
 		{"3x3 dilation 2", 5, 4, 6, 5, 3, 1, false, 256, 2, false},
 		{"3x3 stride 2 SAME 8x8 (pad 0/1)", 6, 4, 8, 5, 3, 2, true, 256, 0, true},
 	}
-	precisions := []ops.Precision{ops.Float32}
-	if ops.BF16Available() {
-		precisions = append(precisions, ops.BF16)
-	}
-	for _, prec := range precisions {
-		prev, err := ops.SetMatmulPrecision(prec)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachPrecision(t, func(prec ops.Precision) {
 		for _, c := range cases {
 			rng := rand.New(rand.NewPCG(9, uint64(c.n*100+c.hw)))
 			x := RandN(rng, c.n, c.c, c.hw, c.hw)
@@ -125,8 +117,7 @@ func TestConvBatchedImagesSameBits(t *testing.T) {
 				}
 			}
 		}
-		ops.SetMatmulPrecision(prev)
-	}
+	})
 }
 
 // BenchmarkConvSmallImages: forward and backward of late-stage

@@ -28,15 +28,7 @@ func TestConvWeightGradTransposedSameBits(t *testing.T) {
 		{"1x1 direct", 4, 16, 17, 19, 4, 1, 1, 1, 0},
 		{"5x5 m=k-1", 2, 1, 9, 9, 24, 5, 1, 1, 0},
 	}
-	precisions := []ops.Precision{ops.Float32}
-	if ops.BF16Available() {
-		precisions = append(precisions, ops.BF16)
-	}
-	for _, prec := range precisions {
-		prev, err := ops.SetMatmulPrecision(prec)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachPrecision(t, func(prec ops.Precision) {
 		for _, c := range cases {
 			rng := rand.New(rand.NewPCG(7, uint64(c.c)))
 			x := RandN(rng, c.n, c.c, c.h, c.w)
@@ -72,6 +64,22 @@ func TestConvWeightGradTransposedSameBits(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// eachPrecision runs fn with the matrix products in float32, then in bf16
+// where the CPU has it, and restores the precision.
+func eachPrecision(t *testing.T, fn func(ops.Precision)) {
+	precisions := []ops.Precision{ops.Float32}
+	if ops.BF16Available() {
+		precisions = append(precisions, ops.BF16)
+	}
+	for _, prec := range precisions {
+		prev, err := ops.SetMatmulPrecision(prec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(prec)
 		ops.SetMatmulPrecision(prev)
 	}
 }
