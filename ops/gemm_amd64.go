@@ -80,12 +80,33 @@ func sgemmKernel4x24AVX512(k int, a, b, c []float32, ldc int, alpha, beta float3
 //go:noescape
 func sgemmKernel8x24AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
 
+// sgemmKernel12x32AVX512B, sgemmKernel4x32AVX512B and
+// sgemmKernel8x32AVX512B compute microGenericB(12, 4 or 8, 32, k, a, b,
+// ldb, c, ldc, alpha, beta), and sgemmKernel12x32AVX512DirectB computes
+// microGenericDirectB(12, 32, k, a, lda, b, ldb, c, ldc, alpha, beta): the
+// kernels above reading B in place, 32 floats from each of k rows ldb
+// apart, instead of from a packed panel. The instructions are the same but
+// for the step from one row of B to the next, so the bits are the same.
+//
+//go:noescape
+func sgemmKernel12x32AVX512B(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel12x32AVX512DirectB(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel4x32AVX512B(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel8x32AVX512B(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
 var (
 	avx2Kernel   = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
 	avx512Kernel = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512, direct: sgemmKernel12x32AVX512Direct,
-		half: sgemmKernel12x16of32AVX512, halfDirect: sgemmKernel12x16of32AVX512Direct, edges: []gemmKernel{
-			{name: "avx512_4x32", mr: 4, nr: 32, fn: sgemmKernel4x32AVX512},
-			{name: "avx512_8x32", mr: 8, nr: 32, fn: sgemmKernel8x32AVX512},
+		half: sgemmKernel12x16of32AVX512, halfDirect: sgemmKernel12x16of32AVX512Direct,
+		fnB: sgemmKernel12x32AVX512B, directB: sgemmKernel12x32AVX512DirectB, edges: []gemmKernel{
+			{name: "avx512_4x32", mr: 4, nr: 32, fn: sgemmKernel4x32AVX512, fnB: sgemmKernel4x32AVX512B},
+			{name: "avx512_8x32", mr: 8, nr: 32, fn: sgemmKernel8x32AVX512, fnB: sgemmKernel8x32AVX512B},
 		}}
 	avx512x24Kernel = gemmKernel{name: "avx512_12x24", mr: 12, nr: 24, fn: sgemmKernel12x24AVX512, direct: sgemmKernel12x24AVX512Direct, edges: []gemmKernel{
 		{name: "avx512_4x24", mr: 4, nr: 24, fn: sgemmKernel4x24AVX512},

@@ -30,6 +30,7 @@ type kernel struct {
 	wide    string // register prefix the broadcasts are written with
 	direct  bool   // read A unpacked: a[r*lda+p] (row-major, no transpose), MR = 12
 	bstride int    // floats per row of the B panel, if wider than the tile (0: NR)
+	ldb     bool   // read B in place: rows ldb apart (an argument), not a packed panel
 }
 
 func main() {
@@ -52,6 +53,13 @@ func main() {
 	// would compute twice what is kept).
 	gen(&sb, kernel{name: "sgemmKernel12x16of32AVX512", isa: "AVX-512F", mr: 12, widths: []int{16}, zero: "VPXORD", wide: "Z", bstride: 32})
 	gen(&sb, kernel{name: "sgemmKernel12x16of32AVX512Direct", isa: "AVX-512F", mr: 12, widths: []int{16}, zero: "VPXORD", wide: "Z", direct: true, bstride: 32})
+	// B in place: the same kernels reading rows of a row-major op(B) = B,
+	// ldb apart, instead of a packed panel, for products whose B panels
+	// would each serve only a few rows of tiles (gemm_blocked.go, bInPlace).
+	gen(&sb, kernel{name: "sgemmKernel12x32AVX512B", isa: "AVX-512F", mr: 12, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", ldb: true})
+	gen(&sb, kernel{name: "sgemmKernel12x32AVX512DirectB", isa: "AVX-512F", mr: 12, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", direct: true, ldb: true})
+	gen(&sb, kernel{name: "sgemmKernel4x32AVX512B", isa: "AVX-512F", mr: 4, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", ldb: true})
+	gen(&sb, kernel{name: "sgemmKernel8x32AVX512B", isa: "AVX-512F", mr: 8, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", ldb: true})
 	os.Stdout.WriteString(sb.String())
 }
 
@@ -93,6 +101,20 @@ func gen(sb *strings.Builder, k kernel) {
 			twin = fmt.Sprintf("the first %d columns of microGenericDirect(%d, %d, ...)", nr, k.mr, bs)
 		}
 	}
+	// The B-in-place kernels take ldb after b.
+	ldbOff, bOf := 0, fmt.Sprintf("b[p*%d+j]", bs)
+	if k.ldb {
+		bOf = "b[p*ldb+j]"
+		if k.direct {
+			sig = "k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32"
+			twin = fmt.Sprintf("microGenericDirectB(%d, %d, ...)", k.mr, nr)
+		} else {
+			sig = "k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32"
+			twin = fmt.Sprintf("microGenericB(%d, %d, ...)", k.mr, nr)
+		}
+		ldbOff = bOff + 24
+		cOff, ldcOff, frame = cOff+8, ldcOff+8, frame+8
+	}
 	alphaOff, betaOff := frame-8, frame-4
 	p("")
 	p("// func %s(%s)", k.name, sig)
@@ -104,7 +126,7 @@ func gen(sb *strings.Builder, k kernel) {
 	p("//	for p := 0; p < k; p++ {")
 	p("//		for r := 0; r < %d; r++ {", k.mr)
 	p("//			for j := 0; j < %d; j++ {", nr)
-	p("//				t[r][j] += %s * b[p*%d+j] // one FMA lane", aOf, bs)
+	p("//				t[r][j] += %s * %s // one FMA lane", aOf, bOf)
 	p("//			}")
 	p("//		}")
 	p("//	}")
@@ -115,6 +137,10 @@ func gen(sb *strings.Builder, k kernel) {
 	p("\tMOVQ b_base+%d(FP), DI", bOff)
 	p("\tMOVQ c_base+%d(FP), DX", cOff)
 	p("\tMOVQ ldc+%d(FP), R8", ldcOff)
+	if k.ldb {
+		p("\tMOVQ ldb+%d(FP), R12", ldbOff)
+		p("\tSHLQ $2, R12 // row stride of B in bytes")
+	}
 	// aAt(r) addresses opA[r, p] for the current p.
 	aAt := func(r int) string { return fmt.Sprintf("%d(SI)", 4*r) }
 	if k.direct {
@@ -163,7 +189,11 @@ func gen(sb *strings.Builder, k kernel) {
 	} else {
 		p("\tADDQ $%d, SI", 4*k.mr)
 	}
-	p("\tADDQ $%d, DI", 4*bs)
+	if k.ldb {
+		p("\tADDQ R12, DI")
+	} else {
+		p("\tADDQ $%d, DI", 4*bs)
+	}
 	p("\tDECQ CX")
 	p("\tJNZ  loop_%s", k.name)
 	p("")

@@ -117,6 +117,31 @@ const rowCopyPad = 16
 
 const directMaxPanels = 8
 
+// useBInPlace reports whether the current block's full B panels are read
+// in place by the kernels' B variants (fnB, directB) instead of packed.
+// Only in BLIS's order (ownB), where each panel is packed for one unit and
+// then serves every row of tiles: with few rows of tiles (a convolution
+// with 24-256 output channels: M = oc, N = pixels) the copy costs a large
+// part of what the tiles cost (18% of 64x576x3136 at one thread), and the
+// kernel can as well read the kb rows of 32 floats where they are. Where
+// the panel is read by many rows of tiles it had better be compact in L1:
+// measured (BenchmarkSgemmBInPlace, Zen 5), reading in place gained 5-30%
+// with up to 4 rows of tiles whatever the depth, 3-29% with up to 22 and
+// K blocks of at most 128, and lost up to 27% at 43 rows and K = 1024
+// (docs/PERFORMANCE.md, "B in place").
+func useBInPlace(pl *gemmPlan, transB bool, kb, mPan int, ownB bool) bool {
+	k := &pl.kern
+	if !ownB || transB || pl.bInPlace == 1 || k.fnB == nil || k.directB == nil || k.packB != nil {
+		return false
+	}
+	for _, e := range k.edges {
+		if e.fnB == nil {
+			return false
+		}
+	}
+	return pl.bInPlace == 2 || mPan <= 4 || (kb <= 128 && mPan <= 24)
+}
+
 // gemmJob holds one Sgemm call: its operands, the blocking chosen for it,
 // and the state the threads share. Jobs are recycled (gemmJobs), and run is
 // the work method bound once when a job is made, so a call allocates
@@ -134,6 +159,7 @@ type gemmJob struct {
 	nc       int // columns per jc block
 	direct   bool
 	rowCopy  bool // full A panels not read in place are row copies (useRowCopy)
+	bIn      bool // full B panels are read in place (useBInPlace)
 	jc, nb   int  // current jc block: first column and width
 	nPan     int  // B micro-panels across the block
 	mPan     int  // rows of tiles
@@ -252,6 +278,7 @@ func (j *gemmJob) block(nb int) {
 			gp = (j.nPan + groups - 1) / groups
 		}
 	}
+	j.bIn = useBInPlace(j.pl, j.transB, j.kc, j.mPan, j.ownB)
 	j.unitPans = gp
 	j.nG = (j.nPan + gp - 1) / gp
 	j.units = (j.mPan + j.rb - 1) / j.rb * j.nG
@@ -314,18 +341,19 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 	mr, nr := kern.mr, kern.nr
 	a, lda, c, ldc, alpha, beta := j.a, j.lda, j.c, j.ldc, j.alpha, j.beta
 	jc, nb, nPan, nPc, kc, k, m := j.jc, j.nb, j.nPan, j.nPc, j.kc, j.k, j.m
-	rb, nG, gp, ownB, direct0, rowCopy := j.rb, j.nG, j.unitPans, j.ownB, j.direct, j.rowCopy
+	rb, nG, gp, ownB, direct0, rowCopy, bIn := j.rb, j.nG, j.unitPans, j.ownB, j.direct, j.rowCopy, j.bIn
+	b, ldb := j.b, j.ldb
 	// A micro-panel t of the row block sits at ablk[(t-t0)*ps:]; a row
 	// copy's rows are ldr apart.
 	ldr := kc + rowCopyPad
 	ps := mr * ldr
 	// The edge kernel for the last row of tiles, if M is not a multiple of
 	// MR: the smallest with at least M mod MR rows.
-	efn, emr := kern.fn, mr
+	efn, efnB, emr := kern.fn, kern.fnB, mr
 	if rows := m % mr; rows != 0 {
 		for e := range kern.edges {
 			if kern.edges[e].mr >= rows {
-				efn, emr = kern.edges[e].fn, kern.edges[e].mr
+				efn, efnB, emr = kern.edges[e].fn, kern.edges[e].fnB, kern.edges[e].mr
 				break
 			}
 		}
@@ -377,7 +405,14 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 				if q >= q1 {
 					q -= q1 - q0
 				}
+				col := jc + q*nr
+				cols := min(nr, nb-q*nr)
 				var bpan []float32
+				if ownB && bIn && cols == nr {
+					// B in place: rows pc..pc+kb of B, 32 columns each.
+					j.tilesBInPlace(t0, t1, kb, b[pc*ldb+col:(pc+kb-1)*ldb+col+nr], ldb, c[col:], efnB, emr, tile, ablk, ps, ldr, pc, bet)
+					continue
+				}
 				if ownB {
 					bpan = own[:kb*nr]
 					j.packBPanel(pc, kb, q, bpan)
@@ -387,8 +422,6 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 						bpan = j.packedB(s, q, pc, kb, own)
 					}
 				}
-				col := jc + q*nr
-				cols := min(nr, nb-q*nr)
 				for t := t0; t < t1; t++ {
 					i := t * mr
 					rows := min(mr, m-i)
@@ -447,6 +480,52 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 							}
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// tilesBInPlace runs the tiles of rows of tiles [t0, t1) against one full
+// B panel read in place (bsrc: kb rows, ldb apart), into cc (C from the
+// panel's first column): compute's tile loop for a full panel, with the
+// kernels' B variants. The A micro-panels are read as compute left them
+// (in place, row copies at ablk with stride ldr, or packed at ablk).
+func (j *gemmJob) tilesBInPlace(t0, t1, kb int, bsrc []float32, ldb int, cc []float32,
+	efnB func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32), emr int,
+	tile, ablk []float32, ps, ldr, pc int, bet float32) {
+	kern := &j.pl.kern
+	mr, nr := kern.mr, kern.nr
+	a, lda, ldc, alpha, m := j.a, j.lda, j.ldc, j.alpha, j.m
+	for t := t0; t < t1; t++ {
+		i := t * mr
+		rows := min(mr, m-i)
+		if rows == mr && (j.direct || j.rowCopy) {
+			arows, alda := a[i*lda+pc:(i+mr-1)*lda+pc+kb], lda
+			if !j.direct {
+				arows, alda = ablk[(t-t0)*ps:(t-t0)*ps+(mr-1)*ldr+kb], ldr
+			}
+			kern.directB(kb, arows, alda, bsrc, ldb, cc[i*ldc:(i+mr-1)*ldc+nr], ldc, alpha, bet)
+			continue
+		}
+		fnB, tmr := kern.fnB, mr
+		if rows < mr {
+			fnB, tmr = efnB, emr
+		}
+		apan := ablk[(t-t0)*ps : (t-t0)*ps+tmr*kb]
+		if rows == tmr {
+			fnB(kb, apan, bsrc, ldb, cc[i*ldc:(i+tmr-1)*ldc+nr], ldc, alpha, bet)
+			continue
+		}
+		fnB(kb, apan, bsrc, ldb, tile, nr, alpha, 0)
+		for r := 0; r < rows; r++ {
+			crow := cc[(i+r)*ldc : (i+r)*ldc+nr]
+			trow := tile[r*nr : r*nr+nr]
+			if bet == 0 {
+				copy(crow, trow)
+			} else {
+				for jj, v := range trow {
+					crow[jj] = v + bet*crow[jj]
 				}
 			}
 		}

@@ -35,6 +35,13 @@ type gemmKernel struct {
 	// and give the bits of fn and direct on those columns.
 	half       func(k int, a, b, c []float32, ldc int, alpha, beta float32)
 	halfDirect func(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+	// fnB and directB, if set, are fn and direct reading B in place: k rows
+	// of a row-major op(B) = B, ldb apart (b[p*ldb+j]), instead of a packed
+	// panel. The loop nest uses them where a B panel would serve only a few
+	// rows of tiles (bInPlace in gemm_blocked.go); they must give the bits
+	// of fn and direct. Edge kernels need only fnB.
+	fnB     func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+	directB func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 	// edges, if set, are kernels with the same NR and fewer rows (packed
 	// only, ascending MR) for the last row of tiles: rows = M mod MR is
 	// computed by the smallest edge kernel with MR >= rows, so less of the
@@ -53,11 +60,17 @@ type gemmKernel struct {
 // microGeneric is the plain Go loop every micro-kernel computes, for any
 // tile shape. It accumulates in float32 in p order, like the kernels.
 func microGeneric(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta float32) {
+	microGenericB(mr, nr, k, a, b, nr, c, ldc, alpha, beta)
+}
+
+// microGenericB is microGeneric reading B in place, row p at b[p*ldb:]:
+// the twin of the assembly kernels' B-in-place variants.
+func microGenericB(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 	var acc [16 * 64]float32 // largest tile of any kernel here
 	t := acc[:mr*nr]
 	for p := 0; p < k; p++ {
 		ap := a[p*mr : p*mr+mr]
-		bp := b[p*nr : p*nr+nr]
+		bp := b[p*ldb : p*ldb+nr]
 		for r, av := range ap {
 			row := t[r*nr : r*nr+nr]
 			for j, bv := range bp {
@@ -81,13 +94,19 @@ func microGeneric(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta float32
 // microGenericDirect is microGeneric reading A in place, row-major with
 // stride lda: the twin of the assembly kernels' direct variants.
 func microGenericDirect(mr, nr, k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32) {
+	microGenericDirectB(mr, nr, k, a, lda, b, nr, c, ldc, alpha, beta)
+}
+
+// microGenericDirectB reads both A and B in place (rows lda and ldb
+// apart): the twin of the direct kernels' B-in-place variants.
+func microGenericDirectB(mr, nr, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 	var ap [16 * 1024]float32
 	for r := 0; r < mr; r++ {
 		for p := 0; p < k; p++ {
 			ap[p*mr+r] = a[r*lda+p]
 		}
 	}
-	microGeneric(mr, nr, k, ap[:k*mr], b, c, ldc, alpha, beta)
+	microGenericB(mr, nr, k, ap[:k*mr], b, ldb, c, ldc, alpha, beta)
 }
 
 // goKernel is the pure-Go micro-kernel (build tag purego, MULTILABEL_NOASM=1,

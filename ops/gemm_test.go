@@ -23,27 +23,67 @@ const guard = float32(-7777.25)
 // NC=2*NR, B budget 16*NC) whose block edges small shapes cross many
 // times: one with rows of tiles outside (MC = 0), one in BLIS's order for
 // any M with one B panel per unit.
+//
+// Kernels with B-in-place variants (fnB, directB) also run each of those
+// with B read in place wherever the kernels allow (bInPlace = 2). The
+// twin kernel (twinKernel12x32, every variant a Go twin) runs the same
+// loop nest paths in the purego build too.
 func gemmVariants() []gemmPlan {
-	kerns := append(asmGemmKernels(), goKernel)
+	kerns := append(asmGemmKernels(), goKernel, twinKernel12x32)
 	var out []gemmPlan
 	for _, k := range kerns {
-		out = append(out, newGemmPlan(k))
+		var ps []gemmPlan
+		ps = append(ps, newGemmPlan(k))
 		if k.direct != nil {
 			p := newGemmPlan(k)
 			p.packOnly = true
-			out = append(out, p)
+			ps = append(ps, p)
 			p = newGemmPlan(k)
 			p.rowCopy = true
-			out = append(out, p)
+			ps = append(ps, p)
 		}
-		out = append(out, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr})
-		out = append(out, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr, mc: 1 << 20, ncu: k.nr})
+		ps = append(ps, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr})
+		ps = append(ps, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr, mc: 1 << 20, ncu: k.nr})
+		if k.fnB != nil {
+			for _, p := range ps {
+				p.bInPlace = 2
+				ps = append(ps, p)
+			}
+		}
+		out = append(out, ps...)
 	}
 	return out
 }
 
+// twinKernel12x32 is a 12x32 kernel made of the Go twins, with every
+// variant the loop nest can use (direct, B in place, 4- and 8-row edges).
+var twinKernel12x32 = gemmKernel{name: "twin_12x32", mr: 12, nr: 32,
+	fn: func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+		microGeneric(12, 32, k, a, b, c, ldc, alpha, beta)
+	},
+	direct: microGenericDirect12x32,
+	fnB: func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+		microGenericB(12, 32, k, a, b, ldb, c, ldc, alpha, beta)
+	},
+	directB: func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+		microGenericDirectB(12, 32, k, a, lda, b, ldb, c, ldc, alpha, beta)
+	},
+	edges: []gemmKernel{twinEdge(4), twinEdge(8)},
+}
+
+func twinEdge(mr int) gemmKernel {
+	return gemmKernel{name: fmt.Sprintf("twin_%dx32", mr), mr: mr, nr: 32,
+		fn: func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
+			microGeneric(mr, 32, k, a, b, c, ldc, alpha, beta)
+		},
+		fnB: func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+			microGenericB(mr, 32, k, a, b, ldb, c, ldc, alpha, beta)
+		},
+	}
+}
+
 func (pl gemmPlan) String() string {
-	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d_mc%d_ncu%d_packonly%v_rowcopy%v", pl.kern.name, pl.kc, pl.nc, pl.bmax, pl.mc, pl.ncu, pl.packOnly, pl.rowCopy)
+	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d_mc%d_ncu%d_packonly%v_rowcopy%v_binplace%d", pl.kern.name, pl.kc, pl.nc, pl.bmax, pl.mc, pl.ncu, pl.packOnly, pl.rowCopy, pl.bInPlace)
 }
 
 type gemmCase struct {
@@ -229,7 +269,7 @@ func TestSgemmPublic(t *testing.T) {
 // beta take their general values too.
 func TestSgemmOrderIndependence(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 5))
-	kerns := append(asmGemmKernels(), goKernel)
+	kerns := append(asmGemmKernels(), goKernel, twinKernel12x32)
 	for _, kern := range kerns {
 		base := newGemmPlan(kern)
 		if base.kc != gemmKC {
@@ -240,9 +280,11 @@ func TestSgemmOrderIndependence(t *testing.T) {
 		for _, nc := range []int{nr, 3 * nr, 4096 - 4096%nr} {
 			for _, bmax := range []int{0, gemmKC * nr, 1 << 22} {
 				for _, packOnly := range []bool{false, true} {
-					plans = append(plans, gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly},
-						gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly, mc: 1 << 20, ncu: 3 * nr},
-						gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, rowCopy: !packOnly, mc: 1 << 20, ncu: 3 * nr})
+					for bIn := range int8(3) {
+						plans = append(plans, gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly, bInPlace: bIn},
+							gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly, mc: 1 << 20, ncu: 3 * nr, bInPlace: bIn},
+							gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, rowCopy: !packOnly, mc: 1 << 20, ncu: 3 * nr, bInPlace: bIn})
+					}
 				}
 			}
 		}
@@ -286,7 +328,7 @@ func TestSgemmOrderIndependence(t *testing.T) {
 func TestGemmKernelsMatchTwin(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 7))
 	var kerns []gemmKernel
-	for _, k := range append(asmGemmKernels(), goKernel) {
+	for _, k := range append(asmGemmKernels(), goKernel, twinKernel12x32) {
 		kerns = append(append(kerns, k), k.edges...)
 	}
 	for _, kern := range kerns {
@@ -316,15 +358,40 @@ func TestGemmKernelsMatchTwin(t *testing.T) {
 							want[r*ldc+j] = c[r*ldc+j]
 						}
 					}
+					// B in place: the panel's rows ldb = nr+9 apart, in a
+					// slice that ends where the last row's nr floats do.
+					ldb := nr + 9
+					bIn := make([]float32, max(0, (k-1)*ldb+nr))
+					for p := 0; p < k; p++ {
+						copy(bIn[p*ldb:p*ldb+nr], b[p*nr:(p+1)*nr])
+					}
+					c0 := append([]float32(nil), buf...)
+					var ad []float32
+					lda := k + 3
 					if direct {
 						// A as 12 rows of a row-major matrix with stride lda = k+3.
-						lda := k + 3
-						ad := randSlice(rng, (mr-1)*lda+k+1)[:(mr-1)*lda+k]
+						ad = randSlice(rng, (mr-1)*lda+k+1)[:(mr-1)*lda+k]
 						kern.direct(k, ad, lda, b, c, ldc, 1.5, beta)
 						microGenericDirect(mr, nr, k, ad, lda, b, want, ldc, 1.5, beta)
 					} else {
 						kern.fn(k, a, b, c, ldc, 1.5, beta)
 						microGeneric(mr, nr, k, a, b, want, ldc, 1.5, beta)
+					}
+					// The B-in-place variant must give the same bits.
+					if (direct && kern.directB != nil) || (!direct && kern.fnB != nil) {
+						bufB := append([]float32(nil), c0...)
+						cB := bufB[band : band+len(c)]
+						if direct {
+							kern.directB(k, ad, lda, bIn, ldb, cB, ldc, 1.5, beta)
+						} else {
+							kern.fnB(k, a, bIn, ldb, cB, ldc, 1.5, beta)
+						}
+						for i := range bufB {
+							if math.Float32bits(bufB[i]) != math.Float32bits(buf[i]) {
+								t.Fatalf("%s direct=%v k=%d beta=%g: B in place gives %g at %d, the packed panel %g",
+									kern.name, direct, k, beta, bufB[i], i-band, buf[i])
+							}
+						}
 					}
 					for r := 0; r < mr; r++ {
 						for j := 0; j < nr; j++ {
@@ -388,6 +455,49 @@ func TestUseDirect(t *testing.T) {
 	pl.packOnly = true
 	if useDirect(&pl, false, 512, 4) {
 		t.Error("useDirect with packOnly = true")
+	}
+}
+
+// TestUseBInPlace pins the rule for reading B in place: only in BLIS's
+// order, never transposed or with a kernel lacking a B variant (edges
+// included) or packing its own element type; then up to 4 rows of tiles at
+// any depth, up to 24 with K blocks of at most 128.
+func TestUseBInPlace(t *testing.T) {
+	pl := newGemmPlan(twinKernel12x32)
+	for _, tc := range []struct {
+		transB   bool
+		kb, mPan int
+		ownB     bool
+		want     bool
+	}{
+		{false, 256, 2, true, true}, {false, 256, 4, true, true}, {false, 256, 5, true, false},
+		{false, 128, 24, true, true}, {false, 129, 24, true, false}, {false, 64, 25, true, false},
+		{true, 64, 2, true, false}, {false, 64, 2, false, false},
+	} {
+		if got := useBInPlace(&pl, tc.transB, tc.kb, tc.mPan, tc.ownB); got != tc.want {
+			t.Errorf("useBInPlace(transB=%v, kb=%d, mPan=%d, ownB=%v) = %v, want %v", tc.transB, tc.kb, tc.mPan, tc.ownB, got, tc.want)
+		}
+	}
+	for name, change := range map[string]func(p *gemmPlan){
+		"bInPlace = 1": func(p *gemmPlan) { p.bInPlace = 1 },
+		"no directB":   func(p *gemmPlan) { p.kern.directB = nil },
+		"an edge without fnB": func(p *gemmPlan) {
+			p.kern.edges = append([]gemmKernel(nil), p.kern.edges...)
+			p.kern.edges[1].fnB = nil
+		},
+		"own packing (bf16)": func(p *gemmPlan) { p.kern.packB = packB },
+	} {
+		p := newGemmPlan(twinKernel12x32)
+		change(&p)
+		if useBInPlace(&p, false, 64, 2, true) {
+			t.Errorf("useBInPlace with %s", name)
+		}
+	}
+	if asm := asmGemmKernels(); len(asm) > 0 && asm[0].nr == 32 {
+		p := newGemmPlan(asm[0])
+		if !useBInPlace(&p, false, 64, 2, true) {
+			t.Errorf("%s: B is never read in place", asm[0].name)
+		}
 	}
 }
 
