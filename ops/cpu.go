@@ -67,11 +67,10 @@ type gemmPlan struct {
 	// rowCopy makes every full A panel a row copy (tests: that path must
 	// be covered on shapes where reading in place would run).
 	rowCopy bool
-	// bInPlace: 0 reads B in place where bInPlace(…) says it pays, 1 never
-	// (every B panel packed), 2 wherever the kernels allow it (tests: both
-	// paths must be covered on the same shapes).
-	bInPlace int8
-	narrow   *gemmPlan // plan of kern.narrow, if any
+	// packB makes every B panel packed, never read in place (tests and
+	// benchmarks: both paths must be covered on the same shapes).
+	packB  bool
+	narrow *gemmPlan // plan of kern.narrow, if any
 }
 
 // forN returns the plan to use for a product with n columns: the narrow

@@ -120,18 +120,18 @@ const directMaxPanels = 8
 // useBInPlace reports whether the current block's full B panels are read
 // in place by the kernels' B variants (fnB, directB) instead of packed.
 // Only in BLIS's order (ownB), where each panel is packed for one unit and
-// then serves every row of tiles: with few rows of tiles (a convolution
-// with 24-256 output channels: M = oc, N = pixels) the copy costs a large
-// part of what the tiles cost (18% of 64x576x3136 at one thread), and the
-// kernel can as well read the kb rows of 32 floats where they are. Where
-// the panel is read by many rows of tiles it had better be compact in L1:
-// measured (BenchmarkSgemmBInPlace, Zen 5), reading in place gained 5-30%
-// with up to 4 rows of tiles whatever the depth, 3-29% with up to 22 and
-// K blocks of at most 128, and lost up to 27% at 43 rows and K = 1024
-// (docs/PERFORMANCE.md, "B in place").
-func useBInPlace(pl *gemmPlan, transB bool, kb, mPan int, ownB bool) bool {
+// then serves every row of tiles of a row block of at most MC rows: with
+// few rows of tiles (a convolution with 24-256 output channels: M = oc,
+// N = pixels) the copy costs a large part of what the tiles cost (18% of
+// 64x576x3136 at one thread), and the kernel can as well read the kb rows
+// of 32 floats where they are. Measured on Zen 5 (BenchmarkSgemmBInPlace),
+// reading in place was as fast or faster on every such product tried, up
+// to 56 rows of tiles and whatever the row stride (4 KiB included: the
+// hardware's stride prefetcher and L2 serve the rows that L1 cannot hold),
+// so there is no threshold (docs/PERFORMANCE.md, "B in place").
+func useBInPlace(pl *gemmPlan, transB, ownB bool) bool {
 	k := &pl.kern
-	if !ownB || transB || pl.bInPlace == 1 || k.fnB == nil || k.directB == nil || k.packB != nil {
+	if !ownB || transB || pl.packB || k.fnB == nil || k.directB == nil || k.packB != nil {
 		return false
 	}
 	for _, e := range k.edges {
@@ -139,7 +139,7 @@ func useBInPlace(pl *gemmPlan, transB bool, kb, mPan int, ownB bool) bool {
 			return false
 		}
 	}
-	return pl.bInPlace == 2 || mPan <= 4 || (kb <= 128 && mPan <= 24)
+	return true
 }
 
 // gemmJob holds one Sgemm call: its operands, the blocking chosen for it,
@@ -278,7 +278,7 @@ func (j *gemmJob) block(nb int) {
 			gp = (j.nPan + groups - 1) / groups
 		}
 	}
-	j.bIn = useBInPlace(j.pl, j.transB, j.kc, j.mPan, j.ownB)
+	j.bIn = useBInPlace(j.pl, j.transB, j.ownB)
 	j.unitPans = gp
 	j.nG = (j.nPan + gp - 1) / gp
 	j.units = (j.mPan + j.rb - 1) / j.rb * j.nG

@@ -25,9 +25,9 @@ const guard = float32(-7777.25)
 // any M with one B panel per unit.
 //
 // Kernels with B-in-place variants (fnB, directB) also run each of those
-// with B read in place wherever the kernels allow (bInPlace = 2). The
-// twin kernel (twinKernel12x32, every variant a Go twin) runs the same
-// loop nest paths in the purego build too.
+// with every B panel packed (packB). The twin kernel (twinKernel12x32,
+// every variant a Go twin) runs the same loop nest paths in the purego
+// build too.
 func gemmVariants() []gemmPlan {
 	kerns := append(asmGemmKernels(), goKernel, twinKernel12x32)
 	var out []gemmPlan
@@ -46,7 +46,7 @@ func gemmVariants() []gemmPlan {
 		ps = append(ps, gemmPlan{kern: k, kc: 16, nc: 2 * k.nr, mc: 1 << 20, ncu: k.nr})
 		if k.fnB != nil {
 			for _, p := range ps {
-				p.bInPlace = 2
+				p.packB = true
 				ps = append(ps, p)
 			}
 		}
@@ -83,7 +83,7 @@ func twinEdge(mr int) gemmKernel {
 }
 
 func (pl gemmPlan) String() string {
-	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d_mc%d_ncu%d_packonly%v_rowcopy%v_binplace%d", pl.kern.name, pl.kc, pl.nc, pl.bmax, pl.mc, pl.ncu, pl.packOnly, pl.rowCopy, pl.bInPlace)
+	return fmt.Sprintf("%s/kc%d_nc%d_bmax%d_mc%d_ncu%d_packonly%v_rowcopy%v_packb%v", pl.kern.name, pl.kc, pl.nc, pl.bmax, pl.mc, pl.ncu, pl.packOnly, pl.rowCopy, pl.packB)
 }
 
 type gemmCase struct {
@@ -280,10 +280,10 @@ func TestSgemmOrderIndependence(t *testing.T) {
 		for _, nc := range []int{nr, 3 * nr, 4096 - 4096%nr} {
 			for _, bmax := range []int{0, gemmKC * nr, 1 << 22} {
 				for _, packOnly := range []bool{false, true} {
-					for bIn := range int8(3) {
-						plans = append(plans, gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly, bInPlace: bIn},
-							gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly, mc: 1 << 20, ncu: 3 * nr, bInPlace: bIn},
-							gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, rowCopy: !packOnly, mc: 1 << 20, ncu: 3 * nr, bInPlace: bIn})
+					for _, packB := range []bool{false, true} {
+						plans = append(plans, gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly, packB: packB},
+							gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, packOnly: packOnly, mc: 1 << 20, ncu: 3 * nr, packB: packB},
+							gemmPlan{kern: kern, kc: gemmKC, nc: nc, bmax: bmax, rowCopy: !packOnly, mc: 1 << 20, ncu: 3 * nr, packB: packB})
 					}
 				}
 			}
@@ -459,28 +459,20 @@ func TestUseDirect(t *testing.T) {
 }
 
 // TestUseBInPlace pins the rule for reading B in place: only in BLIS's
-// order, never transposed or with a kernel lacking a B variant (edges
-// included) or packing its own element type; then up to 4 rows of tiles at
-// any depth, up to 24 with K blocks of at most 128.
+// order, never transposed, with packB set, or with a kernel lacking a B
+// variant (edges included) or packing its own element type (bf16).
 func TestUseBInPlace(t *testing.T) {
 	pl := newGemmPlan(twinKernel12x32)
-	for _, tc := range []struct {
-		transB   bool
-		kb, mPan int
-		ownB     bool
-		want     bool
-	}{
-		{false, 256, 2, true, true}, {false, 256, 4, true, true}, {false, 256, 5, true, false},
-		{false, 128, 24, true, true}, {false, 129, 24, true, false}, {false, 64, 25, true, false},
-		{true, 64, 2, true, false}, {false, 64, 2, false, false},
+	for _, tc := range []struct{ transB, ownB, want bool }{
+		{false, true, true}, {true, true, false}, {false, false, false},
 	} {
-		if got := useBInPlace(&pl, tc.transB, tc.kb, tc.mPan, tc.ownB); got != tc.want {
-			t.Errorf("useBInPlace(transB=%v, kb=%d, mPan=%d, ownB=%v) = %v, want %v", tc.transB, tc.kb, tc.mPan, tc.ownB, got, tc.want)
+		if got := useBInPlace(&pl, tc.transB, tc.ownB); got != tc.want {
+			t.Errorf("useBInPlace(transB=%v, ownB=%v) = %v, want %v", tc.transB, tc.ownB, got, tc.want)
 		}
 	}
 	for name, change := range map[string]func(p *gemmPlan){
-		"bInPlace = 1": func(p *gemmPlan) { p.bInPlace = 1 },
-		"no directB":   func(p *gemmPlan) { p.kern.directB = nil },
+		"packB":      func(p *gemmPlan) { p.packB = true },
+		"no directB": func(p *gemmPlan) { p.kern.directB = nil },
 		"an edge without fnB": func(p *gemmPlan) {
 			p.kern.edges = append([]gemmKernel(nil), p.kern.edges...)
 			p.kern.edges[1].fnB = nil
@@ -489,13 +481,13 @@ func TestUseBInPlace(t *testing.T) {
 	} {
 		p := newGemmPlan(twinKernel12x32)
 		change(&p)
-		if useBInPlace(&p, false, 64, 2, true) {
+		if useBInPlace(&p, false, true) {
 			t.Errorf("useBInPlace with %s", name)
 		}
 	}
 	if asm := asmGemmKernels(); len(asm) > 0 && asm[0].nr == 32 {
 		p := newGemmPlan(asm[0])
-		if !useBInPlace(&p, false, 64, 2, true) {
+		if !useBInPlace(&p, false, true) {
 			t.Errorf("%s: B is never read in place", asm[0].name)
 		}
 	}
