@@ -409,8 +409,18 @@ func (c *convPlan) gemmBackwardBatched(ar *Arena, x, w, gout, gx, gw []float32, 
 		wt = wtBuf.b
 	}
 	wT := gw != nil && dwTransposed(m, k, c.n/nc*p)
+	// Scratch per block: G side by side, and the column matrix (for ∂L/∂w)
+	// and its gradient (for ∂L/∂x) only where those are wanted (a frozen
+	// layer needs no column matrix).
+	kCol, kDcol := 0, 0
+	if gw != nil {
+		kCol = k
+	}
+	if gx != nil {
+		kDcol = k
+	}
 	ops.ParallelCoarse(nc, 1, func(lo, hi int) {
-		buf := ops.GetScratch((2*k + m) * ib * p)
+		buf := ops.GetScratch((m + kCol + kDcol) * ib * p)
 		defer ops.PutScratch(buf)
 		var dwtBuf *[]float32
 		if wT {
@@ -424,7 +434,7 @@ func (c *convPlan) gemmBackwardBatched(ar *Arena, x, w, gout, gx, gw []float32, 
 			for bi := range nb {
 				n0, n1 := c0+bi*(c1-c0)/nb, c0+(bi+1)*(c1-c0)/nb
 				ld := (n1 - n0) * p
-				gblk, col, dcol := (*buf)[:m*ld], (*buf)[m*ld:(m+k)*ld], (*buf)[(m+k)*ld:(m+2*k)*ld]
+				gblk, col, dcol := (*buf)[:m*ld], (*buf)[m*ld:(m+kCol)*ld], (*buf)[(m+kCol)*ld:(m+kCol+kDcol)*ld]
 				for n := n0; n < n1; n++ {
 					gn := gout[n*c.outGroup() : (n+1)*c.outGroup()]
 					for i := 0; i < m; i++ {

@@ -74,6 +74,28 @@ func TestConvBatchedImagesSameBits(t *testing.T) {
 				if b != nil {
 					res = append(res, b.Grad)
 				}
+				// A frozen layer (no ∂L/∂w) and an input that needs no
+				// gradient (no ∂L/∂x) take the same products with less
+				// scratch: the same bits as computing both.
+				gx, gw := append([]float32(nil), x.Grad...), append([]float32(nil), w.Grad...)
+				for _, frozen := range []*Tensor{w, x} {
+					x.ZeroGrad()
+					w.ZeroGrad()
+					frozen.SetRequiresGrad(false)
+					for range 2 {
+						Conv2d(x, w, b, opts).BackwardWith(outGrad)
+					}
+					frozen.SetRequiresGrad(true)
+					got, want, what := x.Grad, gx, "∂L/∂x with w frozen"
+					if frozen == x {
+						got, want, what = w.Grad, gw, "∂L/∂w with x frozen"
+					}
+					for j := range want {
+						if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+							t.Fatalf("%s %v cols %d: %s[%d] = %g, %g with both gradients", c.name, prec, cols, what, j, got[j], want[j])
+						}
+					}
+				}
 				var inf *Tensor
 				NoGrad(func() {
 					o := opts
