@@ -107,9 +107,31 @@ func AdaptiveWindows(in, out int) PoolWindows {
 // in PyTorch). An empty window gives -Inf and index -1.
 func MaxPoolPlane(x []float32, w int, rows, cols PoolWindows, out []float32, arg []int32) {
 	ow := cols.Len()
+	a, b := 0, 0 // outputs [a, b) have whole 3-wide windows two columns apart
+	if maxPool3x3s2 != nil {
+		a, b = stride2Run(cols)
+	}
 	for oh := range rows.Len() {
 		hs, he := rows.Start[oh], rows.End[oh]
-		for oc := range ow {
+		for oc := 0; oc < ow; oc++ {
+			if oc == a && he-hs == 3 && b-a >= 16 {
+				// ResNet's stem pool: 16 windows at a time without
+				// branches, the last 16 again if the run is not a multiple
+				// of 16 (they overlap the ones before: the same values).
+				n := (b - a) &^ 15
+				for _, o := range [2]int{a, b - 16} {
+					if o == a || n < b-a {
+						m := min(n, b-o)
+						var ar []int32
+						if arg != nil {
+							ar = arg[oh*ow+o : oh*ow+o+m]
+						}
+						maxPool3x3s2(x, hs*w+cols.Start[o], w, m, out[oh*ow+o:oh*ow+o+m], ar)
+					}
+				}
+				oc = b - 1
+				continue
+			}
 			ws, we := cols.Start[oc], cols.End[oc]
 			var best float32
 			var bi int
@@ -183,6 +205,39 @@ func max3x3(x []float32, w, hs, ws int) (float32, int) {
 		best, bi = v, o+2*w+2
 	}
 	return best, bi
+}
+
+// maxPool3x3s2, if set (AVX-512), is maxPool3x3s2Go for n a multiple of
+// 16.
+var maxPool3x3s2 func(x []float32, s0, w, n int, out []float32, arg []int32)
+
+// maxPool3x3s2Go is the plain loop maxPool3x3s2's kernel computes: n
+// outputs of a 3x3, stride-2 max pool whose windows lie inside the plane,
+// the window of output j at flat index s0+2j, with max3x3's value and
+// index (arg not written when empty).
+func maxPool3x3s2Go(x []float32, s0, w, n int, out []float32, arg []int32) {
+	for j := range n {
+		o := s0 + 2*j
+		v, i := max3x3(x, w, o/w, o%w)
+		out[j] = v
+		if len(arg) > 0 {
+			arg[j] = int32(i)
+		}
+	}
+}
+
+// stride2Run returns the outputs [a, b) along an axis whose windows are
+// all 3 long and start 2 apart (an empty range if there are none).
+func stride2Run(cols PoolWindows) (a, b int) {
+	n := cols.Len()
+	for a < n && cols.End[a]-cols.Start[a] != 3 {
+		a++
+	}
+	b = a
+	for b < n && cols.End[b]-cols.Start[b] == 3 && (b == a || cols.Start[b] == cols.Start[b-1]+2) {
+		b++
+	}
+	return a, b
 }
 
 // MaxPoolPlaneBackward routes each output gradient to the input element

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -187,20 +188,93 @@ func TestMaxPool3x3MatchesGeneral(t *testing.T) {
 	}
 }
 
-// BenchmarkMaxPool3x3 is ResNet's stem pool on one 112x112 plane (3x3,
-// stride 2, padding 1), with the arg-max indices training keeps.
+// BenchmarkMaxPool3x3 is ResNet's stem pool (3x3, stride 2, padding 1)
+// on 512 planes of 112x112 (64 channels of 8 images: fresh activations,
+// as in a forward pass; one plane over and over lets the branch predictor
+// learn it), with the arg-max indices training keeps and without (eval),
+// through the kernel MaxPoolPlane runs (AVX-512 where available) and the
+// Go loop:
 //
 //	go test ./ops -run '^$' -bench MaxPool3x3
 func BenchmarkMaxPool3x3(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	x := make([]float32, 112*112)
+	const planes, hw = 512, 112
+	x := make([]float32, planes*hw*hw)
 	for i := range x {
 		x[i] = max(0, float32(rng.NormFloat64())) // after a ReLU: half ties
 	}
-	rows := SlidingWindows(112, 3, 2, 1, false, false)
-	cols := SlidingWindows(112, 3, 2, 1, false, false)
-	out, arg := make([]float32, 56*56), make([]int32, 56*56)
-	for range b.N {
-		MaxPoolPlane(x, 112, rows, cols, out, arg)
+	rows := SlidingWindows(hw, 3, 2, 1, false, false)
+	cols := SlidingWindows(hw, 3, 2, 1, false, false)
+	on := rows.Len() * cols.Len()
+	out, arg := make([]float32, planes*on), make([]int32, planes*on)
+	kernel := maxPool3x3s2
+	for _, impl := range []string{"kernel", "go"} {
+		for _, withArg := range []bool{true, false} {
+			b.Run(fmt.Sprintf("%s/arg=%v", impl, withArg), func(b *testing.B) {
+				if impl == "go" {
+					maxPool3x3s2 = nil
+					defer func() { maxPool3x3s2 = kernel }()
+				}
+				for range b.N {
+					for p := range planes {
+						var a []int32
+						if withArg {
+							a = arg[p*on : (p+1)*on]
+						}
+						MaxPoolPlane(x[p*hw*hw:(p+1)*hw*hw], hw, rows, cols, out[p*on:(p+1)*on], a)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/planes/1e3, "µs/plane")
+			})
+		}
+	}
+}
+
+// The stride-2 3x3 kernel (AVX-512 where available) gives the Go loop's
+// values and indices bit for bit: ties between +0 and -0 (the first one
+// wins), NaNs (the last one wins), -Inf, with and without indices, at
+// several starting offsets.
+func TestMaxPool3x3s2KernelMatchesGo(t *testing.T) {
+	if maxPool3x3s2 == nil {
+		t.Skip("no assembly kernel on this build")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const w = 75
+	x := make([]float32, w*9)
+	for i := range x {
+		switch r := rng.IntN(12); {
+		case r < 3:
+			x[i] = 0
+		case r < 6:
+			x[i] = float32(math.Copysign(0, -1))
+		case r == 6:
+			x[i] = float32(math.NaN())
+		case r == 7:
+			x[i] = float32(math.Inf(-1))
+		default:
+			x[i] = float32(rng.IntN(3) - 1)
+		}
+	}
+	for _, s0 := range []int{0, 1, w + 3, 2*w + 10} {
+		for _, n := range []int{16, 32} {
+			if s0+2*w+2*n+1 >= len(x) {
+				continue
+			}
+			for _, withArg := range []bool{true, false} {
+				got, want := make([]float32, n), make([]float32, n)
+				var ga, wa []int32
+				if withArg {
+					ga, wa = make([]int32, n), make([]int32, n)
+				}
+				maxPool3x3s2(x, s0, w, n, got, ga)
+				maxPool3x3s2Go(x, s0, w, n, want, wa)
+				for j := range n {
+					if math.Float32bits(got[j]) != math.Float32bits(want[j]) || withArg && ga[j] != wa[j] {
+						t.Fatalf("s0=%d n=%d arg=%v: out[%d] = %v (%#x) at %v, Go loop %v (%#x) at %v",
+							s0, n, withArg, j, got[j], math.Float32bits(got[j]), ga, want[j], math.Float32bits(want[j]), wa)
+					}
+				}
+			}
+		}
 	}
 }
