@@ -469,17 +469,7 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 					default:
 						fn(kb, apan, bpan, tile, nr, alpha, 0)
 					}
-					for r := 0; r < rows; r++ {
-						crow := c[(i+r)*ldc+col : (i+r)*ldc+col+cols]
-						trow := tile[r*nr : r*nr+cols]
-						if bet == 0 {
-							copy(crow, trow)
-						} else {
-							for jj, v := range trow {
-								crow[jj] = v + bet*crow[jj]
-							}
-						}
-					}
+					mergeTile(c[i*ldc+col:], ldc, tile, nr, rows, cols, bet)
 				}
 			}
 		}
@@ -518,15 +508,22 @@ func (j *gemmJob) tilesBInPlace(t0, t1, kb int, bsrc []float32, ldb int, cc []fl
 			continue
 		}
 		fnB(kb, apan, bsrc, ldb, tile, nr, alpha, 0)
-		for r := 0; r < rows; r++ {
-			crow := cc[(i+r)*ldc : (i+r)*ldc+nr]
-			trow := tile[r*nr : r*nr+nr]
-			if bet == 0 {
-				copy(crow, trow)
-			} else {
-				for jj, v := range trow {
-					crow[jj] = v + bet*crow[jj]
-				}
+		mergeTile(cc[i*ldc:], ldc, tile, nr, rows, nr, bet)
+	}
+}
+
+// mergeTile adds the first rows x cols of a scratch tile (rows nr apart)
+// into C (rows ldc apart): C = tile + bet*C, C not read when bet == 0. The
+// tiles that overhang C are computed there first.
+func mergeTile(c []float32, ldc int, tile []float32, nr, rows, cols int, bet float32) {
+	for r := 0; r < rows; r++ {
+		crow := c[r*ldc : r*ldc+cols]
+		trow := tile[r*nr : r*nr+cols]
+		if bet == 0 {
+			copy(crow, trow)
+		} else {
+			for jj, v := range trow {
+				crow[jj] = v + bet*crow[jj]
 			}
 		}
 	}
