@@ -113,3 +113,25 @@ func TestIm2colShortBufferPanics(t *testing.T) {
 	}()
 	Im2colTile(g, make([]float32, g.C*g.H*g.W), 0, g.ColCols(), make([]float32, 3))
 }
+
+// gatherStrided gives d[i] = s[i*stride] at every length around the
+// AVX-512 kernel's 16-float groups, and leaves d's neighbours alone.
+func TestGatherStrided(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, stride := range []int{2, 3} {
+		for n := 0; n <= 70; n++ {
+			s := im2colRandom(rng, max(0, (n-1)*stride+1))
+			buf := make([]float32, n+2)
+			buf[0], buf[n+1] = 99, 99
+			gatherStrided(buf[1:n+1], s, stride)
+			for i := range n {
+				if buf[1+i] != s[i*stride] {
+					t.Fatalf("stride %d, n %d: d[%d] = %v, want s[%d] = %v", stride, n, i, buf[1+i], i*stride, s[i*stride])
+				}
+			}
+			if buf[0] != 99 || buf[n+1] != 99 {
+				t.Fatalf("stride %d, n %d: a neighbour of d overwritten", stride, n)
+			}
+		}
+	}
+}

@@ -182,6 +182,13 @@ func gatherStrided(d, s []float32, stride int) {
 	}
 	s = s[:(len(d)-1)*stride+1]
 	i, k := 0, 0
+	if stride == 2 && gatherStride2 != nil && len(d) > 16 {
+		// 16 at a time in AVX-512, which reads s[:2n]: n < len(d) keeps
+		// that inside s.
+		n := (len(d) - 1) &^ 15
+		gatherStride2(d[:n], s[:2*n])
+		i, k = n, 2*n
+	}
 	if stride == 2 { // constant offsets: no bounds check inside the four
 		for ; i+4 <= len(d); i, k = i+4, k+8 {
 			q := s[k : k+7 : k+7]

@@ -2,8 +2,9 @@
 
 package ops
 
-// Without assembly Transpose and packB run their Go loops.
+// Without assembly Transpose, packB and gatherStrided run their Go loops.
 var (
 	transpose16xN func(dst []float32, ldd int, src []float32, lds int, nblk int)
 	copyRows32    func(dst, src []float32, lds, rows int)
+	gatherStride2 func(d, s []float32)
 )
