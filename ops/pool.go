@@ -126,7 +126,9 @@ func MaxPoolPlane(x []float32, w int, rows, cols PoolWindows, out []float32, arg
 						if arg != nil {
 							ar = arg[oh*ow+o : oh*ow+o+m]
 						}
-						maxPool3x3s2(x, hs*w+cols.Start[o], w, m, out[oh*ow+o:oh*ow+o+m], ar)
+						s0 := hs*w + cols.Start[o]
+						_ = x[s0+2*w+2*m] // the last element the kernel reads
+						maxPool3x3s2(x, s0, w, m, out[oh*ow+o:oh*ow+o+m], ar)
 					}
 				}
 				oc = b - 1
