@@ -16,7 +16,8 @@ import (
 //	    for s, pc := range the rank-KC updates    // K in equal blocks of <= KC
 //	      pack the A micro-panels opA[:, pc:pc+KC] not read in place (L2-resident)
 //	      for jr over the unit's panels:
-//	        pack B micro-panel (s, jr) into the unit's own buffer (L1-resident)
+//	        pack B micro-panel (s, jr) into the unit's own buffer (L1-resident),
+//	          or read it in place (a full panel, with the kernels' B variants)
 //	        for ir over all rows of tiles:
 //	          kernel(KC, Apanel[ir], Bpanel, C[ir:ir+MR, jc+jr:jc+jr+NR])
 //
@@ -38,8 +39,10 @@ import (
 //
 // Packing (gemm_pack.go) copies op(A) and op(B) into the exact order the
 // kernel reads them, so all four transpose combinations are settled there
-// and the kernel only ever sees unit-stride panels. Panels are zero-padded to
-// MR rows and NR columns, so the kernel never branches on the shape. The
+// and the kernel only ever sees unit-stride panels, or untransposed rows
+// read in place (A by the direct kernels, full B panels in BLIS's order by
+// the B variants). Panels are zero-padded to MR rows and NR columns, so the
+// kernel never branches on the shape. The
 // last row of tiles, when M is not a multiple of MR, runs the smallest edge
 // kernel (fewer rows, gemmKernel.edges) that covers it, and a tile that
 // still overhangs C is computed into a scratch tile and the valid part
@@ -410,7 +413,7 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 				var bpan []float32
 				if ownB && bIn && cols == nr {
 					// B in place: rows pc..pc+kb of B, 32 columns each.
-					j.tilesBInPlace(t0, t1, kb, b[pc*ldb+col:(pc+kb-1)*ldb+col+nr], ldb, c[col:], efnB, emr, tile, ablk, ps, ldr, pc, bet)
+					j.tilesBInPlace(t0, t1, pc, kb, b[pc*ldb+col:(pc+kb-1)*ldb+col+nr], c[col:], efnB, emr, tile, ablk, bet)
 					continue
 				}
 				if ownB {
@@ -476,17 +479,20 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 	}
 }
 
-// tilesBInPlace runs the tiles of rows of tiles [t0, t1) against one full
-// B panel read in place (bsrc: kb rows, ldb apart), into cc (C from the
-// panel's first column): compute's tile loop for a full panel, with the
-// kernels' B variants. The A micro-panels are read as compute left them
-// (in place, row copies at ablk with stride ldr, or packed at ablk).
-func (j *gemmJob) tilesBInPlace(t0, t1, kb int, bsrc []float32, ldb int, cc []float32,
+// tilesBInPlace runs the tiles of rows of tiles [t0, t1) for K block
+// [pc, pc+kb) against one full B panel read in place (bsrc: kb rows of B,
+// j.ldb apart), into cc (C from the panel's first column): compute's tile
+// loop for a full panel, with the kernels' B variants (efnB, emr: the edge
+// kernel's). The A micro-panels are read as compute left them: in place,
+// or row copies or packed panels in ablk.
+func (j *gemmJob) tilesBInPlace(t0, t1, pc, kb int, bsrc, cc []float32,
 	efnB func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32), emr int,
-	tile, ablk []float32, ps, ldr, pc int, bet float32) {
+	tile, ablk []float32, bet float32) {
 	kern := &j.pl.kern
 	mr, nr := kern.mr, kern.nr
-	a, lda, ldc, alpha, m := j.a, j.lda, j.ldc, j.alpha, j.m
+	a, lda, ldb, ldc, alpha, m := j.a, j.lda, j.ldb, j.ldc, j.alpha, j.m
+	ldr := j.kc + rowCopyPad // as in compute
+	ps := mr * ldr
 	for t := t0; t < t1; t++ {
 		i := t * mr
 		rows := min(mr, m-i)

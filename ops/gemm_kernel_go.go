@@ -10,6 +10,9 @@ package ops
 //
 //	for r, j: C[r,j] = alpha * sum_p a[p*MR+r]*b[p*NR+j] + beta*C[r,j]
 //
+// The B variants (fnB, directB) read b's rows ldb apart instead of NR:
+// b[p*ldb + j] = opB[p0+p, j0+j], B itself, untransposed.
+//
 // beta == 0 must not read C (it may hold NaN). The loop nest only hands
 // full tiles to a kernel (edge tiles go through a scratch tile), and the
 // panels are zero-padded, so kernels never branch on the shape.

@@ -119,17 +119,9 @@ func MaxPoolPlane(x []float32, w int, rows, cols PoolWindows, out []float32, arg
 				// branches, the last 16 again if the run is not a multiple
 				// of 16 (they overlap the ones before: the same values).
 				n := (b - a) &^ 15
-				for _, o := range [2]int{a, b - 16} {
-					if o == a || n < b-a {
-						m := min(n, b-o)
-						var ar []int32
-						if arg != nil {
-							ar = arg[oh*ow+o : oh*ow+o+m]
-						}
-						s0 := hs*w + cols.Start[o]
-						_ = x[s0+2*w+2*m] // the last element the kernel reads
-						maxPool3x3s2(x, s0, w, m, out[oh*ow+o:oh*ow+o+m], ar)
-					}
+				maxPoolRun(x, w, hs, cols, a, n, out[oh*ow:], arg, oh*ow)
+				if n < b-a {
+					maxPoolRun(x, w, hs, cols, b-16, 16, out[oh*ow:], arg, oh*ow)
 				}
 				oc = b - 1
 				continue
@@ -207,6 +199,20 @@ func max3x3(x []float32, w, hs, ws int) (float32, int) {
 		best, bi = v, o+2*w+2
 	}
 	return best, bi
+}
+
+// maxPoolRun pools the m outputs from o of the row whose windows start at
+// input row hs (outRow is that output row, its arg-max indices at
+// arg[argOff:] when arg is not nil) with maxPool3x3s2, after checking the
+// last element it reads.
+func maxPoolRun(x []float32, w, hs int, cols PoolWindows, o, m int, outRow []float32, arg []int32, argOff int) {
+	var ar []int32
+	if arg != nil {
+		ar = arg[argOff+o : argOff+o+m]
+	}
+	s0 := hs*w + cols.Start[o]
+	_ = x[s0+2*w+2*m] // the last element the kernel reads
+	maxPool3x3s2(x, s0, w, m, outRow[o:o+m], ar)
 }
 
 // maxPool3x3s2, if set (AVX-512), is maxPool3x3s2Go for n a multiple of
