@@ -182,3 +182,45 @@ func BenchmarkInferConfigs(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEvalBackbones: the eval forward of bench/step's (e) backbones
+// and the example's, pooled head, 224 px, batch 8, under NoGrad (BN and
+// activations folded into the convolutions' epilogues), buffers recycled
+// by an arena. Compare two trees by building the test binary in each and
+// alternating them:
+//
+//	go test -c -o /tmp/models.test ./models
+//	cd models && GOMAXPROCS=2 /tmp/models.test -test.run '^$' -test.bench EvalBackbones -test.benchtime 10x
+func BenchmarkEvalBackbones(b *testing.B) {
+	classes := make([]string, 20)
+	for i := range classes {
+		classes[i] = "c" + string(rune('a'+i))
+	}
+	const batch = 8
+	for _, bb := range []string{"resnet50", "tresnet_m", "efficientnetv2_t"} {
+		spec := Spec{Backbone: bb, Head: "pool", Classes: classes, Size: 224, Norm: "imagenet", Scale: 1}
+		m, err := Build(spec, Options{Seed: 1}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(bb, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			data := make([]float32, batch*3*224*224)
+			for i := range data {
+				data[i] = float32(rng.NormFloat64())
+			}
+			ar := ag.NewArena()
+			step := func() {
+				x := ar.New(data, batch, 3, 224, 224)
+				ag.NoGrad(func() { m.Forward(nn.Eval, x) })
+				ar.Reset()
+			}
+			step()
+			b.ResetTimer()
+			for range b.N {
+				step()
+			}
+			b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "img/s")
+		})
+	}
+}
