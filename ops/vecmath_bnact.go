@@ -37,7 +37,7 @@ func ScaleShiftLeaky(y, x []float32, a, b, slope float32) {
 // ScaleShiftSiLU computes it), SiLU'(z) = s·(1 + z·(1 − s)), s = σ(z), and
 // returns sg = Σ gz[i] and sgx = Σ gz[i]·(x[i] − c). gz may be g itself.
 func ScaleShiftSiLUGrad(gz, g, x []float32, a, b, c float32) (sg, sgx float32) {
-	n := vecLen("ScaleShiftSiLUGrad", gz, g, x)
+	n := vecLen3("ScaleShiftSiLUGrad", gz, g, x)
 	return activeVec.scaleShiftSiLUGrad(gz[:n], g, x, a, b, c)
 }
 
@@ -45,7 +45,7 @@ func ScaleShiftSiLUGrad(gz, g, x []float32, a, b, c float32) (sg, sgx float32) {
 // a·x[i] + b (as ScaleShiftLeaky computes it), and returns sg = Σ gz[i]
 // and sgx = Σ gz[i]·(x[i] − c). gz may be g itself.
 func ScaleShiftLeakyGrad(gz, g, x []float32, a, b, slope, c float32) (sg, sgx float32) {
-	n := vecLen("ScaleShiftLeakyGrad", gz, g, x)
+	n := vecLen3("ScaleShiftLeakyGrad", gz, g, x)
 	return activeVec.scaleShiftLeakyGrad(gz[:n], g, x, a, b, slope, c)
 }
 
@@ -111,14 +111,14 @@ func scaleShiftLeakyGradGo(gz, g, x []float32, a, b, slope, c float32) (sg, sgx 
 // ScaleAdd sets z[i] = a·x[i] + y[i], the product and the sum rounded
 // separately (as a scale op followed by an add op).
 func ScaleAdd(z, x []float32, a float32, y []float32) {
-	n := vecLen("ScaleAdd", z, x, y)
+	n := vecLen3("ScaleAdd", z, x, y)
 	activeVec.scaleAdd(z[:n], x, a, y)
 }
 
 // ScaleAddLeaky sets z[i] = s if s > 0, else slope·s + 0, for s = a·x[i] +
 // y[i] rounded as in ScaleAdd (slope 0: ReLU).
 func ScaleAddLeaky(z, x []float32, a float32, y []float32, slope float32) {
-	n := vecLen("ScaleAddLeaky", z, x, y)
+	n := vecLen3("ScaleAddLeaky", z, x, y)
 	activeVec.scaleAddLeaky(z[:n], x, a, y, slope)
 }
 

@@ -58,7 +58,7 @@ func GELU(y, x []float32) {
 // GELUGrad accumulates GELU's backward: gx[i] += g[i]·(Φ(x) + x·φ(x)),
 // φ(x) = e^{−x²/2}/√(2π) the normal density.
 func GELUGrad(gx, g, x []float32) {
-	n := vecLen("GELUGrad", gx, g, x)
+	n := vecLen3("GELUGrad", gx, g, x)
 	gx, g = gx[:n], g[:n]
 	for i, v := range x {
 		cdf, pdf := normal32(v)
@@ -158,7 +158,7 @@ func Softplus(y, x []float32) {
 // SoftplusGrad accumulates gx[i] += g[i]·σ(x[i]) (Softplus' derivative; σ
 // rounds to 1 above the threshold, so no special case).
 func SoftplusGrad(gx, g, x []float32) {
-	n := vecLen("SoftplusGrad", gx, g, x)
+	n := vecLen3("SoftplusGrad", gx, g, x)
 	gx, g = gx[:n], g[:n]
 	for i, v := range x {
 		gx[i] += g[i] * sigmoid32(v)
@@ -177,7 +177,7 @@ func LogSigmoid(y, x []float32) {
 
 // LogSigmoidGrad accumulates gx[i] += g[i]·σ(−x[i]) (log σ' = 1 − σ).
 func LogSigmoidGrad(gx, g, x []float32) {
-	n := vecLen("LogSigmoidGrad", gx, g, x)
+	n := vecLen3("LogSigmoidGrad", gx, g, x)
 	gx, g = gx[:n], g[:n]
 	for i, v := range x {
 		gx[i] += g[i] * sigmoid32(-v)

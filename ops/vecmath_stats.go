@@ -46,14 +46,14 @@ func SumDot(g, x []float32, c float32) (sg, sgx float32) {
 // is large next to σ. The assembly fuses the multiply-adds, so it agrees
 // with the Go loop to a few ulps of the terms.
 func Combine(z, x, y []float32, a, b, c, d float32) {
-	n := vecLen("Combine", z, x, y)
+	n := vecLen3("Combine", z, x, y)
 	activeVec.combine(z[:n], x, y, a, b, c, d)
 }
 
 // CombineAdd accumulates z[i] += a·x[i] + b·(y[i] − c) + d (Combine into
 // a gradient that already holds other terms).
 func CombineAdd(z, x, y []float32, a, b, c, d float32) {
-	n := vecLen("CombineAdd", z, x, y)
+	n := vecLen3("CombineAdd", z, x, y)
 	activeVec.combineAdd(z[:n], x, y, a, b, c, d)
 }
 

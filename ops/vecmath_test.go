@@ -1,8 +1,10 @@
 package ops
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -504,7 +506,7 @@ func TestVecMathLengthPanics(t *testing.T) {
 				r := recover()
 				if r == nil {
 					t.Errorf("%s with bad lengths did not panic", c.name)
-				} else if s, _ := r.(string); len(s) < 4 || s[:4+len(c.name)] != "ops."+c.name {
+				} else if s := fmt.Sprint(r); !strings.HasPrefix(s, "ops."+c.name+":") {
 					t.Errorf("%s panic %q does not name the op", c.name, r)
 				}
 			}()
