@@ -138,7 +138,12 @@ type bnPlan struct {
 	n, c, hw   int       // x is [n, c, hw...]
 	mean, rstd []float32 // per channel: the statistics that normalised
 	grain      int       // channels per parallel chunk
+	block      int       // channels per pass of the plane-wise kernels
 }
+
+// bnBlock is the most channels one pass of the plane-wise kernels covers
+// (their per-channel arguments are arrays on the stack).
+const bnBlock = 64
 
 // newBNPlan checks the shapes and options.
 func newBNPlan(op string, x *Tensor, o BatchNormOpts) *bnPlan {
@@ -163,55 +168,71 @@ func newBNPlan(op string, x *Tensor, o BatchNormOpts) *bnPlan {
 		panic(fmt.Sprintf("autograd.%s: unknown activation %v", op, o.Act))
 	}
 	p.mean, p.rstd = make([]float32, p.c), make([]float32, p.c)
-	p.grain = max(1, 1<<14/max(1, p.n*p.hw))
+	perChannel := max(1, p.n*p.hw)
+	p.grain = max(1, 1<<14/perChannel)
+	// A block's passes (two for the statistics, one to apply; two in the
+	// backward) read the same values again: up to 64K of them (256 KB)
+	// stay in L2 between passes, as one channel of a large plane did.
+	p.block = min(bnBlock, max(1, 1<<16/perChannel))
 	return p
 }
 
-// plane is the (i, ch) plane of H·W values of s [N, C, H·W].
-func (p *bnPlan) plane(s []float32, i, ch int) []float32 {
-	o := (i*p.c + ch) * p.hw
-	return s[o : o+p.hw]
+// planes is the block of channels [c0, c1) of image i in s [N, C, H·W]:
+// c1−c0 planes of H·W values, one after another.
+func (p *bnPlan) planes(s []float32, i, c0, c1 int) []float32 {
+	return s[(i*p.c+c0)*p.hw : (i*p.c+c1)*p.hw]
+}
+
+// eachBlock runs fn on the channels in blocks of at most p.block, the
+// blocks spread over the threads.
+func (p *bnPlan) eachBlock(fn func(c0, c1 int)) {
+	ops.Parallel(p.c, p.grain, func(lo, hi int) {
+		for c0 := lo; c0 < hi; c0 += p.block {
+			fn(c0, min(hi, c0+p.block))
+		}
+	})
 }
 
 // forward computes each channel's statistics (batch or running) and
 // writes y = act(x·scale + shift).
 func (p *bnPlan) forward(x, y []float32) {
-	ops.Parallel(p.c, p.grain, func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			if p.Training {
-				p.mean[ch], p.rstd[ch] = p.batchStats(x, ch)
-			} else {
+	p.eachBlock(func(c0, c1 int) {
+		if p.Training {
+			p.batchStats(x, c0, c1)
+		} else {
+			for ch := c0; ch < c1; ch++ {
 				p.evalStats(ch)
 			}
-			p.applyChannel(x, y, ch)
 		}
+		p.applyBlock(x, y, c0, c1)
 	})
 }
 
 // apply writes y = act(x·scale + shift) with the statistics the forward
 // saved: the forward's output again, bit for bit (recompute.go).
 func (p *bnPlan) apply(x, y []float32) {
-	ops.Parallel(p.c, p.grain, func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			p.applyChannel(x, y, ch)
-		}
-	})
+	p.eachBlock(func(c0, c1 int) { p.applyBlock(x, y, c0, c1) })
 }
 
-// applyChannel writes channel ch of y = act(x·scale + shift).
-func (p *bnPlan) applyChannel(x, y []float32, ch int) {
-	scale, shift := p.affine(ch)
+// applyBlock writes channels [c0, c1) of y = act(x·scale + shift).
+func (p *bnPlan) applyBlock(x, y []float32, c0, c1 int) {
+	var scale, shift [bnBlock]float32
+	nb := c1 - c0
+	for j := range nb {
+		scale[j], shift[j] = p.affine(c0 + j)
+	}
+	a, b := scale[:nb], shift[:nb]
 	for i := 0; i < p.n; i++ {
-		yr, xr := p.plane(y, i, ch), p.plane(x, i, ch)
+		yr, xr := p.planes(y, i, c0, c1), p.planes(x, i, c0, c1)
 		switch p.Act {
 		case ActNone:
-			ops.ScaleShift(yr, xr, scale, shift)
+			ops.ScaleShiftPlanes(yr, xr, p.hw, a, b)
 		case ActSiLU:
-			ops.ScaleShiftSiLU(yr, xr, scale, shift)
+			ops.ScaleShiftSiLUPlanes(yr, xr, p.hw, a, b)
 		case ActReLU:
-			ops.ScaleShiftLeaky(yr, xr, scale, shift, 0)
+			ops.ScaleShiftLeakyPlanes(yr, xr, p.hw, a, b, 0)
 		case ActLeakyReLU:
-			ops.ScaleShiftLeaky(yr, xr, scale, shift, p.Slope)
+			ops.ScaleShiftLeakyPlanes(yr, xr, p.hw, a, b, p.Slope)
 		}
 	}
 }
@@ -222,40 +243,50 @@ func (p *bnPlan) evalStats(ch int) {
 	p.rstd[ch] = float32(1 / math.Sqrt(float64(p.RunningVar.Data[ch])+float64(p.Eps)))
 }
 
-// batchStats returns channel ch's batch mean and 1/√(σ² + eps) and
-// updates the running statistics.
+// batchStats sets the batch mean and 1/√(σ² + eps) of channels [c0, c1)
+// and updates their running statistics.
 //
-// Corrected two-pass statistics, one (n, c) plane per kernel call
-// (float32 lanes inside, float64 across planes): pass one gives μ = Σx/M;
-// pass two gives d1 = Σ(x−μ) and d2 = Σ(x−μ)² about the float32 μ, and
-// Σ(x−m)² = d2 − d1²/M about the exact mean m = μ + d1/M. The channel's
-// M values are still in L2 for pass two.
-func (p *bnPlan) batchStats(x []float32, ch int) (mean, rstd float32) {
+// Corrected two-pass statistics, one (n, c) plane at a time (float32
+// lanes inside a plane, float64 across a channel's planes, in image
+// order): pass one gives μ = Σx/M; pass two gives d1 = Σ(x−μ) and d2 =
+// Σ(x−μ)² about the float32 μ, and Σ(x−m)² = d2 − d1²/M about the exact
+// mean m = μ + d1/M. The block's values are still in L2 for pass two.
+func (p *bnPlan) batchStats(x []float32, c0, c1 int) {
 	cnt := float64(p.n * p.hw)
-	var s float64
+	nb := c1 - c0
+	var s, d1, d2 [bnBlock]float64
+	var t1, t2, mu [bnBlock]float32
 	for i := 0; i < p.n; i++ {
-		s1, _ := ops.SumSq(p.plane(x, i, ch), 0)
-		s += float64(s1)
+		ops.SumSqPlanes(t1[:nb], t2[:nb], p.planes(x, i, c0, c1), p.hw, nil)
+		for j := range nb {
+			s[j] += float64(t1[j])
+		}
 	}
-	mu := float32(s / cnt)
-	var d1, d2 float64
+	for j := range nb {
+		mu[j] = float32(s[j] / cnt)
+	}
 	for i := 0; i < p.n; i++ {
-		a, b := ops.SumSq(p.plane(x, i, ch), mu)
-		d1 += float64(a)
-		d2 += float64(b)
+		ops.SumSqPlanes(t1[:nb], t2[:nb], p.planes(x, i, c0, c1), p.hw, mu[:nb])
+		for j := range nb {
+			d1[j] += float64(t1[j])
+			d2[j] += float64(t2[j])
+		}
 	}
-	m64 := float64(mu) + d1/cnt
-	ss := max(d2-d1*d1/cnt, 0)
-	mean, rstd = float32(m64), float32(1/math.Sqrt(ss/cnt+float64(p.Eps))) // biased σ² normalises
 	m := p.Momentum
-	if p.RunningMean != nil {
-		p.RunningMean.Data[ch] = (1-m)*p.RunningMean.Data[ch] + m*mean
+	for j := range nb {
+		ch := c0 + j
+		m64 := float64(mu[j]) + d1[j]/cnt
+		ss := max(d2[j]-d1[j]*d1[j]/cnt, 0)
+		mean := float32(m64)
+		p.mean[ch], p.rstd[ch] = mean, float32(1/math.Sqrt(ss/cnt+float64(p.Eps))) // biased σ² normalises
+		if p.RunningMean != nil {
+			p.RunningMean.Data[ch] = (1-m)*p.RunningMean.Data[ch] + m*mean
+		}
+		if p.RunningVar != nil {
+			unbiased := float32(ss / (cnt - 1))
+			p.RunningVar.Data[ch] = (1-m)*p.RunningVar.Data[ch] + m*unbiased
+		}
 	}
-	if p.RunningVar != nil {
-		unbiased := float32(ss / (cnt - 1))
-		p.RunningVar.Data[ch] = (1-m)*p.RunningVar.Data[ch] + m*unbiased
-	}
-	return mean, rstd
 }
 
 // affine folds μ, rstd, γ and β into z = x·scale + shift for channel ch.
@@ -305,62 +336,77 @@ func (p *bnPlan) backward(x, out *Tensor) {
 		gb = p.Bias.grad()
 	}
 	cnt := float64(p.n * p.hw)
-	ops.Parallel(p.c, p.grain, func(lo, hi int) {
-		for ch := lo; ch < hi; ch++ {
-			mu, rs := p.mean[ch], p.rstd[ch]
-			sg, sgx := p.gradSums(g, x.Data, ch)
-			sgn := sgx * float64(rs) // Σgz·n
+	p.eachBlock(func(c0, c1 int) {
+		nb := c1 - c0
+		var sg, sgx [bnBlock]float64
+		p.gradSums(&sg, &sgx, g, x.Data, c0, c1)
+		var k, kb, mu, kd [bnBlock]float32
+		for j := range nb {
+			ch := c0 + j
+			rs := p.rstd[ch]
+			sgn := sgx[j] * float64(rs) // Σgz·n
 			if gw != nil {
 				gw[ch] += float32(sgn)
 			}
 			if gb != nil {
-				gb[ch] += float32(sg)
+				gb[ch] += float32(sg[j])
 			}
-			if gx == nil {
-				continue
-			}
-			k := rs
+			k[j] = rs
 			if p.Weight != nil {
-				k *= p.Weight.Data[ch]
+				k[j] *= p.Weight.Data[ch]
 			}
-			for i := 0; i < p.n; i++ {
-				gr, xr, gxr := p.plane(g, i, ch), p.plane(x.Data, i, ch), p.plane(gx, i, ch)
-				switch {
-				case p.Training && fresh:
-					ops.Combine(gxr, gr, xr, k, -k*rs*float32(sgn/cnt), mu, -k*float32(sg/cnt))
-				case p.Training:
-					ops.CombineAdd(gxr, gr, xr, k, -k*rs*float32(sgn/cnt), mu, -k*float32(sg/cnt))
-				case fresh:
-					ops.ScaleTo(gxr, gr, k)
-				default:
-					ops.Axpy(k, gr, gxr)
+			kb[j], mu[j], kd[j] = -k[j]*rs*float32(sgn/cnt), p.mean[ch], -k[j]*float32(sg[j]/cnt)
+		}
+		if gx == nil {
+			return
+		}
+		for i := 0; i < p.n; i++ {
+			gr, xr, gxr := p.planes(g, i, c0, c1), p.planes(x.Data, i, c0, c1), p.planes(gx, i, c0, c1)
+			switch {
+			case p.Training && fresh:
+				ops.CombinePlanes(gxr, gr, xr, p.hw, k[:nb], kb[:nb], mu[:nb], kd[:nb])
+			case p.Training:
+				ops.CombineAddPlanes(gxr, gr, xr, p.hw, k[:nb], kb[:nb], mu[:nb], kd[:nb])
+			default:
+				for j := range nb {
+					o := j * p.hw
+					if fresh {
+						ops.ScaleTo(gxr[o:o+p.hw], gr[o:o+p.hw], k[j])
+					} else {
+						ops.Axpy(k[j], gr[o:o+p.hw], gxr[o:o+p.hw])
+					}
 				}
 			}
 		}
 	})
 }
 
-// gradSums is the backward's pass one on channel ch: it turns g into gz =
-// g·act'(z) in place (z recomputed from x) and returns Σgz and Σgz·(x−μ),
-// each plane's float32 sums added in float64 in plane order.
-func (p *bnPlan) gradSums(g, x []float32, ch int) (sg, sgx float64) {
-	mu := p.mean[ch]
-	scale, shift := p.affine(ch)
+// gradSums is the backward's pass one on channels [c0, c1): it turns g
+// into gz = g·act'(z) in place (z recomputed from x) and sets sg[j] = Σgz
+// and sgx[j] = Σgz·(x−μ) for channel c0+j, each plane's float32 sums
+// added in float64 in image order.
+func (p *bnPlan) gradSums(sg, sgx *[bnBlock]float64, g, x []float32, c0, c1 int) {
+	nb := c1 - c0
+	var scale, shift, mu, a, b [bnBlock]float32
+	for j := range nb {
+		scale[j], shift[j] = p.affine(c0 + j)
+		mu[j] = p.mean[c0+j]
+	}
 	for i := 0; i < p.n; i++ {
-		gr, xr := p.plane(g, i, ch), p.plane(x, i, ch)
-		var a, b float32
+		gr, xr := p.planes(g, i, c0, c1), p.planes(x, i, c0, c1)
 		switch p.Act {
 		case ActNone:
-			a, b = ops.SumDot(gr, xr, mu)
+			ops.SumDotPlanes(a[:nb], b[:nb], gr, xr, p.hw, mu[:nb])
 		case ActSiLU:
-			a, b = ops.ScaleShiftSiLUGrad(gr, gr, xr, scale, shift, mu)
+			ops.ScaleShiftSiLUGradPlanes(a[:nb], b[:nb], gr, gr, xr, p.hw, scale[:nb], shift[:nb], mu[:nb])
 		case ActReLU:
-			a, b = ops.ScaleShiftLeakyGrad(gr, gr, xr, scale, shift, 0, mu)
+			ops.ScaleShiftLeakyGradPlanes(a[:nb], b[:nb], gr, gr, xr, p.hw, scale[:nb], shift[:nb], 0, mu[:nb])
 		case ActLeakyReLU:
-			a, b = ops.ScaleShiftLeakyGrad(gr, gr, xr, scale, shift, p.Slope, mu)
+			ops.ScaleShiftLeakyGradPlanes(a[:nb], b[:nb], gr, gr, xr, p.hw, scale[:nb], shift[:nb], p.Slope, mu[:nb])
 		}
-		sg += float64(a)
-		sgx += float64(b)
+		for j := range nb {
+			sg[j] += float64(a[j])
+			sgx[j] += float64(b[j])
+		}
 	}
-	return sg, sgx
 }

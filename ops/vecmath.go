@@ -57,6 +57,15 @@ type vecKernels struct {
 	scaleAdd            func(z, x []float32, a float32, y []float32)
 	scaleAddLeaky       func(z, x []float32, a float32, y []float32, slope float32)
 	leakyGradInPlace    func(g, y []float32, slope float32)
+	// Plane-wise forms (vecmath_planes.go); nil: a loop over the
+	// single-plane kernel.
+	scaleShiftSiLUPlanes     func(y, x []float32, hw int, a, b []float32)
+	scaleShiftSiLUGradPlanes func(sg, sgx, gz, g, x []float32, hw int, a, b, c []float32)
+	scaleShiftPlanes         func(y, x []float32, hw int, a, b []float32)
+	sumSqPlanes              func(s1, s2, x []float32, hw int, c []float32)
+	sumDotPlanes             func(sg, sgx, g, x []float32, hw int, c []float32)
+	combinePlanes            func(z, x, y []float32, hw int, a, b, c, d []float32)
+	combineAddPlanes         func(z, x, y []float32, hw int, a, b, c, d []float32)
 	// One operation per element (vecmath_plain.go).
 	scaleTo func(y, x []float32, a float32)
 	axpy    func(y, x []float32, a float32)

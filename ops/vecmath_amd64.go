@@ -41,6 +41,12 @@ func sumAVX2(x []float32) float64
 func sumSqAVX2(x []float32, c float32) (s1, s2 float32)
 
 //go:noescape
+func sumSqPlanesAVX2(s1, s2, x []float32, hw int, c []float32)
+
+//go:noescape
+func sumDotPlanesAVX2(sg, sgx, g, x []float32, hw int, c []float32)
+
+//go:noescape
 func sumDotAVX2(g, x []float32, c float32) (sg, sgx float32)
 
 //go:noescape
@@ -115,6 +121,9 @@ var avx2Vec = vecKernels{
 	add:                 addAVX2,
 	sub:                 subAVX2,
 	mul:                 mulAVX2,
+
+	sumSqPlanes:  sumSqPlanesAVX2,
+	sumDotPlanes: sumDotPlanesAVX2,
 }
 
 // AVX-512 (F + DQ) twins (vecmath_avx512_amd64.s) of the compute-bound
@@ -133,6 +142,21 @@ func scaleShiftSiLUAVX512(y, x []float32, a, b float32)
 //go:noescape
 func scaleShiftSiLUGradAVX512(gz, g, x []float32, a, b, c float32) (sg, sgx float32)
 
+//go:noescape
+func scaleShiftSiLUPlanesAVX512(y, x []float32, hw int, a, b []float32)
+
+//go:noescape
+func scaleShiftSiLUGradPlanesAVX512(sg, sgx, gz, g, x []float32, hw int, a, b, c []float32)
+
+//go:noescape
+func scaleShiftPlanesAVX512(y, x []float32, hw int, a, b []float32)
+
+//go:noescape
+func combinePlanesAVX512(z, x, y []float32, hw int, a, b, c, d []float32)
+
+//go:noescape
+func combineAddPlanesAVX512(z, x, y []float32, hw int, a, b, c, d []float32)
+
 // avx512Vec is avx2Vec with the AVX-512 kernels in place; the others are
 // bound by memory, where 16 lanes would gain nothing.
 var avx512Vec = func() vecKernels {
@@ -142,6 +166,11 @@ var avx512Vec = func() vecKernels {
 	k.siluGradTo = siluGradToAVX512
 	k.scaleShiftSiLU = scaleShiftSiLUAVX512
 	k.scaleShiftSiLUGrad = scaleShiftSiLUGradAVX512
+	k.scaleShiftSiLUPlanes = scaleShiftSiLUPlanesAVX512
+	k.scaleShiftSiLUGradPlanes = scaleShiftSiLUGradPlanesAVX512
+	k.scaleShiftPlanes = scaleShiftPlanesAVX512
+	k.combinePlanes = combinePlanesAVX512
+	k.combineAddPlanes = combineAddPlanesAVX512
 	return k
 }()
 

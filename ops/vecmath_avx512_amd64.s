@@ -277,3 +277,336 @@ ssg_reduce:
 	VMOVSS        X10, sgx+92(FP)
 	VZEROUPPER
 	RET
+
+// Plane-wise forms (vecmath_planes.go): len(a) planes of hw values one
+// after another, plane p with its own a[p], b[p] (and c[p], sums sg[p],
+// sgx[p]). Each plane runs the single-plane kernel's instructions above,
+// so it gets the same bits; the constants, and the tail masks (the same
+// for every plane), are set up once a call instead of once a plane.
+
+// func scaleShiftSiLUPlanesAVX512(y, x []float32, hw int, a, b []float32)
+TEXT ·scaleShiftSiLUPlanesAVX512(SB), NOSPLIT, $0-104
+	MOVQ y_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ hw+48(FP), R9
+	MOVQ a_base+56(FP), R10
+	MOVQ a_len+64(FP), R11
+	MOVQ b_base+80(FP), R12
+	LOADCONSTS
+	MOVQ R9, CX
+	ANDQ $15, CX
+	TAILMASK
+	XORQ R13, R13
+	JMP  sssp_plane_check
+
+sssp_plane:
+	VBROADCASTSS (R10)(R13*4), Z12
+	VBROADCASTSS (R12)(R13*4), Z13
+	MOVQ         R9, CX
+	JMP          sssp_check
+
+sssp_loop:
+	VMOVUPS (SI), Z0
+	VMULPS  Z12, Z0, Z0
+	VADDPS  Z13, Z0, Z0
+	SILUBODY16
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+
+sssp_check:
+	CMPQ  CX, $16
+	JAE   sssp_loop
+	TESTQ CX, CX
+	JZ    sssp_next
+	VMOVUPS.Z (SI), K2, Z0
+	VMULPS    Z0, Z12, Z0
+	VADDPS    Z13, Z0, Z0
+	SILUBODY16
+	VMOVUPS   Z0, K2, (DI)
+	LEAQ      (SI)(CX*4), SI
+	LEAQ      (DI)(CX*4), DI
+
+sssp_next:
+	INCQ R13
+
+sssp_plane_check:
+	CMPQ R13, R11
+	JB   sssp_plane
+	VZEROUPPER
+	RET
+
+// func scaleShiftSiLUGradPlanesAVX512(sg, sgx, gz, g, x []float32, hw int, a, b, c []float32)
+TEXT ·scaleShiftSiLUGradPlanesAVX512(SB), NOSPLIT, $0-200
+	MOVQ gz_base+48(FP), DI
+	MOVQ g_base+72(FP), SI
+	MOVQ x_base+96(FP), DX
+	MOVQ hw+120(FP), R9
+	MOVQ a_base+128(FP), R10
+	MOVQ a_len+136(FP), R11
+	MOVQ b_base+152(FP), R12
+	LOADCONSTS
+	// K2: the tail's lanes; K3: the AVX2 halves the tail touches.
+	MOVQ    R9, CX
+	ANDQ    $15, CX
+	TAILMASK
+	MOVL    $0xff, BX
+	MOVL    $0xffff, AX
+	CMPQ    CX, $8
+	CMOVLHI AX, BX
+	KMOVW   BX, K3
+	MOVQ    c_base+176(FP), AX
+	MOVQ    sg_base+0(FP), BX
+	MOVQ    sgx_base+24(FP), R8
+	XORQ    R13, R13
+	JMP     ssgp_plane_check
+
+ssgp_plane:
+	VBROADCASTSS (R10)(R13*4), Z12
+	VBROADCASTSS (R12)(R13*4), Z13
+	VBROADCASTSS (AX)(R13*4), Z14
+	VXORPS       Z8, Z8, Z8
+	VXORPS       Z10, Z10, Z10
+	MOVQ         R9, CX
+	JMP          ssgp_check
+
+ssgp_loop:
+	VMOVUPS     (DX), Z6
+	VMULPS      Z12, Z6, Z0
+	VADDPS      Z13, Z0, Z0
+	VSUBPS      Z14, Z6, Z6
+	VMOVUPS     (SI), Z9
+	SILUGRADTERM16
+	VMOVUPS     Z4, (DI)
+	VADDPS      Z4, Z8, Z8
+	VFMADD231PS Z6, Z4, Z10
+	ADDQ        $64, DX
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+
+ssgp_check:
+	CMPQ  CX, $16
+	JAE   ssgp_loop
+	TESTQ CX, CX
+	JZ    ssgp_reduce
+	VMOVUPS.Z   (DX), K2, Z6
+	VMULPS      Z12, Z6, Z0
+	VADDPS      Z13, Z0, Z0
+	VSUBPS.Z    Z14, Z6, K2, Z6
+	VMOVUPS.Z   (SI), K2, Z9
+	SILUGRADTERM16
+	VMOVAPS.Z   Z4, K2, Z4
+	VMOVUPS     Z4, K2, (DI)
+	VADDPS      Z4, Z8, K3, Z8
+	VFMADD231PS Z6, Z4, K3, Z10
+	LEAQ        (DX)(CX*4), DX
+	LEAQ        (SI)(CX*4), SI
+	LEAQ        (DI)(CX*4), DI
+
+ssgp_reduce:
+	VEXTRACTF32X8 $1, Z8, Y1
+	VADDPS        Y1, Y8, Y8
+	VEXTRACTF32X8 $1, Z10, Y1
+	VADDPS        Y1, Y10, Y10
+	VEXTRACTF128  $1, Y8, X9
+	VADDPS        X9, X8, X8
+	VPERMILPS     $0x4e, X8, X9
+	VADDPS        X9, X8, X8
+	VPERMILPS     $0xb1, X8, X9
+	VADDPS        X9, X8, X8
+	VEXTRACTF128  $1, Y10, X9
+	VADDPS        X9, X10, X10
+	VPERMILPS     $0x4e, X10, X9
+	VADDPS        X9, X10, X10
+	VPERMILPS     $0xb1, X10, X9
+	VADDPS        X9, X10, X10
+	VMOVSS        X8, (BX)(R13*4)
+	VMOVSS        X10, (R8)(R13*4)
+	INCQ          R13
+
+ssgp_plane_check:
+	CMPQ R13, R11
+	JB   ssgp_plane
+	VZEROUPPER
+	RET
+
+// func scaleShiftPlanesAVX512(y, x []float32, hw int, a, b []float32)
+//
+// As scaleShiftAVX2 (a product, then a sum), 16 lanes, masked tails.
+TEXT ·scaleShiftPlanesAVX512(SB), NOSPLIT, $0-104
+	MOVQ y_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ hw+48(FP), R9
+	MOVQ a_base+56(FP), R10
+	MOVQ a_len+64(FP), R11
+	MOVQ b_base+80(FP), R12
+	MOVQ R9, CX
+	ANDQ $15, CX
+	TAILMASK
+	XORQ R13, R13
+	JMP  ssp_plane_check
+
+ssp_plane:
+	VBROADCASTSS (R10)(R13*4), Z12
+	VBROADCASTSS (R12)(R13*4), Z13
+	MOVQ         R9, CX
+	JMP          ssp_check
+
+ssp_loop:
+	VMULPS  (SI), Z12, Z0
+	VADDPS  Z13, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+
+ssp_check:
+	CMPQ  CX, $16
+	JAE   ssp_loop
+	TESTQ CX, CX
+	JZ    ssp_next
+	VMOVUPS.Z (SI), K2, Z0
+	VMULPS    Z0, Z12, Z0
+	VADDPS    Z13, Z0, Z0
+	VMOVUPS   Z0, K2, (DI)
+	LEAQ      (SI)(CX*4), SI
+	LEAQ      (DI)(CX*4), DI
+
+ssp_next:
+	INCQ R13
+
+ssp_plane_check:
+	CMPQ R13, R11
+	JB   ssp_plane
+	VZEROUPPER
+	RET
+
+// COMBBODY16: Z2 = a·Z1 + (b·(Z2 − c) + d), Z8..Z11 = a, b, c, d: the
+// AVX2 kernel's COMBBODY8 on 16 lanes.
+#define COMBBODY16 \
+	VSUBPS      Z10, Z2, Z2; \
+	VFMADD213PS Z11, Z9, Z2; \
+	VFMADD231PS Z8, Z1, Z2
+
+// func combinePlanesAVX512(z, x, y []float32, hw int, a, b, c, d []float32)
+//
+// As combineAVX2 on each plane (the same two fused multiply-adds a lane).
+TEXT ·combinePlanesAVX512(SB), NOSPLIT, $0-176
+	MOVQ z_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ y_base+48(FP), DX
+	MOVQ hw+72(FP), R9
+	MOVQ a_base+80(FP), R10
+	MOVQ a_len+88(FP), R11
+	MOVQ b_base+104(FP), R12
+	MOVQ R9, CX
+	ANDQ $15, CX
+	TAILMASK
+	MOVQ c_base+128(FP), AX
+	MOVQ d_base+152(FP), BX
+	XORQ R13, R13
+	JMP  combp_plane_check
+
+combp_plane:
+	VBROADCASTSS (R10)(R13*4), Z8
+	VBROADCASTSS (R12)(R13*4), Z9
+	VBROADCASTSS (AX)(R13*4), Z10
+	VBROADCASTSS (BX)(R13*4), Z11
+	MOVQ         R9, CX
+	JMP          combp_check
+
+combp_loop:
+	VMOVUPS (SI), Z1
+	VMOVUPS (DX), Z2
+	COMBBODY16
+	VMOVUPS Z2, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+
+combp_check:
+	CMPQ  CX, $16
+	JAE   combp_loop
+	TESTQ CX, CX
+	JZ    combp_next
+	VMOVUPS.Z (SI), K2, Z1
+	VMOVUPS.Z (DX), K2, Z2
+	COMBBODY16
+	VMOVUPS   Z2, K2, (DI)
+	LEAQ      (SI)(CX*4), SI
+	LEAQ      (DX)(CX*4), DX
+	LEAQ      (DI)(CX*4), DI
+
+combp_next:
+	INCQ R13
+
+combp_plane_check:
+	CMPQ R13, R11
+	JB   combp_plane
+	VZEROUPPER
+	RET
+
+// func combineAddPlanesAVX512(z, x, y []float32, hw int, a, b, c, d []float32)
+//
+// As combineAddAVX2 on each plane: Combine's value, then + z.
+TEXT ·combineAddPlanesAVX512(SB), NOSPLIT, $0-176
+	MOVQ z_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ y_base+48(FP), DX
+	MOVQ hw+72(FP), R9
+	MOVQ a_base+80(FP), R10
+	MOVQ a_len+88(FP), R11
+	MOVQ b_base+104(FP), R12
+	MOVQ R9, CX
+	ANDQ $15, CX
+	TAILMASK
+	MOVQ c_base+128(FP), AX
+	MOVQ d_base+152(FP), BX
+	XORQ R13, R13
+	JMP  combap_plane_check
+
+combap_plane:
+	VBROADCASTSS (R10)(R13*4), Z8
+	VBROADCASTSS (R12)(R13*4), Z9
+	VBROADCASTSS (AX)(R13*4), Z10
+	VBROADCASTSS (BX)(R13*4), Z11
+	MOVQ         R9, CX
+	JMP          combap_check
+
+combap_loop:
+	VMOVUPS (SI), Z1
+	VMOVUPS (DX), Z2
+	COMBBODY16
+	VADDPS  (DI), Z2, Z2
+	VMOVUPS Z2, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+
+combap_check:
+	CMPQ  CX, $16
+	JAE   combap_loop
+	TESTQ CX, CX
+	JZ    combap_next
+	VMOVUPS.Z (SI), K2, Z1
+	VMOVUPS.Z (DX), K2, Z2
+	COMBBODY16
+	VMOVUPS.Z (DI), K2, Z3
+	VADDPS    Z3, Z2, Z2
+	VMOVUPS   Z2, K2, (DI)
+	LEAQ      (SI)(CX*4), SI
+	LEAQ      (DX)(CX*4), DX
+	LEAQ      (DI)(CX*4), DI
+
+combap_next:
+	INCQ R13
+
+combap_plane_check:
+	CMPQ R13, R11
+	JB   combap_plane
+	VZEROUPPER
+	RET

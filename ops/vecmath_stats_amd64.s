@@ -329,3 +329,169 @@ sum_check1:
 	VMOVSD       X0, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// Plane-wise forms (vecmath_planes.go): len(s1) planes of hw values one
+// after another, each through the single-plane kernel's instructions
+// above (so each plane's sums have its bits), its sums stored at s1[p],
+// s2[p]; one call instead of one a plane.
+
+// func sumSqPlanesAVX2(s1, s2, x []float32, hw int, c []float32)
+//
+// c may be empty: c[p] = 0 for every plane.
+TEXT ·sumSqPlanesAVX2(SB), NOSPLIT, $0-104
+	MOVQ s1_base+0(FP), R10
+	MOVQ s1_len+8(FP), BX
+	MOVQ s2_base+24(FP), R8
+	MOVQ x_base+48(FP), SI
+	MOVQ hw+72(FP), R9
+	MOVQ c_base+80(FP), R12
+	MOVQ c_len+88(FP), R11
+	XORQ R13, R13
+	JMP  sqp_plane_check
+
+sqp_plane:
+	VXORPS       Y8, Y8, Y8
+	TESTQ        R11, R11
+	JZ           sqp_c
+	VBROADCASTSS (R12)(R13*4), Y8
+
+sqp_c:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   R9, CX
+	JMP    sqp_check32
+
+sqp_loop32:
+	SQSTEP(0, Y9, Y0, Y1)
+	SQSTEP(32, Y10, Y2, Y3)
+	SQSTEP(64, Y11, Y4, Y5)
+	SQSTEP(96, Y12, Y6, Y7)
+	ADDQ $128, SI
+	SUBQ $32, CX
+
+sqp_check32:
+	CMPQ   CX, $32
+	JAE    sqp_loop32
+	VADDPS Y2, Y0, Y0
+	VADDPS Y6, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y7, Y5, Y5
+	VADDPS Y5, Y1, Y1
+	JMP    sqp_check8
+
+sqp_loop8:
+	SQSTEP(0, Y9, Y0, Y1)
+	ADDQ $32, SI
+	SUBQ $8, CX
+
+sqp_check8:
+	CMPQ  CX, $8
+	JAE   sqp_loop8
+	TESTQ CX, CX
+	JZ    sqp_reduce
+	STAIL8(CX)
+	VMASKMOVPS  (SI), Y7, Y9
+	VSUBPS      Y8, Y9, Y9
+	VANDPS      Y7, Y9, Y9
+	VADDPS      Y9, Y0, Y0
+	VFMADD231PS Y9, Y9, Y1
+	LEAQ        (SI)(CX*4), SI
+
+sqp_reduce:
+	HSUM(Y0, X0, X9)
+	HSUM(Y1, X1, X9)
+	VMOVSS X0, (R10)(R13*4)
+	VMOVSS X1, (R8)(R13*4)
+	INCQ   R13
+
+sqp_plane_check:
+	CMPQ R13, BX
+	JB   sqp_plane
+	VZEROUPPER
+	RET
+
+// func sumDotPlanesAVX2(sg, sgx, g, x []float32, hw int, c []float32)
+TEXT ·sumDotPlanesAVX2(SB), NOSPLIT, $0-128
+	MOVQ sg_base+0(FP), R10
+	MOVQ sg_len+8(FP), BX
+	MOVQ sgx_base+24(FP), R8
+	MOVQ g_base+48(FP), SI
+	MOVQ x_base+72(FP), DX
+	MOVQ hw+96(FP), R9
+	MOVQ c_base+104(FP), R12
+	XORQ R13, R13
+	JMP  dotp_plane_check
+
+dotp_plane:
+	VBROADCASTSS (R12)(R13*4), Y8
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	MOVQ         R9, CX
+	JMP          dotp_check32
+
+dotp_loop32:
+	DOTSTEP(0, Y9, Y10, Y0, Y1)
+	DOTSTEP(32, Y11, Y12, Y2, Y3)
+	DOTSTEP(64, Y13, Y14, Y4, Y5)
+	DOTSTEP(96, Y9, Y10, Y6, Y7)
+	ADDQ $128, SI
+	ADDQ $128, DX
+	SUBQ $32, CX
+
+dotp_check32:
+	CMPQ   CX, $32
+	JAE    dotp_loop32
+	VADDPS Y2, Y0, Y0
+	VADDPS Y6, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VADDPS Y7, Y5, Y5
+	VADDPS Y5, Y1, Y1
+	JMP    dotp_check8
+
+dotp_loop8:
+	DOTSTEP(0, Y9, Y10, Y0, Y1)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+
+dotp_check8:
+	CMPQ  CX, $8
+	JAE   dotp_loop8
+	TESTQ CX, CX
+	JZ    dotp_reduce
+	STAIL8(CX)
+	VMASKMOVPS  (SI), Y7, Y9
+	VMASKMOVPS  (DX), Y7, Y10
+	VSUBPS      Y8, Y10, Y10
+	VANDPS      Y7, Y10, Y10
+	VADDPS      Y9, Y0, Y0
+	VFMADD231PS Y10, Y9, Y1
+	LEAQ        (SI)(CX*4), SI
+	LEAQ        (DX)(CX*4), DX
+
+dotp_reduce:
+	HSUM(Y0, X0, X9)
+	HSUM(Y1, X1, X9)
+	VMOVSS X0, (R10)(R13*4)
+	VMOVSS X1, (R8)(R13*4)
+	INCQ   R13
+
+dotp_plane_check:
+	CMPQ R13, BX
+	JB   dotp_plane
+	VZEROUPPER
+	RET
