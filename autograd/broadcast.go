@@ -168,6 +168,44 @@ func bcastGrad(x, out *Tensor, p *bcastPlan, term, termTo func(dst []float32, o,
 	out.arena.put(tmp)
 }
 
+// planeScale reports whether the plan is a tensor times one value per run
+// (x [N,C,H,W] times a squeeze-excitation gate [N,C,1,1]): two coalesced
+// dims, one operand contiguous (its runs back to back) and the other one
+// value per run, in run order; aPlanes says the contiguous one is a. The
+// product and its gradients then go to the plane-wise kernels, a block of
+// runs per call (scalePlanes, bcastGradMulRuns), rather than one kernel
+// call per run: in a network's last stages a run is a few values.
+func (p *bcastPlan) planeScale() (aPlanes, ok bool) {
+	if len(p.size) != 2 {
+		return false, false
+	}
+	inner := p.size[1]
+	switch {
+	case p.ia == 1 && p.ib == 0 && p.sa[0] == inner && p.sb[0] == 1:
+		return true, true
+	case p.ib == 1 && p.ia == 0 && p.sb[0] == inner && p.sa[0] == 1:
+		return false, true
+	}
+	return false, false
+}
+
+// scalePlanes sets (add: adds to) run r of dst the run r of src times
+// s[r], for a plan where planeScale holds: the forward of the product,
+// and the gradient of its contiguous factor (g times the other factor).
+// Each element is one product (and one sum), as ops.ScaleTo / ops.Axpy
+// on the run give it.
+func scalePlanes(dst, src, s []float32, p *bcastPlan, add bool) {
+	inner := p.size[1]
+	ops.Parallel(p.size[0], max(1, bcastGrain/inner), func(lo, hi int) {
+		d, x := dst[lo*inner:hi*inner], src[lo*inner:hi*inner]
+		if add {
+			ops.AxpyPlanes(d, x, inner, s[lo:hi])
+		} else {
+			ops.ScaleToPlanes(d, x, inner, s[lo:hi])
+		}
+	})
+}
+
 // bcastGradMulRuns adds into x.Grad the gradient of a factor x of a
 // product x ⊙ o that is stretched along the runs (x's stride along the
 // innermost coalesced dim is 0: a squeeze-excitation gate [N,C,1,1], a
@@ -185,6 +223,22 @@ func bcastGradMulRuns(x, o, out *Tensor, p *bcastPlan, g []float32, xIsA bool) {
 	nRuns := p.n / inner
 	sums := out.arena.get(nRuns)
 	od := o.Data
+	if _, ok := p.planeScale(); ok {
+		// Run r reads x[r] and o's r-th run: SumDot on blocks of runs.
+		ops.Parallel(nRuns, max(1, bcastGrain/inner), func(lo, hi int) {
+			var sg, zero [64]float32
+			for r0 := lo; r0 < hi; r0 += len(zero) {
+				r1 := min(hi, r0+len(zero))
+				ops.SumDotPlanes(sg[:r1-r0], sums[r0:r1], g[r0*inner:r1*inner], od[r0*inner:r1*inner], inner, zero[:r1-r0])
+			}
+		})
+		gx := x.grad()
+		for r, v := range sums[:nRuns] {
+			gx[r] += v
+		}
+		out.arena.put(sums)
+		return
+	}
 	ops.Parallel(nRuns, max(1, bcastGrain/inner), func(lo, hi int) {
 		p.runs(lo*inner, hi*inner, func(off, ia, ib, l int) {
 			io := ib

@@ -44,8 +44,20 @@ type binaryKernel struct {
 func binary(k *binaryKernel, a, b *Tensor) *Tensor {
 	p := newBcastPlan(k.name, a.Shape, b.Shape)
 	out := result(k.name, p.out, a, b)
+	var aPlanes, planes bool // a product of planes and one value per plane (broadcast.go)
+	if k.product {
+		aPlanes, planes = p.planeScale()
+	}
 	forward := func(y []float32) {
 		ad, bd := a.Data, b.Data
+		if planes {
+			if aPlanes {
+				scalePlanes(y, ad, bd, p, false)
+			} else {
+				scalePlanes(y, bd, ad, p, false)
+			}
+			return
+		}
 		p.parallel(func(o, ia, ib, l int) { k.f(y[o:o+l], ad[ia:], p.ia, bd[ib:], p.ib) })
 	}
 	forward(out.Data)
@@ -64,6 +76,9 @@ func binary(k *binaryKernel, a, b *Tensor) *Tensor {
 				bcastGradLinear(a, out, p, g, k.ca)
 			} else if a.requiresGrad && k.product && p.ia == 0 && p.ib == 1 {
 				bcastGradMulRuns(a, b, out, p, g, true)
+			} else if a.requiresGrad && planes && aPlanes {
+				gx, fresh := a.gradWrite()
+				scalePlanes(gx, g, bd, p, !fresh)
 			} else if a.requiresGrad {
 				bcastGrad(a, out, p, func(dst []float32, o, ia, ib, l int) {
 					k.da(dst, g[o:o+l], run(y, o, l), ad[ia:], p.ia, bd[ib:], p.ib)
@@ -73,6 +88,9 @@ func binary(k *binaryKernel, a, b *Tensor) *Tensor {
 				bcastGradLinear(b, out, p, g, k.cb)
 			} else if b.requiresGrad && k.product && p.ib == 0 && p.ia == 1 {
 				bcastGradMulRuns(b, a, out, p, g, false)
+			} else if b.requiresGrad && planes && !aPlanes {
+				gx, fresh := b.gradWrite()
+				scalePlanes(gx, g, ad, p, !fresh)
 			} else if b.requiresGrad {
 				bcastGrad(b, out, p, func(dst []float32, o, ia, ib, l int) {
 					k.db(dst, g[o:o+l], run(y, o, l), ad[ia:], p.ia, bd[ib:], p.ib)

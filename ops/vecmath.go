@@ -66,6 +66,8 @@ type vecKernels struct {
 	sumDotPlanes             func(sg, sgx, g, x []float32, hw int, c []float32)
 	combinePlanes            func(z, x, y []float32, hw int, a, b, c, d []float32)
 	combineAddPlanes         func(z, x, y []float32, hw int, a, b, c, d []float32)
+	scaleToPlanes            func(y, x []float32, hw int, a []float32)
+	axpyPlanes               func(y, x []float32, hw int, a []float32)
 	// One operation per element (vecmath_plain.go).
 	scaleTo func(y, x []float32, a float32)
 	axpy    func(y, x []float32, a float32)

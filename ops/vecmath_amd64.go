@@ -157,6 +157,12 @@ func combinePlanesAVX512(z, x, y []float32, hw int, a, b, c, d []float32)
 //go:noescape
 func combineAddPlanesAVX512(z, x, y []float32, hw int, a, b, c, d []float32)
 
+//go:noescape
+func scaleToPlanesAVX512(y, x []float32, hw int, a []float32)
+
+//go:noescape
+func axpyPlanesAVX512(y, x []float32, hw int, a []float32)
+
 // avx512Vec is avx2Vec with the AVX-512 kernels in place; the others are
 // bound by memory, where 16 lanes would gain nothing.
 var avx512Vec = func() vecKernels {
@@ -171,6 +177,8 @@ var avx512Vec = func() vecKernels {
 	k.scaleShiftPlanes = scaleShiftPlanesAVX512
 	k.combinePlanes = combinePlanesAVX512
 	k.combineAddPlanes = combineAddPlanesAVX512
+	k.scaleToPlanes = scaleToPlanesAVX512
+	k.axpyPlanes = axpyPlanesAVX512
 	return k
 }()
 

@@ -610,3 +610,100 @@ combap_plane_check:
 	JB   combap_plane
 	VZEROUPPER
 	RET
+
+// func scaleToPlanesAVX512(y, x []float32, hw int, a []float32)
+//
+// As scaleToAVX2 on each plane: y = a[p]·x, one product.
+TEXT ·scaleToPlanesAVX512(SB), NOSPLIT, $0-80
+	MOVQ y_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ hw+48(FP), R9
+	MOVQ a_base+56(FP), R10
+	MOVQ a_len+64(FP), R11
+	MOVQ R9, CX
+	ANDQ $15, CX
+	TAILMASK
+	XORQ R13, R13
+	JMP  stp_plane_check
+
+stp_plane:
+	VBROADCASTSS (R10)(R13*4), Z8
+	MOVQ         R9, CX
+	JMP          stp_check
+
+stp_loop:
+	VMULPS  (SI), Z8, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+
+stp_check:
+	CMPQ  CX, $16
+	JAE   stp_loop
+	TESTQ CX, CX
+	JZ    stp_next
+	VMOVUPS.Z (SI), K2, Z0
+	VMULPS    Z0, Z8, Z0
+	VMOVUPS   Z0, K2, (DI)
+	LEAQ      (SI)(CX*4), SI
+	LEAQ      (DI)(CX*4), DI
+
+stp_next:
+	INCQ R13
+
+stp_plane_check:
+	CMPQ R13, R11
+	JB   stp_plane
+	VZEROUPPER
+	RET
+
+// func axpyPlanesAVX512(y, x []float32, hw int, a []float32)
+//
+// As axpyAVX2 on each plane: y = a[p]·x + y, the product rounded first.
+TEXT ·axpyPlanesAVX512(SB), NOSPLIT, $0-80
+	MOVQ y_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ hw+48(FP), R9
+	MOVQ a_base+56(FP), R10
+	MOVQ a_len+64(FP), R11
+	MOVQ R9, CX
+	ANDQ $15, CX
+	TAILMASK
+	XORQ R13, R13
+	JMP  axp_plane_check
+
+axp_plane:
+	VBROADCASTSS (R10)(R13*4), Z8
+	MOVQ         R9, CX
+	JMP          axp_check
+
+axp_loop:
+	VMULPS  (SI), Z8, Z0
+	VADDPS  (DI), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+
+axp_check:
+	CMPQ  CX, $16
+	JAE   axp_loop
+	TESTQ CX, CX
+	JZ    axp_next
+	VMOVUPS.Z (SI), K2, Z0
+	VMULPS    Z0, Z8, Z0
+	VMOVUPS.Z (DI), K2, Z2
+	VADDPS    Z2, Z0, Z0
+	VMOVUPS   Z0, K2, (DI)
+	LEAQ      (SI)(CX*4), SI
+	LEAQ      (DI)(CX*4), DI
+
+axp_next:
+	INCQ R13
+
+axp_plane_check:
+	CMPQ R13, R11
+	JB   axp_plane
+	VZEROUPPER
+	RET

@@ -168,3 +168,34 @@ func planesLen(op string, hw int, count, out, x, y []float32, scalars ...[]float
 	}
 	return n
 }
+
+// ScaleToPlanes sets plane p of y to ScaleTo(plane p of x, a[p]): y = a[p]·x,
+// one product an element (a tensor times one value per plane, as a
+// squeeze-excitation gate scales its channels).
+func ScaleToPlanes(y, x []float32, hw int, a []float32) {
+	n := planesLen("ScaleToPlanes", hw, a, y, x, nil)
+	if k := activeVec.scaleToPlanes; k != nil {
+		k(y[:n*hw], x[:n*hw], hw, a[:n])
+		return
+	}
+	k := activeVec.scaleTo
+	for p := range n {
+		o := p * hw
+		k(y[o:o+hw], x[o:o+hw], a[p])
+	}
+}
+
+// AxpyPlanes adds a[p]·(plane p of x) into plane p of y (Axpy: the product
+// rounded, then the sum).
+func AxpyPlanes(y, x []float32, hw int, a []float32) {
+	n := planesLen("AxpyPlanes", hw, a, y, x, nil)
+	if k := activeVec.axpyPlanes; k != nil {
+		k(y[:n*hw], x[:n*hw], hw, a[:n])
+		return
+	}
+	k := activeVec.axpy
+	for p := range n {
+		o := p * hw
+		k(y[o:o+hw], x[o:o+hw], a[p])
+	}
+}

@@ -67,6 +67,8 @@ func TestPlanesMatchSinglePlane(t *testing.T) {
 						func(y []float32, p int) { k.scaleShiftSiLU(y, x[p*hw:(p+1)*hw], a[p], b[p]) }},
 					{"ScaleShiftLeaky", func(y []float32) { ScaleShiftLeakyPlanes(y, x, hw, a, b, 0.01) },
 						func(y []float32, p int) { k.scaleShiftLeaky(y, x[p*hw:(p+1)*hw], a[p], b[p], 0.01) }},
+					{"ScaleTo", func(y []float32) { ScaleToPlanes(y, x, hw, a) },
+						func(y []float32, p int) { k.scaleTo(y, x[p*hw:(p+1)*hw], a[p]) }},
 					{"Combine", func(y []float32) { CombinePlanes(y, g, x, hw, a, b, c, d) },
 						func(y []float32, p int) {
 							k.combine(y, g[p*hw:(p+1)*hw], x[p*hw:(p+1)*hw], a[p], b[p], c[p], d[p])
@@ -89,6 +91,13 @@ func TestPlanesMatchSinglePlane(t *testing.T) {
 					k.combineAdd(want[o:o+hw], g[o:o+hw], x[o:o+hw], a[p], b[p], c[p], d[p])
 				}
 				check("CombineAdd", z, want, nil)
+				z, want = append([]float32(nil), z0...), append([]float32(nil), z0...)
+				AxpyPlanes(z, x, hw, a)
+				for p := range n {
+					o := p * hw
+					k.axpy(want[o:o+hw], x[o:o+hw], a[p])
+				}
+				check("Axpy", z, want, nil)
 
 				// The reductions: sums per plane, and for the gradient
 				// kernels gz, in place (gz = g) as batch norm calls them.
