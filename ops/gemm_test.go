@@ -255,6 +255,7 @@ func TestSgemmPublic(t *testing.T) {
 	for _, tc := range gemmCases(activeGemm, rng)[:40] {
 		runGemmCase(t, "Sgemm", tc, rng, Sgemm)
 		runGemmCase(t, "SgemmRef", tc, rng, SgemmRef)
+		runGemmCase(t, "SgemmSerial", tc, rng, SgemmSerial)
 	}
 	if noasm && GemmKernel() != goKernel.name {
 		t.Fatalf("MULTILABEL_NOASM=1 but Sgemm dispatches to %s", GemmKernel())
@@ -503,4 +504,32 @@ func TestUseBInPlace(t *testing.T) {
 
 func microGenericDirect12x32(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32) {
 	microGenericDirect(12, 32, k, a, lda, b, c, ldc, alpha, beta)
+}
+
+// SgemmSerial gives Sgemm's bits: the products large enough for Sgemm to
+// split over the threads as well as small ones, every transpose.
+func TestSgemmSerialSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 9))
+	for _, s := range [][3]int{{128, 256, 288}, {37, 300, 129}, {200, 33, 700}, {5, 7, 3}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			a, b := randSlice(rng, m*k), randSlice(rng, k*n)
+			lda, ldb := k, n
+			if tr[0] {
+				lda = m
+			}
+			if tr[1] {
+				ldb = k
+			}
+			c0 := randSlice(rng, m*n)
+			c1, c2 := append([]float32(nil), c0...), append([]float32(nil), c0...)
+			Sgemm(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, 1, c1, n)
+			SgemmSerial(tr[0], tr[1], m, n, k, 0.5, a, lda, b, ldb, 1, c2, n)
+			for i := range c1 {
+				if math.Float32bits(c1[i]) != math.Float32bits(c2[i]) {
+					t.Fatalf("%v trans %v: element %d: Sgemm %v, SgemmSerial %v", s, tr, i, c1[i], c2[i])
+				}
+			}
+		}
+	}
 }
