@@ -18,6 +18,9 @@ func BenchmarkIm2colTile(b *testing.B) {
 		{C: 256, H: 14, W: 14, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadT: 1, PadL: 1, DilH: 1, DilW: 1, OH: 14, OW: 14},
 		{C: 512, H: 7, W: 7, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadT: 1, PadL: 1, DilH: 1, DilW: 1, OH: 7, OW: 7},
 		{C: 128, H: 56, W: 56, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadT: 1, PadL: 1, DilH: 1, DilW: 1, OH: 28, OW: 28},
+		// EfficientNetV2-T's first FusedMBConv stages at 128 px.
+		{C: 32, H: 32, W: 32, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadT: 1, PadL: 1, DilH: 1, DilW: 1, OH: 32, OW: 32},
+		{C: 48, H: 16, W: 16, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadT: 1, PadL: 1, DilH: 1, DilW: 1, OH: 16, OW: 16},
 	} {
 		x := make([]float32, g.C*g.H*g.W)
 		for i := range x {
