@@ -100,13 +100,33 @@ func sgemmKernel4x32AVX512B(k int, a, b []float32, ldb int, c []float32, ldc int
 //go:noescape
 func sgemmKernel8x32AVX512B(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 
+// sgemmKernel12x32AVX512O, sgemmKernel4x32AVX512O, sgemmKernel8x32AVX512O
+// and sgemmKernel12x32AVX512DirectO compute microGenericO /
+// microGenericDirectO: the B-in-place kernels with row p of B at
+// b[boff[p]:] instead of b[p*ldb:] (SgemmRowsB, gemm_rows.go). The
+// instructions are the same but for the address of each row of B (one
+// offset loaded per step), so the bits are the same.
+//
+//go:noescape
+func sgemmKernel12x32AVX512O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel12x32AVX512DirectO(k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel4x32AVX512O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel8x32AVX512O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+
 var (
 	avx2Kernel   = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
 	avx512Kernel = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512, direct: sgemmKernel12x32AVX512Direct,
 		half: sgemmKernel12x16of32AVX512, halfDirect: sgemmKernel12x16of32AVX512Direct,
-		fnB: sgemmKernel12x32AVX512B, directB: sgemmKernel12x32AVX512DirectB, edges: []gemmKernel{
-			{name: "avx512_4x32", mr: 4, nr: 32, fn: sgemmKernel4x32AVX512, fnB: sgemmKernel4x32AVX512B},
-			{name: "avx512_8x32", mr: 8, nr: 32, fn: sgemmKernel8x32AVX512, fnB: sgemmKernel8x32AVX512B},
+		fnB: sgemmKernel12x32AVX512B, directB: sgemmKernel12x32AVX512DirectB,
+		fnO: sgemmKernel12x32AVX512O, directO: sgemmKernel12x32AVX512DirectO, edges: []gemmKernel{
+			{name: "avx512_4x32", mr: 4, nr: 32, fn: sgemmKernel4x32AVX512, fnB: sgemmKernel4x32AVX512B, fnO: sgemmKernel4x32AVX512O},
+			{name: "avx512_8x32", mr: 8, nr: 32, fn: sgemmKernel8x32AVX512, fnB: sgemmKernel8x32AVX512B, fnO: sgemmKernel8x32AVX512O},
 		}}
 	avx512x24Kernel = gemmKernel{name: "avx512_12x24", mr: 12, nr: 24, fn: sgemmKernel12x24AVX512, direct: sgemmKernel12x24AVX512Direct, edges: []gemmKernel{
 		{name: "avx512_4x24", mr: 4, nr: 24, fn: sgemmKernel4x24AVX512},

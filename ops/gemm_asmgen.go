@@ -31,6 +31,7 @@ type kernel struct {
 	direct  bool   // read A unpacked: a[r*lda+p] (row-major, no transpose), MR = 12
 	bstride int    // floats per row of the B panel, if wider than the tile (0: NR)
 	ldb     bool   // read B in place: rows ldb apart (an argument), not a packed panel
+	offs    bool   // read B in place: row p at b[boff[p]:] (an argument), not a packed panel
 }
 
 func main() {
@@ -60,6 +61,12 @@ func main() {
 	gen(&sb, kernel{name: "sgemmKernel12x32AVX512DirectB", isa: "AVX-512F", mr: 12, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", direct: true, ldb: true})
 	gen(&sb, kernel{name: "sgemmKernel4x32AVX512B", isa: "AVX-512F", mr: 4, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", ldb: true})
 	gen(&sb, kernel{name: "sgemmKernel8x32AVX512B", isa: "AVX-512F", mr: 8, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", ldb: true})
+	// B's rows in place at any offsets (SgemmRowsB: a stride-1
+	// convolution's taps read from its zero-padded input, gemm_rows.go).
+	gen(&sb, kernel{name: "sgemmKernel12x32AVX512O", isa: "AVX-512F", mr: 12, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", offs: true})
+	gen(&sb, kernel{name: "sgemmKernel12x32AVX512DirectO", isa: "AVX-512F", mr: 12, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", direct: true, offs: true})
+	gen(&sb, kernel{name: "sgemmKernel4x32AVX512O", isa: "AVX-512F", mr: 4, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", offs: true})
+	gen(&sb, kernel{name: "sgemmKernel8x32AVX512O", isa: "AVX-512F", mr: 8, widths: []int{16, 16}, zero: "VPXORD", wide: "Z", offs: true})
 	os.Stdout.WriteString(sb.String())
 }
 
@@ -115,6 +122,19 @@ func gen(sb *strings.Builder, k kernel) {
 		ldbOff = bOff + 24
 		cOff, ldcOff, frame = cOff+8, ldcOff+8, frame+8
 	}
+	// The B-at-offsets kernels take boff after b.
+	if k.offs {
+		bOf = "b[boff[p]+j]"
+		if k.direct {
+			sig = "k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32"
+			twin = fmt.Sprintf("microGenericDirectO(%d, %d, ...)", k.mr, nr)
+		} else {
+			sig = "k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32"
+			twin = fmt.Sprintf("microGenericO(%d, %d, ...)", k.mr, nr)
+		}
+		ldbOff = bOff + 24
+		cOff, ldcOff, frame = cOff+24, ldcOff+24, frame+24
+	}
 	alphaOff, betaOff := frame-8, frame-4
 	p("")
 	p("// func %s(%s)", k.name, sig)
@@ -140,6 +160,9 @@ func gen(sb *strings.Builder, k kernel) {
 	if k.ldb {
 		p("\tMOVQ ldb+%d(FP), R12", ldbOff)
 		p("\tSHLQ $2, R12 // row stride of B in bytes")
+	}
+	if k.offs {
+		p("\tMOVQ boff_base+%d(FP), R12 // offset of B's row p, in floats", ldbOff)
 	}
 	// aAt(r) addresses opA[r, p] for the current p.
 	aAt := func(r int) string { return fmt.Sprintf("%d(SI)", 4*r) }
@@ -172,8 +195,15 @@ func gen(sb *strings.Builder, k kernel) {
 	p("\tJZ   done_%s", k.name)
 	p("")
 	p("loop_%s:", k.name)
-	for j := 0; j < v; j++ {
-		p("\tVMOVUPS %d(DI), %s", off[j], bvec(j))
+	if k.offs {
+		p("\tMOVQ (R12), AX")
+		for j := 0; j < v; j++ {
+			p("\tVMOVUPS %d(DI)(AX*4), %s", off[j], bvec(j))
+		}
+	} else {
+		for j := 0; j < v; j++ {
+			p("\tVMOVUPS %d(DI), %s", off[j], bvec(j))
+		}
 	}
 	for r := 0; r < k.mr; r++ {
 		p("\tVBROADCASTSS %s, %s", aAt(r), broW(r))
@@ -189,9 +219,12 @@ func gen(sb *strings.Builder, k kernel) {
 	} else {
 		p("\tADDQ $%d, SI", 4*k.mr)
 	}
-	if k.ldb {
+	switch {
+	case k.ldb:
 		p("\tADDQ R12, DI")
-	} else {
+	case k.offs:
+		p("\tADDQ $8, R12")
+	default:
 		p("\tADDQ $%d, DI", 4*bs)
 	}
 	p("\tDECQ CX")

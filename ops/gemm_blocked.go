@@ -145,6 +145,22 @@ func useBInPlace(pl *gemmPlan, transB, ownB bool) bool {
 	return true
 }
 
+// useBOffsInPlace is useBInPlace for a rows-B product (SgemmRowsB): its
+// full panels are read in place at the row offsets by the kernels' O
+// variants, where the kernel has them.
+func useBOffsInPlace(pl *gemmPlan, ownB bool) bool {
+	k := &pl.kern
+	if !ownB || pl.packB || k.fnO == nil || k.directO == nil || k.packB != nil {
+		return false
+	}
+	for _, e := range k.edges {
+		if e.fnO == nil {
+			return false
+		}
+	}
+	return true
+}
+
 // gemmJob holds one Sgemm call: its operands, the blocking chosen for it,
 // and the state the threads share. Jobs are recycled (gemmJobs), and run is
 // the work method bound once when a job is made, so a call allocates
@@ -157,6 +173,7 @@ type gemmJob struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	boff           []int // SgemmRowsB: row r of B at b[boff[r]:] (gemm_rows.go); nil: B is b, rows ldb apart
 
 	kc, nPc  int // depth of one rank-KC update (balanced: K = nPc blocks of <= kc) and their count
 	nc       int // columns per jc block
@@ -281,7 +298,11 @@ func (j *gemmJob) block(nb int) {
 			gp = (j.nPan + groups - 1) / groups
 		}
 	}
-	j.bIn = useBInPlace(j.pl, j.transB, j.ownB)
+	if j.boff != nil {
+		j.bIn = useBOffsInPlace(j.pl, j.ownB)
+	} else {
+		j.bIn = useBInPlace(j.pl, j.transB, j.ownB)
+	}
 	j.unitPans = gp
 	j.nG = (j.nPan + gp - 1) / gp
 	j.units = (j.mPan + j.rb - 1) / j.rb * j.nG
@@ -352,11 +373,11 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 	ps := mr * ldr
 	// The edge kernel for the last row of tiles, if M is not a multiple of
 	// MR: the smallest with at least M mod MR rows.
-	efn, efnB, emr := kern.fn, kern.fnB, mr
+	efn, efnB, efnO, emr := kern.fn, kern.fnB, kern.fnO, mr
 	if rows := m % mr; rows != 0 {
 		for e := range kern.edges {
 			if kern.edges[e].mr >= rows {
-				efn, efnB, emr = kern.edges[e].fn, kern.edges[e].fnB, kern.edges[e].mr
+				efn, efnB, efnO, emr = kern.edges[e].fn, kern.edges[e].fnB, kern.edges[e].fnO, kern.edges[e].mr
 				break
 			}
 		}
@@ -413,6 +434,10 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 				var bpan []float32
 				if ownB && bIn && cols == nr {
 					// B in place: rows pc..pc+kb of B, 32 columns each.
+					if j.boff != nil {
+						j.tilesBOffs(t0, t1, pc, kb, b[col:], j.boff[pc:pc+kb], c[col:], efnO, emr, tile, ablk, bet)
+						continue
+					}
 					j.tilesBInPlace(t0, t1, pc, kb, b[pc*ldb+col:(pc+kb-1)*ldb+col+nr], c[col:], efnB, emr, tile, ablk, bet)
 					continue
 				}
@@ -518,6 +543,42 @@ func (j *gemmJob) tilesBInPlace(t0, t1, pc, kb int, bsrc, cc []float32,
 	}
 }
 
+// tilesBOffs is tilesBInPlace for a rows-B product: the full B panel's
+// row p at bsrc[boff[p]:] (bsrc from the panel's first column), read in
+// place by the kernels' O variants (efnO: the edge kernel's).
+func (j *gemmJob) tilesBOffs(t0, t1, pc, kb int, bsrc []float32, boff []int, cc []float32,
+	efnO func(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32), emr int,
+	tile, ablk []float32, bet float32) {
+	kern := &j.pl.kern
+	mr, nr := kern.mr, kern.nr
+	a, lda, ldc, alpha, m := j.a, j.lda, j.ldc, j.alpha, j.m
+	ldr := j.kc + rowCopyPad // as in compute
+	ps := mr * ldr
+	for t := t0; t < t1; t++ {
+		i := t * mr
+		rows := min(mr, m-i)
+		if rows == mr && (j.direct || j.rowCopy) {
+			arows, alda := a[i*lda+pc:(i+mr-1)*lda+pc+kb], lda
+			if !j.direct {
+				arows, alda = ablk[(t-t0)*ps:(t-t0)*ps+(mr-1)*ldr+kb], ldr
+			}
+			kern.directO(kb, arows, alda, bsrc, boff, cc[i*ldc:(i+mr-1)*ldc+nr], ldc, alpha, bet)
+			continue
+		}
+		fnO, tmr := kern.fnO, mr
+		if rows < mr {
+			fnO, tmr = efnO, emr
+		}
+		apan := ablk[(t-t0)*ps : (t-t0)*ps+tmr*kb]
+		if rows == tmr {
+			fnO(kb, apan, bsrc, boff, cc[i*ldc:(i+tmr-1)*ldc+nr], ldc, alpha, bet)
+			continue
+		}
+		fnO(kb, apan, bsrc, boff, tile, nr, alpha, 0)
+		mergeTile(cc[i*ldc:], ldc, tile, nr, rows, nr, bet)
+	}
+}
+
 // mergeTile adds the first rows x cols of a scratch tile (rows nr apart)
 // into C (rows ldc apart): C = tile + bet*C, C not read when bet == 0. The
 // tiles that overhang C are computed there first.
@@ -539,7 +600,9 @@ func mergeTile(c []float32, ldc int, tile []float32, nr, rows, cols int, bet flo
 // opB[pc:pc+kb, jc+q*NR : jc+(q+1)*NR], into dst.
 func (j *gemmJob) packBPanel(pc, kb, q int, dst []float32) {
 	nr := j.pl.kern.nr
-	if pb := j.pl.kern.packB; pb != nil {
+	if j.boff != nil {
+		packBRows(j.b, j.boff, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, dst)
+	} else if pb := j.pl.kern.packB; pb != nil {
 		pb(j.transB, j.b, j.ldb, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, dst)
 	} else {
 		packB(j.transB, j.b, j.ldb, pc, kb, j.jc+q*nr, min(nr, j.nb-q*nr), nr, dst)

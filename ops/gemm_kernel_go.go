@@ -45,6 +45,12 @@ type gemmKernel struct {
 	// of fn and direct. Edge kernels need only fnB.
 	fnB     func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 	directB func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+	// fnO and directO, if set, are fnB and directB with row p of B at
+	// b[boff[p]:] (any offsets) instead of b[p*ldb:]: SgemmRowsB's full
+	// panels read in place (gemm_rows.go). They must give the bits of fn
+	// and direct. Edge kernels need only fnO.
+	fnO     func(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+	directO func(k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
 	// edges, if set, are kernels with the same NR and fewer rows (packed
 	// only, ascending MR) for the last row of tiles: rows = M mod MR is
 	// computed by the smallest edge kernel with MR >= rows, so less of the
@@ -69,11 +75,22 @@ func microGeneric(mr, nr, k int, a, b, c []float32, ldc int, alpha, beta float32
 // microGenericB is microGeneric reading B in place, row p at b[p*ldb:]:
 // the twin of the assembly kernels' B-in-place variants.
 func microGenericB(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
+	microGenericRows(mr, nr, k, a, b, func(p int) int { return p * ldb }, c, ldc, alpha, beta)
+}
+
+// microGenericO is microGeneric with row p of B at b[boff[p]:]: the twin of
+// the assembly kernels' B-at-offsets variants.
+func microGenericO(mr, nr, k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32) {
+	microGenericRows(mr, nr, k, a, b, func(p int) int { return boff[p] }, c, ldc, alpha, beta)
+}
+
+// microGenericRows is microGeneric with row p of B at b[row(p):].
+func microGenericRows(mr, nr, k int, a, b []float32, row func(p int) int, c []float32, ldc int, alpha, beta float32) {
 	var acc [16 * 64]float32 // largest tile of any kernel here
 	t := acc[:mr*nr]
 	for p := 0; p < k; p++ {
 		ap := a[p*mr : p*mr+mr]
-		bp := b[p*ldb : p*ldb+nr]
+		bp := b[row(p) : row(p)+nr]
 		for r, av := range ap {
 			row := t[r*nr : r*nr+nr]
 			for j, bv := range bp {
@@ -110,6 +127,18 @@ func microGenericDirectB(mr, nr, k int, a []float32, lda int, b []float32, ldb i
 		}
 	}
 	microGenericB(mr, nr, k, ap[:k*mr], b, ldb, c, ldc, alpha, beta)
+}
+
+// microGenericDirectO is microGenericDirectB with row p of B at
+// b[boff[p]:].
+func microGenericDirectO(mr, nr, k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32) {
+	var ap [16 * 1024]float32
+	for r := 0; r < mr; r++ {
+		for p := 0; p < k; p++ {
+			ap[p*mr+r] = a[r*lda+p]
+		}
+	}
+	microGenericO(mr, nr, k, ap[:k*mr], b, boff, c, ldc, alpha, beta)
 }
 
 // goKernel is the pure-Go micro-kernel (build tag purego, MULTILABEL_NOASM=1,

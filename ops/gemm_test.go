@@ -65,7 +65,8 @@ func gemmTestKernels() []gemmKernel {
 }
 
 // twinKernel12x32 is a 12x32 kernel made of the Go twins, with every
-// variant the loop nest can use (direct, B in place, 4- and 8-row edges).
+// variant the loop nest can use (direct, B in place and at offsets, 4- and
+// 8-row edges).
 var twinKernel12x32 = gemmKernel{name: "twin_12x32", mr: 12, nr: 32,
 	fn: func(k int, a, b, c []float32, ldc int, alpha, beta float32) {
 		microGeneric(12, 32, k, a, b, c, ldc, alpha, beta)
@@ -77,6 +78,12 @@ var twinKernel12x32 = gemmKernel{name: "twin_12x32", mr: 12, nr: 32,
 	directB: func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 		microGenericDirectB(12, 32, k, a, lda, b, ldb, c, ldc, alpha, beta)
 	},
+	fnO: func(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32) {
+		microGenericO(12, 32, k, a, b, boff, c, ldc, alpha, beta)
+	},
+	directO: func(k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32) {
+		microGenericDirectO(12, 32, k, a, lda, b, boff, c, ldc, alpha, beta)
+	},
 	edges: []gemmKernel{twinEdge(4), twinEdge(8)},
 }
 
@@ -87,6 +94,9 @@ func twinEdge(mr int) gemmKernel {
 		},
 		fnB: func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32) {
 			microGenericB(mr, 32, k, a, b, ldb, c, ldc, alpha, beta)
+		},
+		fnO: func(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32) {
+			microGenericO(mr, 32, k, a, b, boff, c, ldc, alpha, beta)
 		},
 	}
 }
@@ -399,6 +409,29 @@ func TestGemmKernelsMatchTwin(t *testing.T) {
 							if math.Float32bits(bufB[i]) != math.Float32bits(buf[i]) {
 								t.Fatalf("%s direct=%v k=%d beta=%g: B in place gives %g at %d, the packed panel %g",
 									kern.name, direct, k, beta, bufB[i], i-band, buf[i])
+							}
+						}
+					}
+					// So must the B-at-offsets variant, B's rows placed in
+					// reverse order nr+5 floats apart.
+					if (direct && kern.directO != nil) || (!direct && kern.fnO != nil) {
+						boff := make([]int, k)
+						bO := make([]float32, k*(nr+5))
+						for p := range k {
+							boff[p] = (k - 1 - p) * (nr + 5)
+							copy(bO[boff[p]:boff[p]+nr], b[p*nr:(p+1)*nr])
+						}
+						bufO := append([]float32(nil), c0...)
+						cO := bufO[band : band+len(c)]
+						if direct {
+							kern.directO(k, ad, lda, bO, boff, cO, ldc, 1.5, beta)
+						} else {
+							kern.fnO(k, a, bO, boff, cO, ldc, 1.5, beta)
+						}
+						for i := range bufO {
+							if math.Float32bits(bufO[i]) != math.Float32bits(buf[i]) {
+								t.Fatalf("%s direct=%v k=%d beta=%g: B at offsets gives %g at %d, the packed panel %g",
+									kern.name, direct, k, beta, bufO[i], i-band, buf[i])
 							}
 						}
 					}

@@ -17,6 +17,12 @@ func transpose16xNAVX512(dst []float32, ldd int, src []float32, lds int, nblk in
 //go:noescape
 func copyRows32AVX512(dst, src []float32, lds, rows int)
 
+// gatherRows32AVX512 copies 32 floats from src[o:] for each o in offs
+// into dst, one after the other. The caller has checked the bounds.
+//
+//go:noescape
+func gatherRows32AVX512(dst, src []float32, offs []int)
+
 // gatherStride2AVX512 sets d[i] = s[2i] for len(d) a multiple of 16,
 // reading s[:2*len(d)] (gather_amd64.s). The caller has checked the bounds.
 //
@@ -26,11 +32,13 @@ func gatherStride2AVX512(d, s []float32)
 var (
 	transpose16xN func(dst []float32, ldd int, src []float32, lds int, nblk int)
 	copyRows32    func(dst, src []float32, lds, rows int)
+	gatherRows32  func(dst, src []float32, offs []int)
 	gatherStride2 func(d, s []float32)
 )
 
 func init() {
 	if cpu.X86.HasAVX512F {
 		transpose16xN, copyRows32, gatherStride2 = transpose16xNAVX512, copyRows32AVX512, gatherStride2AVX512
+		gatherRows32 = gatherRows32AVX512
 	}
 }

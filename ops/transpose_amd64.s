@@ -166,3 +166,33 @@ cloop:
 cdone:
 	VZEROUPPER
 	RET
+
+// func gatherRows32AVX512(dst, src []float32, offs []int)
+//
+//	for p, o := range offs {
+//		copy(dst[p*32:p*32+32], src[o:o+32])
+//	}
+//
+// packBRows' full panels (gemm_rows.go): 32 floats from each offset.
+TEXT ·gatherRows32AVX512(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ offs_base+48(FP), DX
+	MOVQ offs_len+56(FP), CX
+	TESTQ CX, CX
+	JZ   gdone
+
+gloop:
+	MOVQ    (DX), AX
+	VMOVUPS (SI)(AX*4), Z0
+	VMOVUPS 64(SI)(AX*4), Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ    $8, DX
+	ADDQ    $128, DI
+	DECQ    CX
+	JNZ     gloop
+
+gdone:
+	VZEROUPPER
+	RET

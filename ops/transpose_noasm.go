@@ -6,5 +6,6 @@ package ops
 var (
 	transpose16xN func(dst []float32, ldd int, src []float32, lds int, nblk int)
 	copyRows32    func(dst, src []float32, lds, rows int)
+	gatherRows32  func(dst, src []float32, offs []int)
 	gatherStride2 func(d, s []float32)
 )
