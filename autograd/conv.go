@@ -230,11 +230,14 @@ const convGradChunks = 4
 // thread as the bar, TResNet-M's and ResNet-50's training steps at 224 px
 // batch 8 lost 5-10% (their threads fell idle at the loops' ends).
 func itemLoop(items int) (loop func(n, grain int, fn func(lo, hi int)), gemm gemmFunc) {
-	if items >= 8*ops.Threads() {
+	if serialItems(items) {
 		return ops.Parallel, ops.SgemmSerial
 	}
 	return ops.ParallelCoarse, ops.Sgemm
 }
+
+// serialItems is itemLoop's rule: products one per thread.
+func serialItems(items int) bool { return items >= 8*ops.Threads() }
 
 // gemmFunc is ops.Sgemm's signature.
 type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
@@ -270,6 +273,10 @@ func (c *convPlan) col(xg []float32, p0, np int, scratch []float32) []float32 {
 func (c *convPlan) gemmForward(x, w, bias, out []float32, ep *ops.Epilogue) {
 	if ib := c.batchImages(); ib > 1 {
 		c.gemmForwardBatched(x, w, bias, out, ep, ib)
+		return
+	}
+	if c.useImplicit() {
+		c.gemmForwardImplicit(x, w, bias, out, ep)
 		return
 	}
 	k, m, p := c.g.ColRows(), c.oc, c.g.ColCols()
