@@ -92,12 +92,15 @@ func (o Conv2dOpts) withDefaults() Conv2dOpts {
 //	∂L/∂col = w_gᵀ · G          ∂L/∂x   += col2im(∂L/∂col)
 //	∂L/∂b[o] += Σ_{n,oh,ow} G[n,o,oh,ow]
 //
-// Three paths compute this:
+// These paths compute this:
 //   - 1x1 kernels with stride 1 and no padding: col is x itself ([C, H*W]
 //     in NCHW), so the GEMMs run on the input directly and col2im vanishes.
 //   - depthwise (G == C == O): ops.DepthwiseForward/Backward, direct
 //     vectorized loops over zero-padded planes; a GEMM with one row would
 //     waste its time.
+//   - the forward of other stride-1 convolutions: the product reads col's
+//     rows at their offsets in a zero-padded copy of the image
+//     (conv_implicit.go), with no im2col.
 //   - otherwise im2col, one column tile at a time (ops.Im2colTile: a
 //     bounded block of output pixels, about 1 MiB of columns), into a
 //     per-worker scratch, then GEMM. The backward rebuilds col instead of
