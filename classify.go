@@ -9,6 +9,7 @@ import (
 	"io"
 	"reflect"
 	"slices"
+	"sync"
 
 	ag "github.com/seed477ab429/multilabel/autograd"
 	"github.com/seed477ab429/multilabel/data"
@@ -86,13 +87,30 @@ func (m *Model) forward(ctx context.Context, batch []image.Image, first int, num
 		return nil, err
 	}
 	// The parameters require no gradient, so the forward records no graph
-	// without ag.NoGrad (see the package doc on concurrency).
-	out := m.network().Forward(nn.Eval, ag.New(x, len(batch), 3, s, s))
+	// without ag.NoGrad (see the package doc on concurrency). The
+	// activations come from an arena of this call's own, reused from call
+	// to call: allocated from the Go heap instead, every layer's output was
+	// a new allocation the collector had to clear and reclaim, and the
+	// forward ran 2.5-2.8x slower (docs/PERFORMANCE.md, "Inference through
+	// the Go API"). The arithmetic is the same either way.
+	ar := m.arenas.Get().(*ag.Arena)
+	defer m.arenas.Put(ar)
+	ar.Reset()
+	out := m.network().Forward(nn.Eval, ar.New(x, len(batch), 3, s, s))
 	// The same float32 sigmoid as the metrics and the threshold tuning,
 	// so a score lands on the same side of its threshold here as there.
 	p := make([]float32, out.Numel())
 	metrics.Sigmoid(p, out.Data, m.spec.Scale)
+	ar.Reset() // nothing of this call's stays referenced from the pool
 	return p, nil
+}
+
+// newArenaPool returns the pool of arenas a Model's forward passes take
+// their activations from, one arena per pass in flight. sync.Pool drops
+// idle arenas at garbage collections, so a model that is not used holds
+// no activation memory for long.
+func newArenaPool() *sync.Pool {
+	return &sync.Pool{New: func() any { return ag.NewArena() }}
 }
 
 // prepare writes img resized to the model's input size and normalized,

@@ -233,7 +233,7 @@ func build(spec models.Spec) (*Model, error) {
 		return nil, err
 	}
 	spec.Classes = append([]string(nil), spec.Classes...)
-	return &Model{spec: spec, net: net, norm: norm}, nil
+	return &Model{spec: spec, net: net, norm: norm, arenas: newArenaPool()}, nil
 }
 
 // load copies the weights of sd into m's network (strictly: every name,

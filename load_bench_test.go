@@ -2,6 +2,8 @@ package multilabel_test
 
 import (
 	"bytes"
+	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,5 +64,47 @@ func BenchmarkLoad(b *testing.B) {
 func reportCPU(b *testing.B, c0 time.Duration, ok bool) {
 	if c1, ok1 := cpuTime(); ok && ok1 {
 		b.ReportMetric(float64(c1-c0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	}
+}
+
+// BenchmarkScores classifies images through the Go API (Model.Scores:
+// resize, normalize, forward, sigmoid) with the example's default
+// architecture at 128 px and random weights, one image per call and
+// BatchSize images per call; the images are 160 x 120 RGBA, as decoded.
+//
+//	go test -run '^$' -bench Scores -benchtime 20x .
+func BenchmarkScores(b *testing.B) {
+	classes := make([]string, 20)
+	for i := range classes {
+		classes[i] = string(rune('a'+i)) + "class"
+	}
+	spec := models.Spec{Backbone: "efficientnetv2_t", Head: "mldecoder", Classes: classes, Metric: true, Size: 128,
+		Scale: 17, Norm: "half", DecoderEmbed: 256, DecoderFFN: 512}
+	dir := b.TempDir()
+	writeRun(b, dir, spec, 1)
+	m, err := multilabel.Load(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	imgs := make([]image.Image, multilabel.BatchSize)
+	for k := range imgs {
+		img := image.NewRGBA(image.Rect(0, 0, 160, 120))
+		for i := range img.Pix {
+			img.Pix[i] = uint8(i*(k+7) + i>>9)
+		}
+		imgs[k] = img
+	}
+	for _, n := range []int{1, multilabel.BatchSize} {
+		b.Run(fmt.Sprintf("b%d", n), func(b *testing.B) {
+			if _, err := m.Scores(imgs[:n]); err != nil { // warm-up
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := m.Scores(imgs[:n]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "img/s")
+		})
 	}
 }

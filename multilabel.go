@@ -26,9 +26,11 @@
 // new one). Inference records no autograd graph because the model's
 // parameters do not require gradients, and it never touches the engine's
 // process-wide no-grad switch (autograd.NoGrad), so a goroutine training
-// another network in the same process is unaffected. Each call allocates
-// its own activations: memory grows with the number of calls in flight, so
-// a server bounds them (examples/serve -slots).
+// another network in the same process is unaffected. Each forward pass
+// takes its activations from an arena of its own (a pool of them, kept
+// between calls and dropped by the garbage collector when unused): memory
+// grows with the number of calls in flight, so a server bounds them
+// (examples/serve -slots).
 //
 // The Context methods (ScoresContext, ClassifyContext, ClassifyBatch)
 // check for cancellation before each image is prepared and before each
@@ -39,6 +41,7 @@ package multilabel
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/seed477ab429/multilabel/data"
 	"github.com/seed477ab429/multilabel/models"
@@ -68,6 +71,7 @@ type Model struct {
 	thresholds []float64 // per class
 	norm       data.Norm
 	int8       *quant.Model // set by WithInt8 (int8.go): the backbone runs in int8
+	arenas     *sync.Pool   // *ag.Arena, one per forward pass in flight (classify.go)
 }
 
 // Label is one predicted class.

@@ -11,7 +11,8 @@ import (
 
 // BenchmarkInference: images per second of the example's deployed model
 // (efficientnetv2_t + ML-Decoder, 128 px) at batch 1 and 32, through the
-// float32 classifier (what predict runs), the folded float32 engine and
+// float32 classifier (what predict and the Go API run, activations in an
+// arena), the same on the Go heap (heap), the folded float32 engine and
 // the int8 engine (calibrated on random images: speed only).
 //
 //	go test ./quant -run '^$' -bench Inference -benchtime 20x
@@ -57,7 +58,16 @@ func BenchmarkInference(b *testing.B) {
 			})
 		}
 		bs := map[int]string{1: "b1", 32: "b32"}[batch]
-		run("float32/"+bs, func(t *ag.Tensor) *ag.Tensor { return net.Forward(nn.Eval, t) })
+		// float32: the activations come from an arena reset before each
+		// pass, as in the Go API's forward (package multilabel,
+		// classify.go); heap: the same forward with every activation a new
+		// Go allocation, as the Go API ran it before (docs/PERFORMANCE.md).
+		ar := ag.NewArena()
+		run("heap/"+bs, func(t *ag.Tensor) *ag.Tensor { return net.Forward(nn.Eval, t) })
+		run("float32/"+bs, func(t *ag.Tensor) *ag.Tensor {
+			ar.Reset()
+			return net.Forward(nn.Eval, ar.New(t.Data, t.Shape...))
+		})
 		run("folded/"+bs, func(t *ag.Tensor) *ag.Tensor { return f32.Forward(nn.Eval, t) })
 		run("int8/"+bs, func(t *ag.Tensor) *ag.Tensor { return i8.Forward(nn.Eval, t) })
 	}
