@@ -53,5 +53,20 @@ func TestEvalFoldedSameBits(t *testing.T) {
 				t.Fatalf("%s: output %d = %v folded, %v as separate ops", backbone, i, folded.Data[i], plain.Data[i])
 			}
 		}
+		// Parameters that require no gradient on an input that needs none,
+		// with the process-wide switch on (a loaded model in the inference
+		// API): folded too, and nothing recorded.
+		for _, nt := range nn.Tensors(m) {
+			nt.Tensor.SetRequiresGrad(false)
+		}
+		api := m.Forward(nn.Eval, x)
+		if api.RequiresGrad() {
+			t.Fatalf("%s: the output of parameters without gradients requires one", backbone)
+		}
+		for i := range plain.Data {
+			if math.Float32bits(api.Data[i]) != math.Float32bits(plain.Data[i]) {
+				t.Fatalf("%s: output %d = %v without gradients, %v as separate ops", backbone, i, api.Data[i], plain.Data[i])
+			}
+		}
 	}
 }
