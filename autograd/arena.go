@@ -110,23 +110,25 @@ func (a *Arena) Mark() int {
 // ReleaseSince hands back at once the buffers of the tensors the arena
 // made after mark, except keep's (keep itself, or, if keep is a view, the
 // tensor whose buffer it lies in), and clears those tensors as Reset
-// does. It is for inference without gradients (NoGrad), where the
-// intermediate tensors of a block are dead once it has returned its
-// output: a model that calls it between its blocks keeps about one
+// does. It is for inference without gradients (under NoGrad, or on
+// parameters and inputs that require none, as the inference API runs),
+// where the intermediate tensors of a block are dead once it has returned
+// its output: a model that calls it between its blocks keeps about one
 // block's working set in the arena instead of its whole forward's, as
 // PyTorch frees a no-grad intermediate when its last reference goes. The
 // caller must hold no other tensor made after mark. It does nothing for a
 // nil arena.
 //
-// While gradients are recorded the graph still needs what keep was made
-// from, and nothing is released; with Recompute on, the recomputable
-// tensors made after mark other than keep (recompute.go) drop their Data
-// instead, for Backward to compute again.
+// While gradients are recorded (keep, or a tensor made after mark,
+// requires one) the graph still needs what keep was made from, and
+// nothing is released; with Recompute on, the recomputable tensors made
+// after mark other than keep (recompute.go) drop their Data instead, for
+// Backward to compute again.
 func (a *Arena) ReleaseSince(mark int, keep *Tensor) {
 	if a == nil || mark < 0 || mark > len(a.owned) {
 		return
 	}
-	if GradEnabled() || keep.requiresGrad {
+	if a.recordsSince(mark, keep) {
 		if a.Recompute && GradEnabled() {
 			for _, t := range a.owned[mark:] {
 				if t != keep && t.droppable() && !holdsData(t, keep) {
@@ -147,6 +149,24 @@ func (a *Arena) ReleaseSince(mark int, keep *Tensor) {
 	}
 	clear(a.owned[kept:])
 	a.owned = a.owned[:kept]
+}
+
+// recordsSince reports whether gradients are being recorded through the
+// tensors made after mark: keep requires a gradient, or the process-wide
+// switch is on and one of them does.
+func (a *Arena) recordsSince(mark int, keep *Tensor) bool {
+	if keep.requiresGrad {
+		return true
+	}
+	if !GradEnabled() {
+		return false
+	}
+	for _, t := range a.owned[mark:] {
+		if t.requiresGrad {
+			return true
+		}
+	}
+	return false
 }
 
 // holdsData reports whether keep's Data lies in t's buffer (keep is a

@@ -160,6 +160,18 @@ func TestArenaReleaseSince(t *testing.T) {
 			t.Errorf("total %d after reuse, want 24", total)
 		}
 	})
+	// Gradients switched on, but nothing requires one (the inference API
+	// on a loaded model): released as under NoGrad.
+	{
+		mark := ar.Mark()
+		a := ag.SiLU(x)
+		b := ag.Tanh(a)
+		ar.ReleaseSince(mark, b)
+		if a.Data != nil || b.Data == nil {
+			t.Errorf("no gradient recorded: dead tensor released %v, kept tensor kept %v", a.Data == nil, b.Data != nil)
+		}
+		ar.ReleaseSince(ar.Mark(), b)
+	}
 	// Recording gradients: nothing is released.
 	p := ag.RandN(rand.New(rand.NewPCG(1, 1)), 2, 4).AsParam()
 	mark := ar.Mark()
