@@ -27,6 +27,9 @@ func BenchmarkInference(b *testing.B) {
 		b.Fatal(err)
 	}
 	net.Freeze()
+	for _, nt := range nn.Tensors(net) { // as multilabel.Load gives them: no graph is recorded
+		nt.Tensor.SetRequiresGrad(false)
+	}
 	f32, err := New(net)
 	if err != nil {
 		b.Fatal(err)
