@@ -7,3 +7,6 @@ func SetConvTileCols(tp int) (restore func()) {
 	convTileCols = func(rows, cols int) int { return min(tp, cols) }
 	return func() { convTileCols = old }
 }
+
+// DrawMask is drawMask, for the external tests.
+var DrawMask = drawMask

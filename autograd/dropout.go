@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/seed477ab429/multilabel/ops"
@@ -25,18 +26,7 @@ func Dropout(x *Tensor, p float32, rng *rand.Rand, training bool) *Tensor {
 		return x
 	}
 	mask := dropoutScratch(x.arena, x.Numel())
-	keep := 1 - p
-	var scale float32
-	if keep > 0 {
-		scale = 1 / keep
-	}
-	for i := range mask {
-		if rng.Float32() < keep {
-			mask[i] = scale
-		} else {
-			mask[i] = 0
-		}
-	}
+	drawMask(mask, 1-p, rng)
 	return maskedScale("Dropout", x, mask, 1)
 }
 
@@ -70,19 +60,32 @@ func DropPath(x *Tensor, p float32, rng *rand.Rand, training bool) *Tensor {
 // so both consume the same random numbers).
 func dropPathMask(a *Arena, n int, p float32, rng *rand.Rand) []float32 {
 	mask := dropoutScratch(a, n)
-	keep := 1 - p
+	drawMask(mask, 1-p, rng)
+	return mask
+}
+
+// drawMask sets each mask[i], in order, to 1/keep if rng.Float32() < keep,
+// else to 0 (0 for every element when keep = 0), with one draw from rng
+// per element: exactly what that loop gives, bit for bit and draw for
+// draw, without its division, conversion and unpredictable branch.
+//
+// rng.Float32() is m/2²⁴ with m = rng.Uint32() & (2²⁴−1), exactly; keep·2²⁴
+// is exact too (a power-of-two scaling), so for the integer m,
+// m/2²⁴ < keep ⇔ m < t with t = ⌈keep·2²⁴⌉. With m, t ≤ 2²⁴, the
+// difference m − t (uint32) has its top bit set iff m < t, and that bit,
+// spread to a whole word, selects scale's bits or +0's.
+func drawMask(mask []float32, keep float32, rng *rand.Rand) {
 	var scale float32
 	if keep > 0 {
 		scale = 1 / keep
 	}
+	t := uint32(math.Ceil(float64(keep) * (1 << 24)))
+	sb := math.Float32bits(scale)
 	for i := range mask {
-		if rng.Float32() < keep {
-			mask[i] = scale
-		} else {
-			mask[i] = 0
-		}
+		m := rng.Uint32() & (1<<24 - 1)
+		lt := (m - t) >> 31 // 1 iff m < t
+		mask[i] = math.Float32frombits(sb & -lt)
 	}
-	return mask
 }
 
 // maskedScale returns x ⊙ mask where each mask value covers `per`

@@ -130,3 +130,57 @@ func TestDropoutArena(t *testing.T) {
 		t.Fatalf("%d float32s still in use after Reset", inUse)
 	}
 }
+
+// TestDrawMaskMatchesFloat32Loop checks drawMask against the plain loop it
+// replaces (one rng.Float32 per element, compared with keep), bit for bit
+// and draw for draw, for keep probabilities that are and are not
+// multiples of 2⁻²⁴, including 0 and 1, and that the two leave their
+// generators in the same state.
+func TestDrawMaskMatchesFloat32Loop(t *testing.T) {
+	for _, keep := range []float32{0, 1, 0.9, 0.5, 0.25, 0.1, 0.123456789, 1 - 1.0/(1<<24), 1.0 / (1 << 24), 3e-8, 0.7999999} {
+		want := make([]float32, 20000)
+		r1 := rand.New(rand.NewPCG(7, uint64(math.Float32bits(keep))))
+		var scale float32
+		if keep > 0 {
+			scale = 1 / keep
+		}
+		for i := range want {
+			if r1.Float32() < keep {
+				want[i] = scale
+			}
+		}
+		got := make([]float32, len(want))
+		for i := range got {
+			got[i] = -1 // poisoned: every element must be written
+		}
+		r2 := rand.New(rand.NewPCG(7, uint64(math.Float32bits(keep))))
+		ag.DrawMask(got, keep, r2)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("keep %v: mask[%d] = %v, the Float32 loop gives %v", keep, i, got[i], want[i])
+			}
+		}
+		if a, b := r1.Uint64(), r2.Uint64(); a != b {
+			t.Fatalf("keep %v: the generators differ after the masks (%x, %x)", keep, a, b)
+		}
+	}
+	// Thresholds on both sides of an exact draw: m/2²⁴ == keep is not kept.
+	for _, m := range []uint32{0, 1, 1 << 23, 1<<24 - 1} {
+		keep := float32(m) / (1 << 24)
+		src := fixedSource(uint64(m) << 32) // rng.Uint32() = m
+		got := make([]float32, 1)
+		ag.DrawMask(got, keep, rand.New(src))
+		if got[0] != 0 {
+			t.Errorf("m = %d, keep = m/2²⁴: kept (%v); Float32() < keep is false", m, got[0])
+		}
+		ag.DrawMask(got, math.Nextafter32(keep, 2), rand.New(src))
+		if got[0] == 0 {
+			t.Errorf("m = %d, keep just above m/2²⁴: dropped", m)
+		}
+	}
+}
+
+// fixedSource is a rand.Source that always returns the same value.
+type fixedSource uint64
+
+func (s fixedSource) Uint64() uint64 { return uint64(s) }
