@@ -61,17 +61,21 @@ func BenchmarkInference(b *testing.B) {
 			})
 		}
 		bs := map[int]string{1: "b1", 32: "b32"}[batch]
-		// float32: the activations come from an arena reset before each
-		// pass, as in the Go API's forward (package multilabel,
-		// classify.go); heap: the same forward with every activation a new
-		// Go allocation, as the Go API ran it before (docs/PERFORMANCE.md).
+		// float32, folded, int8: the input (and the activations outside
+		// the engine) in an arena reset before each pass, as in the Go
+		// API's forward (package multilabel, classify.go); heap: the
+		// float32 forward with every activation a new Go allocation, as the
+		// Go API ran it before (docs/PERFORMANCE.md).
 		ar := ag.NewArena()
+		inArena := func(fwd func(*nn.Ctx, *ag.Tensor) *ag.Tensor) func(*ag.Tensor) *ag.Tensor {
+			return func(t *ag.Tensor) *ag.Tensor {
+				ar.Reset()
+				return fwd(nn.Eval, ar.New(t.Data, t.Shape...))
+			}
+		}
 		run("heap/"+bs, func(t *ag.Tensor) *ag.Tensor { return net.Forward(nn.Eval, t) })
-		run("float32/"+bs, func(t *ag.Tensor) *ag.Tensor {
-			ar.Reset()
-			return net.Forward(nn.Eval, ar.New(t.Data, t.Shape...))
-		})
-		run("folded/"+bs, func(t *ag.Tensor) *ag.Tensor { return f32.Forward(nn.Eval, t) })
-		run("int8/"+bs, func(t *ag.Tensor) *ag.Tensor { return i8.Forward(nn.Eval, t) })
+		run("float32/"+bs, inArena(net.Forward))
+		run("folded/"+bs, inArena(f32.Forward))
+		run("int8/"+bs, inArena(i8.Forward))
 	}
 }

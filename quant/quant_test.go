@@ -125,6 +125,18 @@ func TestInt8Engine(t *testing.T) {
 		t.Fatalf("int8 outputs differ from float32 by %.3g (relative)", r)
 	}
 	t.Logf("int8 vs float32 outputs: relative error %.3g", relErr(q.Data, ref.Data))
+	// An input in an arena (as the Go API passes it): the head runs there
+	// too, with the same bits.
+	ar := ag.NewArena()
+	qa := m.Forward(nn.Eval, ar.New(x, 2, 3, 32, 32))
+	if qa.Arena() != ar {
+		t.Error("the head's output is not in the input's arena")
+	}
+	for i := range q.Data {
+		if math.Float32bits(qa.Data[i]) != math.Float32bits(q.Data[i]) {
+			t.Fatalf("output %d: %v with the input in an arena, %v on the heap", i, qa.Data[i], q.Data[i])
+		}
+	}
 	// A calibration that misses a layer, or names an unknown one.
 	bad := Calibration{}
 	for k, v := range cal {
