@@ -23,14 +23,7 @@ import (
 //
 //	go test -run '^$' -bench Load -benchtime 20x .
 func BenchmarkLoad(b *testing.B) {
-	classes := make([]string, 20)
-	for i := range classes {
-		classes[i] = string(rune('a'+i)) + "class"
-	}
-	spec := models.Spec{Backbone: "efficientnetv2_t", Head: "mldecoder", Classes: classes, Metric: true, Size: 128,
-		Scale: 17, Norm: "half", DecoderEmbed: 256, DecoderFFN: 512}
-	dir := b.TempDir()
-	writeRun(b, dir, spec, 1)
+	dir := exampleRun(b)
 	b.Run("Load", func(b *testing.B) {
 		c0, ok := cpuTime()
 		for b.Loop() {
@@ -74,15 +67,7 @@ func reportCPU(b *testing.B, c0 time.Duration, ok bool) {
 //
 //	go test -run '^$' -bench Scores -benchtime 20x .
 func BenchmarkScores(b *testing.B) {
-	classes := make([]string, 20)
-	for i := range classes {
-		classes[i] = string(rune('a'+i)) + "class"
-	}
-	spec := models.Spec{Backbone: "efficientnetv2_t", Head: "mldecoder", Classes: classes, Metric: true, Size: 128,
-		Scale: 17, Norm: "half", DecoderEmbed: 256, DecoderFFN: 512}
-	dir := b.TempDir()
-	writeRun(b, dir, spec, 1)
-	m, err := multilabel.Load(dir)
+	m, err := multilabel.Load(exampleRun(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -107,4 +92,20 @@ func BenchmarkScores(b *testing.B) {
 			b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "img/s")
 		})
 	}
+}
+
+// exampleRun writes a run folder of the example's default architecture
+// (efficientnetv2_t + ML-Decoder 256/512, 20 classes, 128 px) with seeded
+// random weights and returns its path.
+func exampleRun(b *testing.B) string {
+	b.Helper()
+	classes := make([]string, 20)
+	for i := range classes {
+		classes[i] = string(rune('a'+i)) + "class"
+	}
+	spec := models.Spec{Backbone: "efficientnetv2_t", Head: "mldecoder", Classes: classes, Metric: true, Size: 128,
+		Scale: 17, Norm: "half", DecoderEmbed: 256, DecoderFFN: 512}
+	dir := b.TempDir()
+	writeRun(b, dir, spec, 1)
+	return dir
 }

@@ -8,8 +8,9 @@ import (
 // convBN runs conv → BN → act, the unit every backbone here is made of.
 // In training (or whenever gradients are recorded) BN and the activation
 // are one op after the convolution (autograd.BatchNormOpts.Act); in eval
-// with no gradient to record (under NoGrad, or a frozen model on an input
-// that needs none, as the inference API runs it) they are folded into the
+// with no gradient to record (under NoGrad, or parameters and an input
+// that require none, as the inference API runs a loaded model) they are
+// folded into the
 // convolution's epilogue (autograd.Conv2dOpts.Epilogue), applied to each
 // output tile while it is in cache: the same bits, one pass over memory
 // fewer.

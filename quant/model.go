@@ -62,11 +62,10 @@ func (m *Model) Forward(c *nn.Ctx, x *ag.Tensor) *ag.Tensor {
 		panic(fmt.Sprintf("quant: input %v, want [N, 3, H, W]", x.Shape))
 	}
 	f, ch, h, w := m.Engine.Features(x.Data, x.Shape[0], x.Shape[2], x.Shape[3])
-	feat := ag.New(f, x.Shape[0], ch, h, w)
 	if ar := x.Arena(); ar != nil { // the head's activations from the caller's arena too
-		feat = ar.New(f, x.Shape[0], ch, h, w)
+		return m.Net.Head.Forward(nn.Eval, ar.New(f, x.Shape[0], ch, h, w))
 	}
-	return m.Net.Head.Forward(nn.Eval, feat)
+	return m.Net.Head.Forward(nn.Eval, ag.New(f, x.Shape[0], ch, h, w))
 }
 
 // Visit visits the float classifier's tensors.
