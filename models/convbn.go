@@ -10,10 +10,9 @@ import (
 // are one op after the convolution (autograd.BatchNormOpts.Act); in eval
 // with no gradient to record (under NoGrad, or parameters and an input
 // that require none, as the inference API runs a loaded model) they are
-// folded into the
-// convolution's epilogue (autograd.Conv2dOpts.Epilogue), applied to each
-// output tile while it is in cache: the same bits, one pass over memory
-// fewer.
+// folded into the convolution's epilogue (autograd.Conv2dOpts.Epilogue),
+// applied to each output tile while it is in cache: the same bits, one
+// pass over memory fewer.
 func convBN(c *nn.Ctx, conv *nn.Conv2d, bn *nn.BatchNorm2d, x *ag.Tensor, act ag.Activation, slope float32) *ag.Tensor {
 	if c.Training || len(x.Shape) != 4 || recordsGrad(x, conv.Weight, conv.Bias, bn.Weight, bn.Bias) {
 		return bn.ForwardAct(c, conv.Forward(c, x), act, slope)
