@@ -22,17 +22,19 @@ var ErrNoInt8CPU = errors.New("multilabel: this CPU has no AVX512_VNNI or AVX-VN
 // its depthwise convolutions and the head in float32 (package quant). m is
 // unchanged; the new model is as safe for concurrent use as m.
 //
-// On a CPU without the instructions it returns ErrNoInt8CPU.
+// On a CPU without the instructions it returns ErrNoInt8CPU, once the
+// run folder's int8.json has been read and checked (a missing or stale
+// calibration is the same error on every machine).
 func (m *Model) WithInt8(dir string) (*Model, error) {
-	if !ops.I8Available() {
-		return nil, ErrNoInt8CPU
-	}
 	info, err := quant.ReadInfo(dir)
 	if err != nil {
 		return nil, err
 	}
 	if info.Weights != WeightsFile {
 		return nil, fmt.Errorf("multilabel: %s/%s was calibrated on %s, not on the model's %s", dir, quant.File, info.Weights, WeightsFile)
+	}
+	if !ops.I8Available() { // after the run's own checks, so that a run without int8.json is an error on every CPU
+		return nil, ErrNoInt8CPU
 	}
 	q, err := quant.New(m.net)
 	if err != nil {

@@ -7,13 +7,15 @@ import (
 	ag "github.com/seed477ab429/multilabel/autograd"
 	"github.com/seed477ab429/multilabel/models"
 	"github.com/seed477ab429/multilabel/nn"
+	"github.com/seed477ab429/multilabel/ops"
 )
 
 // BenchmarkInference: images per second of the example's deployed model
 // (efficientnetv2_t + ML-Decoder, 128 px) at batch 1 and 32, through the
 // float32 classifier (what predict and the Go API run, activations in an
 // arena), the same on the Go heap (heap), the folded float32 engine and
-// the int8 engine (calibrated on random images: speed only).
+// the int8 engine (calibrated on random images: speed only; on CPUs with
+// AVX512_VNNI or AVX-VNNI).
 //
 //	go test ./quant -run '^$' -bench Inference -benchtime 20x
 func BenchmarkInference(b *testing.B) {
@@ -76,6 +78,8 @@ func BenchmarkInference(b *testing.B) {
 		run("heap/"+bs, func(t *ag.Tensor) *ag.Tensor { return net.Forward(nn.Eval, t) })
 		run("float32/"+bs, inArena(net.Forward))
 		run("folded/"+bs, inArena(f32.Forward))
-		run("int8/"+bs, inArena(i8.Forward))
+		if ops.I8Available() { // else the pure-Go twin: tens of times slower than float32, nothing to time
+			run("int8/"+bs, inArena(i8.Forward))
+		}
 	}
 }
