@@ -43,9 +43,40 @@ func dwMerge2AVX512(dst, even, odd []float32, n, acc int)
 var avx512DW = dwKernels{name: "avx512", taps: dwTapsAVX512, dot: dwDotAVX512, copyRows: dwCopyRowsAVX512, split2: dwSplit2AVX512, taps3x3: dw3x3AVX512,
 	flat3x3: dwFlat3x3AVX512, flatDot3x3: dwFlatDot3x3AVX512, split2Rows: dwSplit2RowsAVX512, merge2: dwMerge2AVX512}
 
-func asmDWKernels() *dwKernels {
+// avx2DW is the set for CPUs without AVX-512 (AVX2 + FMA): most x86
+// laptops and desktops. Each kernel fuses its multiply-adds in the order
+// of the AVX-512 one and reduces in the same lanes and tree, so both sets
+// give the same bits (TestDepthwiseAVX2MatchesAVX512); a kernel still
+// listed as a Go twin here has no AVX2 version yet.
+var avx2DW = dwKernels{name: "avx2",
+	taps:       dwTapsGo,
+	dot:        dwDotGo,
+	copyRows:   dwCopyRowsGo,
+	split2:     dwSplit2Go,
+	taps3x3:    dw3x3Go,
+	flat3x3:    dwFlat3x3Go,
+	flatDot3x3: dwFlatDot3x3Go,
+	split2Rows: dwSplit2RowsGo,
+	merge2:     dwMerge2Go,
+}
+
+// asmDWKernelSets lists the assembly kernel sets this CPU runs, best
+// first (tests run every one of them).
+func asmDWKernelSets() []*dwKernels {
+	var ks []*dwKernels
 	if cpu.X86.HasAVX512F && cpu.X86.HasBMI2 {
-		return &avx512DW
+		ks = append(ks, &avx512DW)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, &avx2DW)
+	}
+	return ks
+}
+
+// asmDWKernels is the best assembly set, or nil.
+func asmDWKernels() *dwKernels {
+	if ks := asmDWKernelSets(); len(ks) > 0 {
+		return ks[0]
 	}
 	return nil
 }

@@ -83,10 +83,7 @@ func guarded(t *testing.T, n int, fill func([]float32)) ([]float32, func(string)
 // small-plane kernels, so that the padded-buffer path stays tested on the
 // shapes the flat path takes.
 func dwKernelSets() []*dwKernels {
-	ks := []*dwKernels{&goDW}
-	if k := asmDWKernels(); k != nil {
-		ks = append(ks, k)
-	}
+	ks := append([]*dwKernels{&goDW}, asmDWKernelSets()...)
 	for _, k := range ks[:len(ks):len(ks)] {
 		nf := *k
 		nf.name += " (no flat)"
@@ -192,10 +189,16 @@ func dwClose(t *testing.T, what string, got, want []float32, tol float32) {
 // The kernels themselves against their Go loops, on random offsets, with
 // guard bands (the assembly's masked tails must not write past n).
 func TestDepthwiseKernelsMatchGo(t *testing.T) {
-	k := asmDWKernels()
-	if k == nil {
+	ks := asmDWKernelSets()
+	if len(ks) == 0 {
 		t.Skip("no assembly depthwise kernels on this machine/build")
 	}
+	for _, k := range ks {
+		t.Run(k.name, func(t *testing.T) { checkDepthwiseKernelsMatchGo(t, k) })
+	}
+}
+
+func checkDepthwiseKernelsMatchGo(t *testing.T, k *dwKernels) {
 	rng := rand.New(rand.NewPCG(8, 8))
 	for it := 0; it < 200; it++ {
 		rows, n := 1+rng.IntN(12), 1+rng.IntN(70)
@@ -244,10 +247,16 @@ func TestDepthwiseKernelsMatchGo(t *testing.T) {
 }
 
 func TestDepthwiseFillKernelsMatchGo(t *testing.T) {
-	k := asmDWKernels()
-	if k == nil {
+	ks := asmDWKernelSets()
+	if len(ks) == 0 {
 		t.Skip("no assembly depthwise kernels on this machine/build")
 	}
+	for _, k := range ks {
+		t.Run(k.name, func(t *testing.T) { checkDepthwiseFillKernelsMatchGo(t, k) })
+	}
+}
+
+func checkDepthwiseFillKernelsMatchGo(t *testing.T, k *dwKernels) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	for it := 0; it < 200; it++ {
 		rows, n := 1+rng.IntN(6), rng.IntN(80)
