@@ -18,6 +18,51 @@ import (
 //go:noescape
 func sgemmKernel6x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
 
+// The AVX2 family's variants, as the AVX-512 ones below (same contracts,
+// generated the same way): Direct reads A unpacked, 8of16 computes the
+// first 8 columns of a 16-wide panel, B and O read B in place (rows ldb
+// apart, or at boff), and the 2- and 4-row kernels are the edges for the
+// last row of tiles.
+//
+//go:noescape
+func sgemmKernel6x16AVX2Direct(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel2x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel4x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel6x8of16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel6x8of16AVX2Direct(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel6x16AVX2B(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel6x16AVX2DirectB(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel2x16AVX2B(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel4x16AVX2B(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel6x16AVX2O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel6x16AVX2DirectO(k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel2x16AVX2O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+
+//go:noescape
+func sgemmKernel4x16AVX2O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+
 // sgemmKernel12x32AVX512 computes microGeneric(12, 32, k, a, b, c, ldc, alpha, beta)
 // with 24 zmm accumulators.
 //
@@ -120,7 +165,13 @@ func sgemmKernel4x32AVX512O(k int, a, b []float32, boff []int, c []float32, ldc 
 func sgemmKernel8x32AVX512O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
 
 var (
-	avx2Kernel   = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2}
+	avx2Kernel = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2, direct: sgemmKernel6x16AVX2Direct,
+		half: sgemmKernel6x8of16AVX2, halfDirect: sgemmKernel6x8of16AVX2Direct,
+		fnB: sgemmKernel6x16AVX2B, directB: sgemmKernel6x16AVX2DirectB,
+		fnO: sgemmKernel6x16AVX2O, directO: sgemmKernel6x16AVX2DirectO, edges: []gemmKernel{
+			{name: "avx2_2x16", mr: 2, nr: 16, fn: sgemmKernel2x16AVX2, fnB: sgemmKernel2x16AVX2B, fnO: sgemmKernel2x16AVX2O},
+			{name: "avx2_4x16", mr: 4, nr: 16, fn: sgemmKernel4x16AVX2, fnB: sgemmKernel4x16AVX2B, fnO: sgemmKernel4x16AVX2O},
+		}}
 	avx512Kernel = gemmKernel{name: "avx512_12x32", mr: 12, nr: 32, fn: sgemmKernel12x32AVX512, direct: sgemmKernel12x32AVX512Direct,
 		half: sgemmKernel12x16of32AVX512, halfDirect: sgemmKernel12x16of32AVX512Direct,
 		fnB: sgemmKernel12x32AVX512B, directB: sgemmKernel12x32AVX512DirectB,

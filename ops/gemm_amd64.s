@@ -137,6 +137,1427 @@ store0_sgemmKernel6x16AVX2:
 	VZEROUPPER
 	RET
 
+// func sgemmKernel6x16AVX2Direct(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 6x16 tile: 12 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGenericDirect(6, 16, ...)):
+//
+//	var t [6][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 6; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[r*lda+p] * b[p*16+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel6x16AVX2Direct(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+40(FP), DI
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
+	MOVQ lda+32(FP), BX
+	SHLQ $2, BX // row stride of A in bytes
+	LEAQ (SI)(BX*2), R9
+	ADDQ BX, R9 // row 3
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JZ   done_sgemmKernel6x16AVX2Direct
+
+loop_sgemmKernel6x16AVX2Direct:
+	VMOVUPS 0(DI), Y12
+	VMOVUPS 32(DI), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS (SI)(BX*1), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS (SI)(BX*2), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS (R9), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS (R9)(BX*1), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS (R9)(BX*2), Y15
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel6x16AVX2Direct
+
+done_sgemmKernel6x16AVX2Direct:
+	VBROADCASTSS alpha+96(FP), Y14
+	VMULPS Y14, Y0, Y0
+	VMULPS Y14, Y1, Y1
+	VMULPS Y14, Y2, Y2
+	VMULPS Y14, Y3, Y3
+	VMULPS Y14, Y4, Y4
+	VMULPS Y14, Y5, Y5
+	VMULPS Y14, Y6, Y6
+	VMULPS Y14, Y7, Y7
+	VMULPS Y14, Y8, Y8
+	VMULPS Y14, Y9, Y9
+	VMULPS Y14, Y10, Y10
+	VMULPS Y14, Y11, Y11
+	MOVL beta+100(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel6x16AVX2Direct
+	VBROADCASTSS beta+100(FP), Y15
+	VFMADD231PS 0(DX), Y15, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y4
+	VMOVUPS Y4, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y6
+	VMOVUPS Y6, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y7
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y8
+	VMOVUPS Y8, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y9
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y10
+	VMOVUPS Y10, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y11
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel6x16AVX2Direct:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, 0(DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y10, 0(DX)
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel2x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 2x16 tile: 4 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGeneric(2, 16, ...)):
+//
+//	var t [2][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 2; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[p*2+r] * b[p*16+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel2x16AVX2(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+56(FP), DX
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	TESTQ CX, CX
+	JZ   done_sgemmKernel2x16AVX2
+
+loop_sgemmKernel2x16AVX2:
+	VMOVUPS 0(DI), Y4
+	VMOVUPS 32(DI), Y5
+	VBROADCASTSS 0(SI), Y6
+	VFMADD231PS Y4, Y6, Y0
+	VFMADD231PS Y5, Y6, Y1
+	VBROADCASTSS 4(SI), Y7
+	VFMADD231PS Y4, Y7, Y2
+	VFMADD231PS Y5, Y7, Y3
+	ADDQ $8, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel2x16AVX2
+
+done_sgemmKernel2x16AVX2:
+	VBROADCASTSS alpha+88(FP), Y6
+	VMULPS Y6, Y0, Y0
+	VMULPS Y6, Y1, Y1
+	VMULPS Y6, Y2, Y2
+	VMULPS Y6, Y3, Y3
+	MOVL beta+92(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel2x16AVX2
+	VBROADCASTSS beta+92(FP), Y7
+	VFMADD231PS 0(DX), Y7, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y7, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y7, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y7, Y3
+	VMOVUPS Y3, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel2x16AVX2:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel4x16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 4x16 tile: 8 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGeneric(4, 16, ...)):
+//
+//	var t [4][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 4; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[p*4+r] * b[p*16+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel4x16AVX2(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+56(FP), DX
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	TESTQ CX, CX
+	JZ   done_sgemmKernel4x16AVX2
+
+loop_sgemmKernel4x16AVX2:
+	VMOVUPS 0(DI), Y8
+	VMOVUPS 32(DI), Y9
+	VBROADCASTSS 0(SI), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VBROADCASTSS 4(SI), Y11
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y9, Y11, Y3
+	VBROADCASTSS 8(SI), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VBROADCASTSS 12(SI), Y11
+	VFMADD231PS Y8, Y11, Y6
+	VFMADD231PS Y9, Y11, Y7
+	ADDQ $16, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel4x16AVX2
+
+done_sgemmKernel4x16AVX2:
+	VBROADCASTSS alpha+88(FP), Y10
+	VMULPS Y10, Y0, Y0
+	VMULPS Y10, Y1, Y1
+	VMULPS Y10, Y2, Y2
+	VMULPS Y10, Y3, Y3
+	VMULPS Y10, Y4, Y4
+	VMULPS Y10, Y5, Y5
+	VMULPS Y10, Y6, Y6
+	VMULPS Y10, Y7, Y7
+	MOVL beta+92(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel4x16AVX2
+	VBROADCASTSS beta+92(FP), Y11
+	VFMADD231PS 0(DX), Y11, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y11, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y11, Y4
+	VMOVUPS Y4, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y11, Y6
+	VMOVUPS Y6, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y7
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel4x16AVX2:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel6x8of16AVX2(k int, a, b, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 6x8 tile: 6 accumulators, 1 B vectors, broadcasts
+// of A. It computes exactly this Go loop (the first 8 columns of microGeneric(6, 16, ...)):
+//
+//	var t [6][8]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 6; r++ {
+//			for j := 0; j < 8; j++ {
+//				t[r][j] += a[p*6+r] * b[p*16+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel6x8of16AVX2(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+56(FP), DX
+	MOVQ ldc+80(FP), R8
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	TESTQ CX, CX
+	JZ   done_sgemmKernel6x8of16AVX2
+
+loop_sgemmKernel6x8of16AVX2:
+	VMOVUPS 0(DI), Y6
+	VBROADCASTSS 0(SI), Y7
+	VFMADD231PS Y6, Y7, Y0
+	VBROADCASTSS 4(SI), Y8
+	VFMADD231PS Y6, Y8, Y1
+	VBROADCASTSS 8(SI), Y7
+	VFMADD231PS Y6, Y7, Y2
+	VBROADCASTSS 12(SI), Y8
+	VFMADD231PS Y6, Y8, Y3
+	VBROADCASTSS 16(SI), Y7
+	VFMADD231PS Y6, Y7, Y4
+	VBROADCASTSS 20(SI), Y8
+	VFMADD231PS Y6, Y8, Y5
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel6x8of16AVX2
+
+done_sgemmKernel6x8of16AVX2:
+	VBROADCASTSS alpha+88(FP), Y7
+	VMULPS Y7, Y0, Y0
+	VMULPS Y7, Y1, Y1
+	VMULPS Y7, Y2, Y2
+	VMULPS Y7, Y3, Y3
+	VMULPS Y7, Y4, Y4
+	VMULPS Y7, Y5, Y5
+	MOVL beta+92(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel6x8of16AVX2
+	VBROADCASTSS beta+92(FP), Y8
+	VFMADD231PS 0(DX), Y8, Y0
+	VMOVUPS Y0, 0(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y8, Y1
+	VMOVUPS Y1, 0(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y8, Y2
+	VMOVUPS Y2, 0(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y8, Y3
+	VMOVUPS Y3, 0(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y8, Y4
+	VMOVUPS Y4, 0(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y8, Y5
+	VMOVUPS Y5, 0(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel6x8of16AVX2:
+	VMOVUPS Y0, 0(DX)
+	ADDQ R8, DX
+	VMOVUPS Y1, 0(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	ADDQ R8, DX
+	VMOVUPS Y3, 0(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	ADDQ R8, DX
+	VMOVUPS Y5, 0(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel6x8of16AVX2Direct(k int, a []float32, lda int, b, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 6x8 tile: 6 accumulators, 1 B vectors, broadcasts
+// of A. It computes exactly this Go loop (the first 8 columns of microGenericDirect(6, 16, ...)):
+//
+//	var t [6][8]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 6; r++ {
+//			for j := 0; j < 8; j++ {
+//				t[r][j] += a[r*lda+p] * b[p*16+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel6x8of16AVX2Direct(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+40(FP), DI
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
+	MOVQ lda+32(FP), BX
+	SHLQ $2, BX // row stride of A in bytes
+	LEAQ (SI)(BX*2), R9
+	ADDQ BX, R9 // row 3
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	TESTQ CX, CX
+	JZ   done_sgemmKernel6x8of16AVX2Direct
+
+loop_sgemmKernel6x8of16AVX2Direct:
+	VMOVUPS 0(DI), Y6
+	VBROADCASTSS (SI), Y7
+	VFMADD231PS Y6, Y7, Y0
+	VBROADCASTSS (SI)(BX*1), Y8
+	VFMADD231PS Y6, Y8, Y1
+	VBROADCASTSS (SI)(BX*2), Y7
+	VFMADD231PS Y6, Y7, Y2
+	VBROADCASTSS (R9), Y8
+	VFMADD231PS Y6, Y8, Y3
+	VBROADCASTSS (R9)(BX*1), Y7
+	VFMADD231PS Y6, Y7, Y4
+	VBROADCASTSS (R9)(BX*2), Y8
+	VFMADD231PS Y6, Y8, Y5
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel6x8of16AVX2Direct
+
+done_sgemmKernel6x8of16AVX2Direct:
+	VBROADCASTSS alpha+96(FP), Y7
+	VMULPS Y7, Y0, Y0
+	VMULPS Y7, Y1, Y1
+	VMULPS Y7, Y2, Y2
+	VMULPS Y7, Y3, Y3
+	VMULPS Y7, Y4, Y4
+	VMULPS Y7, Y5, Y5
+	MOVL beta+100(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel6x8of16AVX2Direct
+	VBROADCASTSS beta+100(FP), Y8
+	VFMADD231PS 0(DX), Y8, Y0
+	VMOVUPS Y0, 0(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y8, Y1
+	VMOVUPS Y1, 0(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y8, Y2
+	VMOVUPS Y2, 0(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y8, Y3
+	VMOVUPS Y3, 0(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y8, Y4
+	VMOVUPS Y4, 0(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y8, Y5
+	VMOVUPS Y5, 0(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel6x8of16AVX2Direct:
+	VMOVUPS Y0, 0(DX)
+	ADDQ R8, DX
+	VMOVUPS Y1, 0(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	ADDQ R8, DX
+	VMOVUPS Y3, 0(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	ADDQ R8, DX
+	VMOVUPS Y5, 0(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel6x16AVX2B(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 6x16 tile: 12 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGenericB(6, 16, ...)):
+//
+//	var t [6][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 6; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[p*6+r] * b[p*ldb+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel6x16AVX2B(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
+	MOVQ ldb+56(FP), R12
+	SHLQ $2, R12 // row stride of B in bytes
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JZ   done_sgemmKernel6x16AVX2B
+
+loop_sgemmKernel6x16AVX2B:
+	VMOVUPS 0(DI), Y12
+	VMOVUPS 32(DI), Y13
+	VBROADCASTSS 0(SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(SI), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(SI), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(SI), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(SI), Y15
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $24, SI
+	ADDQ R12, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel6x16AVX2B
+
+done_sgemmKernel6x16AVX2B:
+	VBROADCASTSS alpha+96(FP), Y14
+	VMULPS Y14, Y0, Y0
+	VMULPS Y14, Y1, Y1
+	VMULPS Y14, Y2, Y2
+	VMULPS Y14, Y3, Y3
+	VMULPS Y14, Y4, Y4
+	VMULPS Y14, Y5, Y5
+	VMULPS Y14, Y6, Y6
+	VMULPS Y14, Y7, Y7
+	VMULPS Y14, Y8, Y8
+	VMULPS Y14, Y9, Y9
+	VMULPS Y14, Y10, Y10
+	VMULPS Y14, Y11, Y11
+	MOVL beta+100(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel6x16AVX2B
+	VBROADCASTSS beta+100(FP), Y15
+	VFMADD231PS 0(DX), Y15, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y4
+	VMOVUPS Y4, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y6
+	VMOVUPS Y6, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y7
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y8
+	VMOVUPS Y8, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y9
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y10
+	VMOVUPS Y10, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y11
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel6x16AVX2B:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, 0(DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y10, 0(DX)
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel6x16AVX2DirectB(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 6x16 tile: 12 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGenericDirectB(6, 16, ...)):
+//
+//	var t [6][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 6; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[r*lda+p] * b[p*ldb+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel6x16AVX2DirectB(SB), NOSPLIT, $0-112
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+40(FP), DI
+	MOVQ c_base+72(FP), DX
+	MOVQ ldc+96(FP), R8
+	MOVQ ldb+64(FP), R12
+	SHLQ $2, R12 // row stride of B in bytes
+	MOVQ lda+32(FP), BX
+	SHLQ $2, BX // row stride of A in bytes
+	LEAQ (SI)(BX*2), R9
+	ADDQ BX, R9 // row 3
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JZ   done_sgemmKernel6x16AVX2DirectB
+
+loop_sgemmKernel6x16AVX2DirectB:
+	VMOVUPS 0(DI), Y12
+	VMOVUPS 32(DI), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS (SI)(BX*1), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS (SI)(BX*2), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS (R9), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS (R9)(BX*1), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS (R9)(BX*2), Y15
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ R12, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel6x16AVX2DirectB
+
+done_sgemmKernel6x16AVX2DirectB:
+	VBROADCASTSS alpha+104(FP), Y14
+	VMULPS Y14, Y0, Y0
+	VMULPS Y14, Y1, Y1
+	VMULPS Y14, Y2, Y2
+	VMULPS Y14, Y3, Y3
+	VMULPS Y14, Y4, Y4
+	VMULPS Y14, Y5, Y5
+	VMULPS Y14, Y6, Y6
+	VMULPS Y14, Y7, Y7
+	VMULPS Y14, Y8, Y8
+	VMULPS Y14, Y9, Y9
+	VMULPS Y14, Y10, Y10
+	VMULPS Y14, Y11, Y11
+	MOVL beta+108(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel6x16AVX2DirectB
+	VBROADCASTSS beta+108(FP), Y15
+	VFMADD231PS 0(DX), Y15, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y4
+	VMOVUPS Y4, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y6
+	VMOVUPS Y6, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y7
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y8
+	VMOVUPS Y8, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y9
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y10
+	VMOVUPS Y10, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y11
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel6x16AVX2DirectB:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, 0(DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y10, 0(DX)
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel2x16AVX2B(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 2x16 tile: 4 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGenericB(2, 16, ...)):
+//
+//	var t [2][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 2; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[p*2+r] * b[p*ldb+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel2x16AVX2B(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
+	MOVQ ldb+56(FP), R12
+	SHLQ $2, R12 // row stride of B in bytes
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	TESTQ CX, CX
+	JZ   done_sgemmKernel2x16AVX2B
+
+loop_sgemmKernel2x16AVX2B:
+	VMOVUPS 0(DI), Y4
+	VMOVUPS 32(DI), Y5
+	VBROADCASTSS 0(SI), Y6
+	VFMADD231PS Y4, Y6, Y0
+	VFMADD231PS Y5, Y6, Y1
+	VBROADCASTSS 4(SI), Y7
+	VFMADD231PS Y4, Y7, Y2
+	VFMADD231PS Y5, Y7, Y3
+	ADDQ $8, SI
+	ADDQ R12, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel2x16AVX2B
+
+done_sgemmKernel2x16AVX2B:
+	VBROADCASTSS alpha+96(FP), Y6
+	VMULPS Y6, Y0, Y0
+	VMULPS Y6, Y1, Y1
+	VMULPS Y6, Y2, Y2
+	VMULPS Y6, Y3, Y3
+	MOVL beta+100(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel2x16AVX2B
+	VBROADCASTSS beta+100(FP), Y7
+	VFMADD231PS 0(DX), Y7, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y7, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y7, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y7, Y3
+	VMOVUPS Y3, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel2x16AVX2B:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel4x16AVX2B(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 4x16 tile: 8 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGenericB(4, 16, ...)):
+//
+//	var t [4][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 4; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[p*4+r] * b[p*ldb+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel4x16AVX2B(SB), NOSPLIT, $0-104
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+64(FP), DX
+	MOVQ ldc+88(FP), R8
+	MOVQ ldb+56(FP), R12
+	SHLQ $2, R12 // row stride of B in bytes
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	TESTQ CX, CX
+	JZ   done_sgemmKernel4x16AVX2B
+
+loop_sgemmKernel4x16AVX2B:
+	VMOVUPS 0(DI), Y8
+	VMOVUPS 32(DI), Y9
+	VBROADCASTSS 0(SI), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VBROADCASTSS 4(SI), Y11
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y9, Y11, Y3
+	VBROADCASTSS 8(SI), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VBROADCASTSS 12(SI), Y11
+	VFMADD231PS Y8, Y11, Y6
+	VFMADD231PS Y9, Y11, Y7
+	ADDQ $16, SI
+	ADDQ R12, DI
+	DECQ CX
+	JNZ  loop_sgemmKernel4x16AVX2B
+
+done_sgemmKernel4x16AVX2B:
+	VBROADCASTSS alpha+96(FP), Y10
+	VMULPS Y10, Y0, Y0
+	VMULPS Y10, Y1, Y1
+	VMULPS Y10, Y2, Y2
+	VMULPS Y10, Y3, Y3
+	VMULPS Y10, Y4, Y4
+	VMULPS Y10, Y5, Y5
+	VMULPS Y10, Y6, Y6
+	VMULPS Y10, Y7, Y7
+	MOVL beta+100(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel4x16AVX2B
+	VBROADCASTSS beta+100(FP), Y11
+	VFMADD231PS 0(DX), Y11, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y11, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y11, Y4
+	VMOVUPS Y4, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y11, Y6
+	VMOVUPS Y6, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y7
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel4x16AVX2B:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel6x16AVX2O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 6x16 tile: 12 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGenericO(6, 16, ...)):
+//
+//	var t [6][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 6; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[p*6+r] * b[boff[p]+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel6x16AVX2O(SB), NOSPLIT, $0-120
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+80(FP), DX
+	MOVQ ldc+104(FP), R8
+	MOVQ boff_base+56(FP), R12 // offset of B's row p, in floats
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JZ   done_sgemmKernel6x16AVX2O
+
+loop_sgemmKernel6x16AVX2O:
+	MOVQ (R12), AX
+	VMOVUPS 0(DI)(AX*4), Y12
+	VMOVUPS 32(DI)(AX*4), Y13
+	VBROADCASTSS 0(SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS 4(SI), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS 8(SI), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS 12(SI), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS 16(SI), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS 20(SI), Y15
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $24, SI
+	ADDQ $8, R12
+	DECQ CX
+	JNZ  loop_sgemmKernel6x16AVX2O
+
+done_sgemmKernel6x16AVX2O:
+	VBROADCASTSS alpha+112(FP), Y14
+	VMULPS Y14, Y0, Y0
+	VMULPS Y14, Y1, Y1
+	VMULPS Y14, Y2, Y2
+	VMULPS Y14, Y3, Y3
+	VMULPS Y14, Y4, Y4
+	VMULPS Y14, Y5, Y5
+	VMULPS Y14, Y6, Y6
+	VMULPS Y14, Y7, Y7
+	VMULPS Y14, Y8, Y8
+	VMULPS Y14, Y9, Y9
+	VMULPS Y14, Y10, Y10
+	VMULPS Y14, Y11, Y11
+	MOVL beta+116(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel6x16AVX2O
+	VBROADCASTSS beta+116(FP), Y15
+	VFMADD231PS 0(DX), Y15, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y4
+	VMOVUPS Y4, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y6
+	VMOVUPS Y6, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y7
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y8
+	VMOVUPS Y8, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y9
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y10
+	VMOVUPS Y10, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y11
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel6x16AVX2O:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, 0(DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y10, 0(DX)
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel6x16AVX2DirectO(k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 6x16 tile: 12 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGenericDirectO(6, 16, ...)):
+//
+//	var t [6][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 6; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[r*lda+p] * b[boff[p]+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel6x16AVX2DirectO(SB), NOSPLIT, $0-128
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+40(FP), DI
+	MOVQ c_base+88(FP), DX
+	MOVQ ldc+112(FP), R8
+	MOVQ boff_base+64(FP), R12 // offset of B's row p, in floats
+	MOVQ lda+32(FP), BX
+	SHLQ $2, BX // row stride of A in bytes
+	LEAQ (SI)(BX*2), R9
+	ADDQ BX, R9 // row 3
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JZ   done_sgemmKernel6x16AVX2DirectO
+
+loop_sgemmKernel6x16AVX2DirectO:
+	MOVQ (R12), AX
+	VMOVUPS 0(DI)(AX*4), Y12
+	VMOVUPS 32(DI)(AX*4), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS (SI)(BX*1), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS (SI)(BX*2), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS (R9), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS (R9)(BX*1), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS (R9)(BX*2), Y15
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ $8, R12
+	DECQ CX
+	JNZ  loop_sgemmKernel6x16AVX2DirectO
+
+done_sgemmKernel6x16AVX2DirectO:
+	VBROADCASTSS alpha+120(FP), Y14
+	VMULPS Y14, Y0, Y0
+	VMULPS Y14, Y1, Y1
+	VMULPS Y14, Y2, Y2
+	VMULPS Y14, Y3, Y3
+	VMULPS Y14, Y4, Y4
+	VMULPS Y14, Y5, Y5
+	VMULPS Y14, Y6, Y6
+	VMULPS Y14, Y7, Y7
+	VMULPS Y14, Y8, Y8
+	VMULPS Y14, Y9, Y9
+	VMULPS Y14, Y10, Y10
+	VMULPS Y14, Y11, Y11
+	MOVL beta+124(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel6x16AVX2DirectO
+	VBROADCASTSS beta+124(FP), Y15
+	VFMADD231PS 0(DX), Y15, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y4
+	VMOVUPS Y4, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y6
+	VMOVUPS Y6, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y7
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y8
+	VMOVUPS Y8, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y9
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y10
+	VMOVUPS Y10, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y11
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel6x16AVX2DirectO:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, 0(DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y10, 0(DX)
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel2x16AVX2O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 2x16 tile: 4 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGenericO(2, 16, ...)):
+//
+//	var t [2][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 2; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[p*2+r] * b[boff[p]+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel2x16AVX2O(SB), NOSPLIT, $0-120
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+80(FP), DX
+	MOVQ ldc+104(FP), R8
+	MOVQ boff_base+56(FP), R12 // offset of B's row p, in floats
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	TESTQ CX, CX
+	JZ   done_sgemmKernel2x16AVX2O
+
+loop_sgemmKernel2x16AVX2O:
+	MOVQ (R12), AX
+	VMOVUPS 0(DI)(AX*4), Y4
+	VMOVUPS 32(DI)(AX*4), Y5
+	VBROADCASTSS 0(SI), Y6
+	VFMADD231PS Y4, Y6, Y0
+	VFMADD231PS Y5, Y6, Y1
+	VBROADCASTSS 4(SI), Y7
+	VFMADD231PS Y4, Y7, Y2
+	VFMADD231PS Y5, Y7, Y3
+	ADDQ $8, SI
+	ADDQ $8, R12
+	DECQ CX
+	JNZ  loop_sgemmKernel2x16AVX2O
+
+done_sgemmKernel2x16AVX2O:
+	VBROADCASTSS alpha+112(FP), Y6
+	VMULPS Y6, Y0, Y0
+	VMULPS Y6, Y1, Y1
+	VMULPS Y6, Y2, Y2
+	VMULPS Y6, Y3, Y3
+	MOVL beta+116(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel2x16AVX2O
+	VBROADCASTSS beta+116(FP), Y7
+	VFMADD231PS 0(DX), Y7, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y7, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y7, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y7, Y3
+	VMOVUPS Y3, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel2x16AVX2O:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	VZEROUPPER
+	RET
+
+// func sgemmKernel4x16AVX2O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+//
+// AVX2+FMA micro-kernel, 4x16 tile: 8 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGenericO(4, 16, ...)):
+//
+//	var t [4][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 4; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[p*4+r] * b[boff[p]+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel4x16AVX2O(SB), NOSPLIT, $0-120
+	MOVQ k+0(FP), CX
+	MOVQ a_base+8(FP), SI
+	MOVQ b_base+32(FP), DI
+	MOVQ c_base+80(FP), DX
+	MOVQ ldc+104(FP), R8
+	MOVQ boff_base+56(FP), R12 // offset of B's row p, in floats
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	TESTQ CX, CX
+	JZ   done_sgemmKernel4x16AVX2O
+
+loop_sgemmKernel4x16AVX2O:
+	MOVQ (R12), AX
+	VMOVUPS 0(DI)(AX*4), Y8
+	VMOVUPS 32(DI)(AX*4), Y9
+	VBROADCASTSS 0(SI), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VBROADCASTSS 4(SI), Y11
+	VFMADD231PS Y8, Y11, Y2
+	VFMADD231PS Y9, Y11, Y3
+	VBROADCASTSS 8(SI), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VBROADCASTSS 12(SI), Y11
+	VFMADD231PS Y8, Y11, Y6
+	VFMADD231PS Y9, Y11, Y7
+	ADDQ $16, SI
+	ADDQ $8, R12
+	DECQ CX
+	JNZ  loop_sgemmKernel4x16AVX2O
+
+done_sgemmKernel4x16AVX2O:
+	VBROADCASTSS alpha+112(FP), Y10
+	VMULPS Y10, Y0, Y0
+	VMULPS Y10, Y1, Y1
+	VMULPS Y10, Y2, Y2
+	VMULPS Y10, Y3, Y3
+	VMULPS Y10, Y4, Y4
+	VMULPS Y10, Y5, Y5
+	VMULPS Y10, Y6, Y6
+	VMULPS Y10, Y7, Y7
+	MOVL beta+116(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel4x16AVX2O
+	VBROADCASTSS beta+116(FP), Y11
+	VFMADD231PS 0(DX), Y11, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y11, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y11, Y4
+	VMOVUPS Y4, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y11, Y6
+	VMOVUPS Y6, 0(DX)
+	VFMADD231PS 32(DX), Y11, Y7
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
+store0_sgemmKernel4x16AVX2O:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+
 // func sgemmKernel12x32AVX512(k int, a, b, c []float32, ldc int, alpha, beta float32)
 //
 // AVX-512F micro-kernel, 12x32 tile: 24 accumulators, 2 B vectors, broadcasts
