@@ -4,7 +4,7 @@ import "fmt"
 
 // Transposition, the copy the GEMM's packing and the convolution's backward
 // do most: Transpose for any block, with 16 x 16 tiles in AVX-512 registers
-// where the CPU has it (transpose_amd64.s) and a blocked Go loop otherwise.
+// (8 x 8 in AVX2 ones) where the CPU has them (transpose_amd64.s) and a blocked Go loop otherwise.
 // A transpose only moves values, so both give the same bits.
 
 // Transpose writes the transpose of the rows x cols matrix a (row stride
@@ -19,16 +19,16 @@ func Transpose(dst []float32, ldd int, a []float32, lda int, rows, cols int) {
 			rows, cols, lda, ldd, (rows-1)*lda+cols, (cols-1)*ldd+rows, len(a), len(dst)))
 	}
 	i := 0
-	if transpose16xN != nil && !noasm {
-		// Bands of 16 rows: whole 16 x 16 tiles in registers, the last
-		// cols%16 columns of the band in Go.
-		nblk := cols / 16
-		for ; i+16 <= rows; i += 16 {
+	if t := transposeT; transposeTiles != nil && !noasm {
+		// Bands of t rows: whole t x t tiles in registers (16 with
+		// AVX-512, 8 with AVX2), the last cols%t columns of the band in Go.
+		nblk := cols / t
+		for ; i+t <= rows; i += t {
 			if nblk > 0 {
-				transpose16xN(dst[i:], ldd, a[i*lda:], lda, nblk)
+				transposeTiles(dst[i:], ldd, a[i*lda:], lda, nblk)
 			}
-			if c0 := nblk * 16; c0 < cols {
-				transposeGo(dst[c0*ldd+i:], ldd, a[i*lda+c0:], lda, 16, cols-c0)
+			if c0 := nblk * t; c0 < cols {
+				transposeGo(dst[c0*ldd+i:], ldd, a[i*lda+c0:], lda, t, cols-c0)
 			}
 		}
 	}

@@ -11,6 +11,12 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func transpose16xNAVX512(dst []float32, ldd int, src []float32, lds int, nblk int)
 
+// transpose8xNAVX2 is transpose16xNAVX512 on 8 x 8 tiles, for CPUs
+// without AVX-512.
+//
+//go:noescape
+func transpose8xNAVX2(dst []float32, ldd int, src []float32, lds int, nblk int)
+
 // copyRows32AVX512 copies rows rows of 32 floats, src stride lds, into dst
 // one after the other. The caller has checked the bounds.
 //
@@ -30,15 +36,21 @@ func gatherRows32AVX512(dst, src []float32, offs []int)
 func gatherStride2AVX512(d, s []float32)
 
 var (
-	transpose16xN func(dst []float32, ldd int, src []float32, lds int, nblk int)
+	// transposeTiles transposes nblk tiles of transposeT x transposeT.
+	transposeTiles func(dst []float32, ldd int, src []float32, lds int, nblk int)
+	transposeT     int
 	copyRows32    func(dst, src []float32, lds, rows int)
 	gatherRows32  func(dst, src []float32, offs []int)
 	gatherStride2 func(d, s []float32)
 )
 
 func init() {
-	if cpu.X86.HasAVX512F {
-		transpose16xN, copyRows32, gatherStride2 = transpose16xNAVX512, copyRows32AVX512, gatherStride2AVX512
+	switch {
+	case cpu.X86.HasAVX512F:
+		transposeTiles, transposeT = transpose16xNAVX512, 16
+		copyRows32, gatherStride2 = copyRows32AVX512, gatherStride2AVX512
 		gatherRows32 = gatherRows32AVX512
+	case cpu.X86.HasAVX2:
+		transposeTiles, transposeT = transpose8xNAVX2, 8
 	}
 }

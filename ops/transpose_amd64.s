@@ -196,3 +196,63 @@ gloop:
 gdone:
 	VZEROUPPER
 	RET
+
+// func transpose8xNAVX2(dst []float32, ldd int, src []float32, lds int, nblk int)
+//
+// transpose16xNAVX512 on 8 x 8 blocks, for CPUs without AVX-512: for b <
+// nblk, dst[(8*b+j)*ldd+i] = src[i*lds+8*b+j], i, j < 8 (a plain copy, the
+// same bits). The 8 rows are loaded into Y0-Y7 and transposed in three
+// shuffle stages through Y8-Y15: pairs of rows, groups of four within
+// 128-bit lanes, then 128-bit lanes across rows 0-3 and 4-7.
+TEXT ·transpose8xNAVX2(SB), NOSPLIT, $0-72
+	MOVQ  dst_base+0(FP), DI
+	MOVQ  ldd+24(FP), DX
+	SHLQ  $2, DX
+	MOVQ  src_base+32(FP), SI
+	MOVQ  lds+56(FP), BX
+	SHLQ  $2, BX
+	MOVQ  nblk+64(FP), CX
+	TESTQ CX, CX
+	JZ    done8
+	LEAQ  (BX)(BX*2), R8
+	LEAQ  (DX)(DX*2), R9
+
+loop8:
+	MOVQ      SI, R10
+	LOAD4(R10, BX, R8, Y0, Y1, Y2, Y3)
+	LOAD4(R10, BX, R8, Y4, Y5, Y6, Y7)
+	VUNPCKLPS Y1, Y0, Y8
+	VUNPCKHPS Y1, Y0, Y9
+	VUNPCKLPS Y3, Y2, Y10
+	VUNPCKHPS Y3, Y2, Y11
+	VUNPCKLPS Y5, Y4, Y12
+	VUNPCKHPS Y5, Y4, Y13
+	VUNPCKLPS Y7, Y6, Y14
+	VUNPCKHPS Y7, Y6, Y15
+	VSHUFPS   $0x44, Y10, Y8, Y0
+	VSHUFPS   $0xEE, Y10, Y8, Y1
+	VSHUFPS   $0x44, Y11, Y9, Y2
+	VSHUFPS   $0xEE, Y11, Y9, Y3
+	VSHUFPS   $0x44, Y14, Y12, Y4
+	VSHUFPS   $0xEE, Y14, Y12, Y5
+	VSHUFPS   $0x44, Y15, Y13, Y6
+	VSHUFPS   $0xEE, Y15, Y13, Y7
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x20, Y5, Y1, Y9
+	VPERM2F128 $0x20, Y6, Y2, Y10
+	VPERM2F128 $0x20, Y7, Y3, Y11
+	VPERM2F128 $0x31, Y4, Y0, Y12
+	VPERM2F128 $0x31, Y5, Y1, Y13
+	VPERM2F128 $0x31, Y6, Y2, Y14
+	VPERM2F128 $0x31, Y7, Y3, Y15
+	MOVQ      DI, R11
+	STORE4(R11, DX, R9, Y8, Y9, Y10, Y11)
+	STORE4(R11, DX, R9, Y12, Y13, Y14, Y15)
+	ADDQ      $32, SI
+	MOVQ      R11, DI
+	DECQ      CX
+	JNZ       loop8
+
+done8:
+	VZEROUPPER
+	RET

@@ -4,7 +4,8 @@ package ops
 
 // Without assembly Transpose, packB and gatherStrided run their Go loops.
 var (
-	transpose16xN func(dst []float32, ldd int, src []float32, lds int, nblk int)
+	transposeTiles func(dst []float32, ldd int, src []float32, lds int, nblk int)
+	transposeT     int
 	copyRows32    func(dst, src []float32, lds, rows int)
 	gatherRows32  func(dst, src []float32, offs []int)
 	gatherStride2 func(d, s []float32)

@@ -5,12 +5,12 @@ import (
 	"testing"
 )
 
-// Transpose against the definition on shapes with whole and ragged 16 x 16
+// Transpose against the definition on shapes with whole and ragged 8 x 8 and 16 x 16
 // tiles, strides wider than the block, and guards around dst; on the
 // assembly path and the Go one.
 func TestTranspose(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, sh := range [][2]int{{1, 1}, {3, 70}, {16, 16}, {16, 48}, {17, 33}, {32, 32}, {70, 3}, {48, 100}, {96, 576}} {
+	for _, sh := range [][2]int{{1, 1}, {3, 70}, {8, 8}, {9, 17}, {16, 16}, {16, 48}, {17, 33}, {24, 40}, {32, 32}, {70, 3}, {48, 100}, {96, 576}} {
 		rows, cols := sh[0], sh[1]
 		for _, pad := range []int{0, 5} {
 			lda, ldd := cols+pad, rows+2*pad
