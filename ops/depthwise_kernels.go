@@ -3,8 +3,9 @@ package ops
 // The two inner kernels of the fast depthwise convolution
 // (depthwise_plan.go). Both read a zero-padded copy of a plane, so a kernel
 // tap (kh, kw) is a fixed element offset into it and the loops have no
-// bounds tests; the assembly versions (depthwise_amd64.s) compute the same
-// loops with AVX-512 and are chosen once at init (dwActive).
+// bounds tests; the assembly versions (depthwise_amd64.s with AVX-512,
+// depthwise_avx2_amd64.s with AVX2 + FMA, the same bits) compute the same
+// loops and are chosen once at init (dwActive).
 
 // dwKernels is one implementation of the two kernels.
 type dwKernels struct {
@@ -52,7 +53,8 @@ func pickDW() *dwKernels {
 	return &goDW
 }
 
-// DepthwiseKernel names the depthwise kernels in use ("avx512" or "go").
+// DepthwiseKernel names the depthwise kernels in use ("avx512", "avx2" or
+// "go").
 func DepthwiseKernel() string { return dwActive.name }
 
 // dwTapsGo is the pure-Go taps kernel. Taps run outermost over a whole row,
