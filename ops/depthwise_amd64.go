@@ -34,6 +34,16 @@ func dwFlat3x3AVX512(out, x []float32, n, cstride, hw, w int, masks []uint16, wt
 //go:noescape
 func dwFlatDot3x3AVX512(dw *[9]float32, g, x []float32, n, cstride, hw, w int, masks []uint16)
 
+// dwFlat3x3AVX2 and dwFlatDot3x3AVX2 are the flat kernels for AVX2 + FMA
+// (depthwise_flat_avx2_amd64.s): the bits of dwFlat3x3AVX512 and
+// dwFlatDot3x3AVX512, a 16-output chunk as two 8-lane halves.
+//
+//go:noescape
+func dwFlat3x3AVX2(out, x []float32, n, cstride, hw, w int, masks []uint16, wt *[9]float32, bias float32, acc int)
+
+//go:noescape
+func dwFlatDot3x3AVX2(dw *[9]float32, g, x []float32, n, cstride, hw, w int, masks []uint16)
+
 //go:noescape
 func dwSplit2RowsAVX512(dst []float32, dstStride, oddOff int, src []float32, srcStride, rows, n int)
 
@@ -74,16 +84,17 @@ var avx512DW = dwKernels{name: "avx512", taps: dwTapsAVX512, dot: dwDotAVX512, c
 // avx2DW is the set for CPUs without AVX-512 (AVX2 + FMA): most x86
 // laptops and desktops. Each kernel fuses its multiply-adds in the order
 // of the AVX-512 one and reduces in the same lanes and tree, so both sets
-// give the same bits (TestDepthwiseAVX2MatchesAVX512); a kernel still
-// listed as a Go twin here has no AVX2 version yet.
+// give the same bits (TestDepthwiseAVX2MatchesAVX512,
+// TestDepthwiseFlatKernelsExact: each set against fused models of the
+// AVX-512 kernels).
 var avx2DW = dwKernels{name: "avx2",
 	taps:       dwTapsAVX2,
 	dot:        dwDotAVX2,
 	copyRows:   dwCopyRowsAVX2,
 	split2:     dwSplit2AVX2,
 	taps3x3:    dw3x3AVX2,
-	flat3x3:    dwFlat3x3Go,
-	flatDot3x3: dwFlatDot3x3Go,
+	flat3x3:    dwFlat3x3AVX2,
+	flatDot3x3: dwFlatDot3x3AVX2,
 	split2Rows: dwSplit2RowsAVX2,
 	merge2:     dwMerge2AVX2,
 }

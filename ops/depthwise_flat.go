@@ -15,7 +15,9 @@ package ops
 // lanes' source pixels exist (row and column in range), so each tap is one
 // masked fused multiply-add with a memory operand, and no padding is ever
 // stored or read (masked-off lanes are not loaded). The masks depend only on
-// H and W, and are built once per call.
+// H and W, and are built once per call. Without AVX-512 (AVX2 + FMA,
+// depthwise_flat_avx2_amd64.s) a chunk is two 8-lane halves, masked loads
+// and a blend per tap, for the same bits.
 //
 //	forward:    out[p]  = b + Σ_t w[t]·x[p + off_t]      (t in order 0..8)
 //	∂L/∂x:      dx[p]   = Σ_t w[8−t]·g[p + off_t]        (the same taps, flipped kernel)
