@@ -46,3 +46,30 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func gatherStride2AVX2(d, s []float32)
+//
+// gatherStride2AVX512 for CPUs without AVX-512: per 8 outputs, two loads,
+// a VSHUFPS that keeps the even floats of each 128-bit lane and a VPERMPD
+// that puts the lanes' halves in order.
+TEXT ·gatherStride2AVX2(SB), NOSPLIT, $0-48
+	MOVQ d_base+0(FP), DI
+	MOVQ d_len+8(FP), CX
+	MOVQ s_base+24(FP), SI
+	SHRQ $3, CX
+	JZ   done2
+
+loop2:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VPERMPD $0xD8, Y2, Y2
+	VMOVUPS Y2, (DI)
+	ADDQ    $64, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     loop2
+
+done2:
+	VZEROUPPER
+	RET

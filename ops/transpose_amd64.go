@@ -35,6 +35,12 @@ func gatherRows32AVX512(dst, src []float32, offs []int)
 //go:noescape
 func gatherStride2AVX512(d, s []float32)
 
+// gatherStride2AVX2 is gatherStride2AVX512 for CPUs without AVX-512 (len(d)
+// a multiple of 16 as well, though it works 8 at a time).
+//
+//go:noescape
+func gatherStride2AVX2(d, s []float32)
+
 var (
 	// transposeTiles transposes nblk tiles of transposeT x transposeT.
 	transposeTiles func(dst []float32, ldd int, src []float32, lds int, nblk int)
@@ -52,5 +58,6 @@ func init() {
 		gatherRows32 = gatherRows32AVX512
 	case cpu.X86.HasAVX2:
 		transposeTiles, transposeT = transpose8xNAVX2, 8
+		gatherStride2 = gatherStride2AVX2
 	}
 }
