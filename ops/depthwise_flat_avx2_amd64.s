@@ -116,7 +116,7 @@
 // values). Y7..Y15 the weights. R8, R10: plane A's output and row above;
 // R14, R13: plane B's; DI, SI: the chunk in plane 0; R12 the chunks left,
 // CX the planes left.
-TEXT ·dwFlat3x3AVX2(SB), NOSPLIT, $640-128
+TEXT ·dwFlat3x3AVX2(SB), $640-128
 	MOVQ         out_base+0(FP), DI
 	MOVQ         x_base+24(FP), SI
 	MOVQ         cstride+56(FP), DX
@@ -266,7 +266,7 @@ flat2_storepart:
 // one per tap, then kept in the frame), then lanes 8-15 (Y0..Y8 again);
 // g in Y9, loaded under the store mask. R8 = g at the chunk, R10 = x's
 // row above it.
-TEXT ·dwFlatDot3x3AVX2(SB), NOSPLIT, $288-112
+TEXT ·dwFlatDot3x3AVX2(SB), $288-112
 	MOVQ cstride+64(FP), DX
 	SHLQ $2, DX
 	MOVQ hw+72(FP), R13
