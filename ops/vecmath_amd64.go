@@ -49,6 +49,30 @@ func sumDotPlanesAVX2(sg, sgx, g, x []float32, hw int, c []float32)
 //go:noescape
 func sumDotAVX2(g, x []float32, c float32) (sg, sgx float32)
 
+// Plane-wise forms (vecmath_planes_avx2_amd64.s): each plane through the
+// single-plane AVX2 kernel's instructions, one call for all planes.
+
+//go:noescape
+func scaleShiftSiLUPlanesAVX2(y, x []float32, hw int, a, b []float32)
+
+//go:noescape
+func scaleShiftSiLUGradPlanesAVX2(sg, sgx, gz, g, x []float32, hw int, a, b, c []float32)
+
+//go:noescape
+func scaleShiftPlanesAVX2(y, x []float32, hw int, a, b []float32)
+
+//go:noescape
+func combinePlanesAVX2(z, x, y []float32, hw int, a, b, c, d []float32)
+
+//go:noescape
+func combineAddPlanesAVX2(z, x, y []float32, hw int, a, b, c, d []float32)
+
+//go:noescape
+func scaleToPlanesAVX2(y, x []float32, hw int, a []float32)
+
+//go:noescape
+func axpyPlanesAVX2(y, x []float32, hw int, a []float32)
+
 //go:noescape
 func combineAVX2(z, x, y []float32, a, b, c, d float32)
 
@@ -122,8 +146,15 @@ var avx2Vec = vecKernels{
 	sub:                 subAVX2,
 	mul:                 mulAVX2,
 
-	sumSqPlanes:  sumSqPlanesAVX2,
-	sumDotPlanes: sumDotPlanesAVX2,
+	sumSqPlanes:              sumSqPlanesAVX2,
+	sumDotPlanes:             sumDotPlanesAVX2,
+	scaleShiftSiLUPlanes:     scaleShiftSiLUPlanesAVX2,
+	scaleShiftSiLUGradPlanes: scaleShiftSiLUGradPlanesAVX2,
+	scaleShiftPlanes:         scaleShiftPlanesAVX2,
+	combinePlanes:            combinePlanesAVX2,
+	combineAddPlanes:         combineAddPlanesAVX2,
+	scaleToPlanes:            scaleToPlanesAVX2,
+	axpyPlanes:               axpyPlanesAVX2,
 }
 
 // AVX-512 (F + DQ) twins (vecmath_avx512_amd64.s) of the compute-bound
