@@ -215,8 +215,8 @@ func maxPoolRun(x []float32, w, hs int, cols PoolWindows, o, m int, outRow []flo
 	maxPool3x3s2(x, s0, w, m, outRow[o:o+m], ar)
 }
 
-// maxPool3x3s2, if set (AVX-512), is maxPool3x3s2Go for n a multiple of
-// 16.
+// maxPool3x3s2, if set (AVX-512 or AVX2, unless MULTILABEL_NOASM=1), is
+// maxPool3x3s2Go for n a multiple of 16.
 var maxPool3x3s2 func(x []float32, s0, w, n int, out []float32, arg []int32)
 
 // maxPool3x3s2Go is the plain loop maxPool3x3s2's kernel computes: n

@@ -195,3 +195,167 @@ noarg:
 done:
 	VZEROUPPER
 	RET
+
+// Tables for maxPool3x3s2AVX2: 2 times the window of each lane (int32) in
+// the order VSHUFPS leaves the even (or odd) floats of 16, windows 0, 1, 4,
+// 5 | 2, 3, 6, 7; and 16, the step of the flat index from one 8 windows to
+// the next.
+DATA poolLanes8<>+0(SB)/4, $0
+DATA poolLanes8<>+4(SB)/4, $2
+DATA poolLanes8<>+8(SB)/4, $8
+DATA poolLanes8<>+12(SB)/4, $10
+DATA poolLanes8<>+16(SB)/4, $4
+DATA poolLanes8<>+20(SB)/4, $6
+DATA poolLanes8<>+24(SB)/4, $12
+DATA poolLanes8<>+28(SB)/4, $14
+GLOBL poolLanes8<>(SB), RODATA|NOPTR, $32
+DATA poolStep8<>+0(SB)/4, $16
+DATA poolStep8<>+4(SB)/4, $16
+DATA poolStep8<>+8(SB)/4, $16
+DATA poolStep8<>+12(SB)/4, $16
+DATA poolStep8<>+16(SB)/4, $16
+DATA poolStep8<>+20(SB)/4, $16
+DATA poolStep8<>+24(SB)/4, $16
+DATA poolStep8<>+28(SB)/4, $16
+GLOBL poolStep8<>(SB), RODATA|NOPTR, $32
+
+// func maxPool3x3s2AVX2(x []float32, s0, w, n int, out []float32, arg []int32)
+//
+// maxPool3x3s2Go (the same values and indices as maxPool3x3s2AVX512) for n
+// a multiple of 8, 8 windows at a time: each element is taken by two compares (greater than best, NaN),
+// their OR and two blends (the value, the offset of the element within
+// the window), in the Go loop's order, so the value and the index are
+// the Go loop's. The columns come out of VSHUFPS in the lane order 0, 1,
+// 4, 5, 2, 3, 6, 7 (within 128-bit halves); every vector of a group keeps
+// that order, and one VPERMPD/VPERMQ puts the results in window order.
+// Reads x from s0 to s0+2w+2n, the last window's last element, and no
+// further (column 2 comes from floats 2-9 and 9-16 of each row).
+TEXT ·maxPool3x3s2AVX2(SB), NOSPLIT, $0-96
+	MOVQ x_base+0(FP), SI
+	MOVQ s0+24(FP), AX
+	LEAQ (SI)(AX*4), SI // the first window's top-left
+	MOVQ w+32(FP), BX
+	SHLQ $2, BX // row stride in bytes
+	MOVQ n+40(FP), CX
+	MOVQ out_base+48(FP), DI
+	MOVQ arg_base+72(FP), DX
+	MOVQ arg_len+80(FP), R8
+	VMOVQ AX, X0 // VEX-encoded: a legacy SSE MOVQ made a call 20 times slower
+	VPBROADCASTD X0, Y0
+	VPADDD poolLanes8<>(SB), Y0, Y0 // the flat index of each lane's window
+	VMOVDQU poolStep8<>(SB), Y1
+	// Y2..Y9: the offset of element (r, c) within the window, r*w + c, for
+	// the elements after the first (whose offset is 0).
+	MOVQ w+32(FP), R10
+	MOVQ $1, R9
+	VMOVQ R9, X2
+	VPBROADCASTD X2, Y2
+	MOVQ $2, R9
+	VMOVQ R9, X3
+	VPBROADCASTD X3, Y3
+	LEAQ 0(R10*1), R9
+	VMOVQ R9, X4
+	VPBROADCASTD X4, Y4
+	LEAQ 1(R10*1), R9
+	VMOVQ R9, X5
+	VPBROADCASTD X5, Y5
+	LEAQ 2(R10*1), R9
+	VMOVQ R9, X6
+	VPBROADCASTD X6, Y6
+	LEAQ 0(R10*2), R9
+	VMOVQ R9, X7
+	VPBROADCASTD X7, Y7
+	LEAQ 1(R10*2), R9
+	VMOVQ R9, X8
+	VPBROADCASTD X8, Y8
+	LEAQ 2(R10*2), R9
+	VMOVQ R9, X9
+	VPBROADCASTD X9, Y9
+	TESTQ CX, CX
+	JZ done
+
+loop:
+	MOVQ SI, R11
+	// row 0: the windows' columns 0, 1 = the even and odd floats 0-15,
+	// column 2 = the even floats 2-9 and the odd ones of 9-16
+	VMOVUPS (R11), Y12
+	VSHUFPS $0x88, 32(R11), Y12, Y13
+	VSHUFPS $0xdd, 32(R11), Y12, Y12
+	VMOVAPS Y13, Y10 // best
+	VPXOR Y11, Y11, Y11 // the offset of best
+	VCMPPS $0x1e, Y10, Y12, Y15 // greater than best
+	VCMPPS $0x03, Y12, Y12, Y13 // NaN
+	VORPS Y13, Y15, Y15
+	VBLENDVPS Y15, Y12, Y10, Y10
+	VPBLENDVB Y15, Y2, Y11, Y11
+	VMOVUPS 8(R11), Y13
+	VSHUFPS $0xd8, 36(R11), Y13, Y13
+	VCMPPS $0x1e, Y10, Y13, Y15 // greater than best
+	VCMPPS $0x03, Y13, Y13, Y12 // NaN
+	VORPS Y12, Y15, Y15
+	VBLENDVPS Y15, Y13, Y10, Y10
+	VPBLENDVB Y15, Y3, Y11, Y11
+	ADDQ BX, R11
+	// row 1: the windows' columns 0, 1 = the even and odd floats 0-15,
+	// column 2 = the even floats 2-9 and the odd ones of 9-16
+	VMOVUPS (R11), Y12
+	VSHUFPS $0x88, 32(R11), Y12, Y13
+	VSHUFPS $0xdd, 32(R11), Y12, Y12
+	VCMPPS $0x1e, Y10, Y13, Y15 // greater than best
+	VCMPPS $0x03, Y13, Y13, Y14 // NaN
+	VORPS Y14, Y15, Y15
+	VBLENDVPS Y15, Y13, Y10, Y10
+	VPBLENDVB Y15, Y4, Y11, Y11
+	VCMPPS $0x1e, Y10, Y12, Y15 // greater than best
+	VCMPPS $0x03, Y12, Y12, Y13 // NaN
+	VORPS Y13, Y15, Y15
+	VBLENDVPS Y15, Y12, Y10, Y10
+	VPBLENDVB Y15, Y5, Y11, Y11
+	VMOVUPS 8(R11), Y13
+	VSHUFPS $0xd8, 36(R11), Y13, Y13
+	VCMPPS $0x1e, Y10, Y13, Y15 // greater than best
+	VCMPPS $0x03, Y13, Y13, Y12 // NaN
+	VORPS Y12, Y15, Y15
+	VBLENDVPS Y15, Y13, Y10, Y10
+	VPBLENDVB Y15, Y6, Y11, Y11
+	ADDQ BX, R11
+	// row 2: the windows' columns 0, 1 = the even and odd floats 0-15,
+	// column 2 = the even floats 2-9 and the odd ones of 9-16
+	VMOVUPS (R11), Y12
+	VSHUFPS $0x88, 32(R11), Y12, Y13
+	VSHUFPS $0xdd, 32(R11), Y12, Y12
+	VCMPPS $0x1e, Y10, Y13, Y15 // greater than best
+	VCMPPS $0x03, Y13, Y13, Y14 // NaN
+	VORPS Y14, Y15, Y15
+	VBLENDVPS Y15, Y13, Y10, Y10
+	VPBLENDVB Y15, Y7, Y11, Y11
+	VCMPPS $0x1e, Y10, Y12, Y15 // greater than best
+	VCMPPS $0x03, Y12, Y12, Y13 // NaN
+	VORPS Y13, Y15, Y15
+	VBLENDVPS Y15, Y12, Y10, Y10
+	VPBLENDVB Y15, Y8, Y11, Y11
+	VMOVUPS 8(R11), Y13
+	VSHUFPS $0xd8, 36(R11), Y13, Y13
+	VCMPPS $0x1e, Y10, Y13, Y15 // greater than best
+	VCMPPS $0x03, Y13, Y13, Y12 // NaN
+	VORPS Y12, Y15, Y15
+	VBLENDVPS Y15, Y13, Y10, Y10
+	VPBLENDVB Y15, Y9, Y11, Y11
+	VPERMPD $0xd8, Y10, Y10 // window order
+	VMOVUPS Y10, (DI)
+	TESTQ R8, R8
+	JZ noarg
+	VPADDD Y0, Y11, Y11 // the flat index
+	VPERMQ $0xd8, Y11, Y11
+	VMOVDQU Y11, (DX)
+	ADDQ $32, DX
+noarg:
+	ADDQ $64, SI
+	ADDQ $32, DI
+	VPADDD Y1, Y0, Y0
+	SUBQ $8, CX
+	JNZ loop
+
+done:
+	VZEROUPPER
+	RET

@@ -1,8 +1,9 @@
 //go:build ignore
 
-// pool_asmgen writes pool_amd64.s, the max pool kernel in Go assembly: run
-// `go run pool_asmgen.go > pool_amd64.s` in ops/. The nine elements of a
-// window are unrolled, so the kernel is generated rather than typed.
+// pool_asmgen writes pool_amd64.s, the max pool kernels in Go assembly
+// (AVX-512, then AVX2): run `go run pool_asmgen.go > pool_amd64.s` in ops/.
+// The nine elements of a window are unrolled, so the kernels are generated
+// rather than typed.
 package main
 
 import (
@@ -129,5 +130,114 @@ func main() {
 	p("done:")
 	p("\tVZEROUPPER")
 	p("\tRET")
+	avx2(p)
 	os.Stdout.WriteString(sb.String())
+}
+
+// avx2 writes maxPool3x3s2AVX2, the kernel for CPUs without AVX-512: 8
+// windows at a time in ymm registers.
+func avx2(p func(format string, args ...any)) {
+	p("")
+	p("// Tables for maxPool3x3s2AVX2: 2 times the window of each lane (int32) in")
+	p("// the order VSHUFPS leaves the even (or odd) floats of 16, windows 0, 1, 4,")
+	p("// 5 | 2, 3, 6, 7; and 16, the step of the flat index from one 8 windows to")
+	p("// the next.")
+	for i, v := range []int{0, 2, 8, 10, 4, 6, 12, 14} {
+		p("DATA poolLanes8<>+%d(SB)/4, $%d", 4*i, v)
+	}
+	p("GLOBL poolLanes8<>(SB), RODATA|NOPTR, $32")
+	for i := range 8 {
+		p("DATA poolStep8<>+%d(SB)/4, $16", 4*i)
+	}
+	p("GLOBL poolStep8<>(SB), RODATA|NOPTR, $32")
+	p("")
+	p("// func maxPool3x3s2AVX2(x []float32, s0, w, n int, out []float32, arg []int32)")
+	p("//")
+	p("// maxPool3x3s2Go (the same values and indices as maxPool3x3s2AVX512) for n")
+	p("// a multiple of 8, 8 windows at a time: each element is taken by two compares (greater than best, NaN),")
+	p("// their OR and two blends (the value, the offset of the element within")
+	p("// the window), in the Go loop's order, so the value and the index are")
+	p("// the Go loop's. The columns come out of VSHUFPS in the lane order 0, 1,")
+	p("// 4, 5, 2, 3, 6, 7 (within 128-bit halves); every vector of a group keeps")
+	p("// that order, and one VPERMPD/VPERMQ puts the results in window order.")
+	p("// Reads x from s0 to s0+2w+2n, the last window's last element, and no")
+	p("// further (column 2 comes from floats 2-9 and 9-16 of each row).")
+	p("TEXT ·maxPool3x3s2AVX2(SB), NOSPLIT, $0-96")
+	p("\tMOVQ x_base+0(FP), SI")
+	p("\tMOVQ s0+24(FP), AX")
+	p("\tLEAQ (SI)(AX*4), SI // the first window's top-left")
+	p("\tMOVQ w+32(FP), BX")
+	p("\tSHLQ $2, BX // row stride in bytes")
+	p("\tMOVQ n+40(FP), CX")
+	p("\tMOVQ out_base+48(FP), DI")
+	p("\tMOVQ arg_base+72(FP), DX")
+	p("\tMOVQ arg_len+80(FP), R8")
+	p("\tVMOVQ AX, X0 // VEX-encoded: a legacy SSE MOVQ made a call 20 times slower")
+	p("\tVPBROADCASTD X0, Y0")
+	p("\tVPADDD poolLanes8<>(SB), Y0, Y0 // the flat index of each lane's window")
+	p("\tVMOVDQU poolStep8<>(SB), Y1")
+	p("\t// Y2..Y9: the offset of element (r, c) within the window, r*w + c, for")
+	p("\t// the elements after the first (whose offset is 0).")
+	p("\tMOVQ w+32(FP), R10")
+	for k := 1; k < 9; k++ {
+		r, c := k/3, k%3
+		if r == 0 {
+			p("\tMOVQ $%d, R9", c)
+		} else {
+			p("\tLEAQ %d(R10*%d), R9", c, r)
+		}
+		p("\tVMOVQ R9, X%d", k+1)
+		p("\tVPBROADCASTD X%d, Y%d", k+1, k+1)
+	}
+	p("\tTESTQ CX, CX")
+	p("\tJZ done")
+	p("")
+	p("loop:")
+	p("\tMOVQ SI, R11")
+	// step takes the element (r, c) in register v, with tmp free.
+	step := func(r, c, v, tmp int) {
+		if r == 0 && c == 0 {
+			p("\tVMOVAPS Y%d, Y10 // best", v)
+			p("\tVPXOR Y11, Y11, Y11 // the offset of best")
+			return
+		}
+		p("\tVCMPPS $0x1e, Y10, Y%d, Y15 // greater than best", v)
+		p("\tVCMPPS $0x03, Y%d, Y%d, Y%d // NaN", v, v, tmp)
+		p("\tVORPS Y%d, Y15, Y15", tmp)
+		p("\tVBLENDVPS Y15, Y%d, Y10, Y10", v)
+		p("\tVPBLENDVB Y15, Y%d, Y11, Y11", 1+3*r+c)
+	}
+	for r := range 3 {
+		p("\t// row %d: the windows' columns 0, 1 = the even and odd floats 0-15,", r)
+		p("\t// column 2 = the even floats 2-9 and the odd ones of 9-16")
+		p("\tVMOVUPS (R11), Y12")
+		p("\tVSHUFPS $0x88, 32(R11), Y12, Y13")
+		p("\tVSHUFPS $0xdd, 32(R11), Y12, Y12")
+		step(r, 0, 13, 14)
+		step(r, 1, 12, 13)
+		p("\tVMOVUPS 8(R11), Y13")
+		p("\tVSHUFPS $0xd8, 36(R11), Y13, Y13")
+		step(r, 2, 13, 12)
+		if r < 2 {
+			p("\tADDQ BX, R11")
+		}
+	}
+	p("\tVPERMPD $0xd8, Y10, Y10 // window order")
+	p("\tVMOVUPS Y10, (DI)")
+	p("\tTESTQ R8, R8")
+	p("\tJZ noarg")
+	p("\tVPADDD Y0, Y11, Y11 // the flat index")
+	p("\tVPERMQ $0xd8, Y11, Y11")
+	p("\tVMOVDQU Y11, (DX)")
+	p("\tADDQ $32, DX")
+	p("noarg:")
+	p("\tADDQ $64, SI")
+	p("\tADDQ $32, DI")
+	p("\tVPADDD Y1, Y0, Y0")
+	p("\tSUBQ $8, CX")
+	p("\tJNZ loop")
+	p("")
+	p("done:")
+	p("\tVZEROUPPER")
+	p("\tRET")
 }

@@ -192,8 +192,8 @@ func TestMaxPool3x3MatchesGeneral(t *testing.T) {
 // on 512 planes of 112x112 (64 channels of 8 images: fresh activations,
 // as in a forward pass; one plane over and over lets the branch predictor
 // learn it), with the arg-max indices training keeps and without (eval),
-// through the kernel MaxPoolPlane runs (AVX-512 where available) and the
-// Go loop:
+// through the kernel MaxPoolPlane runs (AVX-512 or AVX2 where available)
+// and the Go loop:
 //
 //	go test ./ops -run '^$' -bench MaxPool3x3
 func BenchmarkMaxPool3x3(b *testing.B) {
@@ -230,9 +230,9 @@ func BenchmarkMaxPool3x3(b *testing.B) {
 	}
 }
 
-// The stride-2 3x3 kernel (AVX-512 where available) gives the Go loop's
-// values and indices bit for bit: ties between +0 and -0 (the first one
-// wins), NaNs (the last one wins), -Inf, with and without indices, at
+// The stride-2 3x3 kernel (AVX-512 or AVX2 where available) gives the Go
+// loop's values and indices bit for bit: ties between +0 and -0 (the first
+// one wins), NaNs (the last one wins), -Inf, with and without indices, at
 // several starting offsets.
 func TestMaxPool3x3s2KernelMatchesGo(t *testing.T) {
 	if maxPool3x3s2 == nil {
