@@ -400,8 +400,8 @@ func machineInfo(threads int) string {
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		load = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
-	return fmt.Sprintf("%s, %d logical CPUs, %d threads per side, %s, load average %s, %s",
-		model, runtime.NumCPU(), threads, runtime.Version(), load, time.Now().Format("2006-01-02 15:04"))
+	return fmt.Sprintf("%s, %d logical CPUs, %d threads per side, %s, kernels %s + depthwise %s, load average %s, %s",
+		model, runtime.NumCPU(), threads, runtime.Version(), ops.GemmKernel(), ops.DepthwiseKernel(), load, time.Now().Format("2006-01-02 15:04"))
 }
 
 // row is one configuration's summary: Go against the faster PyTorch layout.
