@@ -208,7 +208,8 @@ func asmGemmKernels() []gemmKernel {
 	return ks
 }
 
-// halfWidthFMA reports whether the core issues 512-bit FMAs at half the
+// halfWidthFMA (asked only on CPUs with AVX-512: Zen 3, also family 0x19,
+// has none and never gets here) reports whether the core issues 512-bit FMAs at half the
 // rate of 256-bit ones (one 512-bit FMA per cycle, or two 256-bit halves),
 // so that the 12x24 kernel's ymm half-row costs half a zmm FMA and a tile
 // 24 wide runs at the 32-wide tile's FLOP rate: Zen 4 (AMD family 0x19),
