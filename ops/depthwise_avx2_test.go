@@ -7,8 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"golang.org/x/sys/cpu"
 )
 
 // Fused models: what the AVX-512 depthwise kernels compute, element by
@@ -80,16 +78,10 @@ func dwDotFused(acc, g []float32, gs, rows, n int, src []float32, ss int, offs [
 var fusedDW = dwKernels{name: "fused", taps: dwTapsFused, dot: dwDotFused, copyRows: dwCopyRowsGo, split2: dwSplit2Go,
 	taps3x3: dw3x3Fused, split2Rows: dwSplit2RowsGo, merge2: dwMerge2Go}
 
-// dwBitSets: the assembly sets this CPU runs whose bits must equal the
-// fused models (AVX-512 when present, AVX2 + FMA).
+// dwBitSets: the assembly sets this CPU runs (asmDWKernelSets), whose bits
+// must equal the fused models.
 func dwBitSets(t *testing.T) []*dwKernels {
-	var ks []*dwKernels
-	if cpu.X86.HasAVX512F && cpu.X86.HasBMI2 {
-		ks = append(ks, &avx512DW)
-	}
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, &avx2DW)
-	}
+	ks := asmDWKernelSets()
 	if len(ks) == 0 {
 		t.Skip("no AVX2 or AVX-512 depthwise kernels on this machine")
 	}
@@ -98,10 +90,8 @@ func dwBitSets(t *testing.T) []*dwKernels {
 
 func dwSameBits(t *testing.T, what string, got, want []float32) {
 	t.Helper()
-	for i := range want {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("%s: [%d] = %v (%#x), want %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-		}
+	if i := flatFirstDiff(got[:len(want)], want); i >= 0 {
+		t.Fatalf("%s: [%d] = %v (%#x), want %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"golang.org/x/sys/cpu"
 )
 
 // The flat kernels' fused models: what the AVX-512 kernels compute, lane by
@@ -81,14 +79,12 @@ type flatKernelPair struct {
 	dot  func(dw *[9]float32, g, x []float32, n, cstride, hw, w int, masks []uint16)
 }
 
-// flatAsmKernels: the flat kernels this CPU runs.
+// flatAsmKernels: the flat kernels of the assembly sets this CPU runs
+// (asmDWKernelSets).
 func flatAsmKernels() []flatKernelPair {
 	var ks []flatKernelPair
-	if cpu.X86.HasAVX512F {
-		ks = append(ks, flatKernelPair{"avx512", dwFlat3x3AVX512, dwFlatDot3x3AVX512})
-	}
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, flatKernelPair{"avx2", dwFlat3x3AVX2, dwFlatDot3x3AVX2})
+	for _, k := range asmDWKernelSets() {
+		ks = append(ks, flatKernelPair{k.name, k.flat3x3, k.flatDot3x3})
 	}
 	return ks
 }
@@ -123,6 +119,7 @@ func flatValues(rng *rand.Rand, n int, special, inf bool) []float32 {
 	return s
 }
 
+// flatFirstDiff is the first index where a and b differ in bits, or -1.
 func flatFirstDiff(a, b []float32) int {
 	for i := range a {
 		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
