@@ -55,11 +55,11 @@ func packA(transA bool, a []float32, lda, i0, rows, p0, kb, mr int, dst []float3
 func packB(transB bool, b []float32, ldb, p0, kb, j0, cols, nr int, dst []float32) {
 	dst = dst[:kb*nr]
 	if !transB {
+		if cols == nr && nr == copyRowsW && copyRows != nil && !noasm {
+			copyRows(dst, b[p0*ldb+j0:(p0+kb-1)*ldb+j0+nr], ldb, kb)
+			return
+		}
 		if cols == 32 && nr == 32 {
-			if copyRows32 != nil && !noasm {
-				copyRows32(dst, b[p0*ldb+j0:(p0+kb-1)*ldb+j0+32], ldb, kb)
-				return
-			}
 			// Fixed-size copies of 16 bytes, which the compiler inlines as
 			// one load and one store (a [32]float32 copy, and even an
 			// [8]float32 one, is a call to runtime.memmove: 25% slower).

@@ -104,11 +104,11 @@ func sgemmRowsPlanned(pl *gemmPlan, threads, m, n, k int, alpha float32, a []flo
 func packBRows(b []float32, rows []int, p0, kb, j0, cols, nr int, dst []float32) {
 	dst = dst[:kb*nr]
 	rows = rows[p0 : p0+kb]
+	if cols == nr && nr == copyRowsW && gatherRows != nil && !noasm {
+		gatherRows(dst, b[j0:], rows) // the offsets were checked against b (checkRowsB)
+		return
+	}
 	if cols == 32 && nr == 32 {
-		if gatherRows32 != nil && !noasm { // the offsets were checked against b (checkRowsB)
-			gatherRows32(dst, b[j0:], rows)
-			return
-		}
 		for p, o := range rows {
 			s := b[o+j0 : o+j0+32]
 			copy16x4(dst[p*32:p*32+16], s[:16])

@@ -29,6 +29,18 @@ func copyRows32AVX512(dst, src []float32, lds, rows int)
 //go:noescape
 func gatherRows32AVX512(dst, src []float32, offs []int)
 
+// copyRows16AVX2 is copyRows32AVX512 on rows of 16 floats (the B
+// micro-panel of the AVX2 kernels). The caller has checked the bounds.
+//
+//go:noescape
+func copyRows16AVX2(dst, src []float32, lds, rows int)
+
+// gatherRows16AVX2 is gatherRows32AVX512 on rows of 16 floats. The caller
+// has checked the bounds.
+//
+//go:noescape
+func gatherRows16AVX2(dst, src []float32, offs []int)
+
 // gatherStride2AVX512 sets d[i] = s[2i] for len(d) a multiple of 16,
 // reading s[:2*len(d)] (gather_amd64.s). The caller has checked the bounds.
 //
@@ -45,19 +57,23 @@ var (
 	// transposeTiles transposes nblk tiles of transposeT x transposeT.
 	transposeTiles func(dst []float32, ldd int, src []float32, lds int, nblk int)
 	transposeT     int
-	copyRows32     func(dst, src []float32, lds, rows int)
-	gatherRows32   func(dst, src []float32, offs []int)
-	gatherStride2  func(d, s []float32)
+	// copyRows and gatherRows copy rows of copyRowsW floats (the B
+	// micro-panel width of the CPU's kernels: 32, or 16 with AVX2).
+	copyRows      func(dst, src []float32, lds, rows int)
+	gatherRows    func(dst, src []float32, offs []int)
+	copyRowsW     int
+	gatherStride2 func(d, s []float32)
 )
 
 func init() {
 	switch {
 	case cpu.X86.HasAVX512F:
 		transposeTiles, transposeT = transpose16xNAVX512, 16
-		copyRows32, gatherStride2 = copyRows32AVX512, gatherStride2AVX512
-		gatherRows32 = gatherRows32AVX512
+		copyRows, gatherRows, copyRowsW = copyRows32AVX512, gatherRows32AVX512, 32
+		gatherStride2 = gatherStride2AVX512
 	case cpu.X86.HasAVX2:
 		transposeTiles, transposeT = transpose8xNAVX2, 8
+		copyRows, gatherRows, copyRowsW = copyRows16AVX2, gatherRows16AVX2, 16
 		gatherStride2 = gatherStride2AVX2
 	}
 }

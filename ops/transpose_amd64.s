@@ -197,6 +197,60 @@ gdone:
 	VZEROUPPER
 	RET
 
+// func copyRows16AVX2(dst, src []float32, lds, rows int)
+//
+// copyRows32AVX512 for the 16-column B micro-panel of the 6x16 AVX2
+// kernels: dst[p*16+j] = src[p*lds+j] for p < rows, j < 16.
+TEXT ·copyRows16AVX2(SB), NOSPLIT, $0-64
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ lds+48(FP), BX
+	SHLQ $2, BX
+	MOVQ rows+56(FP), CX
+	TESTQ CX, CX
+	JZ   c16done
+
+c16loop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ BX, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ  c16loop
+
+c16done:
+	VZEROUPPER
+	RET
+
+// func gatherRows16AVX2(dst, src []float32, offs []int)
+//
+// gatherRows32AVX512 for the 16-column B micro-panel: 16 floats from
+// src[o:] for each o in offs.
+TEXT ·gatherRows16AVX2(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ src_base+24(FP), SI
+	MOVQ offs_base+48(FP), DX
+	MOVQ offs_len+56(FP), CX
+	TESTQ CX, CX
+	JZ   g16done
+
+g16loop:
+	MOVQ    (DX), AX
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS 32(SI)(AX*4), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ    $8, DX
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     g16loop
+
+g16done:
+	VZEROUPPER
+	RET
+
 // func transpose8xNAVX2(dst []float32, ldd int, src []float32, lds int, nblk int)
 //
 // transpose16xNAVX512 on 8 x 8 blocks, for CPUs without AVX-512: for b <

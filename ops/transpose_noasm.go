@@ -6,7 +6,8 @@ package ops
 var (
 	transposeTiles func(dst []float32, ldd int, src []float32, lds int, nblk int)
 	transposeT     int
-	copyRows32     func(dst, src []float32, lds, rows int)
-	gatherRows32   func(dst, src []float32, offs []int)
+	copyRows       func(dst, src []float32, lds, rows int)
+	gatherRows     func(dst, src []float32, offs []int)
+	copyRowsW      int
 	gatherStride2  func(d, s []float32)
 )

@@ -47,27 +47,42 @@ func TestTranspose(t *testing.T) {
 	}
 }
 
-// copyRows32 against copy, where the CPU has it.
-func TestCopyRows32(t *testing.T) {
-	if copyRows32 == nil {
-		t.Skip("no AVX-512 copy on this build or CPU")
+// copyRows and gatherRows against copy, where the CPU has them.
+func TestCopyRows(t *testing.T) {
+	if copyRows == nil {
+		t.Skip("no row copy kernel on this build or CPU")
 	}
+	w := copyRowsW
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, rows := range []int{0, 1, 7, 256} {
 		lds := 37
-		src := randSlice(rng, rows*lds+32)
-		dst := make([]float32, rows*32+1)
-		dst[rows*32] = guard
-		copyRows32(dst, src, lds, rows)
-		for p := range rows {
-			for j := range 32 {
-				if dst[p*32+j] != src[p*lds+j] {
-					t.Fatalf("rows %d: dst[%d][%d] = %v, want %v", rows, p, j, dst[p*32+j], src[p*lds+j])
+		src := randSlice(rng, rows*lds+w)
+		offs := make([]int, rows)
+		for p := range offs {
+			offs[p] = rng.IntN(rows*lds + 1)
+		}
+		for _, gather := range []bool{false, true} {
+			dst := make([]float32, rows*w+1)
+			dst[rows*w] = guard
+			if gather {
+				gatherRows(dst, src, offs)
+			} else {
+				copyRows(dst, src, lds, rows)
+			}
+			for p := range rows {
+				o := p * lds
+				if gather {
+					o = offs[p]
+				}
+				for j := range w {
+					if dst[p*w+j] != src[o+j] {
+						t.Fatalf("rows %d gather %v: dst[%d][%d] = %v, want %v", rows, gather, p, j, dst[p*w+j], src[o+j])
+					}
 				}
 			}
-		}
-		if dst[rows*32] != guard {
-			t.Fatalf("rows %d: wrote past the end", rows)
+			if dst[rows*w] != guard {
+				t.Fatalf("rows %d gather %v: wrote past the end", rows, gather)
+			}
 		}
 	}
 }
