@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "vecmath_amd64.h"
+#include "vecmath_runs_amd64.h"
 
 // Element-wise kernels, AVX2+FMA (8 float32 lanes per ymm register). Each
 // kernel runs over all n = len(x) elements: whole vectors in the loop,
@@ -313,28 +314,7 @@ TEXT ·scaleShiftAVX2(SB), NOSPLIT, $0-56
 	MOVQ         x_len+32(FP), CX
 	VBROADCASTSS a+48(FP), Y8
 	VBROADCASTSS b+52(FP), Y9
-	JMP          ss_check
-
-ss_loop:
-	VMULPS  (SI), Y8, Y0
-	VADDPS  Y9, Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-
-ss_check:
-	CMPQ CX, $8
-	JAE  ss_loop
-	TESTQ CX, CX
-	JZ   ss_done
-	TAIL8(CX)
-	VMASKMOVPS (SI), Y7, Y0
-	VMULPS     Y0, Y8, Y0
-	VADDPS     Y9, Y0, Y0
-	VMASKMOVPS Y0, Y7, (DI)
-
-ss_done:
+	SSRUN(ss_loop, ss_check, ss_done)
 	VZEROUPPER
 	RET
 

@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "vecmath_amd64.h"
+#include "vecmath_runs_amd64.h"
 
 // Batch norm fused with its activation, AVX2+FMA (vecmath_bnact.go has the
 // Go twins). z = a·x + b is VMULPS then VADDPS, two roundings, exactly as
@@ -24,37 +25,6 @@
 	VADDPS    Y11, Y1, Y1; \
 	VCMPPS    $0x1e, Y11, Z, Y2; \
 	VBLENDVPS Y2, Z, Y1, Z
-
-// SSGSTEP(OFF, SG, SGX): one 8-wide step of scaleShiftSiLUGradAVX2 at
-// byte offset OFF: Y6 = x − c, Y0 = z = a·x + b, Y4 = gz = g·SiLU'(z)
-// (SILUGRADTERM8, g in Y9), stored; SG += gz, SGX += gz·(x − c). a, b
-// and c are 32-byte vectors at 0, 32 and 64(SP).
-#define SSGSTEP(OFF, SG, SGX) \
-	VMOVUPS     OFF(DX), Y6; \
-	VMULPS      0(SP), Y6, Y0; \
-	VADDPS      32(SP), Y0, Y0; \
-	VSUBPS      64(SP), Y6, Y6; \
-	VMOVUPS     OFF(SI), Y9; \
-	SILUGRADTERM8; \
-	VMOVUPS     Y4, OFF(DI); \
-	VADDPS      Y4, SG, SG; \
-	VFMADD231PS Y6, Y4, SGX
-
-// SSGTAIL(SG, SGX): SSGSTEP on the CX < 8 lanes at offset 0 (mask in Y7);
-// the lanes past the end add nothing.
-#define SSGTAIL(SG, SGX) \
-	TAIL8(CX); \
-	VMASKMOVPS  (DX), Y7, Y6; \
-	VMULPS      0(SP), Y6, Y0; \
-	VADDPS      32(SP), Y0, Y0; \
-	VSUBPS      64(SP), Y6, Y6; \
-	VANDPS      Y7, Y6, Y6; \
-	VMASKMOVPS  (SI), Y7, Y9; \
-	SILUGRADTERM8; \
-	VANDPS      Y7, Y4, Y4; \
-	VMASKMOVPS  Y4, Y7, (DI); \
-	VADDPS      Y4, SG, SG; \
-	VFMADD231PS Y6, Y4, SGX
 
 // SLGSTEP(OFF, SG, SGX): one 8-wide step of scaleShiftLeakyGradAVX2:
 // Y1 = z = a·x + b, Y5 = x − c, Y2 = gz = g if z > 0 else slope·g,
@@ -102,30 +72,7 @@ TEXT ·scaleShiftSiLUAVX2(SB), NOSPLIT, $0-56
 	VBROADCASTSS a+48(FP), Y12
 	VBROADCASTSS b+52(FP), Y13
 	VMOVUPS      ·vmExpLo(SB), Y15
-	JMP          sss_check
-
-sss_loop:
-	VMULPS  (SI), Y12, Y0
-	VADDPS  Y13, Y0, Y0
-	SILUBODY8
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-
-sss_check:
-	CMPQ  CX, $8
-	JAE   sss_loop
-	TESTQ CX, CX
-	JZ    sss_done
-	TAIL8(CX)
-	VMASKMOVPS (SI), Y7, Y0
-	VMULPS     Y0, Y12, Y0
-	VADDPS     Y13, Y0, Y0
-	SILUBODY8
-	VMASKMOVPS Y0, Y7, (DI)
-
-sss_done:
+	SSSILURUN(sss_loop, sss_check, sss_done)
 	VZEROUPPER
 	RET
 
@@ -194,45 +141,7 @@ TEXT ·scaleShiftSiLUGradAVX2(SB), NOSPLIT, $96-96
 	VBROADCASTSS c+80(FP), Y0
 	VMOVUPS      Y0, 64(SP)
 	VMOVUPS      ·vmExpLo(SB), Y15
-	VXORPS       Y8, Y8, Y8
-	VXORPS       Y10, Y10, Y10
-	VXORPS       Y11, Y11, Y11
-	VXORPS       Y12, Y12, Y12
-	JMP          ssg_check
-
-ssg_loop:
-	SSGSTEP(0, Y8, Y10)
-	SSGSTEP(32, Y11, Y12)
-	ADDQ $64, DX
-	ADDQ $64, SI
-	ADDQ $64, DI
-	SUBQ $16, CX
-
-ssg_check:
-	CMPQ CX, $16
-	JAE  ssg_loop
-	CMPQ CX, $8
-	JB   ssg_short
-	SSGSTEP(0, Y8, Y10)
-	ADDQ  $32, DX
-	ADDQ  $32, SI
-	ADDQ  $32, DI
-	SUBQ  $8, CX
-	TESTQ CX, CX
-	JZ    ssg_reduce
-	SSGTAIL(Y11, Y12)
-	JMP   ssg_reduce
-
-ssg_short:
-	TESTQ CX, CX
-	JZ    ssg_reduce
-	SSGTAIL(Y8, Y10)
-
-ssg_reduce:
-	VADDPS Y11, Y8, Y8
-	VADDPS Y12, Y10, Y10
-	HSUM(Y8, X8, X9)
-	HSUM(Y10, X10, X9)
+	SSGRUN(ssg_loop, ssg_check, ssg_short, ssg_skip, ssg_reduce, 0(SP), 32(SP), 64(SP))
 	VMOVSS X8, sg+88(FP)
 	VMOVSS X10, sgx+92(FP)
 	VZEROUPPER

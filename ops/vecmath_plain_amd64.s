@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "vecmath_amd64.h"
+#include "vecmath_runs_amd64.h"
 
 // AVX2 twins of the plain element-wise kernels (vecmath_plain.go): one
 // multiply or add per element, rounded as the Go loop rounds it (no FMA),
@@ -18,37 +19,7 @@ TEXT ·scaleToAVX2(SB), NOSPLIT, $0-52
 	MOVQ         x_base+24(FP), SI
 	MOVQ         x_len+32(FP), CX
 	VBROADCASTSS a+48(FP), Y8
-	JMP          st_check16
-
-st_loop16:
-	VMULPS  (SI), Y8, Y0
-	VMULPS  32(SI), Y8, Y1
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	ADDQ    $64, SI
-	ADDQ    $64, DI
-	SUBQ    $16, CX
-
-st_check16:
-	CMPQ CX, $16
-	JAE  st_loop16
-	CMPQ CX, $8
-	JB   st_tail
-	VMULPS  (SI), Y8, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-
-st_tail:
-	TESTQ CX, CX
-	JZ    st_done
-	TAIL8(CX)
-	VMASKMOVPS (SI), Y7, Y0
-	VMULPS     Y0, Y8, Y0
-	VMASKMOVPS Y0, Y7, (DI)
-
-st_done:
+	STRUN(st_loop16, st_check16, st_tail, st_done)
 	VZEROUPPER
 	RET
 
@@ -62,42 +33,7 @@ TEXT ·axpyAVX2(SB), NOSPLIT, $0-52
 	MOVQ         x_base+24(FP), SI
 	MOVQ         x_len+32(FP), CX
 	VBROADCASTSS a+48(FP), Y8
-	JMP          ax_check16
-
-ax_loop16:
-	VMULPS  (SI), Y8, Y0
-	VMULPS  32(SI), Y8, Y1
-	VADDPS  (DI), Y0, Y0
-	VADDPS  32(DI), Y1, Y1
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	ADDQ    $64, SI
-	ADDQ    $64, DI
-	SUBQ    $16, CX
-
-ax_check16:
-	CMPQ CX, $16
-	JAE  ax_loop16
-	CMPQ CX, $8
-	JB   ax_tail
-	VMULPS  (SI), Y8, Y0
-	VADDPS  (DI), Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-
-ax_tail:
-	TESTQ CX, CX
-	JZ    ax_done
-	TAIL8(CX)
-	VMASKMOVPS (SI), Y7, Y0
-	VMASKMOVPS (DI), Y7, Y2
-	VMULPS     Y0, Y8, Y0
-	VADDPS     Y2, Y0, Y0
-	VMASKMOVPS Y0, Y7, (DI)
-
-ax_done:
+	AXPYRUN(ax_loop16, ax_check16, ax_tail, ax_done)
 	VZEROUPPER
 	RET
 

@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "vecmath_amd64.h"
+#include "vecmath_runs_amd64.h"
 
 // Batch-norm kernels and Sum's float64-lane reduction, AVX2+FMA
 // (vecmath_stats.go and vec.go have their Go twins).
@@ -11,22 +12,9 @@
 // and the last n%8 values with masked loads (VMASKMOVPS neither reads nor
 // faults past the end; masked lanes are zeroed before they are added).
 // The combinations run 8 lanes at a time with a masked tail, every
-// element through the same instructions, like vecmath_amd64.s.
-
-// STAIL8(CNT): Y7 = mask of the lanes i < CNT (CNT in 1..7); vmIota is
-// 0..7 (vecmath_amd64.s).
-#define STAIL8(CNT) \
-	VMOVD        CNT, X7; \
-	VPBROADCASTD X7, Y7; \
-	VPCMPGTD     ·vmIota(SB), Y7, Y7
-
-// SQSTEP(OFF, D, S1, S2): D = x[OFF/4 ..+8] − c (c in Y8); S1 += D;
-// S2 += D·D.
-#define SQSTEP(OFF, D, S1, S2) \
-	VMOVUPS     OFF(SI), D; \
-	VSUBPS      Y8, D, D; \
-	VADDPS      D, S1, S1; \
-	VFMADD231PS D, D, S2
+// element through the same instructions, like vecmath_amd64.s. The loops
+// of the kernels with a plane-wise form are the RUN macros of
+// vecmath_runs_amd64.h, which their plane-wise forms run too.
 
 // func sumSqAVX2(x []float32, c float32) (s1, s2 float32)
 //
@@ -39,68 +27,11 @@ TEXT ·sumSqAVX2(SB), NOSPLIT, $0-40
 	MOVQ         x_base+0(FP), SI
 	MOVQ         x_len+8(FP), CX
 	VBROADCASTSS c+24(FP), Y8
-	VXORPS       Y0, Y0, Y0
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	JMP          sq_check32
-
-sq_loop32:
-	SQSTEP(0, Y9, Y0, Y1)
-	SQSTEP(32, Y10, Y2, Y3)
-	SQSTEP(64, Y11, Y4, Y5)
-	SQSTEP(96, Y12, Y6, Y7)
-	ADDQ $128, SI
-	SUBQ $32, CX
-
-sq_check32:
-	CMPQ   CX, $32
-	JAE    sq_loop32
-	VADDPS Y2, Y0, Y0
-	VADDPS Y6, Y4, Y4
-	VADDPS Y4, Y0, Y0
-	VADDPS Y3, Y1, Y1
-	VADDPS Y7, Y5, Y5
-	VADDPS Y5, Y1, Y1
-	JMP    sq_check8
-
-sq_loop8:
-	SQSTEP(0, Y9, Y0, Y1)
-	ADDQ $32, SI
-	SUBQ $8, CX
-
-sq_check8:
-	CMPQ  CX, $8
-	JAE   sq_loop8
-	TESTQ CX, CX
-	JZ    sq_reduce
-	STAIL8(CX)
-	VMASKMOVPS  (SI), Y7, Y9
-	VSUBPS      Y8, Y9, Y9
-	VANDPS      Y7, Y9, Y9
-	VADDPS      Y9, Y0, Y0
-	VFMADD231PS Y9, Y9, Y1
-
-sq_reduce:
-	HSUM(Y0, X0, X9)
-	HSUM(Y1, X1, X9)
+	SQRUN(sq_loop32, sq_check32, sq_loop8, sq_check8, sq_reduce)
 	VMOVSS X0, s1+32(FP)
 	VMOVSS X1, s2+36(FP)
 	VZEROUPPER
 	RET
-
-// DOTSTEP(OFF, G, D, S1, S2): G = g[..+8], D = x[..+8] − c (c in Y8);
-// S1 += G; S2 += G·D.
-#define DOTSTEP(OFF, G, D, S1, S2) \
-	VMOVUPS     OFF(SI), G; \
-	VMOVUPS     OFF(DX), D; \
-	VSUBPS      Y8, D, D; \
-	VADDPS      G, S1, S1; \
-	VFMADD231PS D, G, S2
 
 // func sumDotAVX2(g, x []float32, c float32) (sg, sgx float32)
 //
@@ -113,70 +44,11 @@ TEXT ·sumDotAVX2(SB), NOSPLIT, $0-64
 	MOVQ         g_len+8(FP), CX
 	MOVQ         x_base+24(FP), DX
 	VBROADCASTSS c+48(FP), Y8
-	VXORPS       Y0, Y0, Y0
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	JMP          dot_check32
-
-dot_loop32:
-	DOTSTEP(0, Y9, Y10, Y0, Y1)
-	DOTSTEP(32, Y11, Y12, Y2, Y3)
-	DOTSTEP(64, Y13, Y14, Y4, Y5)
-	DOTSTEP(96, Y9, Y10, Y6, Y7)
-	ADDQ $128, SI
-	ADDQ $128, DX
-	SUBQ $32, CX
-
-dot_check32:
-	CMPQ   CX, $32
-	JAE    dot_loop32
-	VADDPS Y2, Y0, Y0
-	VADDPS Y6, Y4, Y4
-	VADDPS Y4, Y0, Y0
-	VADDPS Y3, Y1, Y1
-	VADDPS Y7, Y5, Y5
-	VADDPS Y5, Y1, Y1
-	JMP    dot_check8
-
-dot_loop8:
-	DOTSTEP(0, Y9, Y10, Y0, Y1)
-	ADDQ $32, SI
-	ADDQ $32, DX
-	SUBQ $8, CX
-
-dot_check8:
-	CMPQ  CX, $8
-	JAE   dot_loop8
-	TESTQ CX, CX
-	JZ    dot_reduce
-	STAIL8(CX)
-	VMASKMOVPS  (SI), Y7, Y9
-	VMASKMOVPS  (DX), Y7, Y10
-	VSUBPS      Y8, Y10, Y10
-	VANDPS      Y7, Y10, Y10
-	VADDPS      Y9, Y0, Y0
-	VFMADD231PS Y10, Y9, Y1
-
-dot_reduce:
-	HSUM(Y0, X0, X9)
-	HSUM(Y1, X1, X9)
+	DOTRUN(dot_loop32, dot_check32, dot_loop8, dot_check8, dot_reduce)
 	VMOVSS X0, sg+56(FP)
 	VMOVSS X1, sgx+60(FP)
 	VZEROUPPER
 	RET
-
-// COMBBODY8: Y0 = a·Y1 + (b·(Y2 − c) + d), from Y1 = x, Y2 = y and
-// Y8..Y11 = a, b, c, d (two fused multiply-adds).
-#define COMBBODY8 \
-	VSUBPS      Y10, Y2, Y2; \
-	VFMADD213PS Y11, Y9, Y2; \
-	VFMADD231PS Y8, Y1, Y2; \
-	VMOVAPS     Y2, Y0
 
 // func combineAVX2(z, x, y []float32, a, b, c, d float32)
 //
@@ -192,30 +64,7 @@ TEXT ·combineAVX2(SB), NOSPLIT, $0-88
 	VBROADCASTSS b+76(FP), Y9
 	VBROADCASTSS c+80(FP), Y10
 	VBROADCASTSS d+84(FP), Y11
-	JMP comb_check
-
-comb_loop:
-	VMOVUPS (SI), Y1
-	VMOVUPS (DX), Y2
-	COMBBODY8
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DX
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-
-comb_check:
-	CMPQ  CX, $8
-	JAE   comb_loop
-	TESTQ CX, CX
-	JZ    comb_done
-	STAIL8(CX)
-	VMASKMOVPS (SI), Y7, Y1
-	VMASKMOVPS (DX), Y7, Y2
-	COMBBODY8
-	VMASKMOVPS Y0, Y7, (DI)
-
-comb_done:
+	COMBRUN(comb_loop, comb_check, comb_done)
 	VZEROUPPER
 	RET
 
@@ -233,33 +82,7 @@ TEXT ·combineAddAVX2(SB), NOSPLIT, $0-88
 	VBROADCASTSS b+76(FP), Y9
 	VBROADCASTSS c+80(FP), Y10
 	VBROADCASTSS d+84(FP), Y11
-	JMP comba_check
-
-comba_loop:
-	VMOVUPS (SI), Y1
-	VMOVUPS (DX), Y2
-	COMBBODY8
-	VADDPS  (DI), Y0, Y0
-	VMOVUPS Y0, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DX
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-
-comba_check:
-	CMPQ  CX, $8
-	JAE   comba_loop
-	TESTQ CX, CX
-	JZ    comba_done
-	STAIL8(CX)
-	VMASKMOVPS (SI), Y7, Y1
-	VMASKMOVPS (DX), Y7, Y2
-	VMASKMOVPS (DI), Y7, Y3
-	COMBBODY8
-	VADDPS     Y3, Y0, Y0
-	VMASKMOVPS Y0, Y7, (DI)
-
-comba_done:
+	COMBADDRUN(comba_loop, comba_check, comba_done)
 	VZEROUPPER
 	RET
 
@@ -356,57 +179,8 @@ sqp_plane:
 	VBROADCASTSS (R12)(R13*4), Y8
 
 sqp_c:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
 	MOVQ   R9, CX
-	JMP    sqp_check32
-
-sqp_loop32:
-	SQSTEP(0, Y9, Y0, Y1)
-	SQSTEP(32, Y10, Y2, Y3)
-	SQSTEP(64, Y11, Y4, Y5)
-	SQSTEP(96, Y12, Y6, Y7)
-	ADDQ $128, SI
-	SUBQ $32, CX
-
-sqp_check32:
-	CMPQ   CX, $32
-	JAE    sqp_loop32
-	VADDPS Y2, Y0, Y0
-	VADDPS Y6, Y4, Y4
-	VADDPS Y4, Y0, Y0
-	VADDPS Y3, Y1, Y1
-	VADDPS Y7, Y5, Y5
-	VADDPS Y5, Y1, Y1
-	JMP    sqp_check8
-
-sqp_loop8:
-	SQSTEP(0, Y9, Y0, Y1)
-	ADDQ $32, SI
-	SUBQ $8, CX
-
-sqp_check8:
-	CMPQ  CX, $8
-	JAE   sqp_loop8
-	TESTQ CX, CX
-	JZ    sqp_reduce
-	STAIL8(CX)
-	VMASKMOVPS  (SI), Y7, Y9
-	VSUBPS      Y8, Y9, Y9
-	VANDPS      Y7, Y9, Y9
-	VADDPS      Y9, Y0, Y0
-	VFMADD231PS Y9, Y9, Y1
-	LEAQ        (SI)(CX*4), SI
-
-sqp_reduce:
-	HSUM(Y0, X0, X9)
-	HSUM(Y1, X1, X9)
+	SQRUN(sqp_loop32, sqp_check32, sqp_loop8, sqp_check8, sqp_reduce)
 	VMOVSS X0, (R10)(R13*4)
 	VMOVSS X1, (R8)(R13*4)
 	INCQ   R13
@@ -431,61 +205,8 @@ TEXT ·sumDotPlanesAVX2(SB), NOSPLIT, $0-128
 
 dotp_plane:
 	VBROADCASTSS (R12)(R13*4), Y8
-	VXORPS       Y0, Y0, Y0
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
 	MOVQ         R9, CX
-	JMP          dotp_check32
-
-dotp_loop32:
-	DOTSTEP(0, Y9, Y10, Y0, Y1)
-	DOTSTEP(32, Y11, Y12, Y2, Y3)
-	DOTSTEP(64, Y13, Y14, Y4, Y5)
-	DOTSTEP(96, Y9, Y10, Y6, Y7)
-	ADDQ $128, SI
-	ADDQ $128, DX
-	SUBQ $32, CX
-
-dotp_check32:
-	CMPQ   CX, $32
-	JAE    dotp_loop32
-	VADDPS Y2, Y0, Y0
-	VADDPS Y6, Y4, Y4
-	VADDPS Y4, Y0, Y0
-	VADDPS Y3, Y1, Y1
-	VADDPS Y7, Y5, Y5
-	VADDPS Y5, Y1, Y1
-	JMP    dotp_check8
-
-dotp_loop8:
-	DOTSTEP(0, Y9, Y10, Y0, Y1)
-	ADDQ $32, SI
-	ADDQ $32, DX
-	SUBQ $8, CX
-
-dotp_check8:
-	CMPQ  CX, $8
-	JAE   dotp_loop8
-	TESTQ CX, CX
-	JZ    dotp_reduce
-	STAIL8(CX)
-	VMASKMOVPS  (SI), Y7, Y9
-	VMASKMOVPS  (DX), Y7, Y10
-	VSUBPS      Y8, Y10, Y10
-	VANDPS      Y7, Y10, Y10
-	VADDPS      Y9, Y0, Y0
-	VFMADD231PS Y10, Y9, Y1
-	LEAQ        (SI)(CX*4), SI
-	LEAQ        (DX)(CX*4), DX
-
-dotp_reduce:
-	HSUM(Y0, X0, X9)
-	HSUM(Y1, X1, X9)
+	DOTRUN(dotp_loop32, dotp_check32, dotp_loop8, dotp_check8, dotp_reduce)
 	VMOVSS X0, (R10)(R13*4)
 	VMOVSS X1, (R8)(R13*4)
 	INCQ   R13
