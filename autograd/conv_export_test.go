@@ -10,3 +10,16 @@ func SetConvTileCols(tp int) (restore func()) {
 
 // DrawMask is drawMask, for the external tests.
 var DrawMask = drawMask
+
+// SetWinograd makes Conv2d take the Winograd forward for 3x3 stride-1
+// convolutions with at least minChannels input and output channels (0:
+// never), in chunks of V and M of at most chunkFloats (0: the default),
+// until the returned restore is called.
+func SetWinograd(minChannels, chunkFloats int) (restore func()) {
+	oldOn, oldMin, oldChunk := convWinograd, winogradMinChannels, winogradChunkFloats
+	convWinograd, winogradMinChannels = minChannels > 0, minChannels
+	if chunkFloats > 0 {
+		winogradChunkFloats = chunkFloats
+	}
+	return func() { convWinograd, winogradMinChannels, winogradChunkFloats = oldOn, oldMin, oldChunk }
+}

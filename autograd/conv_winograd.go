@@ -1,0 +1,195 @@
+package autograd
+
+import "github.com/seed477ab429/multilabel/ops"
+
+// 3x3 stride-1 convolutions by Winograd's F(2x2, 3x3) (ops/winograd.go has
+// the math): 16 products of [O, C] x [C, T] over the tiles T of a chunk of
+// images instead of one [O, 9C] x [9C, OH·OW] per image, 2.25 times fewer
+// multiply-adds, plus transforms that cost O(C + O) per 2x2 outputs.
+//
+// The forward, and the input gradient: for stride 1, ∂L/∂x is the
+// convolution of ∂L/∂out, zero-padded by 2 − PadT on top (2 − PadL on the
+// left, alike at the bottom and right), with the kernels flipped in both
+// axes and their channels swapped (w'[c, o, a, b] = w[o, c, 2−a, 2−b]),
+// which is again a 3x3 stride-1 convolution, C channels out of O. The
+// weight gradient keeps im2col (its product is over the pixels, where
+// Winograd's transforms would not save). The two paths agree to the
+// float32 rounding, as any two algorithms do.
+//
+// Only where the channels make the products the larger part
+// (winogradMinChannels): with few channels the transforms and the
+// 16 smaller products cost more than they save. Not in bf16 (the
+// transformed values are sums of up to 16 inputs; rounded to 8 bits they
+// would lose more than the products gain), and not with groups.
+//
+// Per chunk of images (as many as keep V and M within winogradChunkFloats):
+//
+//	xp  = each input plane zero-padded to (2·TH+2) x (2·TW+2)   (TH, TW: tiles per column, row)
+//	V_ξ = input transforms, [C, T] for the 16 ξ, one channel per work item
+//	M_ξ = U_ξ · V_ξ, the 16 products one per work item
+//	out = output transforms into a wide 2·TH-row buffer, one (image,
+//	      channel) per work item, whose rows are copied into the output
+//	      with the bias and the epilogue while in cache
+
+// useWinograd reports whether gemmForward runs the Winograd product.
+func (c *convPlan) useWinograd() bool {
+	g := c.g
+	return convWinograd && !c.direct && c.groups == 1 && g.KH == 3 && g.KW == 3 &&
+		g.StrideH == 1 && g.StrideW == 1 && g.DilH == 1 && g.DilW == 1 &&
+		g.C >= winogradMinChannels && c.oc >= winogradMinChannels &&
+		ops.MatmulPrecision() == ops.Float32
+}
+
+// useWinogradDX reports whether gemmBackward computes ∂L/∂x with the
+// Winograd product: as useWinograd, with the padding within the kernel's
+// reach on every side (the transposed convolution's padding 2 − p ≥ 0).
+func (c *convPlan) useWinogradDX() bool {
+	g := c.g
+	padB, padR := g.OH-g.H-g.PadT+2, g.OW-g.W-g.PadL+2
+	return c.useWinograd() && g.PadT <= 2 && g.PadL <= 2 && padB >= 0 && padB <= 2 && padR >= 0 && padR <= 2
+}
+
+// winogradDX sets gx (write) or adds to it ∂L/∂x from gout = ∂L/∂out, by
+// the Winograd forward of the transposed convolution (the file comment).
+func (c *convPlan) winogradDX(ar *Arena, w, gout, gx []float32, write bool) {
+	g := c.g
+	O, C := c.oc, g.C
+	t := &convPlan{n: c.n, groups: 1, oc: C, g: ops.ConvGeom{C: O, H: g.OH, W: g.OW, KH: 3, KW: 3,
+		StrideH: 1, StrideW: 1, PadT: 2 - g.PadT, PadL: 2 - g.PadL, DilH: 1, DilW: 1, OH: g.H, OW: g.W}}
+	wf := getTemp(ar, O*C*9)
+	defer wf.release()
+	ops.Parallel(C, 8, func(lo, hi int) {
+		for ci := lo; ci < hi; ci++ {
+			for o := 0; o < O; o++ {
+				src, dst := w[(o*C+ci)*9:(o*C+ci)*9+9], wf.b[(ci*O+o)*9:(ci*O+o)*9+9]
+				for i := range 9 {
+					dst[i] = src[8-i]
+				}
+			}
+		}
+	})
+	if write {
+		t.gemmForwardWinograd(gout, wf.b, nil, gx, nil)
+		return
+	}
+	tmp := getTemp(ar, len(gx))
+	defer tmp.release()
+	t.gemmForwardWinograd(gout, wf.b, nil, tmp.b, nil)
+	ops.Parallel(len(gx), 1<<14, func(lo, hi int) { ops.Add(gx[lo:hi], gx[lo:hi], tmp.b[lo:hi]) })
+}
+
+// convWinograd switches the Winograd forward on (tests run both paths).
+var convWinograd = true
+
+// winogradMinChannels: the fewest input and output channels for the
+// Winograd forward. Tests lower it to run small convolutions through it.
+var winogradMinChannels = 64
+
+// winogradChunkFloats bounds V and M of one chunk of images (8 MiB each).
+var winogradChunkFloats = 1 << 21
+
+// winogradGeom is one image's tiling.
+type winogradGeom struct {
+	th, tw int // tiles per column, per row
+	ldx    int // padded plane: 2·th+2 rows of ldx = 2·tw+2 floats
+	plane  int
+	t      int // tiles per image
+	ldy    int // row stride of the wide output buffer: whole groups of 8 tiles
+}
+
+func (c *convPlan) winogradGeom() winogradGeom {
+	g := c.g
+	wg := winogradGeom{th: (g.OH + 1) / 2, tw: (g.OW + 1) / 2}
+	wg.ldx = 2*wg.tw + 2
+	wg.plane = (2*wg.th + 2) * wg.ldx
+	wg.t = wg.th * wg.tw
+	wg.ldy = 2 * ((wg.tw + 7) &^ 7)
+	return wg
+}
+
+// gemmForwardWinograd is gemmForward for useWinograd convolutions.
+func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilogue) {
+	g := c.g
+	C, O := g.C, c.oc
+	wg := c.winogradGeom()
+	us := ops.WinogradWeightsStride(O, C)
+	u := ops.GetScratch(16 * us)
+	defer ops.PutScratch(u)
+	ops.WinogradWeights(*u, w, O, C)
+
+	nb := max(1, min(c.n, winogradChunkFloats/(16*max(C, O)*wg.t+1)))
+	ldv := nb*wg.t + 8 // room for the kernels' last group of 8 tiles
+	xp := ops.GetScratch(nb*C*wg.plane + 32)
+	defer ops.PutScratch(xp)
+	v := ops.GetScratch(16 * C * ldv)
+	defer ops.PutScratch(v)
+	m := ops.GetScratch(16 * O * ldv)
+	defer ops.PutScratch(m)
+	for n0 := 0; n0 < c.n; n0 += nb {
+		n1 := min(c.n, n0+nb)
+		nT := (n1 - n0) * wg.t
+		// Pad every plane of the chunk.
+		ops.Parallel((n1-n0)*C, 4, func(lo, hi int) {
+			for it := lo; it < hi; it++ {
+				img, ch := it/C, it%C
+				dst := (*xp)[it*wg.plane : (it+1)*wg.plane]
+				clear(dst)
+				src := x[((n0+img)*C+ch)*g.H*g.W:]
+				for ih := 0; ih < g.H; ih++ {
+					r := ih + g.PadT
+					if r >= 2*wg.th+2 {
+						break
+					}
+					n := min(g.W, wg.ldx-g.PadL)
+					copy(dst[r*wg.ldx+g.PadL:r*wg.ldx+g.PadL+n], src[ih*g.W:ih*g.W+n])
+				}
+			}
+		})
+		clear((*xp)[(n1-n0)*C*wg.plane : (n1-n0)*C*wg.plane+32])
+		// V: one channel per item, its tile rows in order (each call may
+		// write up to 7 tiles into the next row's, which that row's call
+		// then overwrites).
+		ops.Parallel(C, 1, func(lo, hi int) {
+			for ch := lo; ch < hi; ch++ {
+				for img := 0; img < n1-n0; img++ {
+					pl := (*xp)[(img*C+ch)*wg.plane:]
+					for r := 0; r < wg.th; r++ {
+						ops.WinogradInput((*v)[ch*ldv+img*wg.t+r*wg.tw:], C*ldv, pl[2*r*wg.ldx:], wg.ldx, wg.tw)
+					}
+				}
+			}
+		})
+		// M_ξ = U_ξ · V_ξ.
+		loop, sgemm := itemLoop(16)
+		loop(16, 1, func(lo, hi int) {
+			for xi := lo; xi < hi; xi++ {
+				sgemm(false, false, O, nT, C, 1, (*u)[xi*us:], C, (*v)[xi*C*ldv:], ldv, 0, (*m)[xi*O*ldv:], ldv)
+			}
+		})
+		// Outputs: one (image, channel) per item.
+		ops.Parallel((n1-n0)*O, 1, func(lo, hi int) {
+			yb := ops.GetScratch(2 * wg.th * wg.ldy)
+			defer ops.PutScratch(yb)
+			y := *yb
+			for it := lo; it < hi; it++ {
+				img, oc := it/O, it%O
+				for r := 0; r < wg.th; r++ {
+					ops.WinogradOutput(y[2*r*wg.ldy:], wg.ldy, (*m)[oc*ldv+img*wg.t+r*wg.tw:], O*ldv, wg.tw)
+				}
+				dst := out[((n0+img)*O+oc)*g.OH*g.OW : ((n0+img)*O+oc+1)*g.OH*g.OW]
+				for oh := 0; oh < g.OH; oh++ {
+					copy(dst[oh*g.OW:(oh+1)*g.OW], y[oh*wg.ldy:])
+				}
+				if bias != nil {
+					bv := bias[oc]
+					for i := range dst {
+						dst[i] += bv
+					}
+				}
+				if ep != nil {
+					ep.Apply(dst, oc)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,124 @@
+package autograd_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	ag "github.com/seed477ab429/multilabel/autograd"
+	"github.com/seed477ab429/multilabel/autograd/gradcheck"
+)
+
+// The Winograd forward (conv_winograd.go) against the float64 definition:
+// odd and even sizes down to 1x1, symmetric, asymmetric ("SAME"), no
+// padding and padding past the kernel's reach, bias and an epilogue,
+// batches of 1, 3 and 20 (one chunk, or several when V and M are bounded
+// small), with every channel count down to 1 let through. Within the
+// float32 rounding of the transformed sums: 1e-5 of the largest output.
+// ∂L/∂x (Winograd too where the padding is within the kernel's reach)
+// must match the im2col path's to rounding, the other gradients its bits.
+func TestConvWinograd(t *testing.T) {
+	type tc struct {
+		n, c, h, w, o int
+		pad           [4]int
+		bias, ep      bool
+	}
+	cases := []tc{
+		{3, 5, 9, 7, 6, [4]int{1, 1, 1, 1}, true, false},
+		{1, 4, 12, 10, 7, [4]int{1, 1, 1, 1}, false, true},
+		{20, 3, 6, 6, 4, [4]int{1, 1, 1, 1}, true, true},
+		{3, 4, 8, 8, 5, [4]int{0, 1, 0, 1}, true, false},
+		{2, 3, 6, 7, 4, [4]int{0, 0, 0, 0}, false, false},
+		{2, 3, 5, 5, 4, [4]int{3, 2, 4, 3}, true, true},
+		{2, 2, 1, 1, 3, [4]int{1, 1, 1, 1}, true, false},
+		{2, 40, 9, 9, 3, [4]int{1, 1, 1, 1}, false, false},
+		{1, 3, 17, 35, 2, [4]int{1, 1, 1, 1}, true, false}, // 18 tiles a row: two groups of 8 and a tail
+	}
+	for ci, c := range cases {
+		for _, chunk := range []int{0, 1} {
+			name := fmt.Sprintf("case %d %+v chunk %d", ci, c, chunk)
+			rng := rand.New(rand.NewPCG(17, uint64(ci)))
+			x := gradcheck.Rand(rng, c.n, c.c, c.h, c.w)
+			w := gradcheck.Param(rng, c.o, c.c, 3, 3)
+			var b *ag.Tensor
+			if c.bias {
+				b = gradcheck.Param(rng, c.o)
+			}
+			opts := ag.Conv2dOpts{}.WithPad(c.pad[0], c.pad[1], c.pad[2], c.pad[3])
+			want := convRef(x, w, b, opts)
+			var g []float32
+			run := func(minC int) (out []float32, grads [][]float32) {
+				defer ag.SetWinograd(minC, chunk)()
+				for _, p := range []*ag.Tensor{x, w, b} {
+					if p != nil {
+						p.ZeroGrad()
+					}
+				}
+				y := ag.Conv2d(x, w, b, opts)
+				if g == nil {
+					g = ag.RandN(rng, y.Shape...).Data
+				}
+				y.BackwardWith(g)
+				grads = [][]float32{slices.Clone(x.Grad), slices.Clone(w.Grad)}
+				if b != nil {
+					grads = append(grads, slices.Clone(b.Grad))
+				}
+				return y.Data, grads
+			}
+			got, gw := run(1)
+			assertClose(t, name, got, want, 1e-5)
+			_, gd := run(0)
+			// ∂L/∂x by Winograd too: within rounding of the im2col one; the
+			// weight and bias gradients keep their path and bits.
+			assertClose(t, name+" ∂L/∂x", gw[0], gd[0], 1e-5)
+			for r := 1; r < len(gd); r++ {
+				for i := range gd[r] {
+					if math.Float32bits(gw[r][i]) != math.Float32bits(gd[r][i]) {
+						t.Fatalf("%s: gradient %d element %d: %v with Winograd, %v without", name, r, i, gw[r][i], gd[r][i])
+					}
+				}
+			}
+			if c.ep {
+				scale, shift := ag.RandN(rng, c.o).Data, ag.RandN(rng, c.o).Data
+				eo := opts
+				eo.Epilogue = &ag.ConvEpilogue{Scale: scale, Shift: shift, Act: ag.ActSiLU}
+				var fused, plain []float32
+				func() {
+					defer ag.SetWinograd(1, chunk)()
+					ag.NoGrad(func() {
+						fused = ag.Conv2d(x, w, b, eo).Data
+						plain = ag.Conv2d(x, w, b, opts).Data
+					})
+				}()
+				per := len(plain) / (c.n * c.o)
+				for i, v := range plain {
+					oc := i / per % c.o
+					z := v*scale[oc] + shift[oc]
+					e := float64(z) / (1 + math.Exp(-float64(z)))
+					if d := math.Abs(float64(fused[i]) - e); d > 1e-5*(1+math.Abs(e)) {
+						t.Fatalf("%s: epilogue element %d = %v, want %v", name, i, fused[i], e)
+					}
+				}
+			}
+		}
+	}
+}
+
+// Finite differences through convolutions whose forward and input gradient
+// are Winograd's: x feeds two of them (padding 1, and 0 at the top and 2 at
+// the bottom), so its gradient is written by one and added to by the other.
+func TestConvWinogradGrad(t *testing.T) {
+	defer ag.SetWinograd(1, 0)()
+	rng := rand.New(rand.NewPCG(17, 99))
+	x := gradcheck.Rand(rng, 2, 3, 5, 6)
+	w := gradcheck.Param(rng, 4, 3, 3, 3)
+	w2 := gradcheck.Param(rng, 4, 3, 3, 3)
+	b := gradcheck.Param(rng, 4)
+	opts := ag.Conv2dOpts{}.WithPad(ag.SymPad(1))
+	opts2 := ag.Conv2dOpts{}.WithPad(0, 2, 1, 1)
+	gradcheck.Check(t, func(in []*ag.Tensor) *ag.Tensor {
+		return ag.Add(ag.Conv2d(in[0], in[1], in[2], opts), ag.Conv2d(in[0], in[3], nil, opts2))
+	}, []*ag.Tensor{x, w, b, w2}, gradcheck.Options{MaxElems: 40})
+}

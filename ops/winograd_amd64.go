@@ -1,0 +1,32 @@
+//go:build amd64 && !purego
+
+package ops
+
+import "golang.org/x/sys/cpu"
+
+// winoInAVX2 and winoOutAVX2 are WinogradInput's and WinogradOutput's
+// kernels (winograd_amd64.s). The callers have checked the bounds,
+// rounded up to whole groups of 8 tiles.
+//
+//go:noescape
+func winoInAVX2(v []float32, vs int, x []float32, ldx, tw int)
+
+//go:noescape
+func winoOutAVX2(y []float32, ldy int, m []float32, ms, tw int)
+
+//go:noescape
+func winoWAVX2(u []float32, us int, wt []float32, ws, n int)
+
+var winoWKernel = func() func([]float32, int, []float32, int, int) {
+	if cpu.X86.HasAVX2 {
+		return winoWAVX2
+	}
+	return nil
+}()
+
+var winoInKernel, winoOutKernel = func() (func([]float32, int, []float32, int, int), func([]float32, int, []float32, int, int)) {
+	if cpu.X86.HasAVX2 {
+		return winoInAVX2, winoOutAVX2
+	}
+	return nil, nil
+}()

@@ -1,0 +1,6 @@
+//go:build !amd64 || purego
+
+package ops
+
+// Without assembly the Winograd transforms run their Go twins.
+var winoWKernel, winoInKernel, winoOutKernel func([]float32, int, []float32, int, int)

@@ -1,0 +1,166 @@
+package ops
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The assembly transforms against their Go twins, bit for bit, on every
+// row length up to 41 tiles (whole groups of 8 and every tail), with the
+// room the kernels may use past the row filled with NaN: a kernel must
+// not let it into a kept value.
+func TestWinogradTransformsMatchGo(t *testing.T) {
+	if winoInKernel == nil || noasm {
+		t.Skip("no Winograd kernels on this build or CPU")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for tw := 1; tw <= 41; tw++ {
+		g := (tw + 7) &^ 7
+		ldx := 2*tw + 2 + rng.IntN(3)
+		x := randSlice(rng, 3*ldx+2*g+2)
+		for c := 2*tw + 2; c < ldx; c++ { // past the block: not read by a kept tile
+			for r := 0; r < 4 && r*ldx+c < len(x); r++ {
+				x[r*ldx+c] = float32(math.NaN())
+			}
+		}
+		for i := 3*ldx + 2*tw + 2; i < len(x); i++ {
+			x[i] = float32(math.NaN())
+		}
+		vs := g + 3
+		want, got := make([]float32, 16*vs), make([]float32, 16*vs)
+		winogradInputGo(want, vs, x, ldx, tw)
+		winoInKernel(got, vs, x, ldx, tw)
+		for xi := 0; xi < 16; xi++ {
+			for i := 0; i < tw; i++ {
+				if math.Float32bits(got[xi*vs+i]) != math.Float32bits(want[xi*vs+i]) {
+					t.Fatalf("input tw %d: v[%d][%d] = %v, want %v", tw, xi, i, got[xi*vs+i], want[xi*vs+i])
+				}
+			}
+		}
+
+		ms := g + 5
+		m := randSlice(rng, 16*ms)
+		for xi := 0; xi < 16; xi++ {
+			for i := tw; i < ms; i++ {
+				m[xi*ms+i] = float32(math.NaN())
+			}
+		}
+		ldy := 2*g + 1
+		yw, yg := make([]float32, 2*ldy), make([]float32, 2*ldy)
+		winogradOutputGo(yw, ldy, m, ms, tw)
+		winoOutKernel(yg, ldy, m, ms, tw)
+		for r := 0; r < 2; r++ {
+			for i := 0; i < 2*tw; i++ {
+				if math.Float32bits(yg[r*ldy+i]) != math.Float32bits(yw[r*ldy+i]) {
+					t.Fatalf("output tw %d: y[%d][%d] = %v, want %v", tw, r, i, yg[r*ldy+i], yw[r*ldy+i])
+				}
+			}
+		}
+	}
+}
+
+// The weight transform's assembly kernel (8 kernels a step, from the
+// transposed taps) against its Go twin, bit for bit, on every count of
+// kernels up to 41 and on values whose halving rounds (subnormals).
+func TestWinogradWeightsMatchGo(t *testing.T) {
+	if winoWKernel == nil || noasm {
+		t.Skip("no Winograd kernels on this build or CPU")
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for k := 1; k <= 41; k++ {
+		w := randSlice(rng, 9*k)
+		if k%5 == 0 {
+			for i := range w {
+				w[i] *= 1e-38 // subnormal sums: ½ rounds
+			}
+		}
+		us := WinogradWeightsStride(k, 1)
+		want, got := make([]float32, 16*us), make([]float32, 16*us)
+		winogradWeightsGo(want, us, w, 0, k)
+		WinogradWeights(got, w, k, 1)
+		for xi := 0; xi < 16; xi++ {
+			for i := 0; i < k; i++ {
+				if math.Float32bits(got[xi*us+i]) != math.Float32bits(want[xi*us+i]) {
+					t.Fatalf("%d kernels: u[%d][%d] = %v, want %v", k, xi, i, got[xi*us+i], want[xi*us+i])
+				}
+			}
+		}
+	}
+}
+
+// A whole 3x3 convolution (padding 1, odd and even sizes) through the
+// three transforms and the 16 products, against the direct sum in
+// float64: within the float32 rounding of sums of a few hundred terms.
+func TestWinogradConvolution(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, sz := range [][2]int{{1, 1}, {2, 3}, {5, 4}, {7, 7}, {8, 13}} {
+		h, w := sz[0], sz[1]
+		const c, o = 5, 4
+		x := randSlice(rng, c*h*w)
+		wt := randSlice(rng, o*c*9)
+		th, tw := (h+1)/2, (w+1)/2
+		// Padded planes: 2·th+2 rows of ldx, the input at (1, 1); room for
+		// the kernels' over-read after the last.
+		ldx := 2*tw + 2
+		plane := (2*th + 2) * ldx
+		xp := make([]float32, c*plane+32)
+		for ci := 0; ci < c; ci++ {
+			for i := 0; i < h; i++ {
+				copy(xp[ci*plane+(i+1)*ldx+1:], x[ci*h*w+i*w:ci*h*w+(i+1)*w])
+			}
+		}
+		T := th * tw
+		vs := T + 8
+		v := make([]float32, 16*c*vs)
+		for ci := 0; ci < c; ci++ {
+			for r := 0; r < th; r++ {
+				WinogradInput(v[ci*vs+r*tw:], c*vs, xp[ci*plane+2*r*ldx:], ldx, tw)
+			}
+		}
+		us := WinogradWeightsStride(o, c)
+		u := make([]float32, 16*us)
+		WinogradWeights(u, wt, o, c)
+		m := make([]float32, 16*o*vs)
+		for xi := 0; xi < 16; xi++ {
+			for oi := 0; oi < o; oi++ {
+				for ti := 0; ti < T; ti++ {
+					var s float32
+					for ci := 0; ci < c; ci++ {
+						s += u[xi*us+oi*c+ci] * v[xi*c*vs+ci*vs+ti]
+					}
+					m[xi*o*vs+oi*vs+ti] = s
+				}
+			}
+		}
+		ldy := 2*((tw+7)&^7) + 16
+		y := make([]float32, 2*th*ldy+ldy)
+		for oi := 0; oi < o; oi++ {
+			for r := 0; r < th; r++ {
+				WinogradOutput(y[2*r*ldy:], ldy, m[oi*vs+r*tw:], o*vs, tw)
+			}
+			for i := 0; i < h; i++ {
+				for j := 0; j < w; j++ {
+					var want, mag float64
+					for ci := 0; ci < c; ci++ {
+						for a := 0; a < 3; a++ {
+							for b := 0; b < 3; b++ {
+								ii, jj := i+a-1, j+b-1
+								if ii < 0 || ii >= h || jj < 0 || jj >= w {
+									continue
+								}
+								p := float64(wt[(oi*c+ci)*9+a*3+b]) * float64(x[ci*h*w+ii*w+jj])
+								want += p
+								mag += math.Abs(p)
+							}
+						}
+					}
+					got := float64(y[i*ldy+j])
+					if math.Abs(got-want) > 1e-5*(mag+1) {
+						t.Fatalf("%dx%d: y[%d][%d][%d] = %v, want %v", h, w, oi, i, j, got, want)
+					}
+				}
+			}
+		}
+	}
+}
