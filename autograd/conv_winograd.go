@@ -85,6 +85,9 @@ var convWinograd = true
 // Winograd forward. Tests lower it to run small convolutions through it.
 var winogradMinChannels = 64
 
+// winogradMinCols: the fewest tiles in a column block of a product.
+const winogradMinCols = 192
+
 // winogradChunkFloats bounds V and M of one chunk of images (8 MiB each).
 var winogradChunkFloats = 1 << 21
 
@@ -149,7 +152,7 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 		// V: one channel per item, its tile rows in order (each call may
 		// write up to 7 tiles into the next row's, which that row's call
 		// then overwrites).
-		ops.Parallel(C, 1, func(lo, hi int) {
+		ops.ParallelN(C, 1, C, func(lo, hi int) {
 			for ch := lo; ch < hi; ch++ {
 				for img := 0; img < n1-n0; img++ {
 					pl := (*xp)[(img*C+ch)*wg.plane:]
@@ -159,15 +162,24 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 				}
 			}
 		})
-		// M_ξ = U_ξ · V_ξ.
-		loop, sgemm := itemLoop(16)
-		loop(16, 1, func(lo, hi int) {
-			for xi := lo; xi < hi; xi++ {
-				sgemm(false, false, O, nT, C, 1, (*u)[xi*us:], C, (*v)[xi*C*ldv:], ldv, 0, (*m)[xi*O*ldv:], ldv)
+		// M_ξ = U_ξ · V_ξ, each cut into column blocks of at least
+		// winogradMinCols tiles, so that the threads finish together (a
+		// column block's elements have the bits of the whole product's).
+		pieces := max(1, min(8, nT/winogradMinCols))
+		items := 16 * pieces
+		loop, sgemm := itemLoop(items)
+		if serialItems(items) {
+			loop = func(n, grain int, fn func(lo, hi int)) { ops.ParallelN(n, grain, n, fn) }
+		}
+		loop(items, 1, func(lo, hi int) {
+			for it := lo; it < hi; it++ {
+				xi, p := it/pieces, it%pieces
+				c0, c1 := p*nT/pieces, (p+1)*nT/pieces
+				sgemm(false, false, O, c1-c0, C, 1, (*u)[xi*us:], C, (*v)[xi*C*ldv+c0:], ldv, 0, (*m)[xi*O*ldv+c0:], ldv)
 			}
 		})
 		// Outputs: one (image, channel) per item.
-		ops.Parallel((n1-n0)*O, 1, func(lo, hi int) {
+		ops.ParallelN((n1-n0)*O, 1, (n1-n0)*O, func(lo, hi int) {
 			yb := ops.GetScratch(2 * wg.th * wg.ldy)
 			defer ops.PutScratch(yb)
 			y := *yb
