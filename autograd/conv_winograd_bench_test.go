@@ -36,3 +36,34 @@ func BenchmarkConvWinograd(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkConvWinogradTrain: the same convolutions' forward and backward
+// (∂L/∂x and ∂L/∂w), with and without Winograd (which then runs the forward
+// and ∂L/∂x; ∂L/∂w keeps im2col).
+//
+//	go test ./autograd -run '^$' -bench ConvWinogradTrain -benchtime 10x
+func BenchmarkConvWinogradTrain(b *testing.B) {
+	for _, s := range []struct{ c, hw int }{{64, 56}, {128, 28}, {256, 14}, {512, 7}} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		x := ag.RandN(rng, 8, s.c, s.hw, s.hw)
+		w := ag.RandN(rng, s.c, s.c, 3, 3)
+		x.SetRequiresGrad(true)
+		w.SetRequiresGrad(true)
+		opts := ag.Conv2dOpts{}.WithPad(ag.SymPad(1))
+		for _, on := range []bool{false, true} {
+			name, minC := fmt.Sprintf("c%d_%dx%d/im2col", s.c, s.hw, s.hw), 0
+			if on {
+				name, minC = fmt.Sprintf("c%d_%dx%d/winograd", s.c, s.hw, s.hw), 1
+			}
+			b.Run(name, func(b *testing.B) {
+				defer ag.SetWinograd(minC, 0)()
+				for b.Loop() {
+					x.ZeroGrad()
+					w.ZeroGrad()
+					y := ag.Conv2d(x, w, nil, opts)
+					y.BackwardWith(y.Data)
+				}
+			})
+		}
+	}
+}
