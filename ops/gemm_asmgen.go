@@ -32,6 +32,7 @@ type kernel struct {
 	bstride int    // floats per row of the B panel, if wider than the tile (0: NR)
 	ldb     bool   // read B in place: rows ldb apart (an argument), not a packed panel
 	offs    bool   // read B in place: row p at b[boff[p]:] (an argument), not a packed panel
+	tiles   bool   // direct, packed B: n tiles side by side (B panels k·NR apart, C tiles NR columns apart)
 }
 
 func main() {
@@ -47,6 +48,10 @@ func main() {
 			direct: direct, ldb: ldb, offs: offs, bstride: bstride})
 	}
 	avx2("sgemmKernel6x16AVX2Direct", 6, []int{8, 8}, true, false, false, 0)
+	// The direct kernel over a row of tiles in one call (the shared packed
+	// B block's panels one after another), so the Go loop around it runs
+	// once a row instead of once a tile.
+	gen(&sb, kernel{name: "sgemmKernel6x16AVX2DirectN", isa: "AVX2+FMA", mr: 6, widths: []int{8, 8}, zero: "VXORPS", wide: "Y", direct: true, tiles: true})
 	avx2("sgemmKernel2x16AVX2", 2, []int{8, 8}, false, false, false, 0)
 	avx2("sgemmKernel4x16AVX2", 4, []int{8, 8}, false, false, false, 0)
 	avx2("sgemmKernel6x8of16AVX2", 6, []int{8}, false, false, false, 16)
@@ -156,6 +161,11 @@ func gen(sb *strings.Builder, k kernel) {
 		cOff, ldcOff, frame = cOff+24, ldcOff+24, frame+24
 	}
 	alphaOff, betaOff := frame-8, frame-4
+	if k.tiles {
+		sig += ", n int"
+		twin = fmt.Sprintf("microGenericDirect(%d, %d, ...) on tiles q < n: b[q*k*%d:], c[q*%d:]", k.mr, nr, bs, nr)
+		frame += 8
+	}
 	p("")
 	p("// func %s(%s)", k.name, sig)
 	p("//")
@@ -172,10 +182,25 @@ func gen(sb *strings.Builder, k kernel) {
 	p("//	}")
 	p("//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0")
 	p("TEXT ·%s(SB), NOSPLIT, $0-%d", k.name, frame)
-	p("\tMOVQ k+0(FP), CX")
-	p("\tMOVQ a_base+8(FP), SI")
-	p("\tMOVQ b_base+%d(FP), DI", bOff)
-	p("\tMOVQ c_base+%d(FP), DX", cOff)
+	if k.tiles {
+		// R13 counts the tiles, R12 is the current tile's C; DI runs on
+		// from one B panel to the next.
+		p("\tMOVQ n+%d(FP), R13", frame-8)
+		p("\tMOVQ c_base+%d(FP), R12", cOff)
+		p("\tMOVQ b_base+%d(FP), DI", bOff)
+		p("\tTESTQ R13, R13")
+		p("\tJLE  end_%s", k.name)
+		p("")
+		p("tile_%s:", k.name)
+		p("\tMOVQ k+0(FP), CX")
+		p("\tMOVQ a_base+8(FP), SI")
+		p("\tMOVQ R12, DX")
+	} else {
+		p("\tMOVQ k+0(FP), CX")
+		p("\tMOVQ a_base+8(FP), SI")
+		p("\tMOVQ b_base+%d(FP), DI", bOff)
+		p("\tMOVQ c_base+%d(FP), DX", cOff)
+	}
 	p("\tMOVQ ldc+%d(FP), R8", ldcOff)
 	if k.ldb {
 		p("\tMOVQ ldb+%d(FP), R12", ldbOff)
@@ -269,8 +294,12 @@ func gen(sb *strings.Builder, k kernel) {
 			p("\tADDQ R8, DX")
 		}
 	}
-	p("\tVZEROUPPER")
-	p("\tRET")
+	if k.tiles {
+		p("\tJMP  next_%s", k.name)
+	} else {
+		p("\tVZEROUPPER")
+		p("\tRET")
+	}
 	p("")
 	p("store0_%s:", k.name)
 	for r := 0; r < k.mr; r++ {
@@ -280,6 +309,15 @@ func gen(sb *strings.Builder, k kernel) {
 		if r < k.mr-1 {
 			p("\tADDQ R8, DX")
 		}
+	}
+	if k.tiles {
+		p("")
+		p("next_%s:", k.name)
+		p("\tADDQ $%d, R12", 4*nr)
+		p("\tDECQ R13")
+		p("\tJNZ  tile_%s", k.name)
+		p("")
+		p("end_%s:", k.name)
 	}
 	p("\tVZEROUPPER")
 	p("\tRET")

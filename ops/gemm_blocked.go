@@ -424,6 +424,25 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 			if !ownB && j.threads > 1 {
 				first += (u % j.threads) * (q1 - q0) / j.threads
 			}
+			// A full row of tiles against the shared packed block: runs of
+			// full panels that lie one after another in it go to the
+			// kernel's multi-tile form in one call (directN).
+			i0 := t0 * mr
+			useN := !ownB && (direct0 || rowCopy) && kern.directN != nil && t1 == t0+1 && m-i0 >= mr
+			runQ, runN := 0, 0
+			flush := func() {
+				if runN == 0 {
+					return
+				}
+				arows, alda := a[i0*lda+pc:(i0+mr-1)*lda+pc+kb], lda
+				if !direct0 {
+					arows, alda = ablk[:(mr-1)*ldr+kb], ldr
+				}
+				off := s*kc*nPan*nr + runQ*kb*nr
+				c0 := i0*ldc + jc + runQ*nr
+				kern.directN(kb, arows, alda, j.bbuf[off:off+runN*kb*nr], c[c0:c0+(mr-1)*ldc+runN*nr], ldc, alpha, bet, runN)
+				runN = 0
+			}
 			for x := range q1 - q0 {
 				q := first + x
 				if q >= q1 {
@@ -431,6 +450,30 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 				}
 				col := jc + q*nr
 				cols := min(nr, nb-q*nr)
+				if useN && cols == nr {
+					if j.ready[s*nPan+q].Load() != panelReady {
+						off := s*kc*nPan*nr + q*kb*nr
+						if bp := j.packedB(s, q, pc, kb, own); &bp[0] != &j.bbuf[off] {
+							// Packed into our own buffer (another thread was
+							// packing it into the block): this tile alone.
+							flush()
+							arows, alda := a[i0*lda+pc:(i0+mr-1)*lda+pc+kb], lda
+							if !direct0 {
+								arows, alda = ablk[:(mr-1)*ldr+kb], ldr
+							}
+							kern.direct(kb, arows, alda, bp, c[i0*ldc+col:(i0+mr-1)*ldc+col+nr], ldc, alpha, bet)
+							continue
+						}
+					}
+					if runN > 0 && q == runQ+runN {
+						runN++
+						continue
+					}
+					flush()
+					runQ, runN = q, 1
+					continue
+				}
+				flush()
 				var bpan []float32
 				if ownB && bIn && cols == nr {
 					// B in place: rows pc..pc+kb of B, 32 columns each.
@@ -500,6 +543,7 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 					mergeTile(c[i*ldc+col:], ldc, tile, nr, rows, cols, bet)
 				}
 			}
+			flush()
 		}
 	}
 }

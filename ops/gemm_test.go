@@ -412,6 +412,30 @@ func TestGemmKernelsMatchTwin(t *testing.T) {
 							}
 						}
 					}
+					// The multi-tile form on three tiles side by side (B
+					// panels k*nr apart, C tiles nr columns apart, a band
+					// between them) must give direct's bits on each.
+					if direct && kern.directN != nil {
+						const n = 3
+						ldn := n*nr + 7
+						bN := randSlice(rng, n*k*nr)
+						cN := make([]float32, 2*band+(mr-1)*ldn+n*nr)
+						for i := range cN {
+							cN[i] = float32(rng.NormFloat64())
+						}
+						wantN := append([]float32(nil), cN...)
+						for q := 0; q < n; q++ {
+							o := band + q*nr
+							kern.direct(k, ad, lda, bN[q*k*nr:(q+1)*k*nr], wantN[o:o+(mr-1)*ldn+nr], ldn, 1.5, beta)
+						}
+						kern.directN(k, ad, lda, bN, cN[band:band+(mr-1)*ldn+n*nr], ldn, 1.5, beta, n)
+						for i := range cN {
+							if math.Float32bits(cN[i]) != math.Float32bits(wantN[i]) {
+								t.Fatalf("%s k=%d beta=%g: the multi-tile form gives %g at %d, tile by tile %g",
+									kern.name, k, beta, cN[i], i-band, wantN[i])
+							}
+						}
+					}
 					// So must the B-at-offsets variant, B's rows placed in
 					// reverse order nr+5 floats apart.
 					if (direct && kern.directO != nil) || (!direct && kern.fnO != nil) {
