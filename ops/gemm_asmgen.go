@@ -33,6 +33,7 @@ type kernel struct {
 	ldb     bool   // read B in place: rows ldb apart (an argument), not a packed panel
 	offs    bool   // read B in place: row p at b[boff[p]:] (an argument), not a packed panel
 	tiles   bool   // direct, packed B: n tiles side by side (B panels k·NR apart, C tiles NR columns apart)
+	rows    bool   // direct, B in place: n tiles one below the other (A and C MR rows on each time)
 }
 
 func main() {
@@ -58,6 +59,9 @@ func main() {
 	avx2("sgemmKernel6x8of16AVX2Direct", 6, []int{8}, true, false, false, 16)
 	avx2("sgemmKernel6x16AVX2B", 6, []int{8, 8}, false, true, false, 0)
 	avx2("sgemmKernel6x16AVX2DirectB", 6, []int{8, 8}, true, true, false, 0)
+	// The B-in-place direct kernel down a column of tiles in one call (BLIS's
+	// order: one B panel against all the rows of tiles).
+	gen(&sb, kernel{name: "sgemmKernel6x16AVX2DirectBN", isa: "AVX2+FMA", mr: 6, widths: []int{8, 8}, zero: "VXORPS", wide: "Y", direct: true, ldb: true, rows: true})
 	avx2("sgemmKernel2x16AVX2B", 2, []int{8, 8}, false, true, false, 0)
 	avx2("sgemmKernel4x16AVX2B", 4, []int{8, 8}, false, true, false, 0)
 	avx2("sgemmKernel6x16AVX2O", 6, []int{8, 8}, false, false, true, 0)
@@ -166,6 +170,11 @@ func gen(sb *strings.Builder, k kernel) {
 		twin = fmt.Sprintf("microGenericDirect(%d, %d, ...) on tiles q < n: b[q*k*%d:], c[q*%d:]", k.mr, nr, bs, nr)
 		frame += 8
 	}
+	if k.rows {
+		sig += ", n int"
+		twin = fmt.Sprintf("microGenericDirectB(%d, %d, ...) on tiles t < n: a[t*%d*lda:], c[t*%d*ldc:]", k.mr, nr, k.mr, k.mr)
+		frame += 8
+	}
 	p("")
 	p("// func %s(%s)", k.name, sig)
 	p("//")
@@ -195,6 +204,19 @@ func gen(sb *strings.Builder, k kernel) {
 		p("\tMOVQ k+0(FP), CX")
 		p("\tMOVQ a_base+8(FP), SI")
 		p("\tMOVQ R12, DX")
+	} else if k.rows {
+		// R13 counts the tiles; R10 and R11 are the current tile's A and C.
+		p("\tMOVQ n+%d(FP), R13", frame-8)
+		p("\tMOVQ a_base+8(FP), R10")
+		p("\tMOVQ c_base+%d(FP), R11", cOff)
+		p("\tTESTQ R13, R13")
+		p("\tJLE  end_%s", k.name)
+		p("")
+		p("tile_%s:", k.name)
+		p("\tMOVQ k+0(FP), CX")
+		p("\tMOVQ R10, SI")
+		p("\tMOVQ b_base+%d(FP), DI", bOff)
+		p("\tMOVQ R11, DX")
 	} else {
 		p("\tMOVQ k+0(FP), CX")
 		p("\tMOVQ a_base+8(FP), SI")
@@ -294,7 +316,7 @@ func gen(sb *strings.Builder, k kernel) {
 			p("\tADDQ R8, DX")
 		}
 	}
-	if k.tiles {
+	if k.tiles || k.rows {
 		p("\tJMP  next_%s", k.name)
 	} else {
 		p("\tVZEROUPPER")
@@ -314,6 +336,18 @@ func gen(sb *strings.Builder, k kernel) {
 		p("")
 		p("next_%s:", k.name)
 		p("\tADDQ $%d, R12", 4*nr)
+		p("\tDECQ R13")
+		p("\tJNZ  tile_%s", k.name)
+		p("")
+		p("end_%s:", k.name)
+	}
+	if k.rows {
+		p("")
+		p("next_%s:", k.name)
+		p("\tIMUL3Q $%d, BX, AX // MR rows of A", k.mr)
+		p("\tADDQ AX, R10")
+		p("\tIMUL3Q $%d, R8, AX // MR rows of C", k.mr)
+		p("\tADDQ AX, R11")
 		p("\tDECQ R13")
 		p("\tJNZ  tile_%s", k.name)
 		p("")

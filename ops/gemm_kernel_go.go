@@ -51,6 +51,11 @@ type gemmKernel struct {
 	// of fn and direct. Edge kernels need only fnB.
 	fnB     func(k int, a, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
 	directB func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32)
+	// directBN, if set, is directB on n tiles one below the other in one
+	// call: tile t reads A from row t*MR and writes C from row t*MR, the
+	// same B, with directB's bits (BLIS's order: a B panel against all the
+	// rows of tiles).
+	directBN func(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, alpha, beta float32, n int)
 	// fnO and directO, if set, are fnB and directB with row p of B at
 	// b[boff[p]:] (any offsets) instead of b[p*ldb:]: SgemmRowsB's full
 	// panels read in place (gemm_rows.go). They must give the bits of fn

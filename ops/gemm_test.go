@@ -436,6 +436,28 @@ func TestGemmKernelsMatchTwin(t *testing.T) {
 							}
 						}
 					}
+					// And the multi-row form of the B-in-place kernel on
+					// three tiles one below the other.
+					if direct && kern.directBN != nil {
+						const n = 3
+						adN := randSlice(rng, (n*mr-1)*lda+k+1)[:(n*mr-1)*lda+k]
+						cN := make([]float32, 2*band+(n*mr-1)*ldc+nr)
+						for i := range cN {
+							cN[i] = float32(rng.NormFloat64())
+						}
+						wantN := append([]float32(nil), cN...)
+						for q := 0; q < n; q++ {
+							o := band + q*mr*ldc
+							kern.directB(k, adN[q*mr*lda:], lda, bIn, ldb, wantN[o:o+(mr-1)*ldc+nr], ldc, 1.5, beta)
+						}
+						kern.directBN(k, adN, lda, bIn, ldb, cN[band:band+(n*mr-1)*ldc+nr], ldc, 1.5, beta, n)
+						for i := range cN {
+							if math.Float32bits(cN[i]) != math.Float32bits(wantN[i]) {
+								t.Fatalf("%s k=%d beta=%g: the multi-row form gives %g at %d, tile by tile %g",
+									kern.name, k, beta, cN[i], i-band, wantN[i])
+							}
+						}
+					}
 					// So must the B-at-offsets variant, B's rows placed in
 					// reverse order nr+5 floats apart.
 					if (direct && kern.directO != nil) || (!direct && kern.fnO != nil) {
