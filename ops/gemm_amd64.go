@@ -64,6 +64,9 @@ func sgemmKernel6x16AVX2O(k int, a, b []float32, boff []int, c []float32, ldc in
 func sgemmKernel6x16AVX2DirectO(k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
 
 //go:noescape
+func sgemmKernel6x16AVX2DirectON(k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32, n int)
+
+//go:noescape
 func sgemmKernel2x16AVX2O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
 
 //go:noescape
@@ -174,7 +177,7 @@ var (
 	avx2Kernel = gemmKernel{name: "avx2_6x16", mr: 6, nr: 16, fn: sgemmKernel6x16AVX2, direct: sgemmKernel6x16AVX2Direct,
 		half: sgemmKernel6x8of16AVX2, halfDirect: sgemmKernel6x8of16AVX2Direct, directN: sgemmKernel6x16AVX2DirectN,
 		fnB: sgemmKernel6x16AVX2B, directB: sgemmKernel6x16AVX2DirectB, directBN: sgemmKernel6x16AVX2DirectBN,
-		fnO: sgemmKernel6x16AVX2O, directO: sgemmKernel6x16AVX2DirectO, edges: []gemmKernel{
+		fnO: sgemmKernel6x16AVX2O, directO: sgemmKernel6x16AVX2DirectO, directON: sgemmKernel6x16AVX2DirectON, edges: []gemmKernel{
 			{name: "avx2_2x16", mr: 2, nr: 16, fn: sgemmKernel2x16AVX2, fnB: sgemmKernel2x16AVX2B, fnO: sgemmKernel2x16AVX2O},
 			{name: "avx2_4x16", mr: 4, nr: 16, fn: sgemmKernel4x16AVX2, fnB: sgemmKernel4x16AVX2B, fnO: sgemmKernel4x16AVX2O},
 		}}

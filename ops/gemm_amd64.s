@@ -1684,6 +1684,162 @@ store0_sgemmKernel6x16AVX2DirectO:
 	VZEROUPPER
 	RET
 
+// func sgemmKernel6x16AVX2DirectON(k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32, n int)
+//
+// AVX2+FMA micro-kernel, 6x16 tile: 12 accumulators, 2 B vectors, broadcasts
+// of A. It computes exactly this Go loop (microGenericDirectO(6, 16, ...) on tiles t < n: a[t*6*lda:], c[t*6*ldc:]):
+//
+//	var t [6][16]float32
+//	for p := 0; p < k; p++ {
+//		for r := 0; r < 6; r++ {
+//			for j := 0; j < 16; j++ {
+//				t[r][j] += a[r*lda+p] * b[boff[p]+j] // one FMA lane
+//			}
+//		}
+//	}
+//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
+TEXT ·sgemmKernel6x16AVX2DirectON(SB), NOSPLIT, $0-136
+	MOVQ n+128(FP), R13
+	MOVQ a_base+8(FP), R10
+	MOVQ c_base+88(FP), R11
+	TESTQ R13, R13
+	JLE  end_sgemmKernel6x16AVX2DirectON
+
+tile_sgemmKernel6x16AVX2DirectON:
+	MOVQ k+0(FP), CX
+	MOVQ R10, SI
+	MOVQ b_base+40(FP), DI
+	MOVQ R11, DX
+	MOVQ ldc+112(FP), R8
+	MOVQ boff_base+64(FP), R12 // offset of B's row p, in floats
+	MOVQ lda+32(FP), BX
+	SHLQ $2, BX // row stride of A in bytes
+	LEAQ (SI)(BX*2), R9
+	ADDQ BX, R9 // row 3
+	SHLQ $2, R8 // row stride of C in bytes
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JZ   done_sgemmKernel6x16AVX2DirectON
+
+loop_sgemmKernel6x16AVX2DirectON:
+	MOVQ (R12), AX
+	VMOVUPS 0(DI)(AX*4), Y12
+	VMOVUPS 32(DI)(AX*4), Y13
+	VBROADCASTSS (SI), Y14
+	VFMADD231PS Y12, Y14, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VBROADCASTSS (SI)(BX*1), Y15
+	VFMADD231PS Y12, Y15, Y2
+	VFMADD231PS Y13, Y15, Y3
+	VBROADCASTSS (SI)(BX*2), Y14
+	VFMADD231PS Y12, Y14, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VBROADCASTSS (R9), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VBROADCASTSS (R9)(BX*1), Y14
+	VFMADD231PS Y12, Y14, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VBROADCASTSS (R9)(BX*2), Y15
+	VFMADD231PS Y12, Y15, Y10
+	VFMADD231PS Y13, Y15, Y11
+	ADDQ $4, SI
+	ADDQ $4, R9
+	ADDQ $8, R12
+	DECQ CX
+	JNZ  loop_sgemmKernel6x16AVX2DirectON
+
+done_sgemmKernel6x16AVX2DirectON:
+	VBROADCASTSS alpha+120(FP), Y14
+	VMULPS Y14, Y0, Y0
+	VMULPS Y14, Y1, Y1
+	VMULPS Y14, Y2, Y2
+	VMULPS Y14, Y3, Y3
+	VMULPS Y14, Y4, Y4
+	VMULPS Y14, Y5, Y5
+	VMULPS Y14, Y6, Y6
+	VMULPS Y14, Y7, Y7
+	VMULPS Y14, Y8, Y8
+	VMULPS Y14, Y9, Y9
+	VMULPS Y14, Y10, Y10
+	VMULPS Y14, Y11, Y11
+	MOVL beta+124(FP), AX
+	SHLL $1, AX // drop the sign bit: zero iff beta is +0 or -0
+	JZ   store0_sgemmKernel6x16AVX2DirectON
+	VBROADCASTSS beta+124(FP), Y15
+	VFMADD231PS 0(DX), Y15, Y0
+	VMOVUPS Y0, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y2
+	VMOVUPS Y2, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y4
+	VMOVUPS Y4, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y6
+	VMOVUPS Y6, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y7
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y8
+	VMOVUPS Y8, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y9
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VFMADD231PS 0(DX), Y15, Y10
+	VMOVUPS Y10, 0(DX)
+	VFMADD231PS 32(DX), Y15, Y11
+	VMOVUPS Y11, 32(DX)
+	JMP  next_sgemmKernel6x16AVX2DirectON
+
+store0_sgemmKernel6x16AVX2DirectON:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, 0(DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y10, 0(DX)
+	VMOVUPS Y11, 32(DX)
+
+next_sgemmKernel6x16AVX2DirectON:
+	IMUL3Q $6, BX, AX // MR rows of A
+	ADDQ AX, R10
+	IMUL3Q $6, R8, AX // MR rows of C
+	ADDQ AX, R11
+	DECQ R13
+	JNZ  tile_sgemmKernel6x16AVX2DirectON
+
+end_sgemmKernel6x16AVX2DirectON:
+	VZEROUPPER
+	RET
+
 // func sgemmKernel2x16AVX2O(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
 //
 // AVX2+FMA micro-kernel, 2x16 tile: 4 accumulators, 2 B vectors, broadcasts

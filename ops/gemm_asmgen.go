@@ -33,7 +33,7 @@ type kernel struct {
 	ldb     bool   // read B in place: rows ldb apart (an argument), not a packed panel
 	offs    bool   // read B in place: row p at b[boff[p]:] (an argument), not a packed panel
 	tiles   bool   // direct, packed B: n tiles side by side (B panels k·NR apart, C tiles NR columns apart)
-	rows    bool   // direct, B in place: n tiles one below the other (A and C MR rows on each time)
+	rows    bool   // direct, B in place or at offsets: n tiles one below the other (A and C MR rows on each time)
 }
 
 func main() {
@@ -66,6 +66,7 @@ func main() {
 	avx2("sgemmKernel4x16AVX2B", 4, []int{8, 8}, false, true, false, 0)
 	avx2("sgemmKernel6x16AVX2O", 6, []int{8, 8}, false, false, true, 0)
 	avx2("sgemmKernel6x16AVX2DirectO", 6, []int{8, 8}, true, false, true, 0)
+	gen(&sb, kernel{name: "sgemmKernel6x16AVX2DirectON", isa: "AVX2+FMA", mr: 6, widths: []int{8, 8}, zero: "VXORPS", wide: "Y", direct: true, offs: true, rows: true})
 	avx2("sgemmKernel2x16AVX2O", 2, []int{8, 8}, false, false, true, 0)
 	avx2("sgemmKernel4x16AVX2O", 4, []int{8, 8}, false, false, true, 0)
 	gen(&sb, kernel{name: "sgemmKernel12x32AVX512", isa: "AVX-512F", mr: 12, widths: []int{16, 16}, zero: "VPXORD", wide: "Z"})
@@ -172,7 +173,11 @@ func gen(sb *strings.Builder, k kernel) {
 	}
 	if k.rows {
 		sig += ", n int"
-		twin = fmt.Sprintf("microGenericDirectB(%d, %d, ...) on tiles t < n: a[t*%d*lda:], c[t*%d*ldc:]", k.mr, nr, k.mr, k.mr)
+		g := "microGenericDirectB"
+		if k.offs {
+			g = "microGenericDirectO"
+		}
+		twin = fmt.Sprintf("%s(%d, %d, ...) on tiles t < n: a[t*%d*lda:], c[t*%d*ldc:]", g, k.mr, nr, k.mr, k.mr)
 		frame += 8
 	}
 	p("")

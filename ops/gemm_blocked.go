@@ -610,7 +610,19 @@ func (j *gemmJob) tilesBOffs(t0, t1, pc, kb int, bsrc []float32, boff []int, cc 
 	a, lda, ldc, alpha, m := j.a, j.lda, j.ldc, j.alpha, j.m
 	ldr := j.kc + rowCopyPad // as in compute
 	ps := mr * ldr
-	for t := t0; t < t1; t++ {
+	// The full rows of tiles in one call, as tilesBInPlace.
+	from := t0
+	if tf := min(t1, m/mr); tf > t0 && (j.direct || j.rowCopy) && kern.directON != nil {
+		n := tf - t0
+		i0, i1 := t0*mr, (tf-1)*mr
+		arows, alda := a[i0*lda+pc:(i1+mr-1)*lda+pc+kb], lda
+		if !j.direct {
+			arows, alda = ablk[:(n-1)*ps+(mr-1)*ldr+kb], ldr
+		}
+		kern.directON(kb, arows, alda, bsrc, boff, cc[i0*ldc:(i1+mr-1)*ldc+nr], ldc, alpha, bet, n)
+		from = tf
+	}
+	for t := from; t < t1; t++ {
 		i := t * mr
 		rows := min(mr, m-i)
 		if rows == mr && (j.direct || j.rowCopy) {

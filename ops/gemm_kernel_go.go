@@ -62,6 +62,8 @@ type gemmKernel struct {
 	// and direct. Edge kernels need only fnO.
 	fnO     func(k int, a, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
 	directO func(k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32)
+	// directON is directBN's twin for directO: n tiles one below the other.
+	directON func(k int, a []float32, lda int, b []float32, boff []int, c []float32, ldc int, alpha, beta float32, n int)
 	// edges, if set, are kernels with the same NR and fewer rows (packed
 	// only, ascending MR) for the last row of tiles: rows = M mod MR is
 	// computed by the smallest edge kernel with MR >= rows, so less of the

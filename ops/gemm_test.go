@@ -467,6 +467,26 @@ func TestGemmKernelsMatchTwin(t *testing.T) {
 							boff[p] = (k - 1 - p) * (nr + 5)
 							copy(bO[boff[p]:boff[p]+nr], b[p*nr:(p+1)*nr])
 						}
+						if direct && kern.directON != nil {
+							const n = 3
+							adN := randSlice(rng, (n*mr-1)*lda+k+1)[:(n*mr-1)*lda+k]
+							cN := make([]float32, 2*band+(n*mr-1)*ldc+nr)
+							for i := range cN {
+								cN[i] = float32(rng.NormFloat64())
+							}
+							wantN := append([]float32(nil), cN...)
+							for q := 0; q < n; q++ {
+								o := band + q*mr*ldc
+								kern.directO(k, adN[q*mr*lda:], lda, bO, boff, wantN[o:o+(mr-1)*ldc+nr], ldc, 1.5, beta)
+							}
+							kern.directON(k, adN, lda, bO, boff, cN[band:band+(n*mr-1)*ldc+nr], ldc, 1.5, beta, n)
+							for i := range cN {
+								if math.Float32bits(cN[i]) != math.Float32bits(wantN[i]) {
+									t.Fatalf("%s k=%d beta=%g: the multi-row offsets form gives %g at %d, tile by tile %g",
+										kern.name, k, beta, cN[i], i-band, wantN[i])
+								}
+							}
+						}
 						bufO := append([]float32(nil), c0...)
 						cO := bufO[band : band+len(c)]
 						if direct {
