@@ -434,10 +434,7 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 				if runN == 0 {
 					return
 				}
-				arows, alda := a[i0*lda+pc:(i0+mr-1)*lda+pc+kb], lda
-				if !direct0 {
-					arows, alda = ablk[:(mr-1)*ldr+kb], ldr
-				}
+				arows, alda := j.rowsA(t0, t0, 1, pc, kb, ablk)
 				off := s*kc*nPan*nr + runQ*kb*nr
 				c0 := i0*ldc + jc + runQ*nr
 				kern.directN(kb, arows, alda, j.bbuf[off:off+runN*kb*nr], c[c0:c0+(mr-1)*ldc+runN*nr], ldc, alpha, bet, runN)
@@ -457,10 +454,7 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 							// Packed into our own buffer (another thread was
 							// packing it into the block): this tile alone.
 							flush()
-							arows, alda := a[i0*lda+pc:(i0+mr-1)*lda+pc+kb], lda
-							if !direct0 {
-								arows, alda = ablk[:(mr-1)*ldr+kb], ldr
-							}
+							arows, alda := j.rowsA(t0, t0, 1, pc, kb, ablk)
 							kern.direct(kb, arows, alda, bp, c[i0*ldc+col:(i0+mr-1)*ldc+col+nr], ldc, alpha, bet)
 							continue
 						}
@@ -504,10 +498,8 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 					apan := ablk[(t-t0)*ps : (t-t0)*ps+tmr*kb]
 					var arows []float32
 					alda := lda
-					if direct0 && direct {
-						arows = a[i*lda+pc : (i+mr-1)*lda+pc+kb]
-					} else if direct { // a row copy
-						arows, alda = ablk[(t-t0)*ps:(t-t0)*ps+(mr-1)*ldr+kb], ldr
+					if direct { // in place, or a row copy
+						arows, alda = j.rowsA(t0, t, 1, pc, kb, ablk)
 					}
 					switch {
 					case rows == mr && 2*cols <= nr && kern.half != nil:
@@ -548,6 +540,20 @@ func (j *gemmJob) compute(u0, u1 int, ablk, tile, own []float32) {
 	}
 }
 
+// rowsA returns rows of tiles [t, t+n) of the row block that starts at
+// tile t0, K block [pc, pc+kb), as the direct kernels read A: in place, lda
+// apart, or the row copies in ablk, KC+rowCopyPad apart.
+func (j *gemmJob) rowsA(t0, t, n, pc, kb int, ablk []float32) ([]float32, int) {
+	mr := j.pl.kern.mr
+	if j.direct {
+		i0, i1 := t*mr, (t+n)*mr-1
+		return j.a[i0*j.lda+pc : i1*j.lda+pc+kb], j.lda
+	}
+	ldr := j.kc + rowCopyPad
+	o := (t - t0) * mr * ldr
+	return ablk[o : o+(n*mr-1)*ldr+kb], ldr
+}
+
 // tilesBInPlace runs the tiles of rows of tiles [t0, t1) for K block
 // [pc, pc+kb) against one full B panel read in place (bsrc: kb rows of B,
 // j.ldb apart), into cc (C from the panel's first column): compute's tile
@@ -559,18 +565,14 @@ func (j *gemmJob) tilesBInPlace(t0, t1, pc, kb int, bsrc, cc []float32,
 	tile, ablk []float32, bet float32) {
 	kern := &j.pl.kern
 	mr, nr := kern.mr, kern.nr
-	a, lda, ldb, ldc, alpha, m := j.a, j.lda, j.ldb, j.ldc, j.alpha, j.m
-	ldr := j.kc + rowCopyPad // as in compute
-	ps := mr * ldr
+	ldb, ldc, alpha, m := j.ldb, j.ldc, j.alpha, j.m
+	ps := mr * (j.kc + rowCopyPad) // a packed or copied A panel's floats, as in compute
 	// The full rows of tiles in one call of the multi-row kernel.
 	from := t0
 	if tf := min(t1, m/mr); tf > t0 && (j.direct || j.rowCopy) && kern.directBN != nil {
 		n := tf - t0
 		i0, i1 := t0*mr, (tf-1)*mr // first rows of the first and the last tile
-		arows, alda := a[i0*lda+pc:(i1+mr-1)*lda+pc+kb], lda
-		if !j.direct {
-			arows, alda = ablk[:(n-1)*ps+(mr-1)*ldr+kb], ldr
-		}
+		arows, alda := j.rowsA(t0, t0, n, pc, kb, ablk)
 		kern.directBN(kb, arows, alda, bsrc, ldb, cc[i0*ldc:(i1+mr-1)*ldc+nr], ldc, alpha, bet, n)
 		from = tf
 	}
@@ -578,10 +580,7 @@ func (j *gemmJob) tilesBInPlace(t0, t1, pc, kb int, bsrc, cc []float32,
 		i := t * mr
 		rows := min(mr, m-i)
 		if rows == mr && (j.direct || j.rowCopy) {
-			arows, alda := a[i*lda+pc:(i+mr-1)*lda+pc+kb], lda
-			if !j.direct {
-				arows, alda = ablk[(t-t0)*ps:(t-t0)*ps+(mr-1)*ldr+kb], ldr
-			}
+			arows, alda := j.rowsA(t0, t, 1, pc, kb, ablk)
 			kern.directB(kb, arows, alda, bsrc, ldb, cc[i*ldc:(i+mr-1)*ldc+nr], ldc, alpha, bet)
 			continue
 		}
@@ -607,18 +606,14 @@ func (j *gemmJob) tilesBOffs(t0, t1, pc, kb int, bsrc []float32, boff []int, cc 
 	tile, ablk []float32, bet float32) {
 	kern := &j.pl.kern
 	mr, nr := kern.mr, kern.nr
-	a, lda, ldc, alpha, m := j.a, j.lda, j.ldc, j.alpha, j.m
-	ldr := j.kc + rowCopyPad // as in compute
-	ps := mr * ldr
+	ldc, alpha, m := j.ldc, j.alpha, j.m
+	ps := mr * (j.kc + rowCopyPad) // as in compute
 	// The full rows of tiles in one call, as tilesBInPlace.
 	from := t0
 	if tf := min(t1, m/mr); tf > t0 && (j.direct || j.rowCopy) && kern.directON != nil {
 		n := tf - t0
 		i0, i1 := t0*mr, (tf-1)*mr
-		arows, alda := a[i0*lda+pc:(i1+mr-1)*lda+pc+kb], lda
-		if !j.direct {
-			arows, alda = ablk[:(n-1)*ps+(mr-1)*ldr+kb], ldr
-		}
+		arows, alda := j.rowsA(t0, t0, n, pc, kb, ablk)
 		kern.directON(kb, arows, alda, bsrc, boff, cc[i0*ldc:(i1+mr-1)*ldc+nr], ldc, alpha, bet, n)
 		from = tf
 	}
@@ -626,10 +621,7 @@ func (j *gemmJob) tilesBOffs(t0, t1, pc, kb int, bsrc []float32, boff []int, cc 
 		i := t * mr
 		rows := min(mr, m-i)
 		if rows == mr && (j.direct || j.rowCopy) {
-			arows, alda := a[i*lda+pc:(i+mr-1)*lda+pc+kb], lda
-			if !j.direct {
-				arows, alda = ablk[(t-t0)*ps:(t-t0)*ps+(mr-1)*ldr+kb], ldr
-			}
+			arows, alda := j.rowsA(t0, t, 1, pc, kb, ablk)
 			kern.directO(kb, arows, alda, bsrc, boff, cc[i*ldc:(i+mr-1)*ldc+nr], ldc, alpha, bet)
 			continue
 		}
