@@ -341,6 +341,29 @@ func TestSgemmOrderIndependence(t *testing.T) {
 	}
 }
 
+// sameAsTileByTile runs a multi-tile kernel form on clen floats of C (all)
+// and its one-tile kernel on each of the three tiles (one) on a copy, both
+// inside a band of the same random values, and fails unless every float,
+// band included, has the same bits.
+func sameAsTileByTile(t *testing.T, what string, rng *rand.Rand, clen int, one func(q int, c []float32), all func(c []float32)) {
+	t.Helper()
+	const band = 64
+	c := make([]float32, 2*band+clen)
+	for i := range c {
+		c[i] = float32(rng.NormFloat64())
+	}
+	want := append([]float32(nil), c...)
+	for q := 0; q < 3; q++ {
+		one(q, want[band:band+clen])
+	}
+	all(c[band : band+clen])
+	for i := range c {
+		if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: %g at %d, tile by tile %g", what, c[i], i-band, want[i])
+		}
+	}
+}
+
 // TestGemmKernelsMatchTwin calls each micro-kernel directly on random
 // panels and compares it with its pure-Go twin (microGeneric of the same
 // tile), including k = 0, beta = 0 over NaN, and guard bands around the tile.
@@ -413,50 +436,23 @@ func TestGemmKernelsMatchTwin(t *testing.T) {
 						}
 					}
 					// The multi-tile form on three tiles side by side (B
-					// panels k*nr apart, C tiles nr columns apart, a band
-					// between them) must give direct's bits on each.
+					// panels k*nr apart, C tiles nr columns apart) and the
+					// multi-row forms on three tiles one below the other
+					// must give the one-tile kernels' bits on each.
+					const nt = 3
+					adN := randSlice(rng, (nt*mr-1)*lda+k+1)[:(nt*mr-1)*lda+k]
+					rowsC := (nt*mr-1)*ldc + nr // C of three tiles one below the other
 					if direct && kern.directN != nil {
-						const n = 3
-						ldn := n*nr + 7
-						bN := randSlice(rng, n*k*nr)
-						cN := make([]float32, 2*band+(mr-1)*ldn+n*nr)
-						for i := range cN {
-							cN[i] = float32(rng.NormFloat64())
-						}
-						wantN := append([]float32(nil), cN...)
-						for q := 0; q < n; q++ {
-							o := band + q*nr
-							kern.direct(k, ad, lda, bN[q*k*nr:(q+1)*k*nr], wantN[o:o+(mr-1)*ldn+nr], ldn, 1.5, beta)
-						}
-						kern.directN(k, ad, lda, bN, cN[band:band+(mr-1)*ldn+n*nr], ldn, 1.5, beta, n)
-						for i := range cN {
-							if math.Float32bits(cN[i]) != math.Float32bits(wantN[i]) {
-								t.Fatalf("%s k=%d beta=%g: the multi-tile form gives %g at %d, tile by tile %g",
-									kern.name, k, beta, cN[i], i-band, wantN[i])
-							}
-						}
+						ldn := nt*nr + 7
+						bN := randSlice(rng, nt*k*nr)
+						sameAsTileByTile(t, kern.name+" multi-tile", rng, (mr-1)*ldn+nt*nr, func(q int, c []float32) {
+							kern.direct(k, ad, lda, bN[q*k*nr:(q+1)*k*nr], c[q*nr:q*nr+(mr-1)*ldn+nr], ldn, 1.5, beta)
+						}, func(c []float32) { kern.directN(k, ad, lda, bN, c, ldn, 1.5, beta, nt) })
 					}
-					// And the multi-row form of the B-in-place kernel on
-					// three tiles one below the other.
 					if direct && kern.directBN != nil {
-						const n = 3
-						adN := randSlice(rng, (n*mr-1)*lda+k+1)[:(n*mr-1)*lda+k]
-						cN := make([]float32, 2*band+(n*mr-1)*ldc+nr)
-						for i := range cN {
-							cN[i] = float32(rng.NormFloat64())
-						}
-						wantN := append([]float32(nil), cN...)
-						for q := 0; q < n; q++ {
-							o := band + q*mr*ldc
-							kern.directB(k, adN[q*mr*lda:], lda, bIn, ldb, wantN[o:o+(mr-1)*ldc+nr], ldc, 1.5, beta)
-						}
-						kern.directBN(k, adN, lda, bIn, ldb, cN[band:band+(n*mr-1)*ldc+nr], ldc, 1.5, beta, n)
-						for i := range cN {
-							if math.Float32bits(cN[i]) != math.Float32bits(wantN[i]) {
-								t.Fatalf("%s k=%d beta=%g: the multi-row form gives %g at %d, tile by tile %g",
-									kern.name, k, beta, cN[i], i-band, wantN[i])
-							}
-						}
+						sameAsTileByTile(t, kern.name+" multi-row", rng, rowsC, func(q int, c []float32) {
+							kern.directB(k, adN[q*mr*lda:], lda, bIn, ldb, c[q*mr*ldc:q*mr*ldc+(mr-1)*ldc+nr], ldc, 1.5, beta)
+						}, func(c []float32) { kern.directBN(k, adN, lda, bIn, ldb, c, ldc, 1.5, beta, nt) })
 					}
 					// So must the B-at-offsets variant, B's rows placed in
 					// reverse order nr+5 floats apart.
@@ -468,24 +464,9 @@ func TestGemmKernelsMatchTwin(t *testing.T) {
 							copy(bO[boff[p]:boff[p]+nr], b[p*nr:(p+1)*nr])
 						}
 						if direct && kern.directON != nil {
-							const n = 3
-							adN := randSlice(rng, (n*mr-1)*lda+k+1)[:(n*mr-1)*lda+k]
-							cN := make([]float32, 2*band+(n*mr-1)*ldc+nr)
-							for i := range cN {
-								cN[i] = float32(rng.NormFloat64())
-							}
-							wantN := append([]float32(nil), cN...)
-							for q := 0; q < n; q++ {
-								o := band + q*mr*ldc
-								kern.directO(k, adN[q*mr*lda:], lda, bO, boff, wantN[o:o+(mr-1)*ldc+nr], ldc, 1.5, beta)
-							}
-							kern.directON(k, adN, lda, bO, boff, cN[band:band+(n*mr-1)*ldc+nr], ldc, 1.5, beta, n)
-							for i := range cN {
-								if math.Float32bits(cN[i]) != math.Float32bits(wantN[i]) {
-									t.Fatalf("%s k=%d beta=%g: the multi-row offsets form gives %g at %d, tile by tile %g",
-										kern.name, k, beta, cN[i], i-band, wantN[i])
-								}
-							}
+							sameAsTileByTile(t, kern.name+" multi-row offsets", rng, rowsC, func(q int, c []float32) {
+								kern.directO(k, adN[q*mr*lda:], lda, bO, boff, c[q*mr*ldc:q*mr*ldc+(mr-1)*ldc+nr], ldc, 1.5, beta)
+							}, func(c []float32) { kern.directON(k, adN, lda, bO, boff, c, ldc, 1.5, beta, nt) })
 						}
 						bufO := append([]float32(nil), c0...)
 						cO := bufO[band : band+len(c)]
