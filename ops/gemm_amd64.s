@@ -291,15 +291,16 @@ store0_sgemmKernel6x16AVX2Direct:
 //	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0
 TEXT ·sgemmKernel6x16AVX2DirectN(SB), NOSPLIT, $0-112
 	MOVQ n+104(FP), R13
-	MOVQ c_base+64(FP), R12
+	MOVQ a_base+8(FP), R10
+	MOVQ c_base+64(FP), R11
 	MOVQ b_base+40(FP), DI
 	TESTQ R13, R13
 	JLE  end_sgemmKernel6x16AVX2DirectN
 
 tile_sgemmKernel6x16AVX2DirectN:
 	MOVQ k+0(FP), CX
-	MOVQ a_base+8(FP), SI
-	MOVQ R12, DX
+	MOVQ R10, SI
+	MOVQ R11, DX
 	MOVQ ldc+88(FP), R8
 	MOVQ lda+32(FP), BX
 	SHLQ $2, BX // row stride of A in bytes
@@ -417,7 +418,7 @@ store0_sgemmKernel6x16AVX2DirectN:
 	VMOVUPS Y11, 32(DX)
 
 next_sgemmKernel6x16AVX2DirectN:
-	ADDQ $64, R12
+	ADDQ $64, R11 // NR columns of C
 	DECQ R13
 	JNZ  tile_sgemmKernel6x16AVX2DirectN
 

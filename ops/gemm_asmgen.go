@@ -196,31 +196,25 @@ func gen(sb *strings.Builder, k kernel) {
 	p("//	}")
 	p("//	for r, j: c[r*ldc+j] = alpha*t[r][j] + beta*c[r*ldc+j] // C not read if beta == 0")
 	p("TEXT ·%s(SB), NOSPLIT, $0-%d", k.name, frame)
-	if k.tiles {
-		// R13 counts the tiles, R12 is the current tile's C; DI runs on
-		// from one B panel to the next.
-		p("\tMOVQ n+%d(FP), R13", frame-8)
-		p("\tMOVQ c_base+%d(FP), R12", cOff)
-		p("\tMOVQ b_base+%d(FP), DI", bOff)
-		p("\tTESTQ R13, R13")
-		p("\tJLE  end_%s", k.name)
-		p("")
-		p("tile_%s:", k.name)
-		p("\tMOVQ k+0(FP), CX")
-		p("\tMOVQ a_base+8(FP), SI")
-		p("\tMOVQ R12, DX")
-	} else if k.rows {
-		// R13 counts the tiles; R10 and R11 are the current tile's A and C.
+	if k.tiles || k.rows {
+		// R13 counts the tiles; R10 and R11 are the current tile's A and
+		// C. B runs on from one packed panel to the next (tiles), or is
+		// the same for every tile (rows).
 		p("\tMOVQ n+%d(FP), R13", frame-8)
 		p("\tMOVQ a_base+8(FP), R10")
 		p("\tMOVQ c_base+%d(FP), R11", cOff)
+		if k.tiles {
+			p("\tMOVQ b_base+%d(FP), DI", bOff)
+		}
 		p("\tTESTQ R13, R13")
 		p("\tJLE  end_%s", k.name)
 		p("")
 		p("tile_%s:", k.name)
 		p("\tMOVQ k+0(FP), CX")
 		p("\tMOVQ R10, SI")
-		p("\tMOVQ b_base+%d(FP), DI", bOff)
+		if k.rows {
+			p("\tMOVQ b_base+%d(FP), DI", bOff)
+		}
 		p("\tMOVQ R11, DX")
 	} else {
 		p("\tMOVQ k+0(FP), CX")
@@ -337,22 +331,17 @@ func gen(sb *strings.Builder, k kernel) {
 			p("\tADDQ R8, DX")
 		}
 	}
-	if k.tiles {
+	if k.tiles || k.rows {
 		p("")
 		p("next_%s:", k.name)
-		p("\tADDQ $%d, R12", 4*nr)
-		p("\tDECQ R13")
-		p("\tJNZ  tile_%s", k.name)
-		p("")
-		p("end_%s:", k.name)
-	}
-	if k.rows {
-		p("")
-		p("next_%s:", k.name)
-		p("\tIMUL3Q $%d, BX, AX // MR rows of A", k.mr)
-		p("\tADDQ AX, R10")
-		p("\tIMUL3Q $%d, R8, AX // MR rows of C", k.mr)
-		p("\tADDQ AX, R11")
+		if k.tiles {
+			p("\tADDQ $%d, R11 // NR columns of C", 4*nr)
+		} else {
+			p("\tIMUL3Q $%d, BX, AX // MR rows of A", k.mr)
+			p("\tADDQ AX, R10")
+			p("\tIMUL3Q $%d, R8, AX // MR rows of C", k.mr)
+			p("\tADDQ AX, R11")
+		}
 		p("\tDECQ R13")
 		p("\tJNZ  tile_%s", k.name)
 		p("")
