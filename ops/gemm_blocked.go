@@ -31,6 +31,9 @@ import (
 //	        make sure B micro-panel (s, jr) is packed (the first thread to need it packs it)
 //	        kernel(KC, Apanel, Bpanel[s, jr], C[ir:ir+MR, jc+jr:jc+jr+NR])
 //
+// Where the kernel has multi-tile forms (directN, directBN, directON: the
+// AVX2 kernels), a run of full tiles along the inner loop is one call.
+//
 // The first reads each element of B from memory once and keeps no shared
 // packed copy; the second streams the B block from L2/L3 once per row of
 // tiles. With KC fixed at 256 (the summation order), a B micro-panel is 32
