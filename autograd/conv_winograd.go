@@ -2,10 +2,13 @@ package autograd
 
 import "github.com/seed477ab429/multilabel/ops"
 
-// 3x3 stride-1 convolutions by Winograd's F(2x2, 3x3) (ops/winograd.go has
-// the math): 16 products of [O, C] x [C, T] over the tiles T of a chunk of
-// images instead of one [O, 9C] x [9C, OH·OW] per image, 2.25 times fewer
-// multiply-adds, plus transforms that cost O(C + O) per 2x2 outputs.
+// 3x3 stride-1 convolutions by Winograd's minimal filtering
+// (ops/winograd.go, ops/winograd4.go have the math): F(2x2, 3x3) runs 16
+// products of [O, C] x [C, T] over the 2x2 tiles T of a chunk of images
+// instead of one [O, 9C] x [9C, OH·OW] per image, 2.25 times fewer
+// multiply-adds; F(4x4, 3x3) 36 products over the 4x4 tiles, 4 times fewer;
+// both plus transforms that cost O(C + O) per tile. winogradTile picks one
+// per layer from the image's geometry.
 //
 // The forward, and the input gradient: for stride 1, ∂L/∂x is the
 // convolution of ∂L/∂out, zero-padded by 2 − PadT on top (2 − PadL on the
@@ -13,21 +16,25 @@ import "github.com/seed477ab429/multilabel/ops"
 // axes and their channels swapped (w'[c, o, a, b] = w[o, c, 2−a, 2−b]),
 // which is again a 3x3 stride-1 convolution, C channels out of O. The
 // weight gradient keeps im2col (its product is over the pixels, where
-// Winograd's transforms would not save). The two paths agree to the
-// float32 rounding, as any two algorithms do.
+// Winograd's transforms would not save). The paths agree to the float32
+// rounding, as any two algorithms do (F(4x4)'s coarser: its transformed
+// values weigh inputs by up to 25; 64 channels at 28x28 against the
+// float64 definition, rms relative error 1.8e-6 against F(2x2)'s 2.7e-7
+// and the direct product's 2.5e-7).
 //
 // Only where the channels make the products the larger part
 // (winogradMinChannels): with few channels the transforms and the
-// 16 smaller products cost more than they save. Not in bf16 (the
-// transformed values are sums of up to 16 inputs; rounded to 8 bits they
-// would lose more than the products gain), and not with groups.
+// smaller products cost more than they save. Not in bf16 (the transformed
+// values are sums of up to 16 or 36 inputs; rounded to 8 bits they would
+// lose more than the products gain), and not with groups.
 //
-// Per chunk of images (as many as keep V and M within winogradChunkFloats):
+// Per chunk of images (as many as keep V and M within winogradChunkFloats),
+// with mt = 2 or 4 the tile side and nx = (mt+2)² the products:
 //
-//	xp  = each input plane zero-padded to (2·TH+2) x (2·TW+2)   (TH, TW: tiles per column, row)
-//	V_ξ = input transforms, [C, T] for the 16 ξ, one channel per work item
-//	M_ξ = U_ξ · V_ξ, the 16 products one per work item
-//	out = output transforms into a wide 2·TH-row buffer, one (image,
+//	xp  = each input plane zero-padded to (mt·TH+2) x (mt·TW+2)   (TH, TW: tiles per column, row)
+//	V_ξ = input transforms, [C, T] for the nx ξ, one channel per work item
+//	M_ξ = U_ξ · V_ξ, the nx products (in column blocks) one per work item
+//	out = output transforms into a wide mt·TH-row buffer, one (image,
 //	      channel) per work item, whose rows are copied into the output
 //	      with the bias and the epilogue while in cache
 
@@ -93,20 +100,51 @@ var winogradChunkFloats = 1 << 21
 
 // winogradGeom is one image's tiling.
 type winogradGeom struct {
+	mt     int // output tile side: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3)
+	nx     int // transformed values per tile, (mt+2)²: the products
 	th, tw int // tiles per column, per row
-	ldx    int // padded plane: 2·th+2 rows of ldx = 2·tw+2 floats
+	ldx    int // padded plane: mt·th+2 rows of ldx = mt·tw+2 floats
 	plane  int
 	t      int // tiles per image
 	ldy    int // row stride of the wide output buffer: whole groups of 8 tiles
 }
 
+// winogradTile picks F(4x4, 3x3) or F(2x2, 3x3) for an oh x ow output,
+// from the image's geometry alone (never the batch, so an image's result
+// does not depend on the batch it is in). F(4x4) needs 36 multiply-adds per
+// 4x4 tile against F(2x2)'s 16 per 2x2, but its transforms take 8 tiles of
+// a tile row at a time (whole groups: a row of 4 tiles wastes half the
+// lanes) and its weight transform writes 36 matrices instead of 16. It
+// runs where a row has at least 6 tiles and an image at least 36, and its
+// products are the fewer. Measured on Zen 3 (BenchmarkConvWinogradTrain,
+// batch 8, forward and backward): 64 channels at 56x56 53 ms against 65,
+// 128 at 28x28 38 against 46; 256 at 14x14 50 against 43, 512 at 7x7 72
+// against 56 (4 and 2 tiles a row: F(2x2) there).
+func winogradTile(oh, ow int) int {
+	if winogradForceTile != 0 {
+		return winogradForceTile
+	}
+	th4, tw4 := (oh+3)/4, (ow+3)/4
+	f4 := 36 * th4 * tw4
+	f2 := 16 * ((oh + 1) / 2) * ((ow + 1) / 2)
+	if tw4 >= 6 && th4*tw4 >= 36 && f4 < f2 {
+		return 4
+	}
+	return 2
+}
+
+// winogradForceTile, when not 0, is the tile side every Winograd
+// convolution uses (tests run both algorithms on every shape).
+var winogradForceTile = 0
+
 func (c *convPlan) winogradGeom() winogradGeom {
 	g := c.g
-	wg := winogradGeom{th: (g.OH + 1) / 2, tw: (g.OW + 1) / 2}
-	wg.ldx = 2*wg.tw + 2
-	wg.plane = (2*wg.th + 2) * wg.ldx
+	mt := winogradTile(g.OH, g.OW)
+	wg := winogradGeom{mt: mt, nx: (mt + 2) * (mt + 2), th: (g.OH + mt - 1) / mt, tw: (g.OW + mt - 1) / mt}
+	wg.ldx = mt*wg.tw + 2
+	wg.plane = (mt*wg.th + 2) * wg.ldx
 	wg.t = wg.th * wg.tw
-	wg.ldy = 2 * ((wg.tw + 7) &^ 7)
+	wg.ldy = mt * ((wg.tw + 7) &^ 7)
 	return wg
 }
 
@@ -116,17 +154,22 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 	C, O := g.C, c.oc
 	wg := c.winogradGeom()
 	us := ops.WinogradWeightsStride(O, C)
-	u := ops.GetScratch(16 * us)
+	nx, mt := wg.nx, wg.mt
+	weights, input, output := ops.WinogradWeights, ops.WinogradInput, ops.WinogradOutput
+	if mt == 4 {
+		weights, input, output = ops.WinogradWeights4, ops.WinogradInput4, ops.WinogradOutput4
+	}
+	u := ops.GetScratch(nx * us)
 	defer ops.PutScratch(u)
-	ops.WinogradWeights(*u, w, O, C)
+	weights(*u, w, O, C)
 
-	nb := max(1, min(c.n, winogradChunkFloats/(16*max(C, O)*wg.t+1)))
+	nb := max(1, min(c.n, winogradChunkFloats/(nx*max(C, O)*wg.t+1)))
 	ldv := nb*wg.t + 8 // room for the kernels' last group of 8 tiles
 	xp := ops.GetScratch(nb*C*wg.plane + 32)
 	defer ops.PutScratch(xp)
-	v := ops.GetScratch(16 * C * ldv)
+	v := ops.GetScratch(nx * C * ldv)
 	defer ops.PutScratch(v)
-	m := ops.GetScratch(16 * O * ldv)
+	m := ops.GetScratch(nx * O * ldv)
 	defer ops.PutScratch(m)
 	for n0 := 0; n0 < c.n; n0 += nb {
 		n1 := min(c.n, n0+nb)
@@ -140,7 +183,7 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 				src := x[((n0+img)*C+ch)*g.H*g.W:]
 				for ih := 0; ih < g.H; ih++ {
 					r := ih + g.PadT
-					if r >= 2*wg.th+2 {
+					if r >= mt*wg.th+2 {
 						break
 					}
 					n := min(g.W, wg.ldx-g.PadL)
@@ -157,7 +200,7 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 				for img := 0; img < n1-n0; img++ {
 					pl := (*xp)[(img*C+ch)*wg.plane:]
 					for r := 0; r < wg.th; r++ {
-						ops.WinogradInput((*v)[ch*ldv+img*wg.t+r*wg.tw:], C*ldv, pl[2*r*wg.ldx:], wg.ldx, wg.tw)
+						input((*v)[ch*ldv+img*wg.t+r*wg.tw:], C*ldv, pl[mt*r*wg.ldx:], wg.ldx, wg.tw)
 					}
 				}
 			}
@@ -166,7 +209,7 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 		// winogradMinCols tiles, so that the threads finish together (a
 		// column block's elements have the bits of the whole product's).
 		pieces := max(1, min(8, nT/winogradMinCols))
-		items := 16 * pieces
+		items := nx * pieces
 		loop, sgemm := itemLoop(items)
 		if serialItems(items) {
 			loop = func(n, grain int, fn func(lo, hi int)) { ops.ParallelN(n, grain, n, fn) }
@@ -180,13 +223,13 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 		})
 		// Outputs: one (image, channel) per item.
 		ops.ParallelN((n1-n0)*O, 1, (n1-n0)*O, func(lo, hi int) {
-			yb := ops.GetScratch(2 * wg.th * wg.ldy)
+			yb := ops.GetScratch(mt * wg.th * wg.ldy)
 			defer ops.PutScratch(yb)
 			y := *yb
 			for it := lo; it < hi; it++ {
 				img, oc := it/O, it%O
 				for r := 0; r < wg.th; r++ {
-					ops.WinogradOutput(y[2*r*wg.ldy:], wg.ldy, (*m)[oc*ldv+img*wg.t+r*wg.tw:], O*ldv, wg.tw)
+					output(y[mt*r*wg.ldy:], wg.ldy, (*m)[oc*ldv+img*wg.t+r*wg.tw:], O*ldv, wg.tw)
 				}
 				dst := out[((n0+img)*O+oc)*g.OH*g.OW : ((n0+img)*O+oc+1)*g.OH*g.OW]
 				for oh := 0; oh < g.OH; oh++ {

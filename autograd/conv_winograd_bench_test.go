@@ -10,7 +10,8 @@ import (
 
 // BenchmarkConvWinograd: the forward of 3x3 stride-1 convolutions of
 // ResNet-50's and TResNet-M's stages at 224 px, batch 8, with and without
-// the Winograd product (no gradient: as in evaluation).
+// the Winograd product, F(2x2, 3x3) and F(4x4, 3x3) (no gradient: as in
+// evaluation).
 //
 //	go test ./autograd -run '^$' -bench ConvWinograd -benchtime 10x
 func BenchmarkConvWinograd(b *testing.B) {
@@ -19,14 +20,15 @@ func BenchmarkConvWinograd(b *testing.B) {
 		x := ag.RandN(rng, 8, s.c, s.hw, s.hw)
 		w := ag.RandN(rng, s.c, s.c, 3, 3)
 		opts := ag.Conv2dOpts{}.WithPad(ag.SymPad(1))
-		for _, on := range []bool{false, true} {
+		for _, mt := range []int{0, 2, 4} {
 			name := fmt.Sprintf("c%d_%dx%d/implicit", s.c, s.hw, s.hw)
 			minC := 0
-			if on {
-				name, minC = fmt.Sprintf("c%d_%dx%d/winograd", s.c, s.hw, s.hw), 1
+			if mt > 0 {
+				name, minC = fmt.Sprintf("c%d_%dx%d/winograd_f%d", s.c, s.hw, s.hw, mt), 1
 			}
 			b.Run(name, func(b *testing.B) {
 				defer ag.SetWinograd(minC, 0)()
+				defer ag.SetWinogradTile(mt)()
 				flops := 2 * 9 * float64(s.c*s.c*s.hw*s.hw*8)
 				for b.Loop() {
 					ag.NoGrad(func() { ag.Conv2d(x, w, nil, opts) })
@@ -38,8 +40,8 @@ func BenchmarkConvWinograd(b *testing.B) {
 }
 
 // BenchmarkConvWinogradTrain: the same convolutions' forward and backward
-// (∂L/∂x and ∂L/∂w), with and without Winograd (which then runs the forward
-// and ∂L/∂x; ∂L/∂w keeps im2col).
+// (∂L/∂x and ∂L/∂w), with and without Winograd, F(2x2, 3x3) and F(4x4,
+// 3x3) (which then run the forward and ∂L/∂x; ∂L/∂w keeps im2col).
 //
 //	go test ./autograd -run '^$' -bench ConvWinogradTrain -benchtime 10x
 func BenchmarkConvWinogradTrain(b *testing.B) {
@@ -50,13 +52,14 @@ func BenchmarkConvWinogradTrain(b *testing.B) {
 		x.SetRequiresGrad(true)
 		w.SetRequiresGrad(true)
 		opts := ag.Conv2dOpts{}.WithPad(ag.SymPad(1))
-		for _, on := range []bool{false, true} {
+		for _, mt := range []int{0, 2, 4} {
 			name, minC := fmt.Sprintf("c%d_%dx%d/im2col", s.c, s.hw, s.hw), 0
-			if on {
-				name, minC = fmt.Sprintf("c%d_%dx%d/winograd", s.c, s.hw, s.hw), 1
+			if mt > 0 {
+				name, minC = fmt.Sprintf("c%d_%dx%d/winograd_f%d", s.c, s.hw, s.hw, mt), 1
 			}
 			b.Run(name, func(b *testing.B) {
 				defer ag.SetWinograd(minC, 0)()
+				defer ag.SetWinogradTile(mt)()
 				for b.Loop() {
 					x.ZeroGrad()
 					w.ZeroGrad()

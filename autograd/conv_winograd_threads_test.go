@@ -18,7 +18,8 @@ import (
 // test reruns itself at GOMAXPROCS 1, 2 and 4 (the pool's size is fixed when
 // it starts), each child hashing the output and both gradients of
 // convolutions that take the Winograd forward and input gradient (64
-// channels at 12x10 and 7x7, a batch split into two chunks), and compares.
+// channels at 12x10 and 7x7, a batch split into two chunks, by F(2x2, 3x3)
+// and by F(4x4, 3x3)), and compares.
 func TestConvWinogradBitsAcrossThreads(t *testing.T) {
 	if os.Getenv("AG_WINOGRAD_BITS_CHILD") == "1" {
 		fmt.Printf("WINOHASH %016x\n", winogradBitsHash())
@@ -63,7 +64,8 @@ func winogradBitsHash() uint64 {
 		}
 	}
 	rng := rand.New(rand.NewPCG(21, 22))
-	for _, s := range [][3]int{{5, 12, 10}, {3, 7, 7}} {
+	for _, s := range [][4]int{{5, 12, 10, 2}, {3, 7, 7, 2}, {5, 12, 10, 4}, {3, 7, 7, 4}} {
+		restore := ag.SetWinogradTile(s[3])
 		x := ag.RandN(rng, s[0], 64, s[1], s[2])
 		w := ag.RandN(rng, 72, 64, 3, 3)
 		b := ag.RandN(rng, 72)
@@ -75,6 +77,7 @@ func winogradBitsHash() uint64 {
 		put(y.Data)
 		put(x.Grad)
 		put(w.Grad)
+		restore()
 	}
 	return h.Sum64()
 }
