@@ -49,12 +49,21 @@ func WinogradWeightsStride(o, c int) int { return (o*c + 7) &^ 7 }
 // kernels are spread over the worker pool; the assembly kernel takes them
 // 8 at a time from a transposed copy (tap-major), the Go twin one by one.
 func WinogradWeights(u, w []float32, o, c int) {
+	winogradWeights("ops.WinogradWeights", 16, winoWKernel, winogradWeightsGo, u, w, o, c)
+}
+
+// winogradWeights is WinogradWeights and WinogradWeights4 for nx
+// transformed values per kernel: the bounds, then the assembly kernel on
+// groups of 8 kernels read tap-major from a transposed copy, or the Go
+// twin on kernels [lo, hi).
+func winogradWeights(name string, nx int, kern func([]float32, int, []float32, int, int), twin func([]float32, int, []float32, int, int),
+	u, w []float32, o, c int) {
 	k, us := o*c, WinogradWeightsStride(o, c)
-	if len(w) < 9*k || len(u) < 16*us {
-		panic(fmt.Sprintf("ops.WinogradWeights: w has %d floats, u %d; %d x %d 3x3 kernels need %d and %d", len(w), len(u), o, c, 9*k, 16*us))
+	if len(w) < 9*k || len(u) < nx*us {
+		panic(fmt.Sprintf("%s: w has %d floats, u %d; %d x %d 3x3 kernels need %d and %d", name, len(w), len(u), o, c, 9*k, nx*us))
 	}
-	if winoWKernel == nil || noasm {
-		Parallel(k, 256, func(lo, hi int) { winogradWeightsGo(u, us, w, lo, hi) })
+	if kern == nil || noasm {
+		Parallel(k, 256, func(lo, hi int) { twin(u, us, w, lo, hi) })
 		return
 	}
 	wt := GetScratch(9 * us) // wt[(3r+x)·us + kk] = tap (r, x) of kernel kk
@@ -62,7 +71,7 @@ func WinogradWeights(u, w []float32, o, c int) {
 	Parallel(us/8, 32, func(lo, hi int) {
 		k0, k1 := 8*lo, min(k, 8*hi)
 		Transpose((*wt)[k0:], us, w[9*k0:], 9, k1-k0, 9)
-		winoWKernel(u[k0:], us, (*wt)[k0:], us, 8*(hi-lo)) // a last group past k reads and writes the rows' slack
+		kern(u[k0:], us, (*wt)[k0:], us, 8*(hi-lo)) // a last group past k reads and writes the rows' slack
 	})
 }
 
@@ -98,21 +107,30 @@ func winogradWeightsGo(u []float32, us int, w []float32, lo, hi int) {
 // (the caller leaves that room; what lands there is garbage, overwritten by
 // the next tile row or never read).
 func WinogradInput(v []float32, vs int, x []float32, ldx, tw int) {
+	winogradInput("ops.WinogradInput", 2, winoInKernel, winogradInputGo, v, vs, x, ldx, tw)
+}
+
+// winogradInput is WinogradInput and WinogradInput4 for tiles of mt x mt
+// outputs ((mt+2)² values from mt+2 rows): the bounds, then the assembly
+// kernel (whose last group of 8 tiles reads mt·8+mt floats of each of its
+// rows, the room past the block that the caller leaves) or the Go twin.
+func winogradInput(name string, mt int, kern, twin func([]float32, int, []float32, int, int), v []float32, vs int, x []float32, ldx, tw int) {
 	if tw <= 0 {
 		return
 	}
-	if len(x) < 3*ldx+2*tw+2 || len(v) < 15*vs+tw || vs < tw {
-		panic(fmt.Sprintf("ops.WinogradInput: x %d floats (ldx %d), v %d (vs %d) for %d tiles", len(x), ldx, len(v), vs, tw))
+	last, nx := (mt+1)*ldx, (mt+2)*(mt+2) // the block's last row starts at last
+	if len(x) < last+mt*tw+2 || len(v) < (nx-1)*vs+tw || vs < tw {
+		panic(fmt.Sprintf("%s: x %d floats (ldx %d), v %d (vs %d) for %d tiles", name, len(x), ldx, len(v), vs, tw))
 	}
-	if winoInKernel != nil && !noasm {
+	if kern != nil && !noasm {
 		g := (tw + 7) &^ 7
-		if len(x) < 3*ldx+2*g+2 || len(v) < 15*vs+g {
-			panic(fmt.Sprintf("ops.WinogradInput: x %d floats (ldx %d), v %d (vs %d): no room for %d tiles of 8", len(x), ldx, len(v), vs, g))
+		if len(x) < last+mt*g+mt || len(v) < (nx-1)*vs+g {
+			panic(fmt.Sprintf("%s: x %d floats (ldx %d), v %d (vs %d): no room for %d tiles of 8", name, len(x), ldx, len(v), vs, g))
 		}
-		winoInKernel(v, vs, x, ldx, tw)
+		kern(v, vs, x, ldx, tw)
 		return
 	}
-	winogradInputGo(v, vs, x, ldx, tw)
+	twin(v, vs, x, ldx, tw)
 }
 
 // winogradInputGo is WinogradInput's Go twin (and its reference). Along
@@ -145,21 +163,29 @@ func winogradInputGo(v []float32, vs int, x []float32, ldx, tw int) {
 // tw in each row of m and write up to 16 floats past 2·tw in each row of y
 // (ldy must leave that room).
 func WinogradOutput(y []float32, ldy int, m []float32, ms, tw int) {
+	winogradOutput("ops.WinogradOutput", 2, winoOutKernel, winogradOutputGo, y, ldy, m, ms, tw)
+}
+
+// winogradOutput is WinogradOutput and WinogradOutput4 for tiles of mt x mt
+// outputs: the bounds, then the assembly kernel (which writes whole groups
+// of 8 tiles) or the Go twin.
+func winogradOutput(name string, mt int, kern, twin func([]float32, int, []float32, int, int), y []float32, ldy int, m []float32, ms, tw int) {
 	if tw <= 0 {
 		return
 	}
-	if len(y) < ldy+2*tw || ldy < 2*tw || len(m) < 15*ms+tw || ms < tw {
-		panic(fmt.Sprintf("ops.WinogradOutput: y %d floats (ldy %d), m %d (ms %d) for %d tiles", len(y), ldy, len(m), ms, tw))
+	nx := (mt + 2) * (mt + 2)
+	if len(y) < (mt-1)*ldy+mt*tw || ldy < mt*tw || len(m) < (nx-1)*ms+tw || ms < tw {
+		panic(fmt.Sprintf("%s: y %d floats (ldy %d), m %d (ms %d) for %d tiles", name, len(y), ldy, len(m), ms, tw))
 	}
-	if winoOutKernel != nil && !noasm {
+	if kern != nil && !noasm {
 		g := (tw + 7) &^ 7
-		if len(y) < ldy+2*g || ldy < 2*g || len(m) < 15*ms+g {
-			panic(fmt.Sprintf("ops.WinogradOutput: y %d floats (ldy %d), m %d (ms %d): no room for %d tiles of 8", len(y), ldy, len(m), ms, g))
+		if len(y) < (mt-1)*ldy+mt*g || ldy < mt*g || len(m) < (nx-1)*ms+g {
+			panic(fmt.Sprintf("%s: y %d floats (ldy %d), m %d (ms %d): no room for %d tiles of 8", name, len(y), ldy, len(m), ms, g))
 		}
-		winoOutKernel(y, ldy, m, ms, tw)
+		kern(y, ldy, m, ms, tw)
 		return
 	}
-	winogradOutputGo(y, ldy, m, ms, tw)
+	twin(y, ldy, m, ms, tw)
 }
 
 // winogradOutputGo is WinogradOutput's Go twin: s = Aᵀ M by columns j,

@@ -1,7 +1,5 @@
 package ops
 
-import "fmt"
-
 // Winograd's F(4x4, 3x3): the same algorithm as F(2x2, 3x3) (winograd.go)
 // with 4x4 blocks of output pixels computed from 6x6 blocks d of the
 // padded input,
@@ -47,21 +45,7 @@ const sixth = float32(1.0 / 6)
 // 3x3 kernels g = w[(oi·c + ci)·9 :] (OIHW), us = WinogradWeightsStride(o,
 // c). As WinogradWeights, spread over the worker pool.
 func WinogradWeights4(u, w []float32, o, c int) {
-	k, us := o*c, WinogradWeightsStride(o, c)
-	if len(w) < 9*k || len(u) < 36*us {
-		panic(fmt.Sprintf("ops.WinogradWeights4: w has %d floats, u %d; %d x %d 3x3 kernels need %d and %d", len(w), len(u), o, c, 9*k, 36*us))
-	}
-	if winoW4Kernel == nil || noasm {
-		Parallel(k, 256, func(lo, hi int) { winogradWeights4Go(u, us, w, lo, hi) })
-		return
-	}
-	wt := GetScratch(9 * us) // wt[(3r+x)·us + kk] = tap (r, x) of kernel kk
-	defer PutScratch(wt)
-	Parallel(us/8, 32, func(lo, hi int) {
-		k0, k1 := 8*lo, min(k, 8*hi)
-		Transpose((*wt)[k0:], us, w[9*k0:], 9, k1-k0, 9)
-		winoW4Kernel(u[k0:], us, (*wt)[k0:], us, 8*(hi-lo))
-	})
+	winogradWeights("ops.WinogradWeights4", 36, winoW4Kernel, winogradWeights4Go, u, w, o, c)
 }
 
 // wino4W is the weight transform along one axis, (g0, g1, g2) → 6 values:
@@ -101,21 +85,7 @@ func winogradWeights4Go(u []float32, us int, w []float32, lo, hi int) {
 // block's last column and write up to 7 tiles past tw in each of the 36
 // rows of v (the caller leaves that room; what lands there is garbage).
 func WinogradInput4(v []float32, vs int, x []float32, ldx, tw int) {
-	if tw <= 0 {
-		return
-	}
-	if len(x) < 5*ldx+4*tw+2 || len(v) < 35*vs+tw || vs < tw {
-		panic(fmt.Sprintf("ops.WinogradInput4: x %d floats (ldx %d), v %d (vs %d) for %d tiles", len(x), ldx, len(v), vs, tw))
-	}
-	if winoIn4Kernel != nil && !noasm {
-		g := (tw + 7) &^ 7
-		if len(x) < 5*ldx+4*g+4 || len(v) < 35*vs+g {
-			panic(fmt.Sprintf("ops.WinogradInput4: x %d floats (ldx %d), v %d (vs %d): no room for %d tiles of 8", len(x), ldx, len(v), vs, g))
-		}
-		winoIn4Kernel(v, vs, x, ldx, tw)
-		return
-	}
-	winogradInput4Go(v, vs, x, ldx, tw)
+	winogradInput("ops.WinogradInput4", 4, winoIn4Kernel, winogradInput4Go, v, vs, x, ldx, tw)
 }
 
 // wino4In is Bᵀ along one axis, (d0..d5) → 6 values, with e = d4 − d2 and
@@ -159,21 +129,7 @@ func winogradInput4Go(v []float32, vs int, x []float32, ldx, tw int) {
 // past tw in each row of m and write up to 28 floats past 4·tw in each
 // row of y (ldy must leave that room).
 func WinogradOutput4(y []float32, ldy int, m []float32, ms, tw int) {
-	if tw <= 0 {
-		return
-	}
-	if len(y) < 3*ldy+4*tw || ldy < 4*tw || len(m) < 35*ms+tw || ms < tw {
-		panic(fmt.Sprintf("ops.WinogradOutput4: y %d floats (ldy %d), m %d (ms %d) for %d tiles", len(y), ldy, len(m), ms, tw))
-	}
-	if winoOut4Kernel != nil && !noasm {
-		g := (tw + 7) &^ 7
-		if len(y) < 3*ldy+4*g || ldy < 4*g || len(m) < 35*ms+g {
-			panic(fmt.Sprintf("ops.WinogradOutput4: y %d floats (ldy %d), m %d (ms %d): no room for %d tiles of 8", len(y), ldy, len(m), ms, g))
-		}
-		winoOut4Kernel(y, ldy, m, ms, tw)
-		return
-	}
-	winogradOutput4Go(y, ldy, m, ms, tw)
+	winogradOutput("ops.WinogradOutput4", 4, winoOut4Kernel, winogradOutput4Go, y, ldy, m, ms, tw)
 }
 
 // wino4Out is Aᵀ along one axis, (m0..m5) → 4 values, with a = m1 + m2,

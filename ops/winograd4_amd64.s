@@ -122,37 +122,24 @@ win4_loop:
 	// Pass 1: each input row r into v rows 6r..6r+5.
 	MOVQ SI, DX
 	MOVQ DI, AX
+	MOVQ $6, R12
+
+win4_rows:
 	ROW6(DX)
 	IN1D
 	STORE6(AX, R8)
 	ADDQ BX, DX
-	ROW6(DX)
-	IN1D
-	STORE6(AX, R8)
-	ADDQ BX, DX
-	ROW6(DX)
-	IN1D
-	STORE6(AX, R8)
-	ADDQ BX, DX
-	ROW6(DX)
-	IN1D
-	STORE6(AX, R8)
-	ADDQ BX, DX
-	ROW6(DX)
-	IN1D
-	STORE6(AX, R8)
-	ADDQ BX, DX
-	ROW6(DX)
-	IN1D
-	STORE6(AX, R8)
+	DECQ R12
+	JNZ  win4_rows
+
 	// Pass 2: each column j of h in place.
 	MOVQ DI, AX
+	MOVQ $6, R12
+
+win4_cols:
 	VCOL
-	VCOL
-	VCOL
-	VCOL
-	VCOL
-	VCOL
+	DECQ R12
+	JNZ  win4_cols
 	ADDQ $128, SI
 	ADDQ $32, DI
 	SUBQ $8, CX
@@ -177,10 +164,10 @@ win4_loop:
 	VADDPS Y9, Y11, Y9; \
 	VADDPS Y5, Y9, Y9
 
-// SCOL4(J): column J of M at AX (rows 6i+J, R9 bytes apart; R10 = 3·R9,
-// R11 = 5·R9) through OUT1D into s[r][J] at (6r+J)·32(SP); AX to the next
-// column.
-#define SCOL4(J) \
+// SCOL4: column j of M at AX (rows 6i+j, R9 bytes apart; R10 = 3·R9,
+// R11 = 5·R9) through OUT1D into s[r][j], r = 0..3, at R12 + r·192 (R12 =
+// the frame + 32j); AX and R12 to the next column.
+#define SCOL4 \
 	VMOVUPS (AX), Y0; \
 	VMOVUPS (AX)(R9*1), Y1; \
 	VMOVUPS (AX)(R9*2), Y2; \
@@ -188,22 +175,24 @@ win4_loop:
 	VMOVUPS (AX)(R9*4), Y4; \
 	VMOVUPS (AX)(R11*1), Y5; \
 	OUT1D; \
-	VMOVUPS Y6, (J*32)(SP); \
-	VMOVUPS Y7, ((6+J)*32)(SP); \
-	VMOVUPS Y8, ((12+J)*32)(SP); \
-	VMOVUPS Y9, ((18+J)*32)(SP); \
-	ADDQ    R8, AX
+	VMOVUPS Y6, (R12); \
+	VMOVUPS Y7, 192(R12); \
+	VMOVUPS Y8, 384(R12); \
+	VMOVUPS Y9, 576(R12); \
+	ADDQ    R8, AX; \
+	ADDQ    $32, R12
 
-// YROW4(R, P): output row R of 8 tiles from s[R][0..5] through OUT1D,
-// the four values of each tile interleaved (a 4x4 transposition within
-// each lane half, then the halves paired) into 32 floats at P.
-#define YROW4(R, P) \
-	VMOVUPS    ((6*R)*32)(SP), Y0; \
-	VMOVUPS    ((6*R+1)*32)(SP), Y1; \
-	VMOVUPS    ((6*R+2)*32)(SP), Y2; \
-	VMOVUPS    ((6*R+3)*32)(SP), Y3; \
-	VMOVUPS    ((6*R+4)*32)(SP), Y4; \
-	VMOVUPS    ((6*R+5)*32)(SP), Y5; \
+// YROW4(P): an output row of 8 tiles from s[r][0..5] at R12 through
+// OUT1D, the four values of each tile interleaved (a 4x4 transposition
+// within each lane half, then the halves paired) into 32 floats at P; R12
+// to the next row of s.
+#define YROW4(P) \
+	VMOVUPS    (R12), Y0; \
+	VMOVUPS    32(R12), Y1; \
+	VMOVUPS    64(R12), Y2; \
+	VMOVUPS    96(R12), Y3; \
+	VMOVUPS    128(R12), Y4; \
+	VMOVUPS    160(R12), Y5; \
 	OUT1D; \
 	VUNPCKLPS  Y7, Y6, Y0; \
 	VUNPCKHPS  Y7, Y6, Y1; \
@@ -220,7 +209,8 @@ win4_loop:
 	VMOVUPS    Y8, (P); \
 	VMOVUPS    Y9, 32(P); \
 	VMOVUPS    Y10, 64(P); \
-	VMOVUPS    Y11, 96(P)
+	VMOVUPS    Y11, 96(P); \
+	ADDQ       $192, R12
 
 // func winoOut4AVX2(y []float32, ldy int, m []float32, ms, tw int)
 //
@@ -250,20 +240,22 @@ TEXT ·winoOut4AVX2(SB), $768-72
 
 wout4_loop:
 	MOVQ SI, AX
-	SCOL4(0)
-	SCOL4(1)
-	SCOL4(2)
-	SCOL4(3)
-	SCOL4(4)
-	SCOL4(5)
+	LEAQ 0(SP), R12
+	MOVQ $6, R13
+
+wout4_cols:
+	SCOL4
+	DECQ R13
+	JNZ  wout4_cols
 	MOVQ DI, DX
-	YROW4(0, DX)
+	LEAQ 0(SP), R12
+	MOVQ $4, R13
+
+wout4_rows:
+	YROW4(DX)
 	ADDQ BX, DX
-	YROW4(1, DX)
-	ADDQ BX, DX
-	YROW4(2, DX)
-	ADDQ BX, DX
-	YROW4(3, DX)
+	DECQ R13
+	JNZ  wout4_rows
 	ADDQ $32, SI
 	ADDQ $128, DI
 	SUBQ $8, CX
@@ -357,16 +349,19 @@ TEXT ·winoW4AVX2(SB), NOSPLIT, $0-72
 ww4_loop:
 	MOVQ SI, AX
 	MOVQ DI, BX
+	MOVQ $3, R12
+
+ww4_cols:
 	WCOL4
-	WCOL4
-	WCOL4
+	DECQ R12
+	JNZ  ww4_cols
 	MOVQ DI, BX
+	MOVQ $6, R12
+
+ww4_rows:
 	WROW4
-	WROW4
-	WROW4
-	WROW4
-	WROW4
-	WROW4
+	DECQ R12
+	JNZ  ww4_rows
 	ADDQ $32, SI
 	ADDQ $32, DI
 	SUBQ $8, CX

@@ -6,83 +6,93 @@ import (
 	"testing"
 )
 
-// The assembly transforms against their Go twins, bit for bit, on every
-// row length up to 41 tiles (whole groups of 8 and every tail), with the
-// room the kernels may use past the row filled with NaN: a kernel must
-// not let it into a kept value.
-func TestWinogradTransformsMatchGo(t *testing.T) {
-	if winoInKernel == nil || noasm {
-		t.Skip("no Winograd kernels on this build or CPU")
+// The assembly transforms of F(2x2, 3x3) and F(4x4, 3x3) against their Go
+// twins, bit for bit, on every row (count of kernels) up to 41 (whole
+// groups of 8 and every tail), with NaN in the room the kernels may read
+// past the block and the row (a kernel must not let it into a kept value)
+// and values of every scale: subnormal to 1e30, so that the exact
+// multiplications stay exact and the halvings and quarterings of
+// subnormal weights round as the twin's.
+func TestWinogradKernelsMatchGo(t *testing.T) {
+	type kernels struct {
+		mt          int
+		in, out     func([]float32, int, []float32, int, int)
+		inGo, outGo func([]float32, int, []float32, int, int)
+		wGo         func(u []float32, us int, w []float32, lo, hi int)
+		weights     func(u, w []float32, o, c int)
 	}
-	rng := rand.New(rand.NewPCG(7, 8))
-	for tw := 1; tw <= 41; tw++ {
-		g := (tw + 7) &^ 7
-		ldx := 2*tw + 2 + rng.IntN(3)
-		x := randSlice(rng, 3*ldx+2*g+2)
-		for c := 2*tw + 2; c < ldx; c++ { // past the block: not read by a kept tile
-			for r := 0; r < 4 && r*ldx+c < len(x); r++ {
-				x[r*ldx+c] = float32(math.NaN())
+	for _, ks := range []kernels{
+		{2, winoInKernel, winoOutKernel, winogradInputGo, winogradOutputGo, winogradWeightsGo, WinogradWeights},
+		{4, winoIn4Kernel, winoOut4Kernel, winogradInput4Go, winogradOutput4Go, winogradWeights4Go, WinogradWeights4},
+	} {
+		if ks.in == nil || noasm {
+			t.Skip("no Winograd kernels on this build or CPU")
+		}
+		mt, nx := ks.mt, (ks.mt+2)*(ks.mt+2)
+		rng := rand.New(rand.NewPCG(13, uint64(mt)))
+		scale := func(xs []float32, tw int) {
+			f := []float32{1, 1e-38, 1e30, 3e-41}[tw%4]
+			for i := range xs {
+				xs[i] *= f
 			}
 		}
-		for i := 3*ldx + 2*tw + 2; i < len(x); i++ {
-			x[i] = float32(math.NaN())
-		}
-		vs := g + 3
-		want, got := make([]float32, 16*vs), make([]float32, 16*vs)
-		winogradInputGo(want, vs, x, ldx, tw)
-		winoInKernel(got, vs, x, ldx, tw)
-		for xi := 0; xi < 16; xi++ {
-			for i := 0; i < tw; i++ {
-				if math.Float32bits(got[xi*vs+i]) != math.Float32bits(want[xi*vs+i]) {
-					t.Fatalf("input tw %d: v[%d][%d] = %v, want %v", tw, xi, i, got[xi*vs+i], want[xi*vs+i])
+		for tw := 1; tw <= 41; tw++ {
+			g := (tw + 7) &^ 7
+			ldx := mt*tw + 2 + rng.IntN(5)
+			x := randSlice(rng, (mt+1)*ldx+mt*g+mt)
+			scale(x, tw)
+			for c := mt*tw + 2; c < ldx; c++ { // past the block: not read by a kept tile
+				for r := 0; r < mt+2 && r*ldx+c < len(x); r++ {
+					x[r*ldx+c] = float32(math.NaN())
 				}
 			}
-		}
-
-		ms := g + 5
-		m := randSlice(rng, 16*ms)
-		for xi := 0; xi < 16; xi++ {
-			for i := tw; i < ms; i++ {
-				m[xi*ms+i] = float32(math.NaN())
+			for i := (mt+1)*ldx + mt*tw + 2; i < len(x); i++ {
+				x[i] = float32(math.NaN())
 			}
-		}
-		ldy := 2*g + 1
-		yw, yg := make([]float32, 2*ldy), make([]float32, 2*ldy)
-		winogradOutputGo(yw, ldy, m, ms, tw)
-		winoOutKernel(yg, ldy, m, ms, tw)
-		for r := 0; r < 2; r++ {
-			for i := 0; i < 2*tw; i++ {
-				if math.Float32bits(yg[r*ldy+i]) != math.Float32bits(yw[r*ldy+i]) {
-					t.Fatalf("output tw %d: y[%d][%d] = %v, want %v", tw, r, i, yg[r*ldy+i], yw[r*ldy+i])
+			vs := g + 3
+			want, got := make([]float32, nx*vs), make([]float32, nx*vs)
+			ks.inGo(want, vs, x, ldx, tw)
+			ks.in(got, vs, x, ldx, tw)
+			for xi := 0; xi < nx; xi++ {
+				for i := 0; i < tw; i++ {
+					if math.Float32bits(got[xi*vs+i]) != math.Float32bits(want[xi*vs+i]) {
+						t.Fatalf("F(%d) input tw %d: v[%d][%d] = %v, want %v", mt, tw, xi, i, got[xi*vs+i], want[xi*vs+i])
+					}
 				}
 			}
-		}
-	}
-}
 
-// The weight transform's assembly kernel (8 kernels a step, from the
-// transposed taps) against its Go twin, bit for bit, on every count of
-// kernels up to 41 and on values whose halving rounds (subnormals).
-func TestWinogradWeightsMatchGo(t *testing.T) {
-	if winoWKernel == nil || noasm {
-		t.Skip("no Winograd kernels on this build or CPU")
-	}
-	rng := rand.New(rand.NewPCG(11, 12))
-	for k := 1; k <= 41; k++ {
-		w := randSlice(rng, 9*k)
-		if k%5 == 0 {
-			for i := range w {
-				w[i] *= 1e-38 // subnormal sums: ½ rounds
+			ms := g + 5
+			m := randSlice(rng, nx*ms)
+			scale(m, tw)
+			for xi := 0; xi < nx; xi++ {
+				for i := tw; i < ms; i++ {
+					m[xi*ms+i] = float32(math.NaN())
+				}
 			}
-		}
-		us := WinogradWeightsStride(k, 1)
-		want, got := make([]float32, 16*us), make([]float32, 16*us)
-		winogradWeightsGo(want, us, w, 0, k)
-		WinogradWeights(got, w, k, 1)
-		for xi := 0; xi < 16; xi++ {
-			for i := 0; i < k; i++ {
-				if math.Float32bits(got[xi*us+i]) != math.Float32bits(want[xi*us+i]) {
-					t.Fatalf("%d kernels: u[%d][%d] = %v, want %v", k, xi, i, got[xi*us+i], want[xi*us+i])
+			ldy := mt*g + 1
+			yw, yg := make([]float32, mt*ldy), make([]float32, mt*ldy)
+			ks.outGo(yw, ldy, m, ms, tw)
+			ks.out(yg, ldy, m, ms, tw)
+			for r := 0; r < mt; r++ {
+				for i := 0; i < mt*tw; i++ {
+					if math.Float32bits(yg[r*ldy+i]) != math.Float32bits(yw[r*ldy+i]) {
+						t.Fatalf("F(%d) output tw %d: y[%d][%d] = %v, want %v", mt, tw, r, i, yg[r*ldy+i], yw[r*ldy+i])
+					}
+				}
+			}
+
+			k := tw
+			w := randSlice(rng, 9*k)
+			scale(w, tw)
+			us := WinogradWeightsStride(k, 1)
+			uw, ug := make([]float32, nx*us), make([]float32, nx*us)
+			ks.wGo(uw, us, w, 0, k)
+			ks.weights(ug, w, k, 1)
+			for xi := 0; xi < nx; xi++ {
+				for i := 0; i < k; i++ {
+					if math.Float32bits(ug[xi*us+i]) != math.Float32bits(uw[xi*us+i]) {
+						t.Fatalf("F(%d) %d kernels: u[%d][%d] = %v, want %v", mt, k, xi, i, ug[xi*us+i], uw[xi*us+i])
+					}
 				}
 			}
 		}
@@ -174,84 +184,6 @@ func TestWinogradConvolution(t *testing.T) {
 							t.Fatalf("%s %dx%d: y[%d][%d][%d] = %v, want %v", al.name, h, w, oi, i, j, got, want)
 						}
 					}
-				}
-			}
-		}
-	}
-}
-
-// The F(4x4, 3x3) kernels against their Go twins, bit for bit, as
-// TestWinogradTransformsMatchGo: every row length up to 41 tiles, NaN in
-// the room past the block and the row, values of every scale (the
-// transforms' exact multiplications must stay exact, and the halving and
-// quartering of subnormal weights must round as the twin's).
-func TestWinograd4MatchGo(t *testing.T) {
-	if winoIn4Kernel == nil || noasm {
-		t.Skip("no Winograd kernels on this build or CPU")
-	}
-	rng := rand.New(rand.NewPCG(13, 14))
-	scale := func(xs []float32, tw int) {
-		f := []float32{1, 1e-38, 1e30, 3e-41}[tw%4]
-		for i := range xs {
-			xs[i] *= f
-		}
-	}
-	for tw := 1; tw <= 41; tw++ {
-		g := (tw + 7) &^ 7
-		ldx := 4*tw + 2 + rng.IntN(5)
-		x := randSlice(rng, 5*ldx+4*g+4)
-		scale(x, tw)
-		for c := 4*tw + 2; c < ldx; c++ { // past the block: not read by a kept tile
-			for r := 0; r < 6 && r*ldx+c < len(x); r++ {
-				x[r*ldx+c] = float32(math.NaN())
-			}
-		}
-		for i := 5*ldx + 4*tw + 2; i < len(x); i++ {
-			x[i] = float32(math.NaN())
-		}
-		vs := g + 3
-		want, got := make([]float32, 36*vs), make([]float32, 36*vs)
-		winogradInput4Go(want, vs, x, ldx, tw)
-		winoIn4Kernel(got, vs, x, ldx, tw)
-		for xi := 0; xi < 36; xi++ {
-			for i := 0; i < tw; i++ {
-				if math.Float32bits(got[xi*vs+i]) != math.Float32bits(want[xi*vs+i]) {
-					t.Fatalf("input tw %d: v[%d][%d] = %v, want %v", tw, xi, i, got[xi*vs+i], want[xi*vs+i])
-				}
-			}
-		}
-
-		ms := g + 5
-		m := randSlice(rng, 36*ms)
-		scale(m, tw)
-		for xi := 0; xi < 36; xi++ {
-			for i := tw; i < ms; i++ {
-				m[xi*ms+i] = float32(math.NaN())
-			}
-		}
-		ldy := 4*g + 1
-		yw, yg := make([]float32, 4*ldy), make([]float32, 4*ldy)
-		winogradOutput4Go(yw, ldy, m, ms, tw)
-		winoOut4Kernel(yg, ldy, m, ms, tw)
-		for r := 0; r < 4; r++ {
-			for i := 0; i < 4*tw; i++ {
-				if math.Float32bits(yg[r*ldy+i]) != math.Float32bits(yw[r*ldy+i]) {
-					t.Fatalf("output tw %d: y[%d][%d] = %v, want %v", tw, r, i, yg[r*ldy+i], yw[r*ldy+i])
-				}
-			}
-		}
-
-		k := tw
-		w := randSlice(rng, 9*k)
-		scale(w, tw)
-		us := WinogradWeightsStride(k, 1)
-		uw, ug := make([]float32, 36*us), make([]float32, 36*us)
-		winogradWeights4Go(uw, us, w, 0, k)
-		WinogradWeights4(ug, w, k, 1)
-		for xi := 0; xi < 36; xi++ {
-			for i := 0; i < k; i++ {
-				if math.Float32bits(ug[xi*us+i]) != math.Float32bits(uw[xi*us+i]) {
-					t.Fatalf("%d kernels: u[%d][%d] = %v, want %v", k, xi, i, ug[xi*us+i], uw[xi*us+i])
 				}
 			}
 		}
