@@ -74,14 +74,18 @@ type Batch struct {
 // batch. Optional (without it the garbage collector reclaims them); the
 // batch must not be used afterwards.
 func (b *Batch) Release() {
-	if b.loader == nil {
+	l := b.loader
+	if l == nil {
 		return
 	}
+	// Clear the field before the hand-off: once on the free list the batch
+	// belongs to whichever worker takes it (newBatch sets loader again), so
+	// writing it after the send raced with that worker.
+	b.loader = nil
 	select {
-	case b.loader.free <- b:
+	case l.free <- b:
 	default:
 	}
-	b.loader = nil
 }
 
 // Loader turns a Dataset into batches: decode, resize to S x S, Transform,
