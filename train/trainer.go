@@ -344,18 +344,19 @@ func (t *Trainer) trainEpoch(ctx context.Context, epoch int) (meanLoss float64, 
 		}
 		l, err := t.step(b, &t0)
 		images += b.N
-		b.Release()
+		size := b.Size
+		b.Release() // the batch is the loader's again: not read past here
 		if err != nil {
 			return 0, images, fmt.Errorf("epoch %d, batch %d (step %d): %w", epoch+1, i+1, st.Step, err)
 		}
-		if !t.memLimit.off && (!t.memLimit.set || b.Size != t.memLimit.size) {
+		if !t.memLimit.off && (!t.memLimit.set || size != t.memLimit.size) {
 			// After the run's first step, the arena holds a whole step's
 			// buffers; after the first step at a new image size
 			// (progressive resizing), a whole step's buffers of that size.
 			// Without the refit the larger step's live set would sit above
 			// the limit, and the collector would run nearly non-stop.
 			t.fitMemoryLimit()
-			t.memLimit.size = b.Size
+			t.memLimit.size = size
 		}
 		i++
 		st.StepInEpoch = i
