@@ -98,6 +98,10 @@ const winogradMinCols = 192
 // winogradChunkFloats bounds V and M of one chunk of images (8 MiB each).
 var winogradChunkFloats = 1 << 21
 
+// winogradSpread is the distance in floats between consecutive transformed
+// matrices of n floats each: n rounded up to 4 KiB, plus 64 bytes.
+func winogradSpread(n int) int { return (n+1023)&^1023 + 16 }
+
 // winogradGeom is one image's tiling.
 type winogradGeom struct {
 	mt     int // output tile side: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3)
@@ -117,9 +121,10 @@ type winogradGeom struct {
 // lanes) and its weight transform writes 36 matrices instead of 16. It
 // runs where a row has at least 6 tiles and an image at least 36, and its
 // products are the fewer. Measured on Zen 3 (BenchmarkConvWinogradTrain,
-// batch 8, forward and backward): 64 channels at 56x56 53 ms against 65,
-// 128 at 28x28 38 against 46; 256 at 14x14 50 against 43, 512 at 7x7 72
-// against 56 (4 and 2 tiles a row: F(2x2) there).
+// batch 8, forward and backward, two runs): 64 channels at 56x56 35-41 ms
+// against 50-51, 128 at 28x28 36-39 against 37-43; 256 at 14x14 32-33
+// against 29-30, 512 at 7x7 52-55 against 37-42 (4 and 2 tiles a row:
+// F(2x2) there).
 func winogradTile(oh, ow int) int {
 	if winogradForceTile != 0 {
 		return winogradForceTile
@@ -165,11 +170,18 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 
 	nb := max(1, min(c.n, winogradChunkFloats/(nx*max(C, O)*wg.t+1)))
 	ldv := nb*wg.t + 8 // room for the kernels' last group of 8 tiles
+	// The nx matrices of V (of M) lie vs (ms) floats apart: C·ldv (O·ldv)
+	// rounded up to 4 KiB and 64 bytes more, so that the transforms' nx
+	// rows of a tile group fall in nx different sets of L1d (a distance
+	// that is a multiple of 4 KiB, as C·ldv·4 mostly is, puts them all in
+	// one set of 8 ways: the input transform of 128 channels at 28x28 took
+	// a quarter of the convolution's time, most of it missing L1).
+	vs, ms := winogradSpread(C*ldv), winogradSpread(O*ldv)
 	xp := ops.GetScratch(nb*C*wg.plane + 32)
 	defer ops.PutScratch(xp)
-	v := ops.GetScratch(nx * C * ldv)
+	v := ops.GetScratch(nx * vs)
 	defer ops.PutScratch(v)
-	m := ops.GetScratch(nx * O * ldv)
+	m := ops.GetScratch(nx * ms)
 	defer ops.PutScratch(m)
 	for n0 := 0; n0 < c.n; n0 += nb {
 		n1 := min(c.n, n0+nb)
@@ -200,7 +212,7 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 				for img := 0; img < n1-n0; img++ {
 					pl := (*xp)[(img*C+ch)*wg.plane:]
 					for r := 0; r < wg.th; r++ {
-						input((*v)[ch*ldv+img*wg.t+r*wg.tw:], C*ldv, pl[mt*r*wg.ldx:], wg.ldx, wg.tw)
+						input((*v)[ch*ldv+img*wg.t+r*wg.tw:], vs, pl[mt*r*wg.ldx:], wg.ldx, wg.tw)
 					}
 				}
 			}
@@ -218,7 +230,7 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 			for it := lo; it < hi; it++ {
 				xi, p := it/pieces, it%pieces
 				c0, c1 := p*nT/pieces, (p+1)*nT/pieces
-				sgemm(false, false, O, c1-c0, C, 1, (*u)[xi*us:], C, (*v)[xi*C*ldv+c0:], ldv, 0, (*m)[xi*O*ldv+c0:], ldv)
+				sgemm(false, false, O, c1-c0, C, 1, (*u)[xi*us:], C, (*v)[xi*vs+c0:], ldv, 0, (*m)[xi*ms+c0:], ldv)
 			}
 		})
 		// Outputs: one (image, channel) per item.
@@ -229,7 +241,7 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 			for it := lo; it < hi; it++ {
 				img, oc := it/O, it%O
 				for r := 0; r < wg.th; r++ {
-					output(y[mt*r*wg.ldy:], wg.ldy, (*m)[oc*ldv+img*wg.t+r*wg.tw:], O*ldv, wg.tw)
+					output(y[mt*r*wg.ldy:], wg.ldy, (*m)[oc*ldv+img*wg.t+r*wg.tw:], ms, wg.tw)
 				}
 				dst := out[((n0+img)*O+oc)*g.OH*g.OW : ((n0+img)*O+oc+1)*g.OH*g.OW]
 				for oh := 0; oh < g.OH; oh++ {
