@@ -39,9 +39,13 @@ import "fmt"
 // tiles is transformed in one call. V and M hold the 16 matrices ξ one
 // after another, vs (ms) floats apart, tile t of a row at t.
 
-// WinogradWeightsStride is the distance between the 16 matrices U_ξ that
-// WinogradWeights writes for o x c kernels: o·c rounded up to 8.
-func WinogradWeightsStride(o, c int) int { return (o*c + 7) &^ 7 }
+// WinogradWeightsStride is the distance between the matrices U_ξ that
+// WinogradWeights and WinogradWeights4 write for o x c kernels: o·c
+// rounded up to 4 KiB of floats, plus 64 bytes (a multiple of 8, as the
+// kernels' groups of 8 need). A distance that is a multiple of 4 KiB
+// would put the 16 or 36 rows a kernel writes for one group of kernels
+// into one set of the L1 data cache; this one spreads them over as many.
+func WinogradWeightsStride(o, c int) int { return (o*c+1023)&^1023 + 16 }
 
 // WinogradWeights sets u[ξ·us + oi·c + ci] = (G g Gᵀ)_ξ for the 3x3 kernel
 // g = w[(oi·c + ci)·9 :], oi < o, ci < c (w in OIHW order), where us =
@@ -68,7 +72,7 @@ func winogradWeights(name string, nx int, kern func([]float32, int, []float32, i
 	}
 	wt := GetScratch(9 * us) // wt[(3r+x)·us + kk] = tap (r, x) of kernel kk
 	defer PutScratch(wt)
-	Parallel(us/8, 32, func(lo, hi int) {
+	Parallel((k+7)/8, 32, func(lo, hi int) {
 		k0, k1 := 8*lo, min(k, 8*hi)
 		Transpose((*wt)[k0:], us, w[9*k0:], 9, k1-k0, 9)
 		kern(u[k0:], us, (*wt)[k0:], us, 8*(hi-lo)) // a last group past k reads and writes the rows' slack
