@@ -64,20 +64,20 @@
 	VUNPCKLPD   Y10, Y9, Y4; \
 	VUNPCKHPD   Y10, Y9, Y5
 
-// STORE6(P, S): Y6-Y11 to P, P+S, ..., P+5S (S a register); P advances
-// by 6S.
-#define STORE6(P, S) \
-	VMOVUPS Y6, (P); \
+// STORE6(P, S, A, B, C, D, E, F): A..F to P, P+S, ..., P+5S (S a
+// register); P advances by 6S.
+#define STORE6(P, S, A, B, C, D, E, F) \
+	VMOVUPS A, (P); \
 	ADDQ    S, P; \
-	VMOVUPS Y7, (P); \
+	VMOVUPS B, (P); \
 	ADDQ    S, P; \
-	VMOVUPS Y8, (P); \
+	VMOVUPS C, (P); \
 	ADDQ    S, P; \
-	VMOVUPS Y9, (P); \
+	VMOVUPS D, (P); \
 	ADDQ    S, P; \
-	VMOVUPS Y10, (P); \
+	VMOVUPS E, (P); \
 	ADDQ    S, P; \
-	VMOVUPS Y11, (P); \
+	VMOVUPS F, (P); \
 	ADDQ    S, P
 
 // VCOL: column j of h at AX (rows 6i+j, i = 0..5, R9 bytes apart; R10 =
@@ -127,7 +127,7 @@ win4_loop:
 win4_rows:
 	ROW6(DX)
 	IN1D
-	STORE6(AX, R8)
+	STORE6(AX, R8, Y6, Y7, Y8, Y9, Y10, Y11)
 	ADDQ BX, DX
 	DECQ R12
 	JNZ  win4_rows
@@ -279,20 +279,6 @@ wout4_rows:
 	VSUBPS Y11, Y10, Y7; \
 	VMULPS Y15, Y7, Y7
 
-// WSTORE(P, S): u0..u5 (Y3-Y7, Y2) to P, P+S, ..., P+5S.
-#define WSTORE(P, S) \
-	VMOVUPS Y3, (P); \
-	ADDQ    S, P; \
-	VMOVUPS Y4, (P); \
-	ADDQ    S, P; \
-	VMOVUPS Y5, (P); \
-	ADDQ    S, P; \
-	VMOVUPS Y6, (P); \
-	ADDQ    S, P; \
-	VMOVUPS Y7, (P); \
-	ADDQ    S, P; \
-	VMOVUPS Y2, (P)
-
 // WCOL4: column x of the kernels' taps at AX (tap rows x, 3+x, 6+x of wt:
 // R9 = 3 rows) into u rows 6i+x from BX (R10 = 6 rows of u apart); AX and
 // BX to column x+1.
@@ -302,7 +288,7 @@ wout4_rows:
 	VMOVUPS (AX)(R9*2), Y2; \
 	W1D; \
 	MOVQ    BX, R11; \
-	WSTORE(R11, R10); \
+	STORE6(R11, R10, Y3, Y4, Y5, Y6, Y7, Y2); \
 	ADDQ    DX, AX; \
 	ADDQ    R8, BX
 
@@ -314,7 +300,7 @@ wout4_rows:
 	VMOVUPS (BX)(R8*2), Y2; \
 	W1D; \
 	MOVQ    BX, R11; \
-	WSTORE(R11, R8); \
+	STORE6(R11, R8, Y3, Y4, Y5, Y6, Y7, Y2); \
 	ADDQ    R10, BX
 
 // func winoW4AVX2(u []float32, us int, wt []float32, ws, n int)
