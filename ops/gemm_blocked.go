@@ -135,9 +135,21 @@ const directMaxPanels = 8
 // to 56 rows of tiles and whatever the row stride (4 KiB included: the
 // hardware's stride prefetcher and L2 serve the rows that L1 cannot hold),
 // so there is no threshold (docs/PERFORMANCE.md, "B in place").
-func useBInPlace(pl *gemmPlan, transB, ownB bool) bool {
+//
+// Nor where B's rows would crowd a few sets of L1d: with a row stride of
+// 4 KiB (B = a 32x32 or 64x64 feature map, 1024 or 4096 pixels a row)
+// every row of the panel falls into one set of 8-12 ways, and each row of
+// tiles fetches the panel from L2 again. Measured on Zen 3 (one thread,
+// in place against packed, GFLOPS): 64x64x4096 49.9 / 54.3, 128x32x1024
+// 47.8 / 54.5, 96x24x4096 40.2 / 53.1; with 16 panel rows a set
+// (64x256x3136: 196 lines a row, 16 sets) in place still led, 77.5 / 75.6.
+// So B is packed when more than 16 of the K block's rows share a set.
+func useBInPlace(pl *gemmPlan, transB, ownB bool, ldb, kb int) bool {
 	k := &pl.kern
 	if !ownB || transB || pl.packB || k.fnB == nil || k.directB == nil || k.packB != nil {
+		return false
+	}
+	if l1RowsPerSet(ldb, kb) > 16 {
 		return false
 	}
 	for _, e := range k.edges {
@@ -146,6 +158,23 @@ func useBInPlace(pl *gemmPlan, transB, ownB bool) bool {
 		}
 	}
 	return true
+}
+
+// l1RowsPerSet is how many of rows rows ld floats apart share one set of
+// a 64-set L1d with 64-byte lines (every x86 core of the last decade: 32
+// KiB 8-way, 48 KiB 12-way): rows whose stride is a multiple of 64 bytes
+// cycle through 64/gcd(stride/64, 64) sets; others spread over all.
+func l1RowsPerSet(ld, rows int) int {
+	s := 4 * ld
+	if s%64 != 0 {
+		return (rows + 63) / 64
+	}
+	g, b := s/64, 64
+	for b != 0 {
+		g, b = b, g%b
+	}
+	sets := 64 / g
+	return (rows + sets - 1) / sets
 }
 
 // useBOffsInPlace is useBInPlace for a rows-B product (SgemmRowsB): its
@@ -304,7 +333,7 @@ func (j *gemmJob) block(nb int) {
 	if j.boff != nil {
 		j.bIn = useBOffsInPlace(j.pl, j.ownB)
 	} else {
-		j.bIn = useBInPlace(j.pl, j.transB, j.ownB)
+		j.bIn = useBInPlace(j.pl, j.transB, j.ownB, j.ldb, j.kc)
 	}
 	j.unitPans = gp
 	j.nG = (j.nPan + gp - 1) / gp

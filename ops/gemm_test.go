@@ -549,13 +549,14 @@ func TestUseDirect(t *testing.T) {
 
 // TestUseBInPlace pins the rule for reading B in place: only in BLIS's
 // order, never transposed, with packB set, or with a kernel lacking a B
-// variant (edges included) or packing its own element type (bf16).
+// variant (edges included) or packing its own element type (bf16), nor
+// with rows that crowd a few L1d sets.
 func TestUseBInPlace(t *testing.T) {
 	pl := newGemmPlan(twinKernel12x32)
 	for _, tc := range []struct{ transB, ownB, want bool }{
 		{false, true, true}, {true, true, false}, {false, false, false},
 	} {
-		if got := useBInPlace(&pl, tc.transB, tc.ownB); got != tc.want {
+		if got := useBInPlace(&pl, tc.transB, tc.ownB, 1000, 256); got != tc.want {
 			t.Errorf("useBInPlace(transB=%v, ownB=%v) = %v, want %v", tc.transB, tc.ownB, got, tc.want)
 		}
 	}
@@ -570,13 +571,26 @@ func TestUseBInPlace(t *testing.T) {
 	} {
 		p := newGemmPlan(twinKernel12x32)
 		change(&p)
-		if useBInPlace(&p, false, true) {
+		if useBInPlace(&p, false, true, 1000, 256) {
 			t.Errorf("useBInPlace with %s", name)
+		}
+	}
+	// Rows crowding L1d sets: a stride of 4 KiB puts every row in one set,
+	// 2 KiB in two; 196 lines a row cycles through 16 sets; an unaligned
+	// stride through all 64.
+	for _, tc := range []struct{ ldb, kb, perSet int }{
+		{1024, 256, 256}, {4096, 24, 24}, {512, 64, 32}, {256, 48, 12}, {3136, 256, 16}, {1000, 256, 4}, {1001, 256, 4},
+	} {
+		if got := l1RowsPerSet(tc.ldb, tc.kb); got != tc.perSet {
+			t.Errorf("l1RowsPerSet(%d, %d) = %d, want %d", tc.ldb, tc.kb, got, tc.perSet)
+		}
+		if got, want := useBInPlace(&pl, false, true, tc.ldb, tc.kb), tc.perSet <= 16; got != want {
+			t.Errorf("useBInPlace(ldb=%d, kb=%d) = %v, want %v", tc.ldb, tc.kb, got, want)
 		}
 	}
 	if asm := asmGemmKernels(); len(asm) > 0 && asm[0].nr == 32 {
 		p := newGemmPlan(asm[0])
-		if !useBInPlace(&p, false, true) {
+		if !useBInPlace(&p, false, true, 1000, 256) {
 			t.Errorf("%s: B is never read in place", asm[0].name)
 		}
 	}
