@@ -69,7 +69,10 @@ type gemmPlan struct {
 	rowCopy bool
 	// packB makes every B panel packed, never read in place (tests and
 	// benchmarks: both paths must be covered on the same shapes).
-	packB  bool
+	packB bool
+	// bCrowd, when not 0: B is packed, not read in place, where more than
+	// this many rows of a K block share an L1d set (useBInPlace).
+	bCrowd int
 	narrow *gemmPlan // plan of kern.narrow, if any
 }
 
@@ -123,5 +126,9 @@ func planFor(k gemmKernel, l2, l3 int) gemmPlan {
 	bmax := max(gemmKC*4*k.nr, l3/4/f)
 	mc := max(k.mr, l2/3/f/gemmKC/k.mr*k.mr)
 	ncu := max(k.nr, l2/4/f/mc/k.nr*k.nr)
-	return gemmPlan{kern: k, kc: gemmKC, nc: nc, bmax: bmax, mc: mc, ncu: ncu}
+	pl := gemmPlan{kern: k, kc: gemmKC, nc: nc, bmax: bmax, mc: mc, ncu: ncu}
+	if k.nr == 16 { // the AVX2 kernel: measured on Zen 3 (useBInPlace)
+		pl.bCrowd = 16
+	}
+	return pl
 }

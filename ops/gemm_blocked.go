@@ -134,22 +134,24 @@ const directMaxPanels = 8
 // reading in place was as fast or faster on every such product tried, up
 // to 56 rows of tiles and whatever the row stride (4 KiB included: the
 // hardware's stride prefetcher and L2 serve the rows that L1 cannot hold),
-// so there is no threshold (docs/PERFORMANCE.md, "B in place").
+// so the AVX-512 kernels have no threshold (docs/PERFORMANCE.md, "B in
+// place").
 //
-// Nor where B's rows would crowd a few sets of L1d: with a row stride of
-// 4 KiB (B = a 32x32 or 64x64 feature map, 1024 or 4096 pixels a row)
-// every row of the panel falls into one set of 8-12 ways, and each row of
-// tiles fetches the panel from L2 again. Measured on Zen 3 (one thread,
-// in place against packed, GFLOPS): 64x64x4096 49.9 / 54.3, 128x32x1024
-// 47.8 / 54.5, 96x24x4096 40.2 / 53.1; with 16 panel rows a set
-// (64x256x3136: 196 lines a row, 16 sets) in place still led, 77.5 / 75.6.
-// So B is packed when more than 16 of the K block's rows share a set.
+// The AVX2 kernel, measured on Zen 3 (32 KiB 8-way L1d), has one
+// (pl.bCrowd): where B's rows crowd a few sets of L1d, as with a row
+// stride of 4 KiB (B = a 32x32 or 64x64 feature map, 1024 or 4096 pixels
+// a row), every row of the panel falls into one set and each row of tiles
+// fetches the panel from L2 again. One thread, in place against packed,
+// GFLOPS: 64x64x4096 49.9 / 54.3, 128x32x1024 47.8 / 54.5, 96x24x4096 40.2
+// / 53.1; with 16 panel rows a set (64x256x3136: 196 lines a row, 16 sets)
+// in place still led, 77.5 / 75.6. So B is packed there when more than 16
+// of the K block's rows share a set.
 func useBInPlace(pl *gemmPlan, transB, ownB bool, ldb, kb int) bool {
 	k := &pl.kern
 	if !ownB || transB || pl.packB || k.fnB == nil || k.directB == nil || k.packB != nil {
 		return false
 	}
-	if l1RowsPerSet(ldb, kb) > 16 {
+	if pl.bCrowd > 0 && l1RowsPerSet(ldb, kb) > pl.bCrowd {
 		return false
 	}
 	for _, e := range k.edges {

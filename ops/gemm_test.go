@@ -575,9 +575,14 @@ func TestUseBInPlace(t *testing.T) {
 			t.Errorf("useBInPlace with %s", name)
 		}
 	}
-	// Rows crowding L1d sets: a stride of 4 KiB puts every row in one set,
-	// 2 KiB in two; 196 lines a row cycles through 16 sets; an unaligned
-	// stride through all 64.
+	// Rows crowding L1d sets (a plan with bCrowd, as the AVX2 kernel's): a
+	// stride of 4 KiB puts every row in one set, 2 KiB in two; 196 lines a
+	// row cycles through 16 sets; an unaligned stride through all 64.
+	// Without bCrowd (the AVX-512 kernels) B stays in place at any stride.
+	if useBInPlace(&pl, false, true, 1024, 256) != true {
+		t.Error("useBInPlace without bCrowd: B packed at a 4 KiB stride")
+	}
+	pl.bCrowd = 16
 	for _, tc := range []struct{ ldb, kb, perSet int }{
 		{1024, 256, 256}, {4096, 24, 24}, {512, 64, 32}, {256, 48, 12}, {3136, 256, 16}, {1000, 256, 4}, {1001, 256, 4},
 	} {
