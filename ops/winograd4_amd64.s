@@ -80,15 +80,20 @@
 	VMOVUPS F, (P); \
 	ADDQ    S, P
 
-// VCOL: column j of h at AX (rows 6i+j, i = 0..5, R9 bytes apart; R10 =
-// 3·R9, R11 = 5·R9) through IN1D, back in place; AX to column j+1.
-#define VCOL \
+// LOADCOL: the six rows 6i+j (i = 0..5) of a column at AX into Y0-Y5:
+// R9 bytes between them, R10 = 3·R9, R11 = 5·R9.
+#define LOADCOL \
 	VMOVUPS (AX), Y0; \
 	VMOVUPS (AX)(R9*1), Y1; \
 	VMOVUPS (AX)(R9*2), Y2; \
 	VMOVUPS (AX)(R10*1), Y3; \
 	VMOVUPS (AX)(R9*4), Y4; \
-	VMOVUPS (AX)(R11*1), Y5; \
+	VMOVUPS (AX)(R11*1), Y5
+
+// VCOL: column j of h at AX (rows 6i+j, i = 0..5, R9 bytes apart; R10 =
+// 3·R9, R11 = 5·R9) through IN1D, back in place; AX to column j+1.
+#define VCOL \
+	LOADCOL; \
 	IN1D; \
 	VMOVUPS Y6, (AX); \
 	VMOVUPS Y7, (AX)(R9*1); \
@@ -168,12 +173,7 @@ win4_cols:
 // R11 = 5·R9) through OUT1D into s[r][j], r = 0..3, at R12 + r·192 (R12 =
 // the frame + 32j); AX and R12 to the next column.
 #define SCOL4 \
-	VMOVUPS (AX), Y0; \
-	VMOVUPS (AX)(R9*1), Y1; \
-	VMOVUPS (AX)(R9*2), Y2; \
-	VMOVUPS (AX)(R10*1), Y3; \
-	VMOVUPS (AX)(R9*4), Y4; \
-	VMOVUPS (AX)(R11*1), Y5; \
+	LOADCOL; \
 	OUT1D; \
 	VMOVUPS Y6, (R12); \
 	VMOVUPS Y7, 192(R12); \
