@@ -1,6 +1,9 @@
 package ops
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Sgemm computes the single-precision matrix product
 //
@@ -20,6 +23,9 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if m == 0 || n == 0 {
 		return
 	}
+	if gemmStatsOn.Load() {
+		defer countGemm("Sgemm", transA, transB, m, n, k, time.Now())
+	}
 	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
@@ -32,6 +38,9 @@ func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
+	}
+	if gemmStatsOn.Load() {
+		defer countGemm("SgemmSerial", transA, transB, m, n, k, time.Now())
 	}
 	sgemmPlanned(gemmPlanFor(n), 1, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

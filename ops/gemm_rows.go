@@ -1,6 +1,9 @@
 package ops
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Products whose B rows lie anywhere in one slice.
 //
@@ -28,6 +31,9 @@ import "fmt"
 // naming the sizes, when a slice is too short or an offset negative.
 func SgemmRowsB(m, n, k int, alpha float32, a []float32, lda int, b []float32, rows []int, beta float32, c []float32, ldc int) {
 	checkRowsB("SgemmRowsB", m, n, k, a, lda, b, rows, c, ldc)
+	if gemmStatsOn.Load() && m > 0 && n > 0 {
+		defer countGemm("SgemmRowsB", false, false, m, n, k, time.Now())
+	}
 	threads := Threads()
 	if 2*float64(m)*float64(n)*float64(k) < gemmParallelMinFlops {
 		threads = 1
@@ -39,6 +45,9 @@ func SgemmRowsB(m, n, k int, alpha float32, a []float32, lda int, b []float32, r
 // SgemmSerial is Sgemm): the same bits.
 func SgemmRowsBSerial(m, n, k int, alpha float32, a []float32, lda int, b []float32, rows []int, beta float32, c []float32, ldc int) {
 	checkRowsB("SgemmRowsBSerial", m, n, k, a, lda, b, rows, c, ldc)
+	if gemmStatsOn.Load() && m > 0 && n > 0 {
+		defer countGemm("SgemmRowsBSerial", false, false, m, n, k, time.Now())
+	}
 	sgemmRowsPlanned(gemmPlanFor(n), 1, m, n, k, alpha, a, lda, b, rows, beta, c, ldc)
 }
 

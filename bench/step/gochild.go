@@ -19,6 +19,7 @@ import (
 	"github.com/seed477ab429/multilabel/losses"
 	"github.com/seed477ab429/multilabel/models"
 	"github.com/seed477ab429/multilabel/nn"
+	"github.com/seed477ab429/multilabel/ops"
 	"github.com/seed477ab429/multilabel/train"
 )
 
@@ -108,9 +109,11 @@ func runGo(c config, list *itemList) (*result, error) {
 		switch s.Step {
 		case c.Warmup:
 			startTrace()
+			startGemmStats()
 			t0, cpu0, ph0 = time.Now(), cpuTime(), ph
 		case c.Warmup + c.Steps:
 			tSteps = time.Now()
+			stopGemmStats()
 			if heapProfile != "" { // the arena now holds a whole step's buffers
 				if err := writeHeapProfile(heapProfile); err != nil {
 					fmt.Fprintln(os.Stderr, "heap profile:", err)
@@ -126,6 +129,7 @@ func runGo(c config, list *itemList) (*result, error) {
 	}
 	if c.Warmup == 0 {
 		startTrace()
+		startGemmStats()
 		t0, cpu0 = time.Now(), cpuTime()
 	}
 	_, err = tr.Run(context.Background())
@@ -214,6 +218,37 @@ func stopTrace() {
 	traceOut, traceFile = nil, ""
 }
 
+// gemmStatsFile, if set, is where runGo writes the table of the matrix
+// products of the timed training steps (runGoInfer: of the timed calls);
+// -gemmstats.
+var gemmStatsFile string
+
+func startGemmStats() {
+	if gemmStatsFile != "" {
+		ops.StartGemmStats()
+	}
+}
+
+// stopGemmStats writes the table once; a failure is reported on stderr
+// (the timing itself stands).
+func stopGemmStats() {
+	if gemmStatsFile == "" {
+		return
+	}
+	path := gemmStatsFile
+	gemmStatsFile = ""
+	f, err := os.Create(path)
+	if err == nil {
+		err = ops.WriteGemmStats(f, ops.StopGemmStats())
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "-gemmstats:", err)
+	}
+}
+
 // runGoInfer times the forward pass of net in eval mode without
 // gradients, on a preprocessed batch of c.Batch validation images.
 func runGoInfer(c config, net *models.Classifier, valDS *data.Dataset) (*result, error) {
@@ -241,6 +276,7 @@ func runGoInfer(c config, net *models.Classifier, valDS *data.Dataset) (*result,
 		call()
 	}
 	startTrace()
+	startGemmStats()
 	t0, cpu0 := time.Now(), cpuTime()
 	times := make([]float64, c.Steps)
 	for i := range times {
@@ -249,6 +285,7 @@ func runGoInfer(c config, net *models.Classifier, valDS *data.Dataset) (*result,
 		times[i] = time.Since(s).Seconds()
 	}
 	wall := time.Since(t0).Seconds()
+	stopGemmStats()
 	stopTrace()
 	if traceErr != nil {
 		return nil, fmt.Errorf("trace: %w", traceErr)

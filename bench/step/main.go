@@ -16,6 +16,7 @@
 //	go run ./bench/step -md                   # also a markdown summary (docs/PERFORMANCE.md)
 //	go run ./bench/step -config b -impl go -cpuprofile /tmp/b.prof -memprofile /tmp/b.mem
 //	go run ./bench/step -config a -impl go -trace /tmp/a.trace   # then: python3 bench/step/idle.py /tmp/a.trace
+//	go run ./bench/step -config e1 -impl go -gemmstats /tmp/e1.gemm   # the step's products by shape (ops.StartGemmStats)
 //
 // Each configuration runs a few warm-up steps, then a few timed steps,
 // then the evaluation pass over as many validation images as the timed
@@ -71,6 +72,7 @@ type options struct {
 	cpuProfile string
 	memProfile string
 	traceOut   string
+	gemmStats  string
 
 	precision   string // float32, or bf16: Go's ops.SetMatmulPrecision, PyTorch's CPU autocast
 	activations string // Go: keep or recompute (train.Config.KeepActivations); "": the configuration's
@@ -97,6 +99,7 @@ func main() {
 	flag.BoolVar(&o.verbose, "v", false, "show the children's progress output")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write the Go side's CPU profile here (with one configuration)")
 	flag.StringVar(&o.memProfile, "memprofile", "", "write the Go side's heap profile here (after the last timed step, or the last inference call)")
+	flag.StringVar(&o.gemmStats, "gemmstats", "", "write the table of the Go side's matrix products (shape, calls, time, GFLOPS; ops.StartGemmStats) over the timed training steps here (with one configuration)")
 	flag.StringVar(&o.traceOut, "trace", "", "write a runtime/trace of the Go side's timed window here (with one configuration; go tool trace, bench/step/idle.py)")
 	flag.StringVar(&o.precision, "precision", "float32", "float32, or bf16: mixed precision on both sides (Go: train -precision bf16's bf16 matrix products; PyTorch: torch.autocast(\"cpu\", torch.bfloat16) around the forward passes)")
 	flag.StringVar(&o.activations, "activations", "", "Go side: keep or recompute (train.Config.KeepActivations; same results, recompute takes less memory); default: what multilabel train does for the configuration (keep for (a), the example's model, recompute otherwise)")
@@ -162,6 +165,7 @@ func childMain(o *options) error {
 		return fmt.Errorf("-activations %q: want keep or recompute", o.activations)
 	}
 	traceFile = o.traceOut
+	gemmStatsFile = o.gemmStats
 	r, err := runGo(c, &list)
 	if err != nil {
 		return err
@@ -253,6 +257,9 @@ func parentMain(o *options) error {
 			}
 			if o.traceOut != "" {
 				args = append(args, "-trace", o.traceOut)
+			}
+			if o.gemmStats != "" {
+				args = append(args, "-gemmstats", o.gemmStats)
 			}
 			r, err := runChild(o, self, args, "GOMAXPROCS="+strconv.Itoa(o.threads))
 			rs = appendResult(o, rs, r, err, "go", c.Name)
