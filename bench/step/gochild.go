@@ -134,6 +134,7 @@ func runGo(c config, list *itemList) (*result, error) {
 	}
 	_, err = tr.Run(context.Background())
 	stopTrace()
+	stopGemmStats() // a run that ended before its timed steps did
 	if err != nil {
 		return nil, err
 	}
