@@ -435,6 +435,10 @@ func (c *convPlan) gemmBackward(ar *Arena, x, w, gout, gx, gw, gb []float32, gxW
 		c.winogradDX(ar, w, gout, gx, gxWrite)
 		gx, gxWrite = nil, false
 	}
+	if gw != nil && c.useWinogradDW() {
+		c.winogradDW(ar, x, gout, gw)
+		gw = nil
+	}
 	if gx == nil && gw == nil {
 		return
 	}

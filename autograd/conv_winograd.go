@@ -15,9 +15,11 @@ import "github.com/seed477ab429/multilabel/ops"
 // left, alike at the bottom and right), with the kernels flipped in both
 // axes and their channels swapped (w'[c, o, a, b] = w[o, c, 2−a, 2−b]),
 // which is again a 3x3 stride-1 convolution, C channels out of O. The
-// weight gradient keeps im2col (its product is over the pixels, where
-// Winograd's transforms would not save). The paths agree to the float32
-// rounding, as any two algorithms do (F(4x4)'s coarser: its transformed
+// weight gradient, where the forward runs F(4x4, 3x3), by its adjoint
+// (winogradDW: 36 products over the tiles instead of im2col's 9C-deep
+// one per image); where it runs F(2x2, 3x3), by im2col (F(2x2)'s adjoint
+// measured no faster: its V is four times the input). The paths agree to
+// the float32 rounding, as any two algorithms do (F(4x4)'s coarser: its transformed
 // values weigh inputs by up to 25; 64 channels at 28x28 against the
 // float64 definition, rms relative error 1.8e-6 against F(2x2)'s 2.7e-7
 // and the direct product's 2.5e-7).
@@ -186,37 +188,7 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 	for n0 := 0; n0 < c.n; n0 += nb {
 		n1 := min(c.n, n0+nb)
 		nT := (n1 - n0) * wg.t
-		// Pad every plane of the chunk.
-		ops.Parallel((n1-n0)*C, 4, func(lo, hi int) {
-			for it := lo; it < hi; it++ {
-				img, ch := it/C, it%C
-				dst := (*xp)[it*wg.plane : (it+1)*wg.plane]
-				clear(dst)
-				src := x[((n0+img)*C+ch)*g.H*g.W:]
-				for ih := 0; ih < g.H; ih++ {
-					r := ih + g.PadT
-					if r >= mt*wg.th+2 {
-						break
-					}
-					n := min(g.W, wg.ldx-g.PadL)
-					copy(dst[r*wg.ldx+g.PadL:r*wg.ldx+g.PadL+n], src[ih*g.W:ih*g.W+n])
-				}
-			}
-		})
-		clear((*xp)[(n1-n0)*C*wg.plane : (n1-n0)*C*wg.plane+32])
-		// V: one channel per item, its tile rows in order (each call may
-		// write up to 7 tiles into the next row's, which that row's call
-		// then overwrites).
-		ops.ParallelN(C, 1, C, func(lo, hi int) {
-			for ch := lo; ch < hi; ch++ {
-				for img := 0; img < n1-n0; img++ {
-					pl := (*xp)[(img*C+ch)*wg.plane:]
-					for r := 0; r < wg.th; r++ {
-						input((*v)[ch*ldv+img*wg.t+r*wg.tw:], vs, pl[mt*r*wg.ldx:], wg.ldx, wg.tw)
-					}
-				}
-			}
-		})
+		c.winogradInputs(x, n0, n1, wg, *xp, *v, ldv, vs, input)
 		// M_ξ = U_ξ · V_ξ, each cut into column blocks of at least
 		// winogradMinCols tiles, so that the threads finish together (a
 		// column block's elements have the bits of the whole product's).
@@ -259,4 +231,133 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 			}
 		})
 	}
+}
+
+// winogradInputs sets V for images [n0, n1) of x: each input plane
+// zero-padded into xp, then the input transforms (input, of wg's tile
+// side) into v, whose nx matrices lie vs floats apart with rows ldv
+// apart, tile t of image n0+i at column i·wg.t + t.
+func (c *convPlan) winogradInputs(x []float32, n0, n1 int, wg winogradGeom, xp, v []float32, ldv, vs int,
+	input func(v []float32, vs int, x []float32, ldx, tw int)) {
+	g, C, mt := c.g, c.g.C, wg.mt
+	// Pad every plane of the chunk.
+	ops.Parallel((n1-n0)*C, 4, func(lo, hi int) {
+		for it := lo; it < hi; it++ {
+			img, ch := it/C, it%C
+			dst := xp[it*wg.plane : (it+1)*wg.plane]
+			clear(dst)
+			src := x[((n0+img)*C+ch)*g.H*g.W:]
+			for ih := 0; ih < g.H; ih++ {
+				r := ih + g.PadT
+				if r >= mt*wg.th+2 {
+					break
+				}
+				n := min(g.W, wg.ldx-g.PadL)
+				copy(dst[r*wg.ldx+g.PadL:r*wg.ldx+g.PadL+n], src[ih*g.W:ih*g.W+n])
+			}
+		}
+	})
+	clear(xp[(n1-n0)*C*wg.plane : (n1-n0)*C*wg.plane+32])
+	// V: one channel per item, its tile rows in order (each call may
+	// write up to 7 tiles into the next row's, which that row's call
+	// then overwrites).
+	ops.ParallelN(C, 1, C, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			for img := 0; img < n1-n0; img++ {
+				pl := xp[(img*C+ch)*wg.plane:]
+				for r := 0; r < wg.th; r++ {
+					input(v[ch*ldv+img*wg.t+r*wg.tw:], vs, pl[mt*r*wg.ldx:], wg.ldx, wg.tw)
+				}
+			}
+		}
+	})
+}
+
+// useWinogradDW reports whether gemmBackward computes ∂L/∂w with F(4x4,
+// 3x3)'s adjoint (winogradDW): where the forward runs F(4x4, 3x3). Where it
+// runs F(2x2, 3x3) the weight gradient keeps im2col: measured no faster
+// that way (docs/PERFORMANCE.md), its V being four times the input.
+func (c *convPlan) useWinogradDW() bool {
+	return convWinogradDW && c.useWinograd() && winogradTile(c.g.OH, c.g.OW) == 4
+}
+
+// convWinogradDW switches the Winograd weight gradient on (tests run both
+// paths).
+var convWinogradDW = true
+
+// winogradDW adds ∂L/∂w to gw from x and gout = ∂L/∂out by F(4x4, 3x3)'s
+// adjoint (ops/winograd4_grad.go): per chunk of images (the forward's
+// chunks, fixed by the geometry and the batch),
+//
+//	V_ξ    = the forward's input transforms of x, [C, T]
+//	∂M_ξ   = A (∂L/∂out tile) Aᵀ, [O, T], one (image, channel) per work item
+//	∂U_ξ  += ∂M_ξ · V_ξᵀ, the 36 products one per work item
+//
+// and at the end gw += Gᵀ ∂U G per kernel. Each ∂U_ξ is summed by one
+// product a chunk, over the chunk's tiles in the GEMM's fixed K blocks,
+// the chunks in order: the same bits at any thread count.
+func (c *convPlan) winogradDW(ar *Arena, x, gout, gw []float32) {
+	g := c.g
+	C, O := g.C, c.oc
+	wg := c.winogradGeom()
+	nx, mt := wg.nx, wg.mt
+	nb := max(1, min(c.n, winogradChunkFloats/(nx*max(C, O)*wg.t+1)))
+	ldv := nb*wg.t + 8
+	vs, ms := winogradSpread(C*ldv), winogradSpread(O*ldv)
+	us := ops.WinogradWeightsStride(O, C)
+	xp := ops.GetScratch(nb*C*wg.plane + 32)
+	defer ops.PutScratch(xp)
+	v := ops.GetScratch(nx * vs)
+	defer ops.PutScratch(v)
+	dm := ops.GetScratch(nx * ms)
+	defer ops.PutScratch(dm)
+	du := getTemp(ar, nx*us)
+	defer du.release()
+	// ∂L/∂out's planes are read in place where whole groups of 8 tiles
+	// cover them (the kernel's unit), else copied into a plane of whole
+	// groups whose margins stay zero.
+	ldy := mt * ((wg.tw + 7) &^ 7)
+	inPlace := g.OH == mt*wg.th && g.OW == ldy
+	for n0 := 0; n0 < c.n; n0 += nb {
+		n1 := min(c.n, n0+nb)
+		nT := (n1 - n0) * wg.t
+		c.winogradInputs(x, n0, n1, wg, *xp, *v, ldv, vs, ops.WinogradInput4)
+		// ∂M: one output channel per item, its images and tile rows in
+		// order (each call may write up to 7 tiles into the next row's,
+		// which that row's call then overwrites; the last row's land in
+		// ldv's slack).
+		ops.ParallelN(O, 1, O, func(lo, hi int) {
+			var pad []float32
+			if !inPlace {
+				buf := ops.GetScratch(mt * wg.th * ldy)
+				defer ops.PutScratch(buf)
+				pad = *buf
+				clear(pad)
+			}
+			for oc := lo; oc < hi; oc++ {
+				for img := 0; img < n1-n0; img++ {
+					dy := gout[((n0+img)*O+oc)*g.OH*g.OW : ((n0+img)*O+oc+1)*g.OH*g.OW]
+					if !inPlace {
+						for oh := 0; oh < g.OH; oh++ {
+							copy(pad[oh*ldy:oh*ldy+g.OW], dy[oh*g.OW:(oh+1)*g.OW])
+						}
+						dy = pad
+					}
+					for r := 0; r < wg.th; r++ {
+						ops.WinogradOutputGrad4((*dm)[oc*ldv+img*wg.t+r*wg.tw:], ms, dy[mt*r*ldy:], ldy, wg.tw)
+					}
+				}
+			}
+		})
+		beta := float32(1)
+		if n0 == 0 {
+			beta = 0
+		}
+		ops.ParallelN(nx, 1, nx, func(lo, hi int) {
+			for xi := lo; xi < hi; xi++ {
+				ops.SgemmSerial(false, true, O, C, nT, 1, (*dm)[xi*ms:], ldv, (*v)[xi*vs:], ldv, beta, du.b[xi*us:], C)
+			}
+		})
+	}
+	ops.WinogradWeightsGrad4(gw, du.b, us, O, C)
 }

@@ -75,9 +75,20 @@ func TestConvWinograd(t *testing.T) {
 				assertClose(t, name, got, want, 1e-5)
 				_, gd := run(0)
 				// ∂L/∂x by Winograd too: within rounding of the im2col one; the
-				// weight and bias gradients keep their path and bits.
+				// weight gradient by F(4x4)'s adjoint too, within rounding of
+				// the float64 definition; the rest keep their path and bits.
 				assertClose(t, name+" ∂L/∂x", gw[0], gd[0], 1e-5)
-				for r := 1; r < len(gd); r++ {
+				first := 1
+				if mt == 4 {
+					wantW, mag := convRefDW(x, g, c.o, opts)
+					for i, v := range gw[1] {
+						if d := math.Abs(float64(v) - wantW[i]); d > 2e-6*mag[i] {
+							t.Fatalf("%s: ∂L/∂w element %d = %v, want %v (terms' magnitude %g)", name, i, v, wantW[i], mag[i])
+						}
+					}
+					first = 2
+				}
+				for r := first; r < len(gd); r++ {
 					for i := range gd[r] {
 						if math.Float32bits(gw[r][i]) != math.Float32bits(gd[r][i]) {
 							t.Fatalf("%s: gradient %d element %d: %v with Winograd, %v without", name, r, i, gw[r][i], gd[r][i])
@@ -137,4 +148,43 @@ func testConvWinogradGrad(t *testing.T, mt int) {
 	gradcheck.Check(t, func(in []*ag.Tensor) *ag.Tensor {
 		return ag.Add(ag.Conv2d(in[0], in[1], in[2], opts), ag.Conv2d(in[0], in[3], nil, opts2))
 	}, []*ag.Tensor{x, w, b, w2}, gradcheck.Options{MaxElems: 40, Eps: 1e-2})
+}
+
+// convRefDW is the float64 weight gradient of a 3x3 stride-1 convolution
+// of x with output gradient g, o output channels, and per element the sum
+// of its terms' magnitudes (the scale of its rounding error).
+func convRefDW(x *ag.Tensor, g []float32, o int, opts ag.Conv2dOpts) (dw, mag []float64) {
+	N, C, H, W := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	OH, OW := H+opts.PadTop+opts.PadBottom-2, W+opts.PadLeft+opts.PadRight-2
+	dw, mag = make([]float64, o*C*9), make([]float64, o*C*9)
+	for n := 0; n < N; n++ {
+		for oc := 0; oc < o; oc++ {
+			for c := 0; c < C; c++ {
+				for kh := 0; kh < 3; kh++ {
+					for kw := 0; kw < 3; kw++ {
+						var s, m float64
+						for oh := 0; oh < OH; oh++ {
+							ih := oh - opts.PadTop + kh
+							if ih < 0 || ih >= H {
+								continue
+							}
+							for ow := 0; ow < OW; ow++ {
+								iw := ow - opts.PadLeft + kw
+								if iw < 0 || iw >= W {
+									continue
+								}
+								v := float64(g[((n*o+oc)*OH+oh)*OW+ow]) * float64(x.Data[((n*C+c)*H+ih)*W+iw])
+								s += v
+								m += math.Abs(v)
+							}
+						}
+						i := ((oc*C+c)*3+kh)*3 + kw
+						dw[i] += s
+						mag[i] += m
+					}
+				}
+			}
+		}
+	}
+	return dw, mag
 }

@@ -354,3 +354,123 @@ ww4_rows:
 	JG   ww4_loop
 	VZEROUPPER
 	RET
+
+// The adjoint of the output transform (winograd4_grad.go): dm = A D Aᵀ.
+
+// OUTT1D: wino4OutT on y0..y3 in Y4-Y7 into m0..m5 in Y0-Y5, with Y12 = 8,
+// Y14 = 2, Y15 = 4; clobbers Y8-Y11, Y13 (p, q, r, s in Y8-Y11).
+#define OUTT1D \
+	VADDPS  Y6, Y4, Y8; \
+	VADDPS  Y7, Y5, Y9; \
+	VMULPS  Y15, Y6, Y10; \
+	VADDPS  Y10, Y4, Y10; \
+	VMULPS  Y14, Y5, Y11; \
+	VMULPS  Y12, Y7, Y13; \
+	VADDPS  Y13, Y11, Y11; \
+	VMOVAPS Y4, Y0; \
+	VMOVAPS Y7, Y5; \
+	VADDPS  Y9, Y8, Y1; \
+	VSUBPS  Y9, Y8, Y2; \
+	VADDPS  Y11, Y10, Y3; \
+	VSUBPS  Y11, Y10, Y4
+
+// DROW4(P): row r of the block row, 8 tiles of 4 columns at P, into
+// columns x = 0..3 with the tiles in lanes (Y4-Y7: the in-lane 4x4
+// transpositions of YROW4 undone), through OUTT1D into h[r][j], j = 0..5,
+// at R12, R12+32, ..., R12+160; R12 on by 192.
+#define DROW4(P) \
+	VMOVUPS    (P), Y0; \
+	VMOVUPS    32(P), Y1; \
+	VMOVUPS    64(P), Y2; \
+	VMOVUPS    96(P), Y3; \
+	VPERM2F128 $0x20, Y2, Y0, Y4; \
+	VPERM2F128 $0x31, Y2, Y0, Y5; \
+	VPERM2F128 $0x20, Y3, Y1, Y6; \
+	VPERM2F128 $0x31, Y3, Y1, Y7; \
+	VUNPCKLPS  Y5, Y4, Y0; \
+	VUNPCKHPS  Y5, Y4, Y1; \
+	VUNPCKLPS  Y7, Y6, Y2; \
+	VUNPCKHPS  Y7, Y6, Y3; \
+	VUNPCKLPD  Y2, Y0, Y4; \
+	VUNPCKHPD  Y2, Y0, Y5; \
+	VUNPCKLPD  Y3, Y1, Y6; \
+	VUNPCKHPD  Y3, Y1, Y7; \
+	OUTT1D; \
+	VMOVUPS    Y0, (R12); \
+	VMOVUPS    Y1, 32(R12); \
+	VMOVUPS    Y2, 64(R12); \
+	VMOVUPS    Y3, 96(R12); \
+	VMOVUPS    Y4, 128(R12); \
+	VMOVUPS    Y5, 160(R12); \
+	ADDQ       $192, R12
+
+// DCOL6: column j of h (h[r][j] at R12 + r·192, R12 = the frame + 32j)
+// through OUTT1D into dm rows 6i+j, i = 0..5, at AX (rows R9 = 6 rows of
+// dm apart; R10 = 3·R9, R11 = 5·R9); AX to the next row of dm, R12 to the
+// next column of h.
+#define DCOL6 \
+	VMOVUPS (R12), Y4; \
+	VMOVUPS 192(R12), Y5; \
+	VMOVUPS 384(R12), Y6; \
+	VMOVUPS 576(R12), Y7; \
+	OUTT1D; \
+	VMOVUPS Y0, (AX); \
+	VMOVUPS Y1, (AX)(R9*1); \
+	VMOVUPS Y2, (AX)(R9*2); \
+	VMOVUPS Y3, (AX)(R10*1); \
+	VMOVUPS Y4, (AX)(R9*4); \
+	VMOVUPS Y5, (AX)(R11*1); \
+	ADDQ    R8, AX; \
+	ADDQ    $32, R12
+
+// func winoOutT4AVX2(dm []float32, ms int, dy []float32, ldy, tw int)
+//
+// WinogradOutputGrad4 on whole groups of 8 tiles: reads 4 rows of
+// 4·⌈tw/8⌉·8 floats of dy and writes as many tiles into each of dm's 36
+// rows (the wrapper checks the room).
+TEXT ·winoOutT4AVX2(SB), $768-72
+	MOVQ dm_base+0(FP), DI
+	MOVQ ms+24(FP), R8
+	SHLQ $2, R8             // bytes between the rows ξ of dm
+	MOVQ dy_base+32(FP), SI
+	MOVQ ldy+56(FP), BX
+	SHLQ $2, BX
+	LEAQ (R8)(R8*2), R9
+	SHLQ $1, R9             // 6 rows
+	LEAQ (R9)(R9*2), R10    // 18
+	LEAQ (R9)(R9*4), R11    // 30
+	MOVQ tw+64(FP), CX
+	MOVL $0x41000000, AX
+	MOVQ AX, X12
+	VBROADCASTSS X12, Y12   // 8
+	MOVL $0x40000000, AX
+	MOVQ AX, X14
+	VBROADCASTSS X14, Y14   // 2
+	MOVL $0x40800000, AX
+	MOVQ AX, X15
+	VBROADCASTSS X15, Y15   // 4
+
+woutt4_loop:
+	MOVQ SI, DX
+	LEAQ 0(SP), R12
+	MOVQ $4, R13
+
+woutt4_rows:
+	DROW4(DX)
+	ADDQ BX, DX
+	DECQ R13
+	JNZ  woutt4_rows
+	MOVQ DI, AX
+	LEAQ 0(SP), R12
+	MOVQ $6, R13
+
+woutt4_cols:
+	DCOL6
+	DECQ R13
+	JNZ  woutt4_cols
+	ADDQ $128, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JG   woutt4_loop
+	VZEROUPPER
+	RET

@@ -43,6 +43,18 @@ func winoOut4AVX2(y []float32, ldy int, m []float32, ms, tw int)
 //go:noescape
 func winoW4AVX2(u []float32, us int, wt []float32, ws, n int)
 
+// winoOutT4AVX2 is WinogradOutputGrad4's kernel (winograd4_amd64.s).
+//
+//go:noescape
+func winoOutT4AVX2(dm []float32, ms int, dy []float32, ldy, tw int)
+
+var winoOutT4Kernel = func() func([]float32, int, []float32, int, int) {
+	if cpu.X86.HasAVX2 {
+		return winoOutT4AVX2
+	}
+	return nil
+}()
+
 var winoW4Kernel, winoIn4Kernel, winoOut4Kernel = func() (w, in, out func([]float32, int, []float32, int, int)) {
 	if cpu.X86.HasAVX2 {
 		return winoW4AVX2, winoIn4AVX2, winoOut4AVX2

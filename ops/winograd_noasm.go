@@ -6,3 +6,5 @@ package ops
 var winoWKernel, winoInKernel, winoOutKernel func([]float32, int, []float32, int, int)
 
 var winoW4Kernel, winoIn4Kernel, winoOut4Kernel func([]float32, int, []float32, int, int)
+
+var winoOutT4Kernel func([]float32, int, []float32, int, int)

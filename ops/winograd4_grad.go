@@ -1,0 +1,118 @@
+package ops
+
+import "fmt"
+
+// The weight gradient by F(4x4, 3x3): the adjoint of the forward
+// (winograd4.go). With M_ξ = Σ_c U_ξ[o, c] V_ξ[c, t] and Y = Aᵀ M A per tile,
+// the chain rule through the three linear maps gives
+//
+//	∂L/∂M  = A (∂L/∂Y) Aᵀ                  per 4x4 tile of ∂L/∂Y, 6x6 values
+//	∂L/∂U_ξ = Σ_t ∂L/∂M_ξ[o, t] · V_ξ[c, t]   36 products over the tiles
+//	∂L/∂g  = Gᵀ (∂L/∂U) G                  per kernel, 6x6 → 3x3
+//
+// 36 multiply-adds per tile and channel pair against im2col's 144. The two
+// ∂M transform has an AVX2 kernel beside its Go twin (8 tiles at a time,
+// the twin's operations in its order), the ∂g transform is plain Go (O(O·C)
+// per layer, against the products' O(O·C) per tile). WinogradOutputGrad4
+// multiplies only by 2, 4 and 8, exactly; WinogradWeightsGrad4 also by ¼, ½
+// and ±1/6, each product converted explicitly (no compiler may fuse it),
+// so both give the same bits on every machine.
+
+// WinogradOutputGrad4 sets dm[ξ·ms + t] = (A D Aᵀ)_ξ, ξ < 36, for the 4x4
+// blocks D of the tw tiles of one tile row of ∂L/∂Y: row r < 4 of the
+// block row at dy[r·ldy : r·ldy+4·tw] (the caller zero-pads a partial
+// tile). It is the adjoint of WinogradOutput4. The assembly kernel reads
+// and writes whole groups of 8 tiles: up to 28 floats past 4·tw in each
+// row of dy (ldy must leave that room) and up to 7 tiles past tw in each
+// row of dm (garbage there; ms must leave that room too).
+func WinogradOutputGrad4(dm []float32, ms int, dy []float32, ldy, tw int) {
+	if tw <= 0 {
+		return
+	}
+	if ldy < 4*tw || len(dy) < 3*ldy+4*tw || ms < tw || len(dm) < 35*ms+tw {
+		panic(fmt.Sprintf("ops.WinogradOutputGrad4: %d tiles: dy %d floats with rows %d apart, dm %d with rows %d apart", tw, len(dy), ldy, len(dm), ms))
+	}
+	if winoOutT4Kernel != nil && !noasm {
+		g := (tw + 7) &^ 7
+		if ldy < 4*g || len(dy) < 3*ldy+4*g || ms < g || len(dm) < 35*ms+g {
+			panic(fmt.Sprintf("ops.WinogradOutputGrad4: dy %d floats (ldy %d), dm %d (ms %d): no room for %d tiles of 8", len(dy), ldy, len(dm), ms, g))
+		}
+		winoOutT4Kernel(dm, ms, dy, ldy, tw)
+		return
+	}
+	winogradOutputGrad4Go(dm, ms, dy, ldy, tw)
+}
+
+// winogradOutputGrad4Go is WinogradOutputGrad4's Go twin: h = D Aᵀ along
+// each of D's four rows, then A h column by column of h, both by wino4OutT
+// (the kernel's order).
+func winogradOutputGrad4Go(dm []float32, ms int, dy []float32, ldy, tw int) {
+	for t := 0; t < tw; t++ {
+		var h [4][6]float32 // h[r][j]
+		for r := 0; r < 4; r++ {
+			d := dy[r*ldy+4*t : r*ldy+4*t+4]
+			h[r][0], h[r][1], h[r][2], h[r][3], h[r][4], h[r][5] = wino4OutT(d[0], d[1], d[2], d[3])
+		}
+		for j := 0; j < 6; j++ {
+			c := dm[j*ms+t:]
+			c[0], c[6*ms], c[12*ms], c[18*ms], c[24*ms], c[30*ms] = wino4OutT(h[0][j], h[1][j], h[2][j], h[3][j])
+		}
+	}
+}
+
+// wino4OutT is A along one axis (the transpose of wino4Out's Aᵀ), four
+// values → six, with p = y0 + y2, q = y1 + y3, r = y0 + y2·4, s = y1·2 + y3·8:
+//
+//	m0 = y0   m1 = p + q   m2 = p − q   m3 = r + s   m4 = r − s   m5 = y3
+func wino4OutT(y0, y1, y2, y3 float32) (m0, m1, m2, m3, m4, m5 float32) {
+	p, q := y0+y2, y1+y3
+	r, s := y0+float32(y2*4), float32(y1*2)+float32(y3*8)
+	return y0, p + q, p - q, r + s, r - s, y3
+}
+
+// WinogradWeightsGrad4 adds Gᵀ (∂L/∂U) G to the 3x3 kernels' gradients:
+// dw[(oi·c + ci)·9 + 3r + x] += (Gᵀ D G)[r][x] with D_ξ = du[ξ·us + oi·c +
+// ci], ξ < 36, for o x c kernels (OIHW). The adjoint of WinogradWeights4.
+// Kernels are spread over the worker pool; each kernel's sums are fixed.
+func WinogradWeightsGrad4(dw, du []float32, us, o, c int) {
+	k := o * c
+	if k == 0 {
+		return
+	}
+	if us < k || len(dw) < 9*k || len(du) < 35*us+k {
+		panic(fmt.Sprintf("ops.WinogradWeightsGrad4: %d x %d kernels: dw %d floats, du %d with matrices %d apart", o, c, len(dw), len(du), us))
+	}
+	Parallel(k, 256, func(lo, hi int) {
+		for kk := lo; kk < hi; kk++ {
+			var t [6][3]float32 // t = D G, row by row of D
+			for i := 0; i < 6; i++ {
+				r := du[6*i*us+kk:]
+				t[i][0], t[i][1], t[i][2] = wino4WT(r[0], r[us], r[2*us], r[3*us], r[4*us], r[5*us])
+			}
+			g := dw[kk*9 : kk*9+9]
+			for x := 0; x < 3; x++ { // Gᵀ (D G), column by column
+				g0, g1, g2 := wino4WT(t[0][x], t[1][x], t[2][x], t[3][x], t[4][x], t[5][x])
+				g[x] += g0
+				g[3+x] += g1
+				g[6+x] += g2
+			}
+		}
+	})
+}
+
+// wino4WT is Gᵀ along one axis, six values → three: the adjoint of
+// wino4W's operations in reverse, with a1 = u1·(−1/6), a2 = u2·(−1/6),
+// a3 = u3·(1/6), a4 = u4·(1/6):
+//
+//	g0 = (u0 + (a3 + a4))·¼ + (a1 + a2)
+//	g1 = (a1 − a2) + (a3 − a4)·½
+//	g2 = ((a1 + a2) + (a3 + a4)) + u5
+func wino4WT(u0, u1, u2, u3, u4, u5 float32) (g0, g1, g2 float32) {
+	a1, a2 := float32(u1*-sixth), float32(u2*-sixth)
+	a3, a4 := float32(u3*sixth), float32(u4*sixth)
+	s, p := a1+a2, a3+a4
+	g0 = float32((u0+p)*0.25) + s
+	g1 = (a1 - a2) + float32((a3-a4)*0.5)
+	g2 = (s + p) + u5
+	return
+}
