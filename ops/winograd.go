@@ -183,7 +183,7 @@ func winogradOutput(name string, mt int, kern, twin func([]float32, int, []float
 	}
 	if kern != nil && !noasm {
 		g := (tw + 7) &^ 7
-		if len(y) < (mt-1)*ldy+mt*g || ldy < mt*g || len(m) < (nx-1)*ms+g {
+		if len(y) < (mt-1)*ldy+mt*g || ldy < mt*g || len(m) < (nx-1)*ms+g || ms < g {
 			panic(fmt.Sprintf("%s: y %d floats (ldy %d), m %d (ms %d): no room for %d tiles of 8", name, len(y), ldy, len(m), ms, g))
 		}
 		kern(y, ldy, m, ms, tw)

@@ -216,6 +216,24 @@ win4_cols:
 //
 // The frame holds s, 24 rows of 8 tiles. Not NOSPLIT: a 768-byte frame
 // is past what a NOSPLIT chain may take; the function calls nothing.
+// OUT4SETUP: for the output kernel and its adjoint, with R8 = the bytes
+// between rows ξ of m: R9, R10, R11 = 6, 18 and 30 rows; Y12 = 8, Y14 =
+// 2, Y15 = 4.
+#define OUT4SETUP \
+	LEAQ         (R8)(R8*2), R9; \
+	SHLQ         $1, R9; \
+	LEAQ         (R9)(R9*2), R10; \
+	LEAQ         (R9)(R9*4), R11; \
+	MOVL         $0x41000000, AX; \
+	MOVQ         AX, X12; \
+	VBROADCASTSS X12, Y12; \
+	MOVL         $0x40000000, AX; \
+	MOVQ         AX, X14; \
+	VBROADCASTSS X14, Y14; \
+	MOVL         $0x40800000, AX; \
+	MOVQ         AX, X15; \
+	VBROADCASTSS X15, Y15
+
 TEXT ·winoOut4AVX2(SB), $768-72
 	MOVQ y_base+0(FP), DI
 	MOVQ ldy+24(FP), BX
@@ -223,20 +241,8 @@ TEXT ·winoOut4AVX2(SB), $768-72
 	MOVQ m_base+32(FP), SI
 	MOVQ ms+56(FP), R8
 	SHLQ $2, R8             // bytes between the rows ξ of m
-	LEAQ (R8)(R8*2), R9
-	SHLQ $1, R9             // 6 rows
-	LEAQ (R9)(R9*2), R10    // 18
-	LEAQ (R9)(R9*4), R11    // 30
 	MOVQ tw+64(FP), CX
-	MOVL $0x41000000, AX
-	MOVQ AX, X12
-	VBROADCASTSS X12, Y12   // 8
-	MOVL $0x40000000, AX
-	MOVQ AX, X14
-	VBROADCASTSS X14, Y14   // 2
-	MOVL $0x40800000, AX
-	MOVQ AX, X15
-	VBROADCASTSS X15, Y15   // 4
+	OUT4SETUP
 
 wout4_loop:
 	MOVQ SI, AX
@@ -423,35 +429,23 @@ ww4_rows:
 	ADDQ    R8, AX; \
 	ADDQ    $32, R12
 
-// func winoOutT4AVX2(dm []float32, ms int, dy []float32, ldy, tw int)
+// func winoOutT4AVX2(y []float32, ldy int, m []float32, ms, tw int)
 //
-// WinogradOutputGrad4 on whole groups of 8 tiles: reads 4 rows of
-// 4·⌈tw/8⌉·8 floats of dy and writes as many tiles into each of dm's 36
-// rows (the wrapper checks the room).
+// WinogradOutputGrad4 on whole groups of 8 tiles, y = ∂L/∂Y and m = ∂M:
+// reads 4 rows of 4·⌈tw/8⌉·8 floats of y and writes as many tiles into
+// each of m's 36 rows (the wrapper checks the room).
 TEXT ·winoOutT4AVX2(SB), $768-72
-	MOVQ dm_base+0(FP), DI
-	MOVQ ms+24(FP), R8
-	SHLQ $2, R8             // bytes between the rows ξ of dm
-	MOVQ dy_base+32(FP), SI
-	MOVQ ldy+56(FP), BX
+	MOVQ y_base+0(FP), DI
+	MOVQ ldy+24(FP), BX
 	SHLQ $2, BX
-	LEAQ (R8)(R8*2), R9
-	SHLQ $1, R9             // 6 rows
-	LEAQ (R9)(R9*2), R10    // 18
-	LEAQ (R9)(R9*4), R11    // 30
+	MOVQ m_base+32(FP), SI
+	MOVQ ms+56(FP), R8
+	SHLQ $2, R8             // bytes between the rows ξ of m
 	MOVQ tw+64(FP), CX
-	MOVL $0x41000000, AX
-	MOVQ AX, X12
-	VBROADCASTSS X12, Y12   // 8
-	MOVL $0x40000000, AX
-	MOVQ AX, X14
-	VBROADCASTSS X14, Y14   // 2
-	MOVL $0x40800000, AX
-	MOVQ AX, X15
-	VBROADCASTSS X15, Y15   // 4
+	OUT4SETUP
 
 woutt4_loop:
-	MOVQ SI, DX
+	MOVQ DI, DX
 	LEAQ 0(SP), R12
 	MOVQ $4, R13
 
@@ -460,7 +454,7 @@ woutt4_rows:
 	ADDQ BX, DX
 	DECQ R13
 	JNZ  woutt4_rows
-	MOVQ DI, AX
+	MOVQ SI, AX
 	LEAQ 0(SP), R12
 	MOVQ $6, R13
 
@@ -468,8 +462,8 @@ woutt4_cols:
 	DCOL6
 	DECQ R13
 	JNZ  woutt4_cols
-	ADDQ $128, SI
-	ADDQ $32, DI
+	ADDQ $128, DI
+	ADDQ $32, SI
 	SUBQ $8, CX
 	JG   woutt4_loop
 	VZEROUPPER

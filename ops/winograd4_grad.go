@@ -26,27 +26,13 @@ import "fmt"
 // row of dy (ldy must leave that room) and up to 7 tiles past tw in each
 // row of dm (garbage there; ms must leave that room too).
 func WinogradOutputGrad4(dm []float32, ms int, dy []float32, ldy, tw int) {
-	if tw <= 0 {
-		return
-	}
-	if ldy < 4*tw || len(dy) < 3*ldy+4*tw || ms < tw || len(dm) < 35*ms+tw {
-		panic(fmt.Sprintf("ops.WinogradOutputGrad4: %d tiles: dy %d floats with rows %d apart, dm %d with rows %d apart", tw, len(dy), ldy, len(dm), ms))
-	}
-	if winoOutT4Kernel != nil && !noasm {
-		g := (tw + 7) &^ 7
-		if ldy < 4*g || len(dy) < 3*ldy+4*g || ms < g || len(dm) < 35*ms+g {
-			panic(fmt.Sprintf("ops.WinogradOutputGrad4: dy %d floats (ldy %d), dm %d (ms %d): no room for %d tiles of 8", len(dy), ldy, len(dm), ms, g))
-		}
-		winoOutT4Kernel(dm, ms, dy, ldy, tw)
-		return
-	}
-	winogradOutputGrad4Go(dm, ms, dy, ldy, tw)
+	winogradOutput("ops.WinogradOutputGrad4", 4, winoOutT4Kernel, winogradOutputGrad4Go, dy, ldy, dm, ms, tw)
 }
 
 // winogradOutputGrad4Go is WinogradOutputGrad4's Go twin: h = D Aᵀ along
 // each of D's four rows, then A h column by column of h, both by wino4OutT
 // (the kernel's order).
-func winogradOutputGrad4Go(dm []float32, ms int, dy []float32, ldy, tw int) {
+func winogradOutputGrad4Go(dy []float32, ldy int, dm []float32, ms, tw int) {
 	for t := 0; t < tw; t++ {
 		var h [4][6]float32 // h[r][j]
 		for r := 0; r < 4; r++ {

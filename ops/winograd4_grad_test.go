@@ -189,8 +189,8 @@ func TestWinogradOutputGrad4KernelMatchesGo(t *testing.T) {
 		for i := range got {
 			want[i], got[i] = sentinel, sentinel
 		}
-		winogradOutputGrad4Go(want, ms, dy, ldy, tw)
-		winoOutT4Kernel(got, ms, dy, ldy, tw)
+		winogradOutputGrad4Go(dy, ldy, want, ms, tw)
+		winoOutT4Kernel(dy, ldy, got, ms, tw)
 		for xi := 0; xi < 36; xi++ {
 			for c := 0; c < ms; c++ {
 				i := xi*ms + c

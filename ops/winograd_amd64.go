@@ -46,7 +46,7 @@ func winoW4AVX2(u []float32, us int, wt []float32, ws, n int)
 // winoOutT4AVX2 is WinogradOutputGrad4's kernel (winograd4_amd64.s).
 //
 //go:noescape
-func winoOutT4AVX2(dm []float32, ms int, dy []float32, ldy, tw int)
+func winoOutT4AVX2(y []float32, ldy int, m []float32, ms, tw int)
 
 var winoOutT4Kernel = func() func([]float32, int, []float32, int, int) {
 	if cpu.X86.HasAVX2 {
