@@ -290,7 +290,7 @@ var convWinogradDW = true
 // chunks, fixed by the geometry and the batch),
 //
 //	V_ξ    = the forward's input transforms of x, [C, T]
-//	∂M_ξ   = A (∂L/∂out tile) Aᵀ, [O, T], one (image, channel) per work item
+//	∂M_ξ   = A (∂L/∂out tile) Aᵀ, [O, T], one output channel per work item
 //	∂U_ξ  += ∂M_ξ · V_ξᵀ, the 36 products one per work item
 //
 // and at the end gw += Gᵀ ∂U G per kernel. Each ∂U_ξ is summed by one
