@@ -10,9 +10,9 @@ import "fmt"
 //	∂L/∂U_ξ = Σ_t ∂L/∂M_ξ[o, t] · V_ξ[c, t]   36 products over the tiles
 //	∂L/∂g  = Gᵀ (∂L/∂U) G                  per kernel, 6x6 → 3x3
 //
-// 36 multiply-adds per tile and channel pair against im2col's 144. The two
-// ∂M transform has an AVX2 kernel beside its Go twin (8 tiles at a time,
-// the twin's operations in its order), the ∂g transform is plain Go (O(O·C)
+// 36 multiply-adds per tile and channel pair against im2col's 144. The ∂M
+// transform has an AVX2 kernel beside its Go twin (8 tiles at a time, the
+// twin's operations in its order); the ∂g transform is plain Go (O(O·C)
 // per layer, against the products' O(O·C) per tile). WinogradOutputGrad4
 // multiplies only by 2, 4 and 8, exactly; WinogradWeightsGrad4 also by ¼, ½
 // and ±1/6, each product converted explicitly (no compiler may fuse it),
