@@ -15,14 +15,13 @@ import "github.com/seed477ab429/multilabel/ops"
 // left, alike at the bottom and right), with the kernels flipped in both
 // axes and their channels swapped (w'[c, o, a, b] = w[o, c, 2−a, 2−b]),
 // which is again a 3x3 stride-1 convolution, C channels out of O. The
-// weight gradient, where the forward runs F(4x4, 3x3), by its adjoint
-// (winogradDW: 36 products over the tiles instead of im2col's 9C-deep
-// one per image); where it runs F(2x2, 3x3), by im2col (F(2x2)'s adjoint
-// measured no faster: its V is four times the input). The paths agree to
-// the float32 rounding, as any two algorithms do (F(4x4)'s coarser: its transformed
-// values weigh inputs by up to 25; 64 channels at 28x28 against the
-// float64 definition, rms relative error 1.8e-6 against F(2x2)'s 2.7e-7
-// and the direct product's 2.5e-7).
+// weight gradient by the forward's adjoint (winogradDW: 16 or 36 products
+// over the tiles instead of im2col's 9C-deep one per image). The paths
+// agree to the float32 rounding, as any two algorithms do (F(4x4)'s
+// coarser: its transformed values weigh inputs by up to 25; 64 channels at
+// 28x28 against the float64 definition, rms relative error of the output
+// 1.8e-6 against F(2x2)'s 2.7e-7 and the direct product's 2.5e-7, of the
+// weight gradient 2.0e-6 against im2col's 2.5e-7).
 //
 // Only where the channels make the products the larger part
 // (winogradMinChannels): with few channels the transforms and the
@@ -273,25 +272,24 @@ func (c *convPlan) winogradInputs(x []float32, n0, n1 int, wg winogradGeom, xp, 
 	})
 }
 
-// useWinogradDW reports whether gemmBackward computes ∂L/∂w with F(4x4,
-// 3x3)'s adjoint (winogradDW): where the forward runs F(4x4, 3x3). Where it
-// runs F(2x2, 3x3) the weight gradient keeps im2col: measured no faster
-// that way (docs/PERFORMANCE.md), its V being four times the input.
+// useWinogradDW reports whether gemmBackward computes ∂L/∂w by the
+// forward's adjoint (winogradDW): wherever the forward runs Winograd.
 func (c *convPlan) useWinogradDW() bool {
-	return convWinogradDW && c.useWinograd() && winogradTile(c.g.OH, c.g.OW) == 4
+	return convWinogradDW && c.useWinograd()
 }
 
 // convWinogradDW switches the Winograd weight gradient on (tests run both
 // paths).
 var convWinogradDW = true
 
-// winogradDW adds ∂L/∂w to gw from x and gout = ∂L/∂out by F(4x4, 3x3)'s
-// adjoint (ops/winograd4_grad.go): per chunk of images (the forward's
-// chunks, fixed by the geometry and the batch),
+// winogradDW adds ∂L/∂w to gw from x and gout = ∂L/∂out by the adjoint of
+// the forward's F(2x2, 3x3) or F(4x4, 3x3) (ops/winograd_grad.go,
+// ops/winograd4_grad.go): per chunk of images (the forward's chunks, fixed
+// by the geometry and the batch),
 //
 //	V_ξ    = the forward's input transforms of x, [C, T]
 //	∂M_ξ   = A (∂L/∂out tile) Aᵀ, [O, T], one output channel per work item
-//	∂U_ξ  += ∂M_ξ · V_ξᵀ, the 36 products one per work item
+//	∂U_ξ  += ∂M_ξ · V_ξᵀ, the 16 or 36 products one per work item
 //
 // and at the end gw += Gᵀ ∂U G per kernel. Each ∂U_ξ is summed by one
 // product a chunk, over the chunk's tiles in the GEMM's fixed K blocks,
@@ -316,12 +314,17 @@ func (c *convPlan) winogradDW(ar *Arena, x, gout, gw []float32) {
 	// ∂L/∂out's planes are read in place where whole groups of 8 tiles
 	// cover them (the kernel's unit), else copied into a plane of whole
 	// groups whose margins stay zero.
-	ldy := mt * ((wg.tw + 7) &^ 7)
+	input, outGrad, weightsGrad := ops.WinogradInput, ops.WinogradOutputGrad, ops.WinogradWeightsGrad
+	ldy := mt * wg.tw // F(2x2)'s ∂M is plain Go, tile by tile
+	if mt == 4 {
+		input, outGrad, weightsGrad = ops.WinogradInput4, ops.WinogradOutputGrad4, ops.WinogradWeightsGrad4
+		ldy = mt * ((wg.tw + 7) &^ 7)
+	}
 	inPlace := g.OH == mt*wg.th && g.OW == ldy
 	for n0 := 0; n0 < c.n; n0 += nb {
 		n1 := min(c.n, n0+nb)
 		nT := (n1 - n0) * wg.t
-		c.winogradInputs(x, n0, n1, wg, *xp, *v, ldv, vs, ops.WinogradInput4)
+		c.winogradInputs(x, n0, n1, wg, *xp, *v, ldv, vs, input)
 		// ∂M: one output channel per item, its images and tile rows in
 		// order (each call may write up to 7 tiles into the next row's,
 		// which that row's call then overwrites; the last row's land in
@@ -344,7 +347,7 @@ func (c *convPlan) winogradDW(ar *Arena, x, gout, gw []float32) {
 						dy = pad
 					}
 					for r := 0; r < wg.th; r++ {
-						ops.WinogradOutputGrad4((*dm)[oc*ldv+img*wg.t+r*wg.tw:], ms, dy[mt*r*ldy:], ldy, wg.tw)
+						outGrad((*dm)[oc*ldv+img*wg.t+r*wg.tw:], ms, dy[mt*r*ldy:], ldy, wg.tw)
 					}
 				}
 			}
@@ -359,5 +362,5 @@ func (c *convPlan) winogradDW(ar *Arena, x, gout, gw []float32) {
 			}
 		})
 	}
-	ops.WinogradWeightsGrad4(gw, du.b, us, O, C)
+	weightsGrad(gw, du.b, us, O, C)
 }
