@@ -1,7 +1,5 @@
 package ops
 
-import "fmt"
-
 // The weight gradient by F(4x4, 3x3): the adjoint of the forward
 // (winograd4.go). With M_ξ = Σ_c U_ξ[o, c] V_ξ[c, t] and Y = Aᵀ M A per tile,
 // the chain rule through the three linear maps gives
@@ -61,29 +59,9 @@ func wino4OutT(y0, y1, y2, y3 float32) (m0, m1, m2, m3, m4, m5 float32) {
 // ci], ξ < 36, for o x c kernels (OIHW). The adjoint of WinogradWeights4.
 // Kernels are spread over the worker pool; each kernel's sums are fixed.
 func WinogradWeightsGrad4(dw, du []float32, us, o, c int) {
-	k := o * c
-	if k == 0 {
-		return
-	}
-	if us < k || len(dw) < 9*k || len(du) < 35*us+k {
-		panic(fmt.Sprintf("ops.WinogradWeightsGrad4: %d x %d kernels: dw %d floats, du %d with matrices %d apart", o, c, len(dw), len(du), us))
-	}
-	Parallel(k, 256, func(lo, hi int) {
-		for kk := lo; kk < hi; kk++ {
-			var t [6][3]float32 // t = D G, row by row of D
-			for i := 0; i < 6; i++ {
-				r := du[6*i*us+kk:]
-				t[i][0], t[i][1], t[i][2] = wino4WT(r[0], r[us], r[2*us], r[3*us], r[4*us], r[5*us])
-			}
-			g := dw[kk*9 : kk*9+9]
-			for x := 0; x < 3; x++ { // Gᵀ (D G), column by column
-				g0, g1, g2 := wino4WT(t[0][x], t[1][x], t[2][x], t[3][x], t[4][x], t[5][x])
-				g[x] += g0
-				g[3+x] += g1
-				g[6+x] += g2
-			}
-		}
-	})
+	winogradWeightsGrad("ops.WinogradWeightsGrad4", 6, func(u []float32) (float32, float32, float32) {
+		return wino4WT(u[0], u[1], u[2], u[3], u[4], u[5])
+	}, dw, du, us, o, c)
 }
 
 // wino4WT is Gᵀ along one axis, six values → three: the adjoint of

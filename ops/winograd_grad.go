@@ -48,23 +48,38 @@ func winoOutT(y0, y1 float32) (m0, m1, m2, m3 float32) {
 // ci], ξ < 16, for o x c kernels (OIHW). The adjoint of WinogradWeights.
 // Kernels are spread over the worker pool; each kernel's sums are fixed.
 func WinogradWeightsGrad(dw, du []float32, us, o, c int) {
+	winogradWeightsGrad("ops.WinogradWeightsGrad", 4, func(u []float32) (float32, float32, float32) {
+		return winoWT(u[0], u[1], u[2], u[3])
+	}, dw, du, us, o, c)
+}
+
+// winogradWeightsGrad is WinogradWeightsGrad and WinogradWeightsGrad4 for
+// n x n transformed kernels (n = 4, 6) with wt, Gᵀ along one axis: t = D G
+// row by row of D, then Gᵀ t column by column, added to the kernel.
+func winogradWeightsGrad(name string, n int, wt func(u []float32) (g0, g1, g2 float32), dw, du []float32, us, o, c int) {
 	k := o * c
 	if k == 0 {
 		return
 	}
-	if us < k || len(dw) < 9*k || len(du) < 15*us+k {
-		panic(fmt.Sprintf("ops.WinogradWeightsGrad: %d x %d kernels: dw %d floats, du %d with matrices %d apart", o, c, len(dw), len(du), us))
+	if us < k || len(dw) < 9*k || len(du) < (n*n-1)*us+k {
+		panic(fmt.Sprintf("%s: %d x %d kernels: dw %d floats, du %d with matrices %d apart", name, o, c, len(dw), len(du), us))
 	}
 	Parallel(k, 256, func(lo, hi int) {
+		var t [6][3]float32
+		var u [6]float32
 		for kk := lo; kk < hi; kk++ {
-			var t [4][3]float32 // t = D G, row by row of D
-			for i := 0; i < 4; i++ {
-				r := du[4*i*us+kk:]
-				t[i][0], t[i][1], t[i][2] = winoWT(r[0], r[us], r[2*us], r[3*us])
+			for i := 0; i < n; i++ {
+				for j := 0; j < n; j++ {
+					u[j] = du[(n*i+j)*us+kk]
+				}
+				t[i][0], t[i][1], t[i][2] = wt(u[:n])
 			}
 			g := dw[kk*9 : kk*9+9]
-			for x := 0; x < 3; x++ { // Gᵀ (D G), column by column
-				g0, g1, g2 := winoWT(t[0][x], t[1][x], t[2][x], t[3][x])
+			for x := 0; x < 3; x++ {
+				for i := 0; i < n; i++ {
+					u[i] = t[i][x]
+				}
+				g0, g1, g2 := wt(u[:n])
 				g[x] += g0
 				g[3+x] += g1
 				g[6+x] += g2
