@@ -169,21 +169,9 @@ func (c *convPlan) gemmForwardWinograd(x, w, bias, out []float32, ep *ops.Epilog
 	defer ops.PutScratch(u)
 	weights(*u, w, O, C)
 
-	nb := max(1, min(c.n, winogradChunkFloats/(nx*max(C, O)*wg.t+1)))
-	ldv := nb*wg.t + 8 // room for the kernels' last group of 8 tiles
-	// The nx matrices of V (of M) lie vs (ms) floats apart: C·ldv (O·ldv)
-	// rounded up to 4 KiB and 64 bytes more, so that the transforms' nx
-	// rows of a tile group fall in nx different sets of L1d (a distance
-	// that is a multiple of 4 KiB, as C·ldv·4 mostly is, puts them all in
-	// one set of 8 ways: the input transform of 128 channels at 28x28 took
-	// a quarter of the convolution's time, most of it missing L1).
-	vs, ms := winogradSpread(C*ldv), winogradSpread(O*ldv)
-	xp := ops.GetScratch(nb*C*wg.plane + 32)
-	defer ops.PutScratch(xp)
-	v := ops.GetScratch(nx * vs)
-	defer ops.PutScratch(v)
-	m := ops.GetScratch(nx * ms)
-	defer ops.PutScratch(m)
+	cb := c.winogradChunk(wg)
+	defer cb.release()
+	nb, ldv, vs, ms, xp, v, m := cb.nb, cb.ldv, cb.vs, cb.ms, cb.xp, cb.v, cb.m
 	for n0 := 0; n0 < c.n; n0 += nb {
 		n1 := min(c.n, n0+nb)
 		nT := (n1 - n0) * wg.t
@@ -299,16 +287,10 @@ func (c *convPlan) winogradDW(ar *Arena, x, gout, gw []float32) {
 	C, O := g.C, c.oc
 	wg := c.winogradGeom()
 	nx, mt := wg.nx, wg.mt
-	nb := max(1, min(c.n, winogradChunkFloats/(nx*max(C, O)*wg.t+1)))
-	ldv := nb*wg.t + 8
-	vs, ms := winogradSpread(C*ldv), winogradSpread(O*ldv)
+	cb := c.winogradChunk(wg) // the forward's chunks and layout; M holds ∂M
+	defer cb.release()
+	nb, ldv, vs, ms, xp, v, dm := cb.nb, cb.ldv, cb.vs, cb.ms, cb.xp, cb.v, cb.m
 	us := ops.WinogradWeightsStride(O, C)
-	xp := ops.GetScratch(nb*C*wg.plane + 32)
-	defer ops.PutScratch(xp)
-	v := ops.GetScratch(nx * vs)
-	defer ops.PutScratch(v)
-	dm := ops.GetScratch(nx * ms)
-	defer ops.PutScratch(dm)
 	du := getTemp(ar, nx*us)
 	defer du.release()
 	// ∂L/∂out's planes are read in place where whole groups of 8 tiles
@@ -363,4 +345,40 @@ func (c *convPlan) winogradDW(ar *Arena, x, gout, gw []float32) {
 		})
 	}
 	weightsGrad(gw, du.b, us, O, C)
+}
+
+// winogradChunk is the chunking and layout of a Winograd convolution's
+// transformed matrices, which the forward and the weight gradient share:
+// nb images a chunk (as many as keep V and M within winogradChunkFloats;
+// fixed by the geometry and the batch, never the threads), rows of V and M
+// ldv floats apart (room for the kernels' last group of 8 tiles), the nx
+// matrices of V (of M) vs (ms) floats apart, and the scratch: padded input
+// planes xp, V, M.
+//
+// vs and ms are C·ldv (O·ldv) rounded up to 4 KiB and 64 bytes more, so
+// that the transforms' nx rows of a tile group fall in nx different sets
+// of L1d (a distance that is a multiple of 4 KiB, as C·ldv·4 mostly is,
+// puts them all in one set of 8 ways: the input transform of 128 channels
+// at 28x28 took a quarter of the convolution's time, most of it missing
+// L1).
+type winogradChunk struct {
+	nb, ldv, vs, ms int
+	xp, v, m        *[]float32
+}
+
+func (c *convPlan) winogradChunk(wg winogradGeom) *winogradChunk {
+	C, O := c.g.C, c.oc
+	nb := max(1, min(c.n, winogradChunkFloats/(wg.nx*max(C, O)*wg.t+1)))
+	ldv := nb*wg.t + 8
+	cb := &winogradChunk{nb: nb, ldv: ldv, vs: winogradSpread(C * ldv), ms: winogradSpread(O * ldv)}
+	cb.xp = ops.GetScratch(nb*C*wg.plane + 32)
+	cb.v = ops.GetScratch(wg.nx * cb.vs)
+	cb.m = ops.GetScratch(wg.nx * cb.ms)
+	return cb
+}
+
+func (cb *winogradChunk) release() {
+	ops.PutScratch(cb.xp)
+	ops.PutScratch(cb.v)
+	ops.PutScratch(cb.m)
 }

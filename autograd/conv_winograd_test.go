@@ -118,10 +118,10 @@ func TestConvWinograd(t *testing.T) {
 	}
 }
 
-// Finite differences through convolutions whose forward and input gradient
-// are Winograd's, F(2x2, 3x3) and F(4x4, 3x3): x feeds two of them (padding
-// 1, and 0 at the top and 2 at the bottom), so its gradient is written by
-// one and added to by the other. The sum is linear in each input, so
+// Finite differences through convolutions whose forward, input gradient
+// and weight gradient are Winograd's, F(2x2, 3x3) and F(4x4, 3x3): x feeds
+// two of them (padding 1, and 0 at the top and 2 at the bottom), so its
+// gradient is written by one and added to by the other. The sum is linear in each input, so
 // central differences have no truncation error and the step is 1e-2, not
 // the default 1e-3: F(4x4, 3x3)'s forward rounds a few times more than the
 // direct product, and that noise divided by 1e-3 reaches the tolerance.

@@ -20,18 +20,18 @@ import "fmt"
 // block row at dy[r·ldy : r·ldy+2·tw] (the caller zero-pads a partial
 // tile). It is the adjoint of WinogradOutput.
 func WinogradOutputGrad(dm []float32, ms int, dy []float32, ldy, tw int) {
-	if tw <= 0 {
-		return
-	}
-	if ldy < 2*tw || len(dy) < ldy+2*tw || ms < tw || len(dm) < 15*ms+tw {
-		panic(fmt.Sprintf("ops.WinogradOutputGrad: %d tiles: dy %d floats with rows %d apart, dm %d with rows %d apart", tw, len(dy), ldy, len(dm), ms))
-	}
+	winogradOutput("ops.WinogradOutputGrad", 2, nil, winogradOutputGradGo, dy, ldy, dm, ms, tw)
+}
+
+// winogradOutputGradGo computes WinogradOutputGrad: h = D Aᵀ along each of
+// D's two rows, then A h column by column of h.
+func winogradOutputGradGo(dy []float32, ldy int, dm []float32, ms, tw int) {
 	for t := 0; t < tw; t++ {
-		var h [2][4]float32 // h = D Aᵀ, row by row of D
+		var h [2][4]float32
 		for r := 0; r < 2; r++ {
 			h[r][0], h[r][1], h[r][2], h[r][3] = winoOutT(dy[r*ldy+2*t], dy[r*ldy+2*t+1])
 		}
-		for j := 0; j < 4; j++ { // A h, column by column
+		for j := 0; j < 4; j++ {
 			dm[j*ms+t], dm[(4+j)*ms+t], dm[(8+j)*ms+t], dm[(12+j)*ms+t] = winoOutT(h[0][j], h[1][j])
 		}
 	}
