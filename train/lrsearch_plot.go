@@ -2,44 +2,22 @@ package train
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
+	"github.com/seed477ab429/multilabel/internal/chart"
 )
 
-var (
-	lightBlue = color.RGBA{174, 199, 232, 255}
-	red       = color.RGBA{214, 39, 40, 255}
-)
+// lrAxis is the learning-rate axis of the search pictures: log scale.
+var lrAxis = chart.Axis{Label: "learning rate", Scale: chart.Log}
 
-// logLR puts the x axis of p in log scale, labelled "learning rate".
-func logLR(p *plot.Plot) {
-	p.X.Label.Text = "learning rate"
-	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: 1} // Prec -1 prints 10^-5 as 9.999999999999999e-06
-}
-
-// markAt draws a red vertical line at x over [ylo, yhi] and a dot at
-// (x, y), with a legend entry.
-func markAt(p *plot.Plot, x, y, ylo, yhi float64, label string) error {
-	line, err := plotter.NewLine(plotter.XYs{{X: x, Y: ylo}, {X: x, Y: yhi}})
-	if err != nil {
-		return err
-	}
-	line.Color = red
-	line.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-	dot, err := plotter.NewScatter(plotter.XYs{{X: x, Y: y}})
-	if err != nil {
-		return err
-	}
-	dot.GlyphStyle = draw.GlyphStyle{Color: red, Radius: vg.Points(4), Shape: draw.CircleGlyph{}}
-	p.Add(line, dot)
-	p.Legend.Add(label, line, dot)
-	return nil
+// markAt adds to p a dashed red vertical line at x over [ylo, yhi] and a
+// dot at (x, y), with a legend entry showing both.
+func markAt(p *chart.Panel, x, y, ylo, yhi float64, label string) {
+	dash := []float64{5, 4}
+	p.Series = append(p.Series,
+		chart.Series{X: []float64{x, x}, Y: []float64{ylo, yhi}, Color: chart.Red, Width: lineWidth, Dash: dash},
+		chart.Series{X: []float64{x}, Y: []float64{y}, Color: chart.Red, Marker: 5})
+	p.Legend = append(p.Legend, chart.LegendEntry{Label: label, Color: chart.Red, Width: lineWidth, Dash: dash, Marker: 5})
 }
 
 // Plot writes the range test as a PNG: raw and smoothed loss against the
@@ -48,15 +26,8 @@ func (r *RangeResult) Plot(path string) error {
 	if len(r.LRs) == 0 {
 		return fmt.Errorf("plot %s: the range test recorded no points", path)
 	}
-	p := plot.New()
-	p.Title.Text = "learning-rate range test"
-	p.Y.Label.Text = "loss"
-	logLR(p)
-	var raw, sm plotter.XYs
 	at := 0 // the smoothed minimum
-	for i, lr := range r.LRs {
-		raw = append(raw, plotter.XY{X: lr, Y: r.Losses[i]})
-		sm = append(sm, plotter.XY{X: lr, Y: r.Smoothed[i]})
+	for i := range r.LRs {
 		if r.Smoothed[i] < r.Smoothed[at] {
 			at = i
 		}
@@ -74,29 +45,32 @@ func (r *RangeResult) Plot(path string) error {
 	if hi-lo < 1e-12 {
 		hi = lo + 1e-3*max(1, math.Abs(lo))
 	}
-	p.Y.Min, p.Y.Max = lo-0.05*(hi-lo), hi+0.25*(hi-lo)
-	p.Legend.Top, p.Legend.Left = true, true
-	sm = clipY(sm, p.Y.Min, p.Y.Max)
-	if err := addLine(p, "batch loss", clipY(raw, p.Y.Min, p.Y.Max), lightBlue); err != nil {
-		return err
-	}
-	if err := addLine(p, "smoothed", sm, blue); err != nil {
-		return err
+	ylo, yhi := lo-0.05*(hi-lo), hi+0.25*(hi-lo)
+	p := &chart.Panel{
+		Title:      "learning-rate range test",
+		X:          lrAxis,
+		Y:          chart.Axis{Label: "loss", Fixed: true, Min: ylo, Max: yhi},
+		LegendLeft: true,
+		Series: []chart.Series{
+			line(r.LRs, clipY(r.Losses, ylo, yhi), chart.LightBlue),
+			line(r.LRs, clipY(r.Smoothed, ylo, yhi), chart.Blue),
+		},
+		Legend: []chart.LegendEntry{
+			{Label: "batch loss", Color: chart.LightBlue, Width: lineWidth},
+			{Label: "smoothed", Color: chart.Blue, Width: lineWidth},
+		},
 	}
 	if r.SuggestIndex >= 0 {
-		if err := markAt(p, r.Suggestion, r.Smoothed[r.SuggestIndex], p.Y.Min, p.Y.Max,
-			fmt.Sprintf("suggested %.2e", r.Suggestion)); err != nil {
-			return err
-		}
+		markAt(p, r.Suggestion, r.Smoothed[r.SuggestIndex], ylo, yhi, fmt.Sprintf("suggested %.2e", r.Suggestion))
 	}
-	return saveGrid(path, [][]*plot.Plot{{p}}, 7*vg.Inch, 4.5*vg.Inch)
+	return save(path, &chart.Figure{Width: 672, Height: 432, Rows: 1, Cols: 1, Panels: []*chart.Panel{p}})
 }
 
-// clipY clamps the points' y into [lo, hi].
-func clipY(pts plotter.XYs, lo, hi float64) plotter.XYs {
-	out := make(plotter.XYs, len(pts))
-	for i, q := range pts {
-		out[i] = plotter.XY{X: q.X, Y: math.Min(math.Max(q.Y, lo), hi)}
+// clipY clamps the values into [lo, hi].
+func clipY(ys []float64, lo, hi float64) []float64 {
+	out := make([]float64, len(ys))
+	for i, y := range ys {
+		out[i] = math.Min(math.Max(y, lo), hi)
 	}
 	return out
 }
@@ -105,36 +79,29 @@ func clipY(pts plotter.XYs, lo, hi float64) plotter.XYs {
 // its learning rate (log scale), the best marked; diverged trials are
 // left out.
 func (g *GridResult) Plot(path string) error {
-	p := plot.New()
-	p.Title.Text = "learning-rate search"
-	p.Y.Label.Text = "final mAP (%)"
-	logLR(p)
-	var pts plotter.XYs
+	var xs, ys []float64
 	for _, t := range g.Trials {
 		if !t.Diverged && !math.IsNaN(t.Final) {
-			pts = append(pts, plotter.XY{X: t.LR, Y: 100 * t.Final})
+			xs, ys = append(xs, t.LR), append(ys, 100*t.Final)
 		}
 	}
-	if len(pts) == 0 {
+	if len(xs) == 0 {
 		return fmt.Errorf("plot %s: no finished trial", path)
 	}
-	if err := addLine(p, "", pts, blue); err != nil {
-		return err
+	pts := line(xs, ys, chart.Blue)
+	pts.Marker = 4
+	p := &chart.Panel{
+		Title:  "learning-rate search",
+		X:      lrAxis,
+		Y:      chart.Axis{Label: "final mAP (%)"},
+		Series: []chart.Series{pts},
 	}
-	sc, err := plotter.NewScatter(pts)
-	if err != nil {
-		return err
-	}
-	sc.GlyphStyle = draw.GlyphStyle{Color: blue, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
-	p.Add(sc)
 	if g.BestIndex >= 0 {
 		lo, hi := math.Inf(1), math.Inf(-1)
-		for _, q := range pts {
-			lo, hi = min(lo, q.Y), max(hi, q.Y)
+		for _, y := range ys {
+			lo, hi = min(lo, y), max(hi, y)
 		}
-		if err := markAt(p, g.Best, 100*g.BestMAP, lo, hi, fmt.Sprintf("best %.2e", g.Best)); err != nil {
-			return err
-		}
+		markAt(p, g.Best, 100*g.BestMAP, lo, hi, fmt.Sprintf("best %.2e", g.Best))
 	}
-	return saveGrid(path, [][]*plot.Plot{{p}}, 7*vg.Inch, 4.5*vg.Inch)
+	return save(path, &chart.Figure{Width: 672, Height: 432, Rows: 1, Cols: 1, Panels: []*chart.Panel{p}})
 }

@@ -32,6 +32,7 @@ var floors = map[string]int{
 	"metrics":            4, // mAP, threshold metrics, tuning
 	"synth":              4, // the built-in synthetic data set
 	"quant":              4, // int8 post-training quantization, inference engine
+	"internal/chart":     4, // PNG charts of a run (training curves, PR curves, LR search)
 	"train":              5, // the training loop
 	"onnx":               5, // ONNX import and export
 	"":                   6, // the inference API (package multilabel)
