@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // Label embeddings X [N, E], the node features of the label graph: GloVe
@@ -253,17 +251,25 @@ func (a *ClassFeatureMeans) Embeddings(dim int) ([]float32, error) {
 			x[j*c+k] -= center[k]
 		}
 	}
-	// Gram matrix and its eigen-decomposition (ascending eigenvalues).
-	xm := mat.NewDense(n, c, x)
-	var g mat.SymDense
-	g.SymOuterK(1, xm)
-	var eig mat.EigenSym
-	if !eig.Factorize(&g, true) {
-		return nil, errors.New("models: class feature means: eigen-decomposition failed")
+	// Gram matrix G = X Xᵀ [n, n] and its eigen-decomposition (ascending
+	// eigenvalues, eigenvector k in column k of vecs).
+	g := make([]float64, n*n)
+	for i := 0; i < n; i++ {
+		xi := x[i*c : (i+1)*c]
+		for j := 0; j <= i; j++ {
+			xj := x[j*c : (j+1)*c]
+			var s float64
+			for k, v := range xi {
+				s += v * xj[k]
+			}
+			g[i*n+j] = s
+			g[j*n+i] = s
+		}
 	}
-	vals := eig.Values(nil)
-	var vecs mat.Dense
-	eig.VectorsTo(&vecs)
+	vals, vecs, err := symEigen(g, n)
+	if err != nil {
+		return nil, fmt.Errorf("models: class feature means: eigen-decomposition failed: %w", err)
+	}
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
@@ -278,13 +284,13 @@ func (a *ClassFeatureMeans) Embeddings(dim int) ([]float32, error) {
 		// result does not depend on the solver's choice.
 		sign, big := 1.0, 0.0
 		for j := 0; j < n; j++ {
-			if v := vecs.At(j, e); math.Abs(v) > big {
+			if v := vecs[j*n+e]; math.Abs(v) > big {
 				big, sign = math.Abs(v), math.Copysign(1, v)
 			}
 		}
 		s := sign * math.Sqrt(lam)
 		for j := 0; j < n; j++ {
-			y[j*dim+col] = vecs.At(j, e) * s
+			y[j*dim+col] = vecs[j*n+e] * s
 		}
 	}
 	var meanNorm float64
