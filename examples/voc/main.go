@@ -6,7 +6,7 @@
 // laptop-size EfficientNetV2 with an ML-Decoder head and the AAM loss on
 // it, and evaluates it with the paper's metrics:
 //
-//	go run ./examples/voc            # the default run: about 4.5 minutes on 2 AVX-512 cores, 8 on 2 AVX2 ones (README)
+//	go run ./examples/voc            # the default run: about 4.5 minutes on 2 AVX-512 cores, 7.5 on 2 AVX2 ones (README)
 //	go run ./examples/voc -quick     # a smoke test, under a minute
 //	go run ./examples/voc -data ~/data/VOCdevkit/VOC2007 -model efficientnetv2_s \
 //	        -weights efficientnet_v2_s-dd5fe13b.pth -paper
