@@ -7,7 +7,7 @@ import "sync"
 // used once, so packing would cost as much as the product itself; instead
 // the vector is gathered into a contiguous buffer and the matrix is read in
 // place, either as rows (dot products) or as columns (axpy sweeps), whichever
-// is unit-stride.
+// is unit-stride: gemv.go's loops, or their AVX2 kernels (the same bits).
 //
 //	n == 1:  y[i] = sum_p opA[i,p] * x[p],  x[p] = opB[p,0],  C[i,0]
 //	m == 1:  y[j] = sum_p x[p] * opB[p,j],  x[p] = opA[0,p],  C[0,j]
@@ -69,14 +69,11 @@ func (j *thinJob) work(lo, hi int) {
 		o1 := min(hi, o0+len(y))
 		yy := y[:o1-o0]
 		if j.rowsAreOutputs {
-			for o := o0; o < o1; o++ {
-				yy[o-o0] = dotGo(mat[o*ld:o*ld+k], x)
-			}
+			_ = mat[(o1-1)*ld+k-1] // the rows kernel reads rows o0..o1-1, k each
+			gemvRows(mat[o0*ld:], ld, x, yy)
 		} else {
-			clear(yy)
-			for p, xv := range x {
-				axpyGo(xv, mat[p*ld+o0:p*ld+o1], yy)
-			}
+			_ = mat[(k-1)*ld+o1-1] // the cols kernel reads columns o0..o1-1 of k rows
+			gemvCols(x, mat[o0:], ld, yy)
 		}
 		for o, v := range yy {
 			ci := (o0 + o) * j.cstride
@@ -90,28 +87,33 @@ func (j *thinJob) work(lo, hi int) {
 }
 
 // dotGo returns sum_i x[i]*y[i] with four independent partial sums (so the
-// adds pipeline), combined as (s0+s1)+(s2+s3) plus the tail.
+// adds pipeline), combined as (s0+s1)+(s2+s3), the tail added to s0. Each
+// product is rounded before it is added (the explicit float32 conversion
+// keeps the compiler from fusing them into multiply-adds, as it may on
+// arm64 or with GOAMD64=v3), so the result is the same on every platform
+// and equals the AVX2 kernel's (gemv_amd64.s).
 func dotGo(x, y []float32) float32 {
 	y = y[:len(x)]
 	var s0, s1, s2, s3 float32
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
 		xs, ys := x[i:i+4:i+4], y[i:i+4:i+4]
-		s0 += xs[0] * ys[0]
-		s1 += xs[1] * ys[1]
-		s2 += xs[2] * ys[2]
-		s3 += xs[3] * ys[3]
+		s0 += float32(xs[0] * ys[0])
+		s1 += float32(xs[1] * ys[1])
+		s2 += float32(xs[2] * ys[2])
+		s3 += float32(xs[3] * ys[3])
 	}
 	for ; i < len(x); i++ {
-		s0 += x[i] * y[i]
+		s0 += float32(x[i] * y[i])
 	}
 	return (s0 + s1) + (s2 + s3)
 }
 
-// axpyGo computes y += alpha*x.
+// axpyGo computes y += alpha*x, each product rounded before the add (as
+// dotGo).
 func axpyGo(alpha float32, x, y []float32) {
 	y = y[:len(x)]
 	for i, v := range x {
-		y[i] += alpha * v
+		y[i] += float32(alpha * v)
 	}
 }
