@@ -173,6 +173,9 @@ func (r *run) buildModel(context.Context) error {
 	r.gmacs = float64(net.MACs(o.Size)) / 1e9
 	fmt.Fprintf(r.out, "model: %s + %s, %.2fM parameters, %.3f GMACs per %dx%d image; loss %s (scale %g); input normalization %s\n",
 		r.spec.Backbone, r.spec.Head, float64(r.params)/1e6, r.gmacs, o.Size, o.Size, o.Loss, r.loss.Scale(), r.spec.Norm)
+	if note := fusedBuildNote(); note != "" {
+		fmt.Fprintln(r.out, note)
+	}
 	return nil
 }
 
