@@ -42,8 +42,8 @@ type Axis struct {
 }
 
 // Series is a set of points drawn as a polyline (Width > 0) and/or as
-// dots (Marker > 0, the radius). Points with a NaN coordinate, or a
-// non-positive one on a log axis, break the line. Dash, when not empty,
+// dots (Marker > 0, the radius). Points with a NaN or infinite
+// coordinate, or a non-positive one on a log axis, break the line. Dash, when not empty,
 // alternates drawn and skipped lengths along the line.
 type Series struct {
 	X, Y   []float64
@@ -303,7 +303,7 @@ func (p *Panel) draw(img *image.RGBA, cell image.Rectangle, fonts *fonts) error 
 		}
 		if s.Marker > 0 {
 			for _, q := range pts {
-				if !math.IsNaN(q[0]) && !math.IsNaN(q[1]) {
+				if finite(q) {
 					pen.disc(q[0], q[1], s.Marker, s.Color)
 				}
 			}

@@ -187,14 +187,14 @@ func TestRenderClipsToPlotArea(t *testing.T) {
 }
 
 func TestRenderLogAxisAndGaps(t *testing.T) {
-	// Non-positive values on a log axis and NaNs break the line instead of
-	// failing; the range comes from the positive values.
+	// Non-positive values on a log axis, NaNs and infinities break the line
+	// instead of failing; the range comes from the finite positive values.
 	p := &Panel{X: Axis{Scale: Log}, Series: []Series{{
-		X: []float64{0, 1e-5, 1e-4, -1, 1e-3, 1e-2, math.NaN(), 1e-1},
-		Y: []float64{1, 2, 3, 4, 5, math.NaN(), 7, 8}, Color: Blue, Width: 2}}}
+		X: []float64{0, 1e-5, 1e-4, -1, 1e-3, 1e-2, math.NaN(), 1e-1, 2e-1},
+		Y: []float64{1, 2, 3, 4, 5, math.NaN(), 7, 8, math.Inf(1)}, Color: Blue, Width: 2}}}
 	_, fr := render(t, p, 500, 300)
-	if math.Abs(fr.xm.lo+5) > 1e-12 || math.Abs(fr.xm.hi+1) > 1e-12 {
-		t.Errorf("x range [%g, %g] in log units, want [-5, -1]", fr.xm.lo, fr.xm.hi)
+	if hi := math.Log10(2e-1); math.Abs(fr.xm.lo+5) > 1e-12 || math.Abs(fr.xm.hi-hi) > 1e-12 {
+		t.Errorf("x range [%g, %g] in log units, want [-5, %g]", fr.xm.lo, fr.xm.hi, hi)
 	}
 	if got := labels(fr.xt); len(got) != 5 || got[0] != "1e-05" {
 		t.Errorf("x tick labels %q", got)
@@ -300,5 +300,15 @@ func TestWritePNG(t *testing.T) {
 	bad := filepath.Join(dir, "missing", "b.png")
 	if err := WritePNG(bad, img); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("into a missing folder: %v, want an error naming %s", err, bad)
+	}
+}
+
+func TestRenderNonFiniteDots(t *testing.T) {
+	// Dots at infinite or NaN values are left out, the others drawn.
+	p := &Panel{X: Axis{Fixed: true, Min: 0, Max: 1}, Y: Axis{Fixed: true, Min: 0, Max: 1},
+		Series: []Series{{X: []float64{0.5, 0.2, math.Inf(-1)}, Y: []float64{0.5, math.NaN(), 0.3}, Color: Red, Marker: 5}}}
+	img, fr := render(t, p, 300, 300)
+	if c := img.RGBAAt(int(fr.xm.px(0.5)), int(fr.ym.px(0.5))); !near(c, Red, 8) {
+		t.Errorf("the finite dot: %v, want %v", c, Red)
 	}
 }

@@ -77,7 +77,7 @@ func (p *pen) disc(x, y, r float64, c color.RGBA) {
 }
 
 // polyline strokes the line through pts, width wide with round joins
-// and caps; a point with a NaN coordinate breaks it. A non-empty dash
+// and caps; a point with a NaN or infinite coordinate breaks it. A non-empty dash
 // alternates drawn and skipped lengths along each unbroken piece.
 func (p *pen) polyline(pts [][2]float64, width float64, dash []float64, c color.RGBA) {
 	p.begin()
@@ -93,7 +93,7 @@ func (p *pen) polyline(pts [][2]float64, width float64, dash []float64, c color.
 		run = run[:0]
 	}
 	for _, q := range pts {
-		if math.IsNaN(q[0]) || math.IsNaN(q[1]) {
+		if !finite(q) {
 			flush()
 			continue
 		}
@@ -165,4 +165,9 @@ func dashes(pts [][2]float64, pattern []float64) [][][2]float64 {
 		out = append(out, cur)
 	}
 	return out
+}
+
+// finite reports whether both coordinates of q are finite numbers.
+func finite(q [2]float64) bool {
+	return !math.IsNaN(q[0]) && !math.IsNaN(q[1]) && !math.IsInf(q[0], 0) && !math.IsInf(q[1], 0)
 }
