@@ -318,7 +318,7 @@ func trainConfig(o *Options) train.Config {
 func (r *run) evaluate(ctx context.Context) error {
 	r.net.Freeze()
 	fmt.Fprintln(r.out, "evaluating...")
-	trainSet, err := Score(ctx, r.net, r.loss.Scale(), r.tuneLd, nil)
+	trainSet, err := r.score(ctx, "scoring training split (thresholds)", r.tuneLd, len(r.sp.train.Items))
 	if err != nil {
 		return err
 	}
@@ -327,7 +327,7 @@ func (r *run) evaluate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.testSet, err = Score(ctx, r.net, r.loss.Scale(), testLoader, nil); err != nil {
+	if r.testSet, err = r.score(ctx, "scoring test split", testLoader, len(r.sp.test.Items)); err != nil {
 		return err
 	}
 	r05, rTuned, err := Evaluate(r.testSet, r.thresholds)
@@ -343,6 +343,16 @@ func (r *run) evaluate(ctx context.Context) error {
 		return err
 	}
 	return train.PlotPR(filepath.Join(r.runDir, "pr_curves.png"), metrics.PRCurves(r.testSet), r.spec.Classes)
+}
+
+// score is Score with a progress bar (items, rate, ETA) under label: the
+// final evaluation scores the whole training split and the test split,
+// thousands of images.
+func (r *run) score(ctx context.Context, label string, ld *data.Loader, images int) (*metrics.Set, error) {
+	bar := train.NewProgress(r.out, r.o.TTY, label, images, "images")
+	set, err := Score(ctx, r.net, r.loss.Scale(), ld, func(done int) { bar.Update(done, done, "") })
+	bar.Done()
+	return set, err
 }
 
 // report prints the paper's table and writes report.html.

@@ -76,5 +76,8 @@ func (p *Progress) line(done int, now time.Time, extra string) string {
 		left := time.Duration(float64(el) * float64(p.Total-done) / float64(done))
 		eta = left.Round(time.Second).String()
 	}
-	return fmt.Sprintf("%s [%s] %d/%d %s  %.1f img/s  %s  ETA %s", p.Label, bar, done, p.Total, p.Unit, rate, extra, eta)
+	if extra != "" {
+		extra += "  "
+	}
+	return fmt.Sprintf("%s [%s] %d/%d %s  %.1f img/s  %sETA %s", p.Label, bar, done, p.Total, p.Unit, rate, extra, eta)
 }
