@@ -339,7 +339,8 @@ func checkFast(t *testing.T, name string, data []byte) bool {
 // intervals, fine and coarse quantization, random large coefficients
 // (outputs far outside 0-255), long codes: the fast decoder takes each file
 // and gives image/jpeg's pixels exactly. Then Go's own encoder's files
-// (standard tables), and the VOC photos of the shared data when present.
+// (standard tables), PIL's (optimized tables), and the VOC photos of the
+// shared data when present.
 func TestJPEGFastMatchesStd(t *testing.T) {
 	layouts := []struct {
 		gray   bool
@@ -391,6 +392,23 @@ func TestJPEGFastMatchesStd(t *testing.T) {
 		}
 	}
 
+	// Another encoder's files (PIL/libjpeg-turbo, optimized Huffman
+	// tables; testdata/gen_fixtures.py).
+	pil, _ := filepath.Glob("testdata/img/pil_*.jpg")
+	if len(pil) != 4 {
+		t.Fatalf("%d PIL fixtures, want 4", len(pil))
+	}
+	for _, f := range pil {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !checkFast(t, f, data) {
+			t.Errorf("%s: the fast path gave up", f)
+		}
+		n++
+	}
+
 	files, _ := filepath.Glob("../../shared/data/voc-sample/VOCdevkit/VOC2007/JPEGImages/*.jpg")
 	took := 0
 	for _, f := range files {
@@ -402,7 +420,7 @@ func TestJPEGFastMatchesStd(t *testing.T) {
 			took++
 		}
 	}
-	t.Logf("%d generated files; %d of %d VOC photos taken by the fast path (progressive ones are not)", n, took, len(files))
+	t.Logf("%d files written here, by image/jpeg and by PIL; %d of %d VOC photos taken by the fast path (progressive ones are not)", n, took, len(files))
 	if len(files) > 0 && took < len(files)/2 {
 		t.Errorf("the fast path took only %d of %d VOC photos", took, len(files))
 	}

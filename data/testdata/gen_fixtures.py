@@ -9,6 +9,10 @@ img/q444*.jpg     a smooth 16x12 picture as 4:4:4 JPEG, baseline and
                   levels (the IDCTs differ in rounding)
 img/gray8x6.png   greyscale, must decode to R = G = B
 img/alpha8x6.png  RGBA with transparency: the decode keeps the stored RGB
+img/pil_*.jpg     a textured 37x29 picture as baseline JPEGs with optimized
+                  (non-standard) Huffman tables at 4:4:4, 4:2:2 and 4:2:0, and
+                  in grayscale: the fast JPEG decoder must give image/jpeg's
+                  pixels on a third-party encoder's files
 img/exif6.jpg     16x8 quadrants (red, green / blue, white) tagged EXIF
                   orientation 6: cv2.imread turns it to 8x16 (blue, red / white, green)
 voc/VOC2007/JPEGImages/*.jpg   8x8 stand-ins for the hand-written VOC fixture
@@ -67,3 +71,11 @@ quad.save("img/exif6.jpg", quality=95, subsampling=0, exif=exif.tobytes())
 os.makedirs("voc/VOC2007/JPEGImages", exist_ok=True)
 for i, name in enumerate(["v1", "v2", "v3", "v4"]):
     Image.new("RGB", (8, 8), (30 * i, 100, 200)).save(f"voc/VOC2007/JPEGImages/{name}.jpg", quality=90)
+
+# Baseline JPEGs from another encoder (libjpeg-turbo through PIL), with
+# optimized Huffman tables, for data/jpeg_test.go.
+tex = Image.new("RGB", (37, 29))
+tex.putdata([((x * 37 + y * 11) % 256, (x * x + 3 * y) % 256, (200 + 7 * x - 5 * y) % 256) for y in range(29) for x in range(37)])
+for sub, tag in [(0, "444"), (1, "422"), (2, "420")]:
+    tex.save(f"img/pil_{tag}.jpg", quality=85, subsampling=sub, optimize=True)
+tex.convert("L").save("img/pil_gray.jpg", quality=85, optimize=True)
