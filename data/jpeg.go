@@ -218,9 +218,10 @@ func (d *jpegDecoder) segment() (marker byte, payload []byte, ok bool) {
 // parse reads the segments from SOI through SOS, leaving d.pos at the
 // entropy-coded data.
 func (d *jpegDecoder) parse() bool {
-	if m, _, ok := d.segment(); !ok || m != 0xD8 {
+	if len(d.data) < 2 || d.data[0] != 0xFF || d.data[1] != 0xD8 { // SOI, first
 		return false
 	}
+	d.pos = 2
 	for {
 		m, seg, ok := d.segment()
 		if !ok {
@@ -407,7 +408,7 @@ func (d *jpegDecoder) parseSOS(s []byte) bool {
 	return d.nComp == 1 || totalHV <= 10
 }
 
-// fill loads bytes until the reader holds more than 56 bits.
+// fill loads bytes until the reader holds at least 56 bits.
 func (d *jpegDecoder) fill() {
 	// Eight bytes at once when none of them is 0xFF (no stuffing, no
 	// marker): the whole bytes that fit go in, and the partial last one
