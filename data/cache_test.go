@@ -1,9 +1,13 @@
 package data
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -134,5 +138,96 @@ func TestImageCacheFill(t *testing.T) {
 	cancel()
 	if err := NewImageCache(1<<20).Fill(ctx, paths, 2, nil); err == nil {
 		t.Fatal("Fill with a cancelled context returned no error")
+	}
+}
+
+// JPEGs the fast decoder takes are kept as their planes (1.5 bytes a pixel
+// at 4:2:0, 1 for grayscale), other images as RGB (3), EXIF-rotated JPEGs
+// too; every read gives DecodeFile's pixels.
+func TestImageCacheJPEGPlanes(t *testing.T) {
+	dir := t.TempDir()
+	type file struct {
+		path  string
+		bytes int64 // what the cache should hold for it
+	}
+	var files []file
+	write := func(name string, data []byte, bytes int64) {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, file{p, bytes})
+	}
+	for _, l := range []struct {
+		gray   bool
+		yh, yv int
+		bytes  int64 // of a 13x9 image
+	}{
+		{false, 2, 2, 13*9 + 2*7*5}, {false, 2, 1, 13*9 + 2*7*9}, {false, 1, 1, 3 * 13 * 9},
+		{false, 1, 2, 13*9 + 2*13*5}, {false, 4, 1, 13*9 + 2*4*9}, {true, 1, 1, 13 * 9},
+	} {
+		c := testJPEG{w: 13, h: 9, gray: l.gray, yh: l.yh, yv: l.yv, quant: quantTable(2), seed: 4}
+		write(fmt.Sprintf("%v%d%d.jpg", l.gray, l.yh, l.yv), c.encode(), l.bytes)
+	}
+	exif, err := os.ReadFile("testdata/img/exif6.jpg") // 16x8, rotated to 8x16
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("exif6.jpg", exif, 3*8*16)
+	png, err := os.ReadFile("testdata/img/rgb8x6.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("rgb.png", png, 3*8*6)
+
+	paths := make([]string, len(files))
+	var want int64
+	for i, f := range files {
+		paths[i] = f.path
+		want += f.bytes
+	}
+	c := NewImageCache(1 << 20)
+	if err := c.Fill(context.Background(), paths, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Stats(); st.Images != len(files) || st.Bytes != want {
+		t.Fatalf("after Fill: %+v, want %d images in %d bytes", st, len(files), want)
+	}
+	for _, f := range files {
+		fresh, err := DecodeFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := c.get(f.path, nil)
+		if !ok {
+			t.Fatalf("%s: not cached", f.path)
+		}
+		if got.Rect != fresh.Rect || !bytes.Equal(got.Pix, fresh.Pix) {
+			t.Errorf("%s: the cached image differs from a fresh decode", filepath.Base(f.path))
+		}
+	}
+
+	// Filled by a loader as it decodes (no Fill): the same batches.
+	ds := &Dataset{Classes: []string{"a"}}
+	for i, p := range paths {
+		ds.Items = append(ds.Items, Item{Path: p, Labels: []int8{int8(i % 2)}})
+	}
+	cfg := LoaderConfig{Size: 7, BatchSize: 3, Shuffle: true, Seed: 2, Transform: noisyFlip, Workers: 2}
+	plain, err := NewLoader(ds, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Cache = NewImageCache(1 << 20)
+	cached, err := NewLoader(ds, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for epoch := range 2 {
+		if !equalEpochs(runEpoch(t, plain, epoch), runEpoch(t, cached, epoch)) {
+			t.Fatalf("epoch %d: batches differ with the cache", epoch)
+		}
+	}
+	if st := cfg.Cache.Stats(); st.Bytes != want || st.Hits != int64(len(files)) {
+		t.Fatalf("loader-filled cache: %+v, want %d bytes and %d hits", st, want, len(files))
 	}
 }

@@ -62,39 +62,62 @@ var MaxPixels = 1 << 26
 // decodeInto decodes the bytes of an image file; name (may be "") is
 // shown in errors.
 func decodeInto(dst *image.RGBA, data []byte, name string) (*image.RGBA, error) {
+	img, _, err := decodePlanes(dst, data, name, false)
+	return img, err
+}
+
+// decodeFilePlanes is DecodeFileInto that, with keep, also returns the
+// decoded planes of a baseline JPEG without an EXIF rotation or mirror
+// (see decodePlanes).
+func decodeFilePlanes(dst *image.RGBA, path string, keep bool) (*image.RGBA, image.Image, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("image: %w", err)
+	}
+	return decodePlanes(dst, data, path, keep)
+}
+
+// decodePlanes is decodeInto that, with keep, also returns (else nil) a
+// copy of the decoded planes when the file is a JPEG the fast decoder
+// takes and its EXIF orientation is the identity: an image ToRGBAInto
+// turns into exactly the returned RGBA, in half its bytes at 4:2:0.
+func decodePlanes(dst *image.RGBA, data []byte, name string, keep bool) (*image.RGBA, image.Image, error) {
 	prefix := "image: "
 	if name != "" {
 		prefix += name + ": "
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%s%w", prefix, err)
+		return nil, nil, fmt.Errorf("%s%w", prefix, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, fmt.Errorf("%sempty %s image (%dx%d)", prefix, format, cfg.Width, cfg.Height)
+		return nil, nil, fmt.Errorf("%sempty %s image (%dx%d)", prefix, format, cfg.Width, cfg.Height)
 	}
 	if cfg.Width > MaxPixels/cfg.Height {
-		return nil, fmt.Errorf("%s%s image of %dx%d pixels, more than data.MaxPixels (%d)", prefix, format, cfg.Width, cfg.Height, MaxPixels)
+		return nil, nil, fmt.Errorf("%s%s image of %dx%d pixels, more than data.MaxPixels (%d)", prefix, format, cfg.Width, cfg.Height, MaxPixels)
 	}
 	if format == "jpeg" {
 		// Most JPEGs take the faster decoder, with the same pixels
 		// (jpeg.go); the rest, image/jpeg.
-		if rgba, ok := decodeJPEGFast(dst, data); ok {
-			return orient(rgba, jpegOrientation(data)), nil
+		if rgba, planes, ok := decodeJPEGFastPlanes(dst, data, keep); ok {
+			if o := jpegOrientation(data); o > 1 && o <= 8 {
+				return orient(rgba, o), nil, nil
+			}
+			return rgba, planes, nil
 		}
 	}
 	img, format, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, fmt.Errorf("%s%w", prefix, err)
+		return nil, nil, fmt.Errorf("%s%w", prefix, err)
 	}
 	if img.Bounds().Empty() {
-		return nil, fmt.Errorf("%sempty %s image", prefix, format)
+		return nil, nil, fmt.Errorf("%sempty %s image", prefix, format)
 	}
 	rgba := ToRGBAInto(dst, img)
 	if format == "jpeg" {
 		rgba = orient(rgba, jpegOrientation(data))
 	}
-	return rgba, nil
+	return rgba, nil, nil
 }
 
 // ToRGBA converts any image to an opaque *image.RGBA with origin (0,0).

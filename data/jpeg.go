@@ -35,12 +35,29 @@ import (
 // large enough; may be nil) as opaque RGBA, without the EXIF orientation.
 // ok is false when the file is outside the subset above.
 func decodeJPEGFast(dst *image.RGBA, data []byte) (img *image.RGBA, ok bool) {
+	img, _, ok = decodeJPEGFastPlanes(dst, data, false)
+	return img, ok
+}
+
+// decodeJPEGFastPlanes is decodeJPEGFast that, with keep, also returns a
+// copy of the decoded planes cropped to the image: an *image.YCbCr, or an
+// *image.Gray for a grayscale file, which ToRGBAInto turns into the same
+// RGBA (the image cache keeps these: half the bytes of RGB at 4:2:0).
+func decodeJPEGFastPlanes(dst *image.RGBA, data []byte, keep bool) (img *image.RGBA, planes image.Image, ok bool) {
 	d := jpegDecoders.Get().(*jpegDecoder)
 	defer jpegDecoders.Put(d)
 	d.reset(data)
 	if !d.parse() || !d.decodeScan() || !d.expectEOI() {
-		return nil, false
+		return nil, nil, false
 	}
+	if keep {
+		planes = d.planes()
+	}
+	return d.toRGBA(dst), planes, true
+}
+
+// toRGBA converts the decoded planes into dst's buffer.
+func (d *jpegDecoder) toRGBA(dst *image.RGBA) *image.RGBA {
 	w, h := d.width, d.height
 	dst = reuseRGBA(dst, w, h)
 	if d.nComp == 1 {
@@ -52,7 +69,7 @@ func decodeJPEGFast(dst *image.RGBA, data []byte) (img *image.RGBA, ok bool) {
 				o[4*x], o[4*x+1], o[4*x+2], o[4*x+3] = v, v, v, 255
 			}
 		}
-		return dst, true
+		return dst
 	}
 	ycc := image.YCbCr{
 		Y: d.comp[0].plane, Cb: d.comp[1].plane, Cr: d.comp[2].plane,
@@ -60,7 +77,30 @@ func decodeJPEGFast(dst *image.RGBA, data []byte) (img *image.RGBA, ok bool) {
 		SubsampleRatio: d.ratio, Rect: image.Rect(0, 0, w, h),
 	}
 	ycbcrToRGBA(dst, &ycc)
-	return dst, true
+	return dst
+}
+
+// planes copies the decoded planes, cropped to the image (the chroma to
+// the samples the image's pixels use), into a new image.
+func (d *jpegDecoder) planes() image.Image {
+	r := image.Rect(0, 0, d.width, d.height)
+	if d.nComp == 1 {
+		g, c := image.NewGray(r), &d.comp[0]
+		for y := 0; y < d.height; y++ {
+			copy(g.Pix[y*g.Stride:y*g.Stride+d.width], c.plane[y*c.stride:])
+		}
+		return g
+	}
+	m := image.NewYCbCr(r, d.ratio)
+	yc, cb, cr := &d.comp[0], &d.comp[1], &d.comp[2]
+	for y := 0; y < d.height; y++ {
+		copy(m.Y[y*m.YStride:y*m.YStride+d.width], yc.plane[y*yc.stride:])
+	}
+	for y := 0; y < len(m.Cb)/m.CStride; y++ {
+		copy(m.Cb[y*m.CStride:(y+1)*m.CStride], cb.plane[y*cb.stride:])
+		copy(m.Cr[y*m.CStride:(y+1)*m.CStride], cr.plane[y*cr.stride:])
+	}
+	return m
 }
 
 var jpegDecoders = sync.Pool{New: func() any { return new(jpegDecoder) }}

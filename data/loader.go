@@ -363,12 +363,12 @@ func (l *Loader) decode(ws *workerState, path string) (*image.RGBA, error) {
 		ws.decoded = img
 		return img, nil
 	}
-	img, err := DecodeFileInto(ws.decoded, path)
+	img, planes, err := decodeFilePlanes(ws.decoded, path, l.cfg.Cache.wants())
 	if err != nil {
 		return nil, err
 	}
 	ws.decoded = img
-	l.cfg.Cache.put(path, img)
+	l.cfg.Cache.putPlanes(path, img, planes)
 	return img, nil
 }
 

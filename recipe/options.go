@@ -133,7 +133,7 @@ func AddFlags(fs *flag.FlagSet, o *Options) {
 	fs.IntVar(&o.Batch, "batch", o.Batch, "batch size (default 32; 84 with -paper)")
 	fs.IntVar(&o.Epochs, "epochs", o.Epochs, "epochs (default 13; 60 with -paper)")
 	fs.IntVar(&o.Workers, "workers", o.Workers, "image decoding goroutines (default GOMAXPROCS)")
-	fs.IntVar(&o.CacheMB, "cache-mb", o.CacheMB, "keep decoded images in memory, up to this many MB (3 bytes a pixel), so that later epochs and evaluations skip reading and decoding them; the batches are the same either way; 0: no cache")
+	fs.IntVar(&o.CacheMB, "cache-mb", o.CacheMB, "keep decoded images in memory, up to this many MB (1.5 bytes a pixel for most JPEGs, 3 for other images), so that later epochs and evaluations skip reading and decoding them; the batches are the same either way; 0: no cache")
 	fs.Float64Var(&o.LR, "lr", o.LR, "peak learning rate (default 0.001 with adamw, 0.01 with sgd; 0.005 with -paper)")
 	fs.Float64Var(&o.S, "s", o.S, "AM/AAM scale s (default 17, the paper's VOC value)")
 	fs.Float64Var(&o.M, "m", o.M, "AM/AAM margin m")
