@@ -221,7 +221,7 @@ func ycbcrToRGBA(dst *image.RGBA, src *image.YCbCr) {
 		yrow := src.Y[src.YOffset(x0, b.Min.Y+y):]
 		yrow = yrow[:w]
 		crow := src.COffset(x0, b.Min.Y+y) - x0/hs
-		if x0%hs == 0 {
+		if x0 >= 0 && x0%hs == 0 { // (negative x: Go's COffset truncates, not floors)
 			nc := (w + hs - 1) / hs
 			cbs, crs := src.Cb[crow+x0/hs:][:nc], src.Cr[crow+x0/hs:][:nc]
 			for j := range cbs {

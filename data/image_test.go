@@ -130,13 +130,16 @@ func TestToRGBAFastPaths(t *testing.T) {
 	}
 	for _, ratio := range ratios {
 		full := image.NewYCbCr(image.Rect(0, 0, 13, 9), ratio)
-		for _, s := range [][]uint8{full.Y, full.Cb, full.Cr} {
+		neg := image.NewYCbCr(image.Rect(-4, -3, 9, 6), ratio)
+		for _, s := range [][]uint8{full.Y, full.Cb, full.Cr, neg.Y, neg.Cb, neg.Cr} {
 			for i := range s {
 				s[i] = uint8(r.IntN(256))
 			}
 		}
-		// An odd-origin sub-image exercises the chroma offsets.
-		for _, img := range []*image.YCbCr{full, full.SubImage(image.Rect(3, 1, 12, 8)).(*image.YCbCr)} {
+		// Odd-origin sub-images exercise the chroma offsets, and a
+		// negative origin Go's truncating ones.
+		for _, img := range []*image.YCbCr{full, full.SubImage(image.Rect(3, 1, 12, 8)).(*image.YCbCr),
+			full.SubImage(image.Rect(4, 2, 12, 8)).(*image.YCbCr), neg} {
 			got := ToRGBA(img)
 			b := img.Bounds()
 			for y := b.Min.Y; y < b.Max.Y; y++ {
