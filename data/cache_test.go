@@ -55,14 +55,14 @@ func TestImageCacheNilAndConcurrent(t *testing.T) {
 	if _, ok := none.get("x", nil); ok || none.Stats() != (CacheStats{}) {
 		t.Fatal("a nil cache should hold nothing")
 	}
-	none.put("x", randomRGBAFor(3, 2))
+	none.put("x", randomRGBAFor(3, 2), nil)
 
 	// Workers racing to put the same image count it once.
 	c := NewImageCache(1 << 20)
 	img := randomRGBAFor(7, 5)
 	var wg sync.WaitGroup
 	for range 8 {
-		wg.Go(func() { c.put("p", img) })
+		wg.Go(func() { c.put("p", img, nil) })
 	}
 	wg.Wait()
 	if st := c.Stats(); st.Images != 1 || st.Bytes != 3*7*5 {
@@ -130,7 +130,7 @@ func TestImageCacheFill(t *testing.T) {
 	// Closed after Fill: a loader's decoding adds nothing, even where
 	// the budget has room.
 	before := small.Stats().Images
-	if small.put("elsewhere.png", randomRGBAFor(1, 1)) || small.Stats().Images != before {
+	if small.put("elsewhere.png", randomRGBAFor(1, 1), nil) || small.Stats().Images != before {
 		t.Fatal("the cache took an image after Fill")
 	}
 

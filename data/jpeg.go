@@ -128,7 +128,7 @@ type jpegHuffman struct {
 	lut     [1 << jpegLUTBits]uint16 // code length << 8 | value; 0: a longer code
 	// fast (AC tables): for the next jpegLUTBits bits, when they hold a
 	// whole code with a nonzero size and its extra bits, the coefficient
-	// at once: value<<16 | code length<<8 | run<<4 | code length + size;
+	// at once: value<<16 | run<<4 | code length + size;
 	// 0 otherwise.
 	fast    [1 << jpegLUTBits]int32
 	maxCode [17]int32 // largest code of each length, −1 if none
@@ -136,10 +136,11 @@ type jpegHuffman struct {
 	vals    [256]uint8
 }
 
-// build sets the table from a DHT segment's 16 counts and values; false
+// build sets the table from a DHT segment's 16 counts and values (ac: an
+// AC table, which also gets the fast coefficient look-up); false
 // when the counts do not make a prefix code (more codes of a length than
 // the code space left), which image/jpeg would decode its own way.
-func (t *jpegHuffman) build(counts []byte, vals []byte) bool {
+func (t *jpegHuffman) build(counts, vals []byte, ac bool) bool {
 	*t = jpegHuffman{defined: true}
 	copy(t.vals[:], vals)
 	code, k := int32(0), int32(0)
@@ -160,12 +161,12 @@ func (t *jpegHuffman) build(counts []byte, vals []byte) bool {
 					r, sz := int(sym>>4), int(sym&15)
 					for i := 0; i < 1<<(jpegLUTBits-l); i++ {
 						t.lut[lo+i] = e
-						if sz > 0 && l+sz <= jpegLUTBits {
+						if ac && sz > 0 && l+sz <= jpegLUTBits {
 							v := int32(i>>(jpegLUTBits-l-sz)) & (1<<sz - 1)
 							if v < 1<<(sz-1) {
 								v += -1<<sz + 1
 							}
-							t.fast[lo+i] = v<<16 | int32(l)<<8 | int32(r)<<4 | int32(l+sz)
+							t.fast[lo+i] = v<<16 | int32(r)<<4 | int32(l+sz)
 						}
 					}
 				}
@@ -186,7 +187,6 @@ type jpegComponent struct {
 	plane  []byte
 	stride int
 	dc     int32 // DC predictor
-	blocks int   // blocks of this component in an MCU: h·v
 }
 
 type jpegDecoder struct {
@@ -356,7 +356,6 @@ func (d *jpegDecoder) parseSOF(s []byte) bool {
 	total := 0
 	for i := 0; i < d.nComp; i++ {
 		c := &d.comp[i]
-		c.blocks = c.h * c.v
 		c.stride = 8 * c.h * d.mxx
 		total += c.stride * 8 * c.v * d.myy
 	}
@@ -403,7 +402,7 @@ func (d *jpegDecoder) parseDHT(s []byte) bool {
 		if n == 0 || n > 256 || len(s) < 17+n {
 			return false
 		}
-		if !d.huff[tc][th].build(s[1:17], s[17:17+n]) {
+		if !d.huff[tc][th].build(s[1:17], s[17:17+n], tc == 1) {
 			return false
 		}
 		s = s[17+n:]
@@ -625,7 +624,7 @@ func (d *jpegDecoder) decodeScan() bool {
 		mx, my := m%d.mxx, m/d.mxx
 		for _, ci := range d.scan[:d.nComp] {
 			c := &d.comp[ci]
-			for j := 0; j < c.blocks; j++ {
+			for j := 0; j < c.h*c.v; j++ {
 				if !d.decodeBlock(c, c.h*mx+j%c.h, c.v*my+j/c.h) {
 					return false
 				}

@@ -368,7 +368,7 @@ func (l *Loader) decode(ws *workerState, path string) (*image.RGBA, error) {
 		return nil, err
 	}
 	ws.decoded = img
-	l.cfg.Cache.putPlanes(path, img, planes)
+	l.cfg.Cache.put(path, img, planes)
 	return img, nil
 }
 
